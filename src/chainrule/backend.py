@@ -1,0 +1,75 @@
+"""The one place that chooses the array module and creates arrays.
+
+Everything numeric in chainrule runs on NumPy today. Keeping array creation here means a GPU
+backend (CuPy exposes the same API) would be a change to this file, not to every op.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+xp = np
+
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+long = int64
+float = float32  # noqa: A001 - mirrors torch.float
+double = float64
+
+_default_dtype = float32
+
+
+def get_default_dtype():
+    return _default_dtype
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the floating dtype used for Python floats (float32 unless changed, as in PyTorch)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating dtype, got {dtype}")
+    _default_dtype = dtype
+
+
+def to_dtype(dtype):
+    """Accept NumPy dtypes, Python types and chainrule's names; return a NumPy dtype."""
+    if dtype is None:
+        return None
+    if dtype is builtins.float:
+        return _default_dtype
+    if dtype is builtins.int:
+        return int64
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"unsupported dtype {dtype!r}; expected a NumPy dtype such as chainrule.float32") from None
+
+
+def as_array(data, dtype=None):
+    """Convert ``data`` to an ndarray following torch.tensor's inference: Python floats become the
+    default float dtype (float32), Python ints int64, bools bool; NumPy arrays keep their dtype."""
+    dtype = to_dtype(dtype)
+    if isinstance(data, np.ndarray):
+        array = data
+    else:
+        array = np.asarray(data)
+        if array.dtype.kind == "f" and array.dtype != _default_dtype and not isinstance(data, np.generic):
+            array = array.astype(_default_dtype)
+        elif array.dtype.kind in "iu" and not isinstance(data, np.generic):
+            array = array.astype(np.int64)
+        elif array.dtype.kind not in "fiub":
+            raise TypeError(
+                f"tensor: cannot build a tensor from data of dtype {array.dtype}; expected numbers or bools"
+            )
+    if dtype is not None and array.dtype != dtype:
+        array = array.astype(dtype)
+    return array

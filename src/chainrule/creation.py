@@ -1,0 +1,110 @@
+"""Tensor factories with PyTorch's names: tensor, zeros, ones, full, randn, rand, arange, eye, ..."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from .random import get_generator
+from .tensor import Tensor
+from .ops.shape import parse_shape_args
+
+
+def tensor(data, dtype=None, requires_grad=False) -> Tensor:
+    """Build a tensor from data (a copy): Python floats -> float32, ints -> int64, arrays keep dtype."""
+    if isinstance(data, Tensor):
+        data = data.data
+    array = backend.as_array(data, dtype)
+    if array is data:
+        array = array.copy()
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """Wrap an ndarray without copying (changes to one show in the other, as in PyTorch)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def _factory(name, size, dtype, requires_grad, fill):
+    shape = parse_shape_args(name, size)
+    dtype = backend.to_dtype(dtype) or backend.get_default_dtype()
+    return Tensor(fill(shape, dtype), requires_grad=requires_grad)
+
+
+def zeros(*size, dtype=None, requires_grad=False) -> Tensor:
+    return _factory("zeros", size, dtype, requires_grad, np.zeros)
+
+
+def ones(*size, dtype=None, requires_grad=False) -> Tensor:
+    return _factory("ones", size, dtype, requires_grad, np.ones)
+
+
+def empty(*size, dtype=None, requires_grad=False) -> Tensor:
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    if dtype is None:
+        dtype = backend.as_array(fill_value).dtype
+    return _factory("full", (tuple(size),), dtype, requires_grad, lambda s, d: np.full(s, fill_value, dtype=d))
+
+
+def randn(*size, dtype=None, requires_grad=False, generator=None) -> Tensor:
+    rng = get_generator(generator)
+    return _factory("randn", size, dtype, requires_grad, lambda s, d: rng.standard_normal(s).astype(d))
+
+
+def rand(*size, dtype=None, requires_grad=False, generator=None) -> Tensor:
+    rng = get_generator(generator)
+    return _factory("rand", size, dtype, requires_grad, lambda s, d: rng.random(s).astype(d))
+
+
+def randint(low, high=None, size=(), dtype=None, generator=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    rng = get_generator(generator)
+    return Tensor(rng.integers(low, high, size=tuple(size)).astype(backend.to_dtype(dtype) or backend.int64))
+
+
+def randperm(n, generator=None) -> Tensor:
+    return Tensor(get_generator(generator).permutation(n).astype(np.int64))
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    values = np.arange(start, end, step)
+    if dtype is None:
+        dtype = backend.int64 if values.dtype.kind in "iu" else backend.get_default_dtype()
+    return Tensor(values.astype(backend.to_dtype(dtype)), requires_grad=requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
+    dtype = backend.to_dtype(dtype) or backend.get_default_dtype()
+    return Tensor(np.linspace(start, end, steps).astype(dtype), requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
+    dtype = backend.to_dtype(dtype) or backend.get_default_dtype()
+    return Tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad)
+
+
+def _like(name, fill):
+    def factory(input, dtype=None, requires_grad=False, **kwargs):
+        dtype = backend.to_dtype(dtype) or input.dtype
+        return Tensor(fill(input.shape, dtype, **kwargs), requires_grad=requires_grad)
+    factory.__name__ = name
+    factory.__doc__ = f"``{name}(input)``: a new tensor with input's shape and dtype."
+    return factory
+
+
+zeros_like = _like("zeros_like", lambda s, d: np.zeros(s, d))
+ones_like = _like("ones_like", lambda s, d: np.ones(s, d))
+randn_like = _like("randn_like", lambda s, d, generator=None: get_generator(generator).standard_normal(s).astype(d))
+rand_like = _like("rand_like", lambda s, d, generator=None: get_generator(generator).random(s).astype(d))
+
+
+def full_like(input, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    dtype = backend.to_dtype(dtype) or input.dtype
+    return Tensor(np.full(input.shape, fill_value, dtype=dtype), requires_grad=requires_grad)

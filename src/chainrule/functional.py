@@ -1,0 +1,282 @@
+"""``chainrule.functional`` (import as ``F``): the user-facing functions, PyTorch names and
+arguments. Each is a thin call into one op in ``chainrule.ops``."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import random as _random
+from .ops import arithmetic, fused, linalg, reduce, shape, unary
+from .tensor import Tensor, _check_operand
+
+
+def _tensor(name, x):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (np.ndarray, list, tuple, int, float)):
+        return Tensor(x)
+    raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else (None if x is None else np.asarray(x))
+
+
+# ---------------------------------------------------------------- arithmetic
+def add(input, other, *, alpha=1):
+    return _tensor("add", input).add(other, alpha=alpha)
+
+
+def sub(input, other, *, alpha=1):
+    return _tensor("sub", input).sub(other, alpha=alpha)
+
+
+def mul(input, other):
+    return _tensor("mul", input) * other
+
+
+def div(input, other):
+    return _tensor("div", input) / other
+
+
+def neg(input):
+    return -_tensor("neg", input)
+
+
+def pow(input, exponent):  # noqa: A001 - PyTorch name
+    if not isinstance(input, Tensor):
+        return _check_operand("pow", input) ** exponent if isinstance(exponent, Tensor) else Tensor(input) ** exponent
+    return input ** exponent
+
+
+def maximum(input, other):
+    return arithmetic.Maximum.apply(_tensor("maximum", input), _check_operand("maximum", other))
+
+
+def minimum(input, other):
+    return arithmetic.Minimum.apply(_tensor("minimum", input), _check_operand("minimum", other))
+
+
+def where(condition, input, other):
+    return arithmetic.Where.apply(_raw(condition), _check_operand("where", input), _check_operand("where", other))
+
+
+def matmul(input, other):
+    return linalg.MatMul.apply(_tensor("matmul", input), _tensor("matmul", other))
+
+
+def linear(input, weight, bias=None):
+    """y = x W^T + b, with W stored (out_features, in_features) as in PyTorch."""
+    out = matmul(input, weight.T)
+    return out if bias is None else out + bias
+
+
+# ---------------------------------------------------------------- elementwise
+def exp(input):
+    return unary.Exp.apply(_tensor("exp", input))
+
+
+def log(input):
+    return unary.Log.apply(_tensor("log", input))
+
+
+def sqrt(input):
+    return unary.Sqrt.apply(_tensor("sqrt", input))
+
+
+def abs(input):  # noqa: A001
+    return unary.Abs.apply(_tensor("abs", input))
+
+
+def clamp(input, min=None, max=None):  # noqa: A002
+    return unary.Clamp.apply(_tensor("clamp", input), min=min, max=max)
+
+
+clip = clamp
+
+
+def tanh(input):
+    return unary.Tanh.apply(_tensor("tanh", input))
+
+
+def sigmoid(input):
+    return unary.Sigmoid.apply(_tensor("sigmoid", input))
+
+
+def relu(input, inplace=False):
+    return unary.ReLU.apply(_tensor("relu", input))
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return unary.LeakyReLU.apply(_tensor("leaky_relu", input), negative_slope=negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return unary.ELU.apply(_tensor("elu", input), alpha=alpha)
+
+
+def gelu(input, approximate="none"):
+    return unary.GELU.apply(_tensor("gelu", input), approximate=approximate)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return unary.Softplus.apply(_tensor("softplus", input), beta=beta, threshold=threshold)
+
+
+def softmax(input, dim):
+    return fused.Softmax.apply(_tensor("softmax", input), dim=dim)
+
+
+def log_softmax(input, dim):
+    return fused.LogSoftmax.apply(_tensor("log_softmax", input), dim=dim)
+
+
+# ---------------------------------------------------------------- reductions
+def sum(input, dim=None, keepdim=False):  # noqa: A001
+    return _tensor("sum", input).sum(dim, keepdim)
+
+
+def mean(input, dim=None, keepdim=False):
+    return _tensor("mean", input).mean(dim, keepdim)
+
+
+def max(input, dim=None, keepdim=False):  # noqa: A001
+    return _tensor("max", input).max(dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False):  # noqa: A001
+    return _tensor("min", input).min(dim, keepdim)
+
+
+def var(input, dim=None, keepdim=False, *, correction=1, unbiased=None):
+    return _tensor("var", input).var(dim, keepdim, correction=correction, unbiased=unbiased)
+
+
+def std(input, dim=None, keepdim=False, *, correction=1, unbiased=None):
+    return _tensor("std", input).std(dim, keepdim, correction=correction, unbiased=unbiased)
+
+
+def logsumexp(input, dim, keepdim=False):
+    return reduce.LogSumExp.apply(_tensor("logsumexp", input), dim=dim, keepdim=keepdim)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _tensor("argmax", input).argmax(dim, keepdim)
+
+
+# ---------------------------------------------------------------- shape
+def reshape(input, shape_):
+    return _tensor("reshape", input).reshape(shape_)
+
+
+def transpose(input, dim0, dim1):
+    return _tensor("transpose", input).transpose(dim0, dim1)
+
+
+def permute(input, dims):
+    return _tensor("permute", input).permute(dims)
+
+
+def squeeze(input, dim=None):
+    return _tensor("squeeze", input).squeeze(dim)
+
+
+def unsqueeze(input, dim):
+    return _tensor("unsqueeze", input).unsqueeze(dim)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    return shape.flatten(_tensor("flatten", input), start_dim, end_dim)
+
+
+def cat(tensors, dim=0):
+    tensors = [_tensor("cat", t) for t in tensors]
+    return shape.Cat.apply(*tensors, dim=dim)
+
+
+concat = cat
+
+
+def stack(tensors, dim=0):
+    tensors = [_tensor("stack", t) for t in tensors]
+    return shape.Stack.apply(*tensors, dim=dim)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    return shape.split(_tensor("split", tensor), split_size_or_sections, dim)
+
+
+def chunk(input, chunks, dim=0):
+    return shape.chunk(_tensor("chunk", input), chunks, dim)
+
+
+def pad(input, pad, mode="constant", value=0.0):  # noqa: A002
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not implemented; only 'constant' is")
+    return shape.Pad.apply(_tensor("pad", input), pad=tuple(pad), value=value)
+
+
+def gather(input, dim, index):
+    return _tensor("gather", input).gather(dim, index)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class indices -> int64 one-hot rows (no gradient, as in PyTorch)."""
+    indices = _raw(tensor)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected an integer (int64) tensor of class indices, got dtype {indices.dtype}")
+    if indices.size and indices.min() < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {int(indices.min())}")
+    if num_classes == -1:
+        num_classes = int(indices.max()) + 1 if indices.size else 0
+    elif indices.size and indices.max() >= num_classes:
+        raise ValueError(f"one_hot: class value {int(indices.max())} is not below num_classes={num_classes}")
+    out = np.zeros(indices.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, indices[..., None].astype(np.int64), 1, axis=-1)
+    return Tensor(out)
+
+
+# ---------------------------------------------------------------- losses
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    return fused.CrossEntropy.apply(_tensor("cross_entropy", input), _raw(target), weight=_raw(weight),
+                                    ignore_index=ignore_index, reduction=reduction,
+                                    label_smoothing=label_smoothing)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    return fused.NLLLoss.apply(_tensor("nll_loss", input), _raw(target), weight=_raw(weight),
+                               ignore_index=ignore_index, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    return fused.BCEWithLogits.apply(_tensor("binary_cross_entropy_with_logits", input),
+                                     target if isinstance(target, Tensor) else _raw(target),
+                                     weight=_raw(weight), pos_weight=_raw(pos_weight), reduction=reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    return fused.BinaryCrossEntropy.apply(_tensor("binary_cross_entropy", input),
+                                          target if isinstance(target, Tensor) else _raw(target),
+                                          weight=_raw(weight), reduction=reduction)
+
+
+def mse_loss(input, target, reduction="mean"):
+    return fused.MSELoss.apply(_tensor("mse_loss", input), _tensor("mse_loss", target), reduction=reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    return fused.L1Loss.apply(_tensor("l1_loss", input), _tensor("l1_loss", target), reduction=reduction)
+
+
+# ---------------------------------------------------------------- layers' functions
+def embedding(input, weight, padding_idx=None):
+    return fused.Embedding.apply(weight, _raw(input), padding_idx=padding_idx)
+
+
+def dropout(input, p=0.5, training=True, inplace=False, generator=None):
+    """Inverted dropout; identity when not training or p == 0 (the input itself is returned)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
+    input = _tensor("dropout", input)
+    if not training or p == 0.0:
+        return input
+    return fused.Dropout.apply(input, p=p, generator=_random.get_generator(generator))

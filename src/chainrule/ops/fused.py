@@ -1,0 +1,437 @@
+"""Ops whose hand-derived backward is both faster and more instructive than the composed graph:
+softmax, log_softmax, cross-entropy, NLL, binary cross-entropy (with logits and on probabilities),
+MSE, embedding and dropout.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from .arithmetic import unbroadcast
+from .unary import stable_sigmoid
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(op_name, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op_name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _axis(op_name, dim, ndim):
+    rank = max(ndim, 1)
+    if dim is None:
+        raise TypeError(f"{op_name}: dim must be given explicitly (implicit dim choice is deprecated in PyTorch)")
+    if not -rank <= dim < rank:
+        raise IndexError(f"{op_name}: dimension out of range (expected [{-rank}, {rank - 1}], got {dim})")
+    return dim % rank
+
+
+def log_softmax_array(x, axis):
+    """x - logsumexp(x): shift by the max first so exp never overflows (any finite input)."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    shifted = x - m
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+class Softmax(Function):
+    """y_i = e^{x_i} / sum_j e^{x_j} (after subtracting max x, which cancels).
+
+    dy_i/dx_k = y_i (delta_ik - y_k), so the vector-Jacobian product is
+    dL/dx_k = sum_i g_i y_i (delta_ik - y_k) = y_k (g_k - sum_i g_i y_i).
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        axis = _axis("softmax", dim, x.ndim)
+        if x.ndim == 0:
+            y = np.ones_like(x)
+        else:
+            e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+            y = e / np.sum(e, axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        if y.ndim == 0:
+            return np.zeros_like(grad_output)
+        return y * (grad_output - np.sum(grad_output * y, axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y_i = x_i - logsumexp(x).
+
+    dy_i/dx_k = delta_ik - softmax_k, so dL/dx_k = g_k - softmax_k sum_i g_i.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        axis = _axis("log_softmax", dim, x.ndim)
+        y = np.zeros_like(x) if x.ndim == 0 else log_softmax_array(x, axis)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        if y.ndim == 0:
+            return np.zeros_like(grad_output)
+        return grad_output - np.exp(y) * np.sum(grad_output, axis=ctx.axis, keepdims=True)
+
+
+def _classes_last(x):
+    """(N, C, d1, ...) -> (N*d1*..., C), and (C,) -> (1, C): one row per prediction."""
+    if x.ndim == 1:
+        return x[None, :]
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _classes_back(rows, shape):
+    if len(shape) == 1:
+        return rows[0]
+    moved = rows.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],))
+    return np.moveaxis(moved, -1, 1)
+
+
+def _index_target_weights(op_name, target, n_classes, weight, ignore_index, reduction, dtype):
+    """Per-row weight a_n = w_{y_n} / D (D = sum of non-ignored w_{y_n} for 'mean', else 1),
+    0 for ignored rows; plus the row scale s_n = 1/D (or 1) used by label smoothing."""
+    target = target.reshape(-1)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{op_name}: class-index targets must be integers (int64), got dtype {target.dtype}")
+    keep = target != ignore_index
+    safe = np.where(keep, target, 0)
+    if keep.any():
+        kept = target[keep]
+        bad = kept[(kept < 0) | (kept >= n_classes)]
+        if bad.size:
+            raise IndexError(
+                f"{op_name}: target {int(bad[0])} is out of bounds for {n_classes} classes "
+                f"(expected 0 <= target < {n_classes}, or ignore_index={ignore_index})"
+            )
+    class_w = np.ones(n_classes, dtype=dtype) if weight is None else weight.astype(dtype, copy=False)
+    row_w = np.where(keep, class_w[safe], 0).astype(dtype, copy=False)
+    scale = keep.astype(dtype)
+    if reduction == "mean":
+        denominator = row_w.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            row_w = row_w / denominator
+            scale = scale / denominator
+    return safe, row_w, scale, class_w
+
+
+class CrossEntropy(Function):
+    """Softmax cross-entropy from logits, fused (``F.cross_entropy``).
+
+    Write the per-row loss as l = -sum_c q_c log p_c with p = softmax(x) and q the effective
+    target weights: for a class index y with label smoothing e, q = a e_y + b w with
+    a = w_y (1 - e) s, b = (e / C) s (s the reduction scale); for probability targets q = s w*t'.
+    Since d log p_c / dx_k = delta_ck - p_k,
+        dl/dx = (sum_c q_c) p - q,
+    which for plain one-hot targets is the familiar (p - onehot(y)) / N.
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        check_reduction("cross_entropy", reduction)
+        if x.ndim == 0:
+            raise ValueError("cross_entropy: input must have a class dimension, got a 0-d tensor")
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
+        if weight is not None and weight.shape != (n_classes,):
+            raise ValueError(f"cross_entropy: weight must have shape ({n_classes},), got {weight.shape}")
+        rows = _classes_last(x)
+        logp = log_softmax_array(rows, axis=1)
+        probability_target = target.dtype.kind == "f"
+        ctx.meta = (x.shape, reduction, probability_target)
+        if probability_target:
+            if target.shape != x.shape:
+                raise ValueError(
+                    f"cross_entropy: probability targets must have the input's shape {x.shape}, got {target.shape}"
+                )
+            t = _classes_last(target.astype(x.dtype, copy=False))
+            if label_smoothing:
+                t = t * (1 - label_smoothing) + label_smoothing / n_classes
+            q = t if weight is None else t * weight.astype(x.dtype)[None, :]
+            if reduction == "mean":
+                q = q / rows.shape[0]
+            per_row = -np.sum(q * logp, axis=1)
+            ctx.save_for_backward(logp, q)
+            ctx.dense = True
+        else:
+            expected = (x.shape[0],) + x.shape[2:] if x.ndim > 1 else ()
+            if target.shape != expected:
+                raise ValueError(
+                    f"cross_entropy: for input of shape {x.shape} class-index targets must have shape "
+                    f"{expected}, got {target.shape}"
+                )
+            safe, row_w, scale, class_w = _index_target_weights(
+                "cross_entropy", target, n_classes, weight, ignore_index, reduction, x.dtype)
+            a = row_w * (1 - label_smoothing)
+            index = np.arange(rows.shape[0])
+            per_row = -a * logp[index, safe]
+            b = None
+            if label_smoothing:
+                b = scale * (label_smoothing / n_classes)
+                per_row = per_row - b * (logp @ class_w)
+            ctx.save_for_backward(logp, safe, a, b, class_w)
+            ctx.dense = False
+        if reduction == "none":
+            return per_row.reshape(x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()).astype(x.dtype, copy=False)
+        return np.asarray(per_row.sum(), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        shape, reduction, _ = ctx.meta
+        if ctx.dense:
+            logp, q = ctx.saved_tensors
+            grad = np.exp(logp) * q.sum(axis=1, keepdims=True) - q
+        else:
+            logp, safe, a, b, class_w = ctx.saved_tensors
+            total = a if b is None else a + b * class_w.sum()
+            grad = np.exp(logp)
+            grad *= total[:, None]
+            grad[np.arange(grad.shape[0]), safe] -= a
+            if b is not None:
+                grad -= b[:, None] * class_w[None, :]
+        if reduction == "none":
+            grad *= grad_output.reshape(-1, 1)
+        else:
+            grad *= grad_output
+        return _classes_back(grad, shape), None
+
+
+class NLLLoss(Function):
+    """Negative log-likelihood on log-probabilities: l_n = -w_{y_n} x_{n, y_n} (scaled by the
+    reduction). It is linear in x, so dl/dx_{n,c} = -a_n [c = y_n] and zero elsewhere."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight=None, ignore_index=-100, reduction="mean"):
+        check_reduction("nll_loss", reduction)
+        if x.ndim == 0:
+            raise ValueError("nll_loss: input must have a class dimension, got a 0-d tensor")
+        n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
+        expected = (x.shape[0],) + x.shape[2:] if x.ndim > 1 else ()
+        if target.shape != expected:
+            raise ValueError(f"nll_loss: for input of shape {x.shape} the target must have shape {expected}, got {target.shape}")
+        if weight is not None and weight.shape != (n_classes,):
+            raise ValueError(f"nll_loss: weight must have shape ({n_classes},), got {weight.shape}")
+        rows = _classes_last(x)
+        safe, row_w, _, _ = _index_target_weights("nll_loss", target, n_classes, weight, ignore_index, reduction, x.dtype)
+        per_row = -row_w * rows[np.arange(rows.shape[0]), safe]
+        ctx.save_for_backward(safe, row_w)
+        ctx.meta = (x.shape, reduction)
+        if reduction == "none":
+            return per_row.reshape(expected).astype(x.dtype, copy=False)
+        return np.asarray(per_row.sum(), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        safe, row_w = ctx.saved_tensors
+        shape, reduction = ctx.meta
+        n_classes = shape[0] if len(shape) == 1 else shape[1]
+        grad = np.zeros((safe.shape[0], n_classes), dtype=grad_output.dtype)
+        scale = grad_output.reshape(-1) if reduction == "none" else grad_output
+        grad[np.arange(safe.shape[0]), safe] = -row_w * scale
+        return _classes_back(grad, shape), None
+
+
+def _reduce(op_name, loss, reduction):
+    check_reduction(op_name, reduction)
+    if reduction == "none":
+        return loss, 1.0
+    if reduction == "sum":
+        return np.asarray(loss.sum(), dtype=loss.dtype), 1.0
+    return np.asarray(loss.mean(), dtype=loss.dtype), 1.0 / max(loss.size, 1)
+
+
+def _broadcast_shapes(op_name, *shapes):
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"{op_name}: shapes {', '.join(map(str, shapes))} cannot be broadcast together") from None
+
+
+class BCEWithLogits(Function):
+    """l = w [ p_w y softplus(-x) + (1 - y) softplus(x) ], i.e. binary cross-entropy on
+    sigmoid(x) with log sigmoid(x) = -softplus(-x) and log(1 - sigmoid(x)) = -softplus(x), so it
+    never overflows or takes log(0).
+
+    dl/dx = w [ (p_w y + 1 - y) sigmoid(x) - p_w y ]   (reduces to sigmoid(x) - y when p_w = 1);
+    dl/dy = w [ -p_w softplus(-x) + softplus(x) ] = w [ x - (p_w - 1) softplus(-x) ] ... computed
+    directly from the first form.
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, weight=None, pos_weight=None, reduction="mean"):
+        if target.shape != x.shape:
+            raise ValueError(
+                f"binary_cross_entropy_with_logits: target size {target.shape} must be the same as input size {x.shape}"
+            )
+        shapes = [x.shape] + [w.shape for w in (weight, pos_weight) if w is not None]
+        _broadcast_shapes("binary_cross_entropy_with_logits", *shapes)
+        target = target.astype(x.dtype, copy=False)
+        softplus_pos = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))  # softplus(x)
+        softplus_neg = softplus_pos - x  # softplus(-x) = softplus(x) - x
+        pw = 1.0 if pos_weight is None else pos_weight.astype(x.dtype, copy=False)
+        loss = pw * target * softplus_neg + (1 - target) * softplus_pos
+        if weight is not None:
+            loss = loss * weight
+        loss = np.broadcast_to(loss, x.shape) if loss.shape != x.shape else loss
+        out, scale = _reduce("binary_cross_entropy_with_logits", loss.astype(x.dtype, copy=False), reduction)
+        ctx.save_for_backward(x, target, weight, pos_weight, softplus_pos, softplus_neg)
+        ctx.meta = (reduction, scale)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, target, weight, pos_weight, softplus_pos, softplus_neg = ctx.saved_tensors
+        reduction, scale = ctx.meta
+        g = grad_output if reduction == "none" else grad_output * scale
+        pw = 1.0 if pos_weight is None else pos_weight
+        w = 1.0 if weight is None else weight
+        grad_x = g * w * ((pw * target + 1 - target) * stable_sigmoid(x) - pw * target)
+        grad_t = None
+        if ctx.needs_input_grad[1]:
+            grad_t = unbroadcast(np.broadcast_to(g * w * (pw * softplus_neg - softplus_pos), x.shape), target.shape)
+        return grad_x.astype(x.dtype, copy=False), grad_t, None, None
+
+
+class BinaryCrossEntropy(Function):
+    """l = -w [ y log p + (1 - y) log(1 - p) ] on probabilities p, with each log clamped at -100
+    as PyTorch does so p = 0 or 1 gives a large finite loss instead of inf.
+
+    dl/dp = w (p - y) / (p (1 - p)), with the denominator clamped at 1e-12 (PyTorch's epsilon).
+    """
+
+    @staticmethod
+    def forward(ctx, p, target, weight=None, reduction="mean"):
+        if target.shape != p.shape:
+            raise ValueError(f"binary_cross_entropy: target size {target.shape} must be the same as input size {p.shape}")
+        if p.size and ((p < 0).any() or (p > 1).any()):
+            raise ValueError("binary_cross_entropy: all input elements must be probabilities in [0, 1] "
+                             "(for logits use binary_cross_entropy_with_logits)")
+        target = target.astype(p.dtype, copy=False)
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100)
+            log_q = np.maximum(np.log1p(-p), -100)
+        loss = -(target * log_p + (1 - target) * log_q)
+        if weight is not None:
+            loss = np.broadcast_to(loss * weight, p.shape)
+        out, scale = _reduce("binary_cross_entropy", loss.astype(p.dtype, copy=False), reduction)
+        ctx.save_for_backward(p, target, weight, log_p, log_q)
+        ctx.meta = (reduction, scale)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        p, target, weight, log_p, log_q = ctx.saved_tensors
+        reduction, scale = ctx.meta
+        g = grad_output if reduction == "none" else grad_output * scale
+        w = 1.0 if weight is None else weight
+        grad_p = g * w * (p - target) / np.maximum(p * (1 - p), 1e-12)
+        grad_t = None
+        if ctx.needs_input_grad[1]:
+            grad_t = g * w * (log_q - log_p)
+        return grad_p.astype(p.dtype, copy=False), grad_t, None
+
+
+class MSELoss(Function):
+    """l = mean (x - y)^2 (or sum / none); dl/dx = 2 (x - y) s and dl/dy = -dl/dx, s = 1/N
+    for 'mean'. Broadcast inputs are unbroadcast as in any binary op."""
+
+    @staticmethod
+    def forward(ctx, x, target, reduction="mean"):
+        _broadcast_shapes("mse_loss", x.shape, target.shape)
+        diff = x - target
+        out, scale = _reduce("mse_loss", diff * diff, reduction)
+        ctx.save_for_backward(diff)
+        ctx.meta = (x.shape, target.shape, reduction, scale)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (diff,) = ctx.saved_tensors
+        x_shape, t_shape, reduction, scale = ctx.meta
+        grad = (2 * scale) * diff * grad_output
+        return unbroadcast(grad, x_shape), unbroadcast(-grad, t_shape)
+
+
+class L1Loss(Function):
+    """l = mean |x - y|; dl/dx = sign(x - y) s (subgradient 0 at a tie), dl/dy = -dl/dx."""
+
+    @staticmethod
+    def forward(ctx, x, target, reduction="mean"):
+        _broadcast_shapes("l1_loss", x.shape, target.shape)
+        diff = x - target
+        out, scale = _reduce("l1_loss", np.abs(diff), reduction)
+        ctx.save_for_backward(diff)
+        ctx.meta = (x.shape, target.shape, reduction, scale)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (diff,) = ctx.saved_tensors
+        x_shape, t_shape, reduction, scale = ctx.meta
+        grad = (np.sign(diff) * scale * grad_output).astype(diff.dtype, copy=False)
+        return unbroadcast(grad, x_shape), unbroadcast(-grad, t_shape)
+
+
+class Embedding(Function):
+    """y = W[indices]: row lookup. Each output row is a copy of one row of W, so dL/dW is the
+    scatter-add of the output gradients into the looked-up rows (a repeated token adds up);
+    the ``padding_idx`` row gets no gradient, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx=None):
+        indices = np.asarray(indices)
+        if indices.dtype.kind not in "iu":
+            raise TypeError(f"embedding: indices must be an integer tensor, got dtype {indices.dtype}")
+        if weight.ndim != 2:
+            raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
+        n = weight.shape[0]
+        if indices.size and (indices.min() < 0 or indices.max() >= n):
+            bad = indices[(indices < 0) | (indices >= n)].flat[0]
+            raise IndexError(f"embedding: index {int(bad)} is out of range for {n} embeddings")
+        ctx.save_for_backward(indices)
+        ctx.meta = (weight.shape, padding_idx)
+        return weight[indices]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (indices,) = ctx.saved_tensors
+        shape, padding_idx = ctx.meta
+        grad = np.zeros(shape, dtype=grad_output.dtype)
+        np.add.at(grad, indices.reshape(-1), grad_output.reshape(-1, shape[1]))
+        if padding_idx is not None:
+            grad[padding_idx] = 0
+        return grad
+
+
+class Dropout(Function):
+    """Inverted dropout: y = x * m / (1 - p), m_i ~ Bernoulli(1 - p).
+
+    E[y] = x, so nothing needs rescaling at evaluation time. dL/dx = g * m / (1 - p):
+    the same mask, so a dropped unit gets no gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, x, p, generator):
+        if p >= 1:
+            scaled_mask = np.zeros_like(x)
+        else:
+            keep = generator.random(x.shape) >= p
+            scaled_mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+        ctx.save_for_backward(scaled_mask)
+        return x * scaled_mask
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (scaled_mask,) = ctx.saved_tensors
+        return grad_output * scaled_mask

@@ -1,0 +1,240 @@
+"""Reductions: sum mean max min var logsumexp (with PyTorch's ``dim``/``keepdim``/``correction``).
+
+A reduction maps many inputs to one output, so its backward *broadcasts* the output gradient back
+over the reduced axes: the mirror image of ``unbroadcast``.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..autograd import Function
+
+
+def normalize_dims(op_name, dim, ndim):
+    """Turn ``dim`` (None, int or sequence, negatives allowed) into a sorted tuple of axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    rank = max(ndim, 1)  # PyTorch lets a 0-d tensor be reduced over dim 0 / -1
+    axes = []
+    for d in dims:
+        if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
+            raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {d!r}")
+        if not -rank <= d < rank:
+            raise IndexError(
+                f"{op_name}: dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {d})"
+            )
+        axes.append(int(d) % rank)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{op_name}: dim {dims} names the same dimension twice")
+    if ndim == 0:
+        return ()
+    return tuple(sorted(axes))
+
+
+def expand_reduced(grad, input_shape, axes, keepdim):
+    """Broadcast a reduced gradient back to ``input_shape``."""
+    if not keepdim and axes:
+        grad = np.expand_dims(grad, axes)
+    return np.broadcast_to(grad, input_shape)
+
+
+def _count(shape, axes):
+    count = 1
+    for a in axes:
+        count *= shape[a]
+    return count
+
+
+class Sum(Function):
+    """y = sum_i x_i over the reduced axes; dy/dx_i = 1, so dL/dx = g broadcast back."""
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False):
+        axes = normalize_dims("sum", dim, x.ndim)
+        ctx.meta = (x.shape, axes, keepdim)
+        out = np.sum(x, axis=axes, keepdims=keepdim)
+        return np.asarray(out, dtype=x.dtype if x.dtype.kind == "f" else np.result_type(out))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        shape, axes, keepdim = ctx.meta
+        return expand_reduced(grad_output, shape, axes, keepdim)
+
+
+class Mean(Function):
+    """y = (1/N) sum_i x_i; dy/dx_i = 1/N, so dL/dx = g / N broadcast back."""
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False):
+        if x.dtype.kind not in "fc":
+            raise TypeError(f"mean: expected a floating point tensor, got dtype {x.dtype}")
+        axes = normalize_dims("mean", dim, x.ndim)
+        ctx.meta = (x.shape, axes, keepdim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(np.mean(x, axis=axes, keepdims=keepdim), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        shape, axes, keepdim = ctx.meta
+        count = _count(shape, axes)
+        return expand_reduced(grad_output / max(count, 1), shape, axes, keepdim)
+
+
+class MaxAll(Function):
+    """y = max over all elements (``is_max=False``: min).
+
+    y depends only on the maximal elements; when several tie, PyTorch splits g evenly among
+    them (a valid subgradient), so dL/dx = g * [x == y] / (number of ties).
+    """
+
+    @staticmethod
+    def forward(ctx, x, is_max=True):
+        if x.size == 0:
+            name = "max" if is_max else "min"
+            raise RuntimeError(f"{name}(): expected a non-empty tensor, got shape {x.shape}; "
+                               "specify dim= for reductions over empty dimensions")
+        y = np.asarray(x.max() if is_max else x.min())
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        winners = x == y
+        return (winners * (grad_output / winners.sum())).astype(grad_output.dtype, copy=False)
+
+
+class MaxDim(Function):
+    """y_j = max_i x_ij along ``dim`` (``is_max=False``: min).
+
+    Only the selected element (the first one on ties, whose index is returned) affects y_j,
+    so dL/dx is zero except g_j at that index.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim=False, is_max=True):
+        name = "max" if is_max else "min"
+        (axis,) = normalize_dims(name, dim, x.ndim) or (0,)
+        if x.ndim == 0:
+            ctx.meta = None
+            ctx.indices = np.zeros((), dtype=np.int64)
+            return x.copy()
+        if x.shape[axis] == 0:
+            raise IndexError(f"{name}(): cannot reduce over dimension {dim} of size 0 (shape {x.shape})")
+        indices = np.expand_dims((np.argmax if is_max else np.argmin)(x, axis=axis), axis)
+        values = np.take_along_axis(x, indices, axis=axis)
+        ctx.save_for_backward(indices)
+        ctx.meta = (x.shape, axis, keepdim)
+        ctx.indices = indices if keepdim else np.squeeze(indices, axis)
+        return values if keepdim else np.squeeze(values, axis)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        if ctx.meta is None:
+            return grad_output
+        (indices,) = ctx.saved_tensors
+        shape, axis, keepdim = ctx.meta
+        grad = np.zeros(shape, dtype=grad_output.dtype)
+        values = grad_output if keepdim else np.expand_dims(grad_output, axis)
+        np.put_along_axis(grad, indices, values, axis=axis)
+        return grad
+
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def max_or_min(tensor, dim, keepdim, is_max):
+    """``Tensor.max()`` -> scalar tensor; ``Tensor.max(dim)`` -> (values, indices) as PyTorch."""
+    from ..tensor import Tensor
+
+    if dim is None:
+        return MaxAll.apply(tensor, is_max=is_max)
+    values = MaxDim.apply(tensor, dim=dim, keepdim=keepdim, is_max=is_max)
+    indices = values.grad_fn.indices if values.grad_fn is not None else None
+    if indices is None:
+        indices = arg_reduce(np.argmax if is_max else np.argmin, "max" if is_max else "min",
+                             tensor.data, dim, keepdim)
+    return MaxResult(values, Tensor(np.asarray(indices, dtype=np.int64)))
+
+
+def arg_reduce(fn, name, x, dim, keepdim):
+    if dim is None:
+        if x.size == 0:
+            raise RuntimeError(f"{name}(): expected a non-empty tensor")
+        out = np.asarray(fn(x))
+        return out.reshape((1,) * x.ndim) if keepdim else out
+    (axis,) = normalize_dims(name, dim, x.ndim) or (0,)
+    if x.ndim == 0:
+        return np.zeros((), dtype=np.int64)
+    return fn(x, axis=axis, keepdims=keepdim)
+
+
+def resolve_correction(correction, unbiased):
+    """PyTorch's var/std take ``correction`` (default 1, Bessel) or the older ``unbiased`` flag."""
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    return 1 if correction is None else correction
+
+
+class Var(Function):
+    """v = sum_i (x_i - m)^2 / (N - c), m the mean, c the ``correction`` (1 = Bessel's).
+
+    dv/dx_k = [2 (x_k - m) - 2 sum_i (x_i - m) / N] / (N - c); the second sum is 0 by definition
+    of m, so dL/dx = g * 2 (x - m) / (N - c).
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False, correction=1):
+        if x.dtype.kind not in "fc":
+            raise TypeError(f"var: expected a floating point tensor, got dtype {x.dtype}")
+        axes = normalize_dims("var", dim, x.ndim)
+        count = _count(x.shape, axes)
+        centred = x - x.mean(axis=axes, keepdims=True)
+        denominator = max(count - correction, 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.sum(centred * centred, axis=axes, keepdims=keepdim) / x.dtype.type(denominator)
+        ctx.save_for_backward(centred)
+        ctx.meta = (x.shape, axes, keepdim, denominator)
+        return np.asarray(out, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (centred,) = ctx.saved_tensors
+        shape, axes, keepdim, denominator = ctx.meta
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = expand_reduced(grad_output, shape, axes, keepdim) * (2.0 / denominator if denominator else np.inf)
+        return (scale * centred).astype(grad_output.dtype, copy=False)
+
+
+class LogSumExp(Function):
+    """y = ln sum_i e^{x_i}, computed as m + ln sum_i e^{x_i - m} with m = max x (never overflows).
+
+    dy/dx_k = e^{x_k} / sum_i e^{x_i} = e^{x_k - y}: the softmax. So dL/dx = g * softmax(x).
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim=False):
+        axes = normalize_dims("logsumexp", dim, x.ndim)
+        if x.size == 0:
+            out = np.full(np.sum(x, axis=axes, keepdims=keepdim).shape, -np.inf, dtype=x.dtype)
+            ctx.save_for_backward(x, np.expand_dims(out, axes) if not keepdim and axes else out)
+            ctx.meta = (x.shape, axes, keepdim)
+            return out
+        m = np.max(x, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf) along a slice: shift by 0
+        with np.errstate(divide="ignore"):
+            out_keep = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
+        ctx.save_for_backward(x, out_keep)
+        ctx.meta = (x.shape, axes, keepdim)
+        out = out_keep if keepdim else np.squeeze(out_keep, axis=axes)
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, out_keep = ctx.saved_tensors
+        shape, axes, keepdim = ctx.meta
+        g = grad_output if keepdim or not axes else np.expand_dims(grad_output, axes)
+        return (g * np.exp(x - out_keep)).astype(grad_output.dtype, copy=False)

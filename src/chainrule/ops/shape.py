@@ -1,0 +1,391 @@
+"""Ops that move elements around without changing their values: reshape, transpose, permute,
+expand, squeeze, unsqueeze, indexing, gather, cat, stack, split, pad, dtype casts.
+
+Each output element is a copy of one input element, so every backward just routes the gradient
+back to where the element came from (summing when one element was copied several times).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from .arithmetic import unbroadcast
+
+
+def parse_shape_args(op_name, args):
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` like PyTorch."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    for a in args:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{op_name}: sizes must be ints, got {args!r}")
+    return tuple(int(a) for a in args)
+
+
+def _dim(op_name, dim, ndim):
+    rank = max(ndim, 1)
+    if not -rank <= dim < rank:
+        raise IndexError(
+            f"{op_name}: dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})"
+        )
+    return dim % rank
+
+
+class Cast(Function):
+    """y = x converted to another dtype; the gradient is cast back to x's dtype."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.source_dtype = x.dtype
+        if dtype.kind not in "fc":
+            ctx.mark_non_differentiable()
+        return x.astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.astype(ctx.source_dtype, copy=False)
+
+
+class Clone(Function):
+    """y = a copy of x; dL/dx = g."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
+
+
+class Reshape(Function):
+    """y = x with a new shape (same elements in the same order); dL/dx = g reshaped back."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: shape {list(shape)} is invalid for input of size {x.size} (shape {x.shape})"
+            ) from None
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.reshape(ctx.input_shape)
+
+
+class Transpose(Function):
+    """y = x with axes dim0 and dim1 swapped; swapping them again routes g back."""
+
+    @staticmethod
+    def forward(ctx, x, dim0, dim1):
+        d0, d1 = _dim("transpose", dim0, x.ndim), _dim("transpose", dim1, x.ndim)
+        ctx.dims = (d0, d1)
+        return np.swapaxes(x, d0, d1) if x.ndim else x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return np.swapaxes(grad_output, *ctx.dims) if grad_output.ndim else grad_output
+
+
+class Permute(Function):
+    """y = x.transpose(dims); the inverse permutation (argsort of dims) routes g back."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        if len(dims) != x.ndim:
+            raise ValueError(f"permute: got {len(dims)} dims {tuple(dims)} for a tensor of shape {x.shape}")
+        axes = tuple(_dim("permute", d, x.ndim) for d in dims)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"permute: dims {tuple(dims)} repeat a dimension")
+        ctx.inverse = tuple(np.argsort(axes))
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return np.transpose(grad_output, ctx.inverse)
+
+
+class Expand(Function):
+    """y = x broadcast to a larger shape (-1 keeps a size); dL/dx = unbroadcast(g)."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        extra = len(shape) - x.ndim
+        if extra < 0:
+            raise ValueError(f"expand: the number of sizes {len(shape)} must be >= the tensor's dims {x.ndim} (shape {x.shape})")
+        target = tuple(x.shape[i - extra] if (n == -1 and i >= extra) else n for i, n in enumerate(shape))
+        ctx.input_shape = x.shape
+        try:
+            return np.broadcast_to(x, target)
+        except ValueError:
+            raise ValueError(
+                f"expand: cannot expand shape {x.shape} to {tuple(shape)}; only size-1 dims can grow"
+            ) from None
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return unbroadcast(grad_output, ctx.input_shape)
+
+
+class Squeeze(Function):
+    """Drop size-1 axes (all, or those in ``dim`` that have size 1); reshape g back."""
+
+    @staticmethod
+    def forward(ctx, x, dim=None):
+        ctx.input_shape = x.shape
+        if dim is None:
+            return x.reshape(tuple(n for n in x.shape if n != 1))
+        dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+        axes = {_dim("squeeze", d, x.ndim) for d in dims}
+        return x.reshape(tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1)))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.reshape(ctx.input_shape)
+
+
+class Unsqueeze(Function):
+    """Insert a size-1 axis at ``dim`` (in [-ndim-1, ndim]); reshape g back."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        if not -x.ndim - 1 <= dim <= x.ndim:
+            raise IndexError(
+                f"unsqueeze: dimension out of range (expected to be in range of [{-x.ndim - 1}, {x.ndim}], but got {dim})"
+            )
+        ctx.input_shape = x.shape
+        return np.expand_dims(x, dim % (x.ndim + 1))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.reshape(ctx.input_shape)
+
+
+def flatten(tensor, start_dim=0, end_dim=-1):
+    shape = tensor.shape
+    if len(shape) == 0:
+        return Reshape.apply(tensor, shape=(1,))
+    start, end = _dim("flatten", start_dim, len(shape)), _dim("flatten", end_dim, len(shape))
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
+    merged = math.prod(shape[start:end + 1])
+    return Reshape.apply(tensor, shape=shape[:start] + (merged,) + shape[end + 1:])
+
+
+def normalize_index(index):
+    """Turn Tensors and lists inside an index into NumPy arrays (ints as int64, masks as bool)."""
+    from ..tensor import Tensor
+
+    def convert(item):
+        if isinstance(item, Tensor):
+            item = item.data
+        if isinstance(item, list):
+            item = np.asarray(item)
+            if item.dtype.kind not in "biu":
+                raise IndexError(f"getitem: index lists must hold ints or bools, got dtype {item.dtype}")
+        if isinstance(item, np.ndarray) and item.dtype.kind == "f":
+            raise IndexError("getitem: tensors used as indices must be long, int or bool, got a float tensor")
+        return item
+
+    if isinstance(index, tuple):
+        return tuple(convert(i) for i in index)
+    return convert(index)
+
+
+def _is_basic(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+
+
+def _expand_masks(index):
+    """Replace boolean masks by their nonzero() integer arrays so np.add.at can scatter."""
+    items = index if isinstance(index, tuple) else (index,)
+    expanded = []
+    for item in items:
+        if isinstance(item, np.ndarray) and item.dtype == bool:
+            expanded.extend(np.nonzero(item))
+        else:
+            expanded.append(item)
+    return tuple(expanded)
+
+
+class GetItem(Function):
+    """y = x[index] (slices, ints, integer arrays, boolean masks).
+
+    Each y element is one x element; dL/dx is zero except that g is *added* at the indexed
+    positions, so an index that repeats receives the sum of its gradients (np.add.at).
+    """
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.input_shape, ctx.dtype = x.shape, x.dtype
+        ctx.index = index
+        ctx.basic = _is_basic(index)
+        try:
+            out = x[index]
+        except IndexError as error:
+            raise IndexError(f"getitem: {error} (tensor of shape {x.shape})") from None
+        return out if isinstance(out, np.ndarray) else np.asarray(out)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad = np.zeros(ctx.input_shape, dtype=grad_output.dtype)
+        if ctx.basic:
+            grad[ctx.index] = grad_output
+        else:
+            np.add.at(grad, _expand_masks(ctx.index), grad_output)
+        return grad
+
+
+class Gather(Function):
+    """y[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather); backward scatter-adds g into
+    the gathered positions (indices may repeat)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        index = np.asarray(index)
+        if index.dtype.kind not in "iu":
+            raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
+        if index.ndim != x.ndim:
+            raise ValueError(f"gather: index has {index.ndim} dims but input has {x.ndim} (shapes {index.shape}, {x.shape})")
+        axis = _dim("gather", dim, x.ndim)
+        ctx.save_for_backward(index)
+        ctx.meta = (x.shape, axis)
+        try:
+            return np.take_along_axis(x, index, axis=axis)
+        except (IndexError, ValueError) as error:
+            raise IndexError(f"gather: {error} (input {x.shape}, index {index.shape}, dim {dim})") from None
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (index,) = ctx.saved_tensors
+        shape, axis = ctx.meta
+        grad = np.zeros(shape, dtype=grad_output.dtype)
+        positions = list(np.indices(index.shape, sparse=True))
+        positions[axis] = index
+        np.add.at(grad, tuple(positions), grad_output)
+        return grad
+
+
+def _check_same_shapes(op_name, arrays, skip_axis):
+    first = arrays[0].shape
+    for i, a in enumerate(arrays[1:], start=1):
+        if a.ndim != len(first) or any(
+            n != m for d, (n, m) in enumerate(zip(a.shape, first)) if d != skip_axis
+        ):
+            where = "except in the concatenation dim " if skip_axis is not None else ""
+            raise ValueError(
+                f"{op_name}: tensor 0 has shape {first} but tensor {i} has shape {a.shape}; "
+                f"sizes must match {where}".rstrip()
+            )
+
+
+class Cat(Function):
+    """y = [x_1; x_2; ...] along ``dim``; g is sliced back into the pieces."""
+
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        if not arrays:
+            raise ValueError("cat: expected a non-empty sequence of tensors")
+        axis = _dim("cat", dim, arrays[0].ndim)
+        if arrays[0].ndim == 0:
+            raise ValueError("cat: zero-dimensional tensors cannot be concatenated")
+        _check_same_shapes("cat", arrays, axis)
+        ctx.axis = axis
+        ctx.sections = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return tuple(np.split(grad_output, ctx.sections, axis=ctx.axis))
+
+
+class Stack(Function):
+    """y = x_1, x_2, ... stacked along a new axis ``dim``; g is unstacked along it."""
+
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        if not arrays:
+            raise ValueError("stack: expected a non-empty sequence of tensors")
+        _check_same_shapes("stack", arrays, None)
+        ndim = arrays[0].ndim + 1
+        if not -ndim <= dim < ndim:
+            raise IndexError(f"stack: dimension out of range (expected [{-ndim}, {ndim - 1}], got {dim})")
+        ctx.axis = dim % ndim
+        return np.stack(arrays, axis=ctx.axis)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return tuple(np.moveaxis(grad_output, ctx.axis, 0))
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """torch.split: equal pieces of ``split_size`` (the last may be smaller) or explicit sizes."""
+    length = tensor.shape[_dim("split", dim, tensor.ndim)]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [size] * (length // size) + ([length % size] if length % size else [])
+        sizes = sizes or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != length:
+            raise ValueError(f"split: sizes {sizes} sum to {sum(sizes)} but dim {dim} has size {length}")
+    return _slices(tensor, sizes, dim)
+
+
+def chunk(tensor, chunks, dim=0):
+    """torch.chunk: pieces of ceil(n / chunks) elements (so possibly fewer than ``chunks``)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    length = tensor.shape[_dim("chunk", dim, tensor.ndim)]
+    size = max(math.ceil(length / chunks), 1) if length else 1
+    return split(tensor, size, dim)
+
+
+def _slices(tensor, sizes, dim):
+    axis = _dim("split", dim, tensor.ndim)
+    pieces, start = [], 0
+    for size in sizes:
+        index = (slice(None),) * axis + (slice(start, start + size),)
+        pieces.append(GetItem.apply(tensor, index=index))
+        start += size
+    return tuple(pieces)
+
+
+class Pad(Function):
+    """Constant padding (``F.pad``; ``pad`` lists (left, right) pairs from the last dim backward).
+    Padding adds constants, so dL/dx is g with the padded border sliced off. Negative padding
+    crops, and then the gradient of the cropped elements is zero."""
+
+    @staticmethod
+    def forward(ctx, x, pad, value=0.0):
+        if len(pad) % 2 or len(pad) // 2 > x.ndim:
+            raise ValueError(f"pad: pad {tuple(pad)} must have an even length of at most 2 * ndim = {2 * x.ndim}")
+        widths = [(0, 0)] * x.ndim
+        for i in range(len(pad) // 2):
+            widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+        grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+        padded = np.pad(x, grow, mode="constant", constant_values=value)
+        crop = tuple(slice(-min(lo, 0), padded.shape[d] + min(hi, 0)) for d, (lo, hi) in enumerate(widths))
+        out = padded[crop]
+        if any(n < 0 for n in out.shape) or any(
+            padded.shape[d] + min(lo, 0) + min(hi, 0) < 0 for d, (lo, hi) in enumerate(widths)
+        ):
+            raise ValueError(f"pad: padding {tuple(pad)} crops more than the input's shape {x.shape}")
+        ctx.meta = (x.shape, widths)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        shape, widths = ctx.meta
+        # Undo the crop with zeros, then slice away the added border.
+        regrown = np.pad(grad_output, [(max(-lo, 0), max(-hi, 0)) for lo, hi in widths])
+        inner = tuple(slice(max(lo, 0), max(lo, 0) + n) for (lo, hi), n in zip(widths, shape))
+        return regrown[inner]

@@ -1,0 +1,265 @@
+"""Elementwise functions of one tensor: exp log sqrt abs clamp, and the activations.
+
+Each backward is g * f'(x): the Jacobian of an elementwise map is diagonal, so the
+vector-Jacobian product is an elementwise product with the derivative.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import Function
+
+try:  # SciPy's erf is exact and vectorised; the fallback below is exact but slower.
+    from scipy.special import erf as _erf
+except ImportError:  # pragma: no cover - exercised only without SciPy
+    _erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+class Exp(Function):
+    """y = e^x, dy/dx = e^x = y, so dL/dx = g * y (reuse the output, no second exp)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * y
+
+
+class Log(Function):
+    """y = ln x, dy/dx = 1/x, so dL/dx = g / x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad_output / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x), dy/dx = 1 / (2 sqrt x) = 1 / (2y), so dL/dx = g / (2y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):
+            y = np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad_output / (2 * y)
+
+
+class Abs(Function):
+    """y = |x|, dy/dx = sign(x), taking the subgradient 0 at x = 0 (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * np.sign(x)
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi).
+
+    Where x lies inside [lo, hi] y = x (slope 1); outside, y is a constant (slope 0). PyTorch
+    counts the boundary as inside, so the mask is lo <= x <= hi.
+    """
+
+    @staticmethod
+    def forward(ctx, x, min=None, max=None):
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min or max must be given")
+        ctx.save_for_backward(x)
+        ctx.bounds = (min, max)
+        return np.clip(x, min, max).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        mask = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            mask &= x >= lo
+        if hi is not None:
+            mask &= x <= hi
+        return grad_output * mask
+
+
+class Tanh(Function):
+    """y = tanh x, dy/dx = 1 - tanh^2 x = 1 - y^2, so dL/dx = g * (1 - y^2).
+
+    Its slope is at most 1 and decays like 4e^{-2|x|}: stacking tanh layers multiplies such
+    factors, one root of vanishing gradients.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * (1 - y * y)
+
+
+def stable_sigmoid(x):
+    """1 / (1 + e^-x) without overflow: with e = e^{-|x|} (always in (0, 1]),
+    sigmoid(x) = 1/(1+e) for x >= 0 and e/(1+e) for x < 0."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + e^-x), dy/dx = y (1 - y), so dL/dx = g * y * (1 - y).
+
+    The slope peaks at 1/4 (x = 0): ten sigmoid layers scale a gradient by at most 4^-10.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        y = stable_sigmoid(x).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * y * (1 - y)
+
+
+class ReLU(Function):
+    """y = max(x, 0); dy/dx = 1 for x > 0 and 0 for x < 0, and the subgradient 0 at x = 0.
+
+    A unit whose input stays negative gets no gradient at all: the "dead ReLU".
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * (y > 0)
+
+
+class LeakyReLU(Function):
+    """y = x for x > 0, a*x otherwise; dy/dx = 1 or a. The small slope a keeps "dead" units
+    learning."""
+
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        ctx.slope = negative_slope
+        return np.where(positive, x, x * negative_slope).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (positive,) = ctx.saved_tensors
+        return np.where(positive, grad_output, grad_output * ctx.slope).astype(grad_output.dtype, copy=False)
+
+
+class ELU(Function):
+    """y = x for x > 0, alpha (e^x - 1) otherwise.
+
+    dy/dx = 1 for x > 0, alpha e^x = y + alpha otherwise. Negative outputs pull the mean
+    activation toward 0, which answers ReLU's "not zero-centred" problem.
+    """
+
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        positive = x > 0
+        y = np.where(positive, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+        ctx.save_for_backward(positive, y)
+        ctx.alpha = alpha
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        positive, y = ctx.saved_tensors
+        return np.where(positive, grad_output, grad_output * (y + ctx.alpha)).astype(grad_output.dtype, copy=False)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+class GELU(Function):
+    """y = x Phi(x), Phi the standard normal CDF.
+
+    exact:  dy/dx = Phi(x) + x phi(x), phi(x) = e^{-x^2/2} / sqrt(2 pi).
+    'tanh': y = x/2 (1 + tanh u), u = sqrt(2/pi)(x + 0.044715 x^3);
+            dy/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) sqrt(2/pi)(1 + 3*0.044715 x^2).
+    """
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+            return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
+        cdf = 0.5 * (1 + _erf(x * _INV_SQRT_2))
+        return (x * cdf).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            local = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+        else:
+            cdf = 0.5 * (1 + _erf(x * _INV_SQRT_2))
+            local = cdf + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x)
+        return (grad_output * local).astype(grad_output.dtype, copy=False)
+
+
+class Softplus(Function):
+    """y = (1/beta) ln(1 + e^{beta x}), linear (y = x) where beta x > threshold, as PyTorch.
+
+    dy/dx = e^{beta x} / (1 + e^{beta x}) = sigmoid(beta x) (and 1 in the linear region).
+    Computed as max(z, 0) + ln(1 + e^{-|z|}) with z = beta x so e^z never overflows.
+    """
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        z = x * beta
+        linear = z > threshold
+        ctx.save_for_backward(z, linear)
+        y = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+        return np.where(linear, x, y).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        z, linear = ctx.saved_tensors
+        return np.where(linear, grad_output, grad_output * stable_sigmoid(z)).astype(grad_output.dtype, copy=False)
