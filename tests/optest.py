@@ -87,5 +87,5 @@ def randn(*shape, dtype=np.float64, seed=None, low=None):
     """Random normal array (or uniform in [low, low+2] when ``low`` is set, e.g. positive inputs)."""
     rng = np.random.default_rng(seed if seed is not None else abs(hash(shape)) % 2**32)
     if low is not None:
-        return (low + 2 * rng.random(shape)).astype(dtype)
+        return np.asarray(low + 2 * rng.random(shape)).astype(dtype)  # asarray: keep 0-d an array
     return rng.standard_normal(shape).astype(dtype)

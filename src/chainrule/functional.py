@@ -164,8 +164,8 @@ def argmax(input, dim=None, keepdim=False):
 
 
 # ---------------------------------------------------------------- shape
-def reshape(input, shape_):
-    return _tensor("reshape", input).reshape(shape_)
+def reshape(input, shape):  # the module ``shape`` is not needed here, so torch's argument name wins
+    return _tensor("reshape", input).reshape(shape)
 
 
 def transpose(input, dim0, dim1):
@@ -280,3 +280,27 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     if not training or p == 0.0:
         return input
     return fused.Dropout.apply(input, p=p, generator=_random.get_generator(generator))
+
+
+# ---------------------------------------------------------------- normalisation (ops/norm.py)
+from .ops import norm as _norm  # noqa: E402 - appended section; the fused norm ops live in ops/norm.py
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the trailing ``normalized_shape`` dims, then scale by weight and shift by bias."""
+    input = _tensor("layer_norm", input)
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if len(normalized_shape) == 0 or tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape \
+            or len(normalized_shape) > input.ndim:
+        raise ValueError(
+            f"layer_norm: given normalized_shape={list(normalized_shape)}, expected an input of shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got an input of shape {tuple(input.shape)}"
+        )
+    return _norm.LayerNorm.apply(input, weight, bias, normalized_ndim=len(normalized_shape), eps=eps)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalise each channel (axis 1) by batch statistics (training, updating the running buffers
+    in place) or by the running buffers (evaluation)."""
+    return _norm.BatchNorm.apply(_tensor("batch_norm", input), weight, bias, running_mean, running_var,
+                                 training=training, momentum=momentum, eps=eps)

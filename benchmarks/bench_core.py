@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""chainrule vs PyTorch, same process, 2 threads: (a) MLP training step, (b) per-op overhead.
+
+Workloads match ../shared/bench/peers/mlp.py and smallops.py exactly (same RandomState(0)
+initialisation and data, same losses), so the printed losses can be compared with the peers'.
+
+    python benchmarks/bench_core.py [--steps 30] [--reps 20]
+"""
+import os
+
+for _k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_k, "2")
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+LR = 0.01
+
+
+def mlp_problem(dims=(784, 512, 512, 10), batch=256):
+    rs = np.random.RandomState(0)
+    params = []
+    for fan_in, fan_out in zip(dims[:-1], dims[1:]):
+        bound = 1.0 / np.sqrt(fan_in)
+        params.append(rs.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32))
+        params.append(rs.uniform(-bound, bound, (fan_out,)).astype(np.float32))
+    x = rs.randn(batch, dims[0]).astype(np.float32)
+    y = rs.randint(0, dims[-1], size=batch).astype(np.int64)
+    return params, x, y
+
+
+def mlp_chainrule(params, x, y):
+    import chainrule as cr
+    import chainrule.functional as F
+    from chainrule.optim import SGD
+
+    ws = [cr.tensor(p.T.copy(), requires_grad=True) if p.ndim == 2 else cr.tensor(p, requires_grad=True) for p in params]
+    opt = SGD(ws, lr=LR)
+    xt, yt = cr.tensor(x), cr.tensor(y)
+    n = len(ws) // 2
+
+    def step():
+        opt.zero_grad()
+        h = xt
+        for i in range(n):
+            h = F.linear(h, ws[2 * i], ws[2 * i + 1])
+            if i < n - 1:
+                h = F.relu(h)
+        loss = F.cross_entropy(h, yt)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def mlp_torch(params, x, y):
+    import torch
+    import torch.nn as nn
+
+    layers = []
+    dims = [params[i].shape for i in range(0, len(params), 2)]
+    for i, (fan_in, fan_out) in enumerate(dims):
+        lin = nn.Linear(fan_in, fan_out)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(params[2 * i].T.copy()))
+            lin.bias.copy_(torch.from_numpy(params[2 * i + 1]))
+        layers.append(lin)
+        if i < len(dims) - 1:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def time_steps(step, warmup, steps):
+    losses, times = [], []
+    for i in range(warmup + steps):
+        t = time.perf_counter()
+        losses.append(step())
+        if i >= warmup:
+            times.append(time.perf_counter() - t)
+    return statistics.median(times), losses
+
+
+def smallops_problem():
+    rs = np.random.RandomState(0)
+    x = rs.uniform(-1, 1, 16).astype(np.float32)
+    c = rs.uniform(-0.1, 0.1, 16).astype(np.float32)
+    d = rs.uniform(0.95, 1.05, 16).astype(np.float32)
+    return x, c, d
+
+
+def chain_chainrule(n):
+    import chainrule as cr
+
+    x, c, d = smallops_problem()
+    ct, dt = cr.tensor(c), cr.tensor(d)
+
+    def run():
+        xt = cr.tensor(x, requires_grad=True)
+        y = xt
+        for i in range(n):
+            k = i % 3
+            y = y + ct if k == 0 else (y * dt if k == 1 else y.tanh())
+        y.sum().backward()
+        return xt.grad.data
+    return run
+
+
+def chain_torch(n):
+    import torch
+
+    x, c, d = smallops_problem()
+    ct, dt = torch.from_numpy(c), torch.from_numpy(d)
+
+    def run():
+        xt = torch.from_numpy(x).requires_grad_(True)
+        y = xt
+        for i in range(n):
+            k = i % 3
+            y = y + ct if k == 0 else (y * dt if k == 1 else torch.tanh(y))
+        y.sum().backward()
+        return xt.grad.numpy()
+    return run
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--n", type=int, default=1000)
+    a = ap.parse_args()
+    import torch
+    torch.set_num_threads(2)
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(2)
+    except ImportError:
+        pass
+
+    params, x, y = mlp_problem()
+    rows = []
+    t_ours, l_ours = time_steps(mlp_chainrule(params, x, y), a.warmup, a.steps)
+    t_torch, l_torch = time_steps(mlp_torch(params, x, y), a.warmup, a.steps)
+    print(f"MLP step  chainrule {t_ours * 1e3:7.2f} ms  torch {t_torch * 1e3:7.2f} ms  ratio {t_ours / t_torch:5.2f}x"
+          f"   loss0 {l_ours[0]:.6f}/{l_torch[0]:.6f}  last {l_ours[-1]:.6f}/{l_torch[-1]:.6f}")
+    rows.append(("mlp", t_ours / t_torch))
+
+    ours, theirs = chain_chainrule(a.n), chain_torch(a.n)
+    g1, g2 = ours(), theirs()
+    t_ours, _ = time_steps(ours, 3, a.reps)
+    t_torch, _ = time_steps(theirs, 3, a.reps)
+    print(f"per op    chainrule {t_ours / a.n * 1e6:7.2f} us  torch {t_torch / a.n * 1e6:7.2f} us  ratio {t_ours / t_torch:5.2f}x"
+          f"   max |grad diff| {np.abs(g1 - g2).max():.2e}")
+    rows.append(("per-op", t_ours / t_torch))
+    return rows
+
+
+if __name__ == "__main__":
+    main()

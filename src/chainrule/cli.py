@@ -1,0 +1,21 @@
+"""``chainrule`` command line: ``chainrule check`` (gradcheck every op on this machine)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="chainrule", description="Deep learning built from the chain rule up.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="gradcheck every registered op (float64 central differences) and print a table")
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        from . import selfcheck
+
+        return 0 if selfcheck.run() else 1
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

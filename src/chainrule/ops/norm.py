@@ -1,0 +1,184 @@
+"""Normalisation layers as fused ops: batch norm and layer norm.
+
+Both compute y = gamma * x_hat + beta with x_hat = (x - mu) / sqrt(var + eps); they differ only in
+which axes mu and var are taken over (batch norm: every axis but the channel axis 1; layer norm: the
+trailing ``normalized_shape`` axes). Composing the graph out of mean, sub, pow, sqrt, div would
+record about ten nodes and keep their intermediates alive; the fused backward below needs only
+x_hat and 1/sqrt(var + eps), and its closed form is the clearest statement of *why* normalised
+layers pass gradients the way they do: the gradient loses its component along the mean and along
+x_hat.
+
+The shared derivation (M = number of elements in one normalisation group, sums over the group,
+g = dL/dy, g_hat = dL/dx_hat = g * gamma, s = 1/sqrt(var + eps)):
+
+    dx_hat_i/dx_k = s (delta_ik - 1/M) - x_hat_i x_hat_k s / M
+
+because dmu/dx_k = 1/M and dvar/dx_k = 2 (x_k - mu) / M, so ds/dx_k = -s^3 (x_k - mu) / M. Then
+
+    dL/dx_k = sum_i g_hat_i dx_hat_i/dx_k
+            = (s / M) (M g_hat_k - sum_i g_hat_i - x_hat_k sum_i g_hat_i x_hat_i),
+
+and, since gamma and beta enter y linearly, dL/dgamma = sum g * x_hat and dL/dbeta = sum g over
+every axis gamma was broadcast along.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+
+
+def _check_param(op_name, what, param, shape, dtype):
+    if param is None:
+        return
+    if param.shape != shape:
+        raise ValueError(f"{op_name}: {what} must have shape {shape}, got {param.shape}")
+    if what in ("weight", "bias") and param.dtype != dtype:
+        raise TypeError(
+            f"{op_name}: {what} has dtype {param.dtype} but the input has dtype {dtype}; "
+            "cast the module or the input so they match (e.g. module.double())"
+        )
+
+
+def _normalized_input_grad(grad_hat, x_hat, inv_std, axes, count):
+    """The closed form above: (s / M) (M g_hat - sum g_hat - x_hat sum(g_hat x_hat))."""
+    sum_g = np.sum(grad_hat, axis=axes, keepdims=True)
+    sum_gx = np.sum(grad_hat * x_hat, axis=axes, keepdims=True)
+    return (inv_std / count) * (count * grad_hat - sum_g - x_hat * sum_gx)
+
+
+class BatchNorm(Function):
+    """Batch normalisation over every axis but the channel axis 1 (``torch.batch_norm``).
+
+    Inputs: x (N, C, *), weight, bias, running_mean, running_var (each (C,) or None).
+
+    Training: mu and var are the batch statistics (var biased, divided by M = N * prod(*)), so they
+    depend on x and dL/dx is the full formula in the module docstring,
+        dx = (1/M) * inv_std * (M*g_hat - sum(g_hat) - x_hat*sum(g_hat*x_hat)).
+    The running buffers are updated in place, running = (1 - momentum) running + momentum batch,
+    with the *unbiased* batch variance var * M / (M - 1) (PyTorch's convention: the running value
+    estimates the population variance used at evaluation time).
+
+    Evaluation: mu and var are the running buffers, constants, so y is an affine map of x and
+    dL/dx = g_hat * inv_std.
+
+    In both modes dL/dgamma = sum g x_hat and dL/dbeta = sum g over the non-channel axes. The
+    running buffers never receive a gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training=False, momentum=0.1, eps=1e-5):
+        if x.ndim < 2:
+            raise ValueError(
+                f"batch_norm: expected an input of shape (N, C, *) with at least 2 dimensions, got shape {x.shape}"
+            )
+        if x.dtype.kind != "f":
+            raise TypeError(f"batch_norm: expected a floating point input, got dtype {x.dtype}")
+        channels = x.shape[1]
+        for what, param in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                            ("running_var", running_var)):
+            _check_param("batch_norm", what, param, (channels,), x.dtype)
+        axes = (0,) + tuple(range(2, x.ndim))
+        count = x.size // channels if channels else 0
+        broadcast = (1, channels) + (1,) * (x.ndim - 2)
+        if training:
+            if count <= 1:
+                raise ValueError(
+                    f"batch_norm: expected more than 1 value per channel when training, got input of shape {x.shape}"
+                )
+            mean = x.mean(axis=axes, keepdims=True)
+            centred = x - mean
+            var = np.mean(centred * centred, axis=axes, keepdims=True)
+            if running_mean is not None:
+                running_mean *= 1.0 - momentum
+                running_mean += momentum * mean.reshape(channels)
+            if running_var is not None:
+                running_var *= 1.0 - momentum
+                running_var += momentum * var.reshape(channels) * (count / (count - 1))
+        else:
+            if running_mean is None or running_var is None:
+                raise ValueError(
+                    "batch_norm: running_mean and running_var must be given in evaluation mode "
+                    "(training=False); pass training=True to normalise with the batch statistics"
+                )
+            mean = running_mean.reshape(broadcast).astype(x.dtype, copy=False)
+            var = running_var.reshape(broadcast).astype(x.dtype, copy=False)
+            centred = x - mean
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        x_hat = centred * inv_std
+        y = x_hat if weight is None else x_hat * weight.reshape(broadcast)
+        if bias is not None:
+            y = y + bias.reshape(broadcast)
+        ctx.save_for_backward(x_hat, inv_std, weight)
+        ctx.meta = (axes, count, broadcast, bool(training))
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x_hat, inv_std, weight = ctx.saved_tensors
+        axes, count, broadcast, training = ctx.meta
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        grad_x = grad_w = grad_b = None
+        if need_x:
+            grad_hat = grad_output if weight is None else grad_output * weight.reshape(broadcast)
+            if training:
+                grad_x = _normalized_input_grad(grad_hat, x_hat, inv_std, axes, count)
+            else:
+                grad_x = grad_hat * inv_std
+        if need_w:
+            grad_w = np.sum(grad_output * x_hat, axis=axes)
+        if need_b:
+            grad_b = np.sum(grad_output, axis=axes)
+        return grad_x, grad_w, grad_b, None, None
+
+
+class LayerNorm(Function):
+    """Layer normalisation over the last ``normalized_ndim`` axes (``torch.layer_norm``).
+
+    Inputs: x (*, D1..Dk), weight and bias of shape (D1..Dk) or None. Each leading index is its own
+    group of M = D1*...*Dk elements with its own (biased) mean and variance, so
+    dL/dx = (1/M) * inv_std * (M*g_hat - sum(g_hat) - x_hat*sum(g_hat*x_hat)) with the sums over
+    the group's trailing axes; dL/dgamma = sum g x_hat and dL/dbeta = sum g over the leading axes.
+    There are no running statistics: training and evaluation compute the same thing.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, normalized_ndim=1, eps=1e-5):
+        if x.dtype.kind != "f":
+            raise TypeError(f"layer_norm: expected a floating point input, got dtype {x.dtype}")
+        if not 1 <= normalized_ndim <= x.ndim:
+            raise ValueError(
+                f"layer_norm: cannot normalise over the last {normalized_ndim} dimensions of an input of shape {x.shape}"
+            )
+        normalized_shape = x.shape[x.ndim - normalized_ndim:]
+        for what, param in (("weight", weight), ("bias", bias)):
+            _check_param("layer_norm", what, param, normalized_shape, x.dtype)
+        axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
+        count = int(np.prod(normalized_shape))
+        mean = x.mean(axis=axes, keepdims=True)
+        centred = x - mean
+        var = np.mean(centred * centred, axis=axes, keepdims=True)
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        x_hat = centred * inv_std
+        y = x_hat if weight is None else x_hat * weight
+        if bias is not None:
+            y = y + bias
+        ctx.save_for_backward(x_hat, inv_std, weight)
+        ctx.meta = (axes, count)
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x_hat, inv_std, weight = ctx.saved_tensors
+        axes, count = ctx.meta
+        leading = tuple(range(grad_output.ndim - len(axes)))
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        grad_x = grad_w = grad_b = None
+        if need_x:
+            grad_hat = grad_output if weight is None else grad_output * weight
+            grad_x = _normalized_input_grad(grad_hat, x_hat, inv_std, axes, count)
+        if need_w:
+            grad_w = np.sum(grad_output * x_hat, axis=leading)
+        if need_b:
+            grad_b = np.sum(grad_output, axis=leading)
+        return grad_x, grad_w, grad_b

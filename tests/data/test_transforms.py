@@ -1,0 +1,200 @@
+"""Image transforms: shapes, dtypes, seeded determinism and exact geometric identities."""
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.data import DataLoader, TensorDataset, TransformDataset
+from chainrule.data.transforms import (
+    Compose,
+    GaussianNoise,
+    Normalize,
+    RandomErasing,
+    RandomHorizontalFlip,
+    RandomRotation,
+    RandomShift,
+    RandomTranslate,
+    ToTensor,
+)
+
+
+def _image(shape=(3, 9, 11), seed=0):
+    return np.random.default_rng(seed).random(shape).astype(np.float32)
+
+
+def _all(gen=None):
+    return [
+        RandomShift(2, generator=gen),
+        RandomTranslate((1, 3), generator=gen),
+        RandomRotation(15, generator=gen),
+        RandomHorizontalFlip(generator=gen),
+        GaussianNoise(0.1, generator=gen),
+        RandomErasing(p=1.0, generator=gen),
+        Normalize(0.5, 0.25),
+    ]
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (1, 8, 8), (3, 9, 11)])
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_shape_dtype_and_kind_preserved(shape, as_tensor):
+    img = _image(shape)
+    inp = cr.tensor(img) if as_tensor else img
+    for t in _all(np.random.default_rng(0)):
+        out = t(inp)
+        assert isinstance(out, cr.Tensor) == as_tensor, t
+        arr = out.data if as_tensor else out
+        assert arr.shape == shape and arr.dtype == np.float32, t
+    np.testing.assert_array_equal(img, inp.data if as_tensor else inp)  # input untouched
+
+
+def test_seeded_determinism():
+    img = _image()
+    a = Compose(_all(np.random.default_rng(42)))
+    b = Compose(_all(np.random.default_rng(42)))
+    for _ in range(3):
+        np.testing.assert_array_equal(a(img), b(img))
+    cr.manual_seed(9)
+    first = Compose(_all())(img)
+    cr.manual_seed(9)
+    second = Compose(_all())(img)
+    np.testing.assert_array_equal(first, second)
+    # consecutive calls draw fresh randomness
+    c = RandomRotation(20, generator=np.random.default_rng(1))
+    assert not np.array_equal(c(img), c(img))
+
+
+def test_rotation_zero_is_identity_and_90_is_rot90():
+    for shape in [(7, 7), (2, 6, 6), (5, 8)]:
+        img = _image(shape)
+        np.testing.assert_allclose(RandomRotation(0)(img), img, atol=1e-6)
+        np.testing.assert_allclose(RandomRotation((0, 0))(img), img, atol=1e-6)
+    for shape in [(7, 7), (2, 6, 6)]:
+        img = _image(shape)
+        ccw = RandomRotation((90, 90))(img)
+        np.testing.assert_allclose(ccw, np.rot90(img, k=1, axes=(-2, -1)), atol=1e-5)
+        cw = RandomRotation((-90, -90))(img)
+        np.testing.assert_allclose(cw, np.rot90(img, k=-1, axes=(-2, -1)), atol=1e-5)
+
+
+def test_rotation_interpolates_and_fills():
+    img = np.ones((9, 9), np.float32)
+    out = RandomRotation((45, 45))(img)
+    assert out[4, 4] == pytest.approx(1.0)
+    assert out[0, 0] == 0.0  # corner comes from outside the image
+    assert np.all((out >= 0) & (out <= 1 + 1e-6))
+    # the mass is about the area of the octagon where the square overlaps its rotation
+    octagon = 2 * (math.sqrt(2) - 1) * 81
+    assert abs(out.sum() - octagon) < 6, out.sum()
+    filled = RandomRotation((45, 45), fill=0.5)(np.zeros((9, 9), np.float32))
+    assert filled[0, 0] == pytest.approx(0.5) and filled[4, 4] == pytest.approx(0.0)
+    assert RandomRotation(10)(np.zeros((4, 4), np.uint8)).dtype == np.float32
+
+
+def test_flip_twice_is_identity_and_p_bounds():
+    img = _image()
+    flip = RandomHorizontalFlip(p=1.0)
+    once = flip(img)
+    np.testing.assert_array_equal(once, img[..., ::-1])
+    np.testing.assert_array_equal(flip(once), img)
+    np.testing.assert_array_equal(RandomHorizontalFlip(p=0.0)(img), img)
+    gen = np.random.default_rng(0)
+    flips = sum(not np.array_equal(RandomHorizontalFlip(0.3, generator=gen)(img), img) for _ in range(2000))
+    assert 500 < flips < 700
+
+
+def test_shift_moves_content_and_zero_fills():
+    img = np.arange(1, 26, dtype=np.float32).reshape(5, 5)
+    gen = np.random.default_rng(0)
+    t = RandomShift(2, generator=gen)
+    for _ in range(30):
+        out = t(img)
+        # locate the shift from where pixel value 13 (originally at 2,2) ended up
+        y, x = np.argwhere(out == 13)[0]
+        dy, dx = y - 2, x - 2
+        assert abs(dy) <= 2 and abs(dx) <= 2
+        expected = np.zeros_like(img)
+        expected[max(dy, 0):5 + min(dy, 0), max(dx, 0):5 + min(dx, 0)] = img[max(-dy, 0):5 - max(dy, 0), max(-dx, 0):5 - max(dx, 0)]
+        np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(RandomShift(0)(img), img)
+    assert RandomShift(1)(np.ones((4, 4), np.uint8)).dtype == np.uint8
+
+
+def test_erasing_area_within_bounds():
+    gen = np.random.default_rng(0)
+    h, w = 32, 24
+    scale, ratio = (0.05, 0.2), (0.5, 2.0)
+    t = RandomErasing(p=1.0, scale=scale, ratio=ratio, value=0, generator=gen)
+    img = np.ones((2, h, w), np.float32)
+    area = h * w
+    # rounding of the sides to whole pixels lets the area stray a little past the scale range
+    hi = (math.sqrt(area * scale[1] * ratio[1]) + 0.5) * (math.sqrt(area * scale[1] / ratio[0]) + 0.5)
+    lo = max(0.0, math.sqrt(area * scale[0] * ratio[0]) - 0.5) * max(0.0, math.sqrt(area * scale[0] / ratio[1]) - 0.5)
+    for _ in range(200):
+        out = t(img)
+        erased = out[0] == 0
+        assert np.array_equal(erased, out[1] == 0)  # same box in every channel
+        rows, cols = np.nonzero(erased)
+        n = erased.sum()
+        assert lo <= n <= hi
+        # a single axis-aligned rectangle
+        assert n == (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1)
+    assert np.array_equal(RandomErasing(p=0.0)(img), img)
+    per_channel = RandomErasing(p=1.0, value=(7, 9), generator=gen)(img)
+    assert set(np.unique(per_channel[0])) <= {1.0, 7.0} and set(np.unique(per_channel[1])) <= {1.0, 9.0}
+    noisy = RandomErasing(p=1.0, value="random", generator=gen)(img)
+    assert noisy.shape == img.shape and not np.array_equal(noisy, img)
+
+
+def test_noise_statistics_and_normalize():
+    img = np.zeros((64, 64), np.float32)
+    out = GaussianNoise(0.2, generator=np.random.default_rng(0))(img)
+    assert abs(out.mean()) < 0.02 and abs(out.std() - 0.2) < 0.02
+    np.testing.assert_array_equal(GaussianNoise(0.0)(img), img)
+    chw = np.stack([np.full((2, 2), 1.0), np.full((2, 2), 3.0)]).astype(np.float32)
+    norm = Normalize([1.0, 2.0], [0.5, 0.5])(chw)
+    np.testing.assert_allclose(norm[0], 0.0)
+    np.testing.assert_allclose(norm[1], 2.0)
+    with pytest.raises(ValueError, match="Normalize: mean has 2 entries but the image has 3 channel"):
+        Normalize([0, 0], 1)(np.zeros((3, 2, 2)))
+    with pytest.raises(ValueError, match="std evaluated to zero"):
+        Normalize(0, 0)
+
+
+def test_to_tensor_like_torchvision():
+    pic = np.arange(24, dtype=np.uint8).reshape(2, 4, 3)  # H x W x C
+    out = ToTensor()(pic)
+    assert isinstance(out, cr.Tensor) and out.shape == (3, 2, 4) and out.dtype == np.float32
+    np.testing.assert_allclose(out.data, np.transpose(pic, (2, 0, 1)) / 255.0, rtol=1e-6)
+    assert ToTensor()(np.zeros((5, 6))).shape == (1, 5, 6)
+
+
+def test_argument_validation():
+    with pytest.raises(ValueError, match="RandomShift: max_shift should be a non-negative int"):
+        RandomShift(-1)
+    with pytest.raises(ValueError, match="RandomRotation: degrees range must be"):
+        RandomRotation((10, -10))
+    with pytest.raises(ValueError, match="RandomHorizontalFlip: p should be a probability"):
+        RandomHorizontalFlip(1.5)
+    with pytest.raises(ValueError, match="GaussianNoise: std should be"):
+        GaussianNoise(-0.1)
+    with pytest.raises(ValueError, match="RandomErasing: scale should be"):
+        RandomErasing(scale=(0.5, 0.1))
+    with pytest.raises(ValueError, match=r"expected an image of shape \(H, W\) or \(C, H, W\), got shape \(4,\)"):
+        RandomRotation(5)(np.zeros(4))
+    with pytest.raises(TypeError, match="generator="):
+        GaussianNoise(0.1, generator=3)
+    with pytest.raises(TypeError, match="Compose: transform 1 is not callable"):
+        Compose([GaussianNoise(0.1), 5])
+
+
+def test_augmentation_through_the_loader_differs_per_epoch():
+    x = np.random.default_rng(0).random((8, 1, 6, 6)).astype(np.float32)
+    y = np.arange(8, dtype=np.int64)
+    aug = TransformDataset(TensorDataset(x, y), Compose([RandomShift(1), GaussianNoise(0.05)]))
+    cr.manual_seed(0)
+    loader = DataLoader(aug, batch_size=4)
+    e1 = np.concatenate([b[0].data for b in loader])
+    e2 = np.concatenate([b[0].data for b in loader])
+    assert e1.shape == (8, 1, 6, 6) and not np.array_equal(e1, e2)
+    np.testing.assert_array_equal(np.concatenate([b[1].data for b in loader]), y)

@@ -1,0 +1,174 @@
+"""Elementwise ops (ops/unary.py) against PyTorch: smooth regions with gradcheck, kinks and
+boundaries without it (the derivative there is a convention, PyTorch's), and extreme inputs."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import chainrule as cr
+import chainrule.functional as F
+from optest import check_op, randn
+
+DTYPES = [np.float64, np.float32]
+
+
+def away_from(x, points, margin=0.1):
+    """Push entries of ``x`` that lie within ``margin`` of a kink at least ``margin`` away from it,
+    so central differences never straddle the kink."""
+    x = x.copy()
+    for p in points:
+        near = np.abs(x - p) < margin
+        x[near] = p + np.where(x[near] >= p, margin, -margin) * 2
+    return x
+
+
+# name, ours, theirs, input kind ("any", "positive", or the kinks to keep away from)
+UNARY = [
+    ("exp", F.exp, torch.exp, "any"),
+    ("log", F.log, torch.log, "positive"),
+    ("sqrt", F.sqrt, torch.sqrt, "positive"),
+    ("abs", F.abs, torch.abs, [0.0]),
+    ("tanh", F.tanh, torch.tanh, "any"),
+    ("sigmoid", F.sigmoid, torch.sigmoid, "any"),
+    ("relu", F.relu, torch.relu, [0.0]),
+    ("leaky_relu", F.leaky_relu, TF.leaky_relu, [0.0]),
+    ("leaky_relu_0.2", lambda x: F.leaky_relu(x, negative_slope=0.2),
+     lambda x: TF.leaky_relu(x, negative_slope=0.2), [0.0]),
+    ("leaky_relu_neg", lambda x: F.leaky_relu(x, -0.5), lambda x: TF.leaky_relu(x, -0.5), [0.0]),
+    ("elu", F.elu, TF.elu, [0.0]),
+    ("elu_alpha", lambda x: F.elu(x, alpha=0.3), lambda x: TF.elu(x, alpha=0.3), [0.0]),
+    ("gelu", F.gelu, TF.gelu, "any"),
+    ("gelu_tanh", lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh"), "any"),
+    ("softplus", F.softplus, TF.softplus, "any"),
+    ("softplus_beta", lambda x: F.softplus(x, beta=2.0), lambda x: TF.softplus(x, beta=2.0), "any"),
+    # threshold 1: part of the input lies in the linear region; the switch at beta*x = 1 is a
+    # (tiny) discontinuity, so keep gradcheck's differences off it.
+    ("softplus_threshold", lambda x: F.softplus(x, beta=0.5, threshold=1.0),
+     lambda x: TF.softplus(x, beta=0.5, threshold=1.0), [2.0]),
+    ("clamp_min", lambda x: F.clamp(x, min=-0.5), lambda x: torch.clamp(x, min=-0.5), [-0.5]),
+    ("clamp_max", lambda x: F.clamp(x, max=0.3), lambda x: torch.clamp(x, max=0.3), [0.3]),
+    ("clamp_both", lambda x: F.clamp(x, -0.5, 0.3), lambda x: torch.clamp(x, -0.5, 0.3), [-0.5, 0.3]),
+    ("clip", lambda x: F.clip(x, -1.0, 1.0), lambda x: torch.clip(x, -1.0, 1.0), [-1.0, 1.0]),
+]
+
+
+def make_input(kind, shape, dtype, seed=0):
+    if kind == "positive":
+        return randn(*shape, dtype=dtype, seed=seed, low=0.2)
+    x = np.asarray(2 * randn(*shape, dtype=np.float64, seed=seed))
+    if kind != "any":
+        x = away_from(x, kind)
+    return x.astype(dtype)
+
+
+@pytest.mark.parametrize("name,ours,theirs,kind", UNARY, ids=[u[0] for u in UNARY])
+@pytest.mark.parametrize("shape", [(3, 4), (), (2, 0, 3), (5,)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_unary_matches_torch(name, ours, theirs, kind, shape, dtype):
+    check_op(ours, theirs, make_input(kind, shape, dtype))
+
+
+METHODS = ["exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_tensor_methods_match_torch(method):
+    x = randn(3, 4, seed=3, low=0.2)
+    check_op(lambda t: getattr(t, method)(), lambda t: getattr(t, method)(), x)
+
+
+def test_tensor_clamp_method_and_abs_operator():
+    x = away_from(randn(4, 3, seed=4), [-0.2, 0.2])
+    check_op(lambda t: t.clamp(-0.2, 0.2), lambda t: t.clamp(-0.2, 0.2), x)
+    check_op(lambda t: t.clip(min=-0.2), lambda t: t.clip(min=-0.2), x)
+    check_op(lambda t: abs(t), lambda t: abs(t), x)
+
+
+# ------------------------------------------------------------------ kinks and boundaries
+KINK_INPUT = np.array([-2.0, -0.5, 0.0, 0.0, 0.3, 1.0, 2.0])
+
+
+@pytest.mark.parametrize("ours,theirs", [
+    (F.relu, torch.relu),                       # grad 0 at 0
+    (F.abs, torch.abs),                         # subgradient 0 at 0
+    (lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2)),  # slope at 0
+    (lambda x: F.elu(x, alpha=2.0), lambda x: TF.elu(x, alpha=2.0)),    # alpha at 0
+    (lambda x: F.clamp(x, -0.5, 0.3), lambda x: torch.clamp(x, -0.5, 0.3)),  # bounds count as inside
+    (lambda x: F.clamp(x, min=0.0), lambda x: torch.clamp(x, min=0.0)),
+    (lambda x: F.clamp(x, max=1.0), lambda x: torch.clamp(x, max=1.0)),
+    (lambda x: F.clamp(x, 1.0, -1.0), lambda x: torch.clamp(x, 1.0, -1.0)),  # min > max: all = max
+    (lambda x: F.softplus(x, beta=10.0, threshold=3.0), lambda x: TF.softplus(x, beta=10.0, threshold=3.0)),
+    (lambda x: F.softplus(x, threshold=1.0), lambda x: TF.softplus(x, threshold=1.0)),  # x == threshold
+])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_kinks_match_torch(ours, theirs, dtype):
+    check_op(ours, theirs, KINK_INPUT.astype(dtype), gradcheck=False)
+
+
+def test_kink_gradients_are_the_documented_values():
+    x = cr.tensor(np.array([0.0, 0.0]), requires_grad=True)
+    F.relu(x).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+    x = cr.tensor(np.array([0.0]), requires_grad=True)
+    F.abs(x).sum().backward()
+    assert x.grad.tolist() == [0.0]
+    x = cr.tensor(np.array([-1.0, 1.0]), requires_grad=True)
+    F.clamp(x, -1.0, 1.0).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sqrt_and_log_at_zero_match_torch(dtype):
+    x = np.array([0.0, 1.0, 4.0], dtype=dtype)
+    check_op(F.sqrt, torch.sqrt, x, gradcheck=False)  # grad +inf at 0
+    check_op(F.log, torch.log, x, gradcheck=False)    # -inf value, +inf grad at 0
+
+
+def test_sqrt_and_log_of_negative_are_nan_like_torch():
+    x = np.array([-1.0, 1.0])
+    check_op(F.sqrt, torch.sqrt, x, gradcheck=False)
+    check_op(F.log, torch.log, x, gradcheck=False)
+
+
+def test_softplus_linear_region_is_identity():
+    x = np.array([20.5, 30.0, 100.0])
+    out = check_op(F.softplus, TF.softplus, x)[0]
+    np.testing.assert_array_equal(out.data, x)  # returned exactly, not via log1p(exp(.))
+    t = cr.tensor(x, requires_grad=True)
+    F.softplus(t).sum().backward()
+    np.testing.assert_array_equal(t.grad.data, np.ones(3))
+
+
+def test_gelu_rejects_unknown_approximation():
+    with pytest.raises(ValueError, match="gelu.*'tanh'"):
+        F.gelu(cr.tensor([1.0]), approximate="erf")
+
+
+def test_clamp_needs_a_bound():
+    with pytest.raises(ValueError, match="clamp"):
+        F.clamp(cr.tensor([1.0]))
+
+
+# ------------------------------------------------------------------ stability at extreme inputs
+EXTREME = np.array([-1e4, -1000.0, -50.0, 0.0, 50.0, 1000.0, 1e4])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ours,theirs", [
+    (F.sigmoid, torch.sigmoid),
+    (F.softplus, TF.softplus),
+    (F.tanh, torch.tanh),
+    (F.elu, TF.elu),
+    (F.gelu, TF.gelu),
+    (lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh")),
+], ids=["sigmoid", "softplus", "tanh", "elu", "gelu", "gelu_tanh"])
+def test_extreme_inputs_finite_and_match_torch(ours, theirs, dtype):
+    x = EXTREME.astype(dtype)
+    # An overflow (or inf - inf) inside the op is a bug even when the result comes out right;
+    # underflow to 0 is the expected, harmless outcome of e^-1000.
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        out = check_op(ours, theirs, x, gradcheck=False)[0]
+    assert np.isfinite(out.data).all()
+    t = cr.tensor(x, requires_grad=True)
+    ours(t).sum().backward()
+    assert np.isfinite(t.grad.data).all()
