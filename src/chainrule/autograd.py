@@ -118,6 +118,8 @@ class Function:
     # non-array attributes of their own (shapes, axes, flags) to ctx in ``forward``.
 
     saved_tensors: tuple = ()
+    _visit = None  # traversal mark of the current backward (see _collect_nodes)
+    _grad_sum = None  # gradient w.r.t. this node's output, summed while backward runs
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for the backward pass. The engine drops them after backward (unless
@@ -145,35 +147,50 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **kwargs):
         """Run the op on tensors: unwrap, compute, wrap, and record the node if needed."""
-        from .tensor import Tensor  # circular import at module level; cheap after the first call
-
+        # This is the hottest path in the library (once per op): plain loops, no helpers.
+        tensor_type = _tensor_type()
         ctx = cls.__new__(cls)
-        raw = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        raw = []
+        any_requires_grad = False
+        for x in inputs:
+            if isinstance(x, tensor_type):
+                raw.append(x.data)
+                if x.requires_grad:
+                    any_requires_grad = True
+            else:
+                raw.append(x)
         out = cls.forward(ctx, *raw, **kwargs)
         if _state.anomaly:
             _check_finite(out, "forward", cls.__name__)
-        needs_grad = False
-        if _state.grad_enabled and not getattr(ctx, "non_differentiable", False):
-            for x in inputs:
-                if isinstance(x, Tensor) and x.requires_grad:
-                    needs_grad = True
-                    break
-        result = Tensor.__new__(Tensor)
+        result = tensor_type.__new__(tensor_type)
         result.data = out
         result.grad = None
-        result.requires_grad = needs_grad
         result._hooks = None
         result._retains_grad = False
-        if needs_grad:
+        if any_requires_grad and _state.grad_enabled and not getattr(ctx, "non_differentiable", False):
             ctx.inputs = inputs
-            ctx.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+            ctx.needs_input_grad = tuple(isinstance(x, tensor_type) and x.requires_grad for x in inputs)
             ctx.out_hooks = None
             ctx.retained = None
             ctx.freed = False
             result.grad_fn = ctx
+            result.requires_grad = True
         else:
             result.grad_fn = None
+            result.requires_grad = False
         return result
+
+
+_TENSOR_TYPE = []
+
+
+def _tensor_type():
+    # tensor.py imports this module, so the Tensor class is looked up lazily and cached.
+    if not _TENSOR_TYPE:
+        from .tensor import Tensor
+
+        _TENSOR_TYPE.append(Tensor)
+    return _TENSOR_TYPE[0]
 
 
 def _collect_nodes(roots):
@@ -181,25 +198,27 @@ def _collect_nodes(roots):
 
     Post-order DFS with an explicit stack: a node is emitted only after everything it depends on
     (its inputs' nodes), so reversing the emission order visits each node after all nodes that
-    consume its output, i.e. after its gradient is complete.
+    consume its output, i.e. after its gradient is complete. Visited nodes are marked with a
+    fresh token object instead of a set of ids: one attribute store per node, no hashing.
     """
-    from .tensor import Tensor
-
+    token = object()
     order = []
-    visited = set()
     stack = [(node, False) for node in roots]
+    pop, push, emit = stack.pop, stack.append, order.append
     while stack:
-        node, expanded = stack.pop()
+        node, expanded = pop()
         if expanded:
-            order.append(node)
+            emit(node)
             continue
-        if id(node) in visited:
+        if node._visit is token:
             continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for x in node.inputs:
-            if isinstance(x, Tensor) and x.grad_fn is not None and id(x.grad_fn) not in visited:
-                stack.append((x.grad_fn, False))
+        node._visit = token
+        push((node, True))
+        for x, needed in zip(node.inputs, node.needs_input_grad):
+            if needed:
+                parent = x.grad_fn
+                if parent is not None and parent._visit is not token:
+                    push((parent, False))
     order.reverse()
     return order
 
@@ -244,8 +263,7 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
         tensors = [tensors]
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
-    roots = []
-    grads = {}
+    roots, root_seeds = [], []
     leaf_grads = {}
     leaves = {}
     only = None if inputs is None else {id(t) for t in inputs}
@@ -274,52 +292,60 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
             leaf_grads[id(tensor)] = leaf_grads.get(id(tensor), 0) + seed
             leaves[id(tensor)] = tensor
             continue
-        node = tensor.grad_fn
-        grads[id(node)] = grads[id(node)] + seed if id(node) in grads else seed
-        roots.append(node)
+        roots.append(tensor.grad_fn)
+        root_seeds.append(seed)
 
     anomaly = _state.anomaly
-    for node in _collect_nodes(roots):
-        grad_output = grads.pop(id(node), None)
-        if grad_output is None:
-            continue
-        if node.freed:
-            raise RuntimeError(
-                f"backward: trying to backward through the graph a second time (at "
-                f"{type(node).__name__}); its saved arrays were freed after the first backward. "
-                "Pass retain_graph=True to the first backward if you need to call it twice."
-            )
-        if node.out_hooks:
-            grad_output = _run_hooks(node.out_hooks, grad_output)
-        if node.retained is not None:
-            kept = node.retained()
-            if kept is not None:
-                kept.grad = Tensor(grad_output.copy()) if kept.grad is None else Tensor(kept.grad.data + grad_output)
-        input_grads = node.backward(node, grad_output)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        if not retain_graph:
-            node.saved_tensors = ()
-            node.freed = True
-        for x, g in zip(node.inputs, input_grads):
-            if g is None or not isinstance(x, Tensor) or not x.requires_grad:
+    order = _collect_nodes(roots)
+    for node, seed in zip(roots, root_seeds):
+        node._grad_sum = seed if node._grad_sum is None else node._grad_sum + seed
+    try:
+        for node in order:
+            grad_output = node._grad_sum
+            if grad_output is None:
                 continue
-            if anomaly:
-                _check_finite(g, "backward", type(node).__name__)
-            if g.shape != x.data.shape:
+            node._grad_sum = None
+            if node.freed:
                 raise RuntimeError(
-                    f"{type(node).__name__}.backward returned a gradient of shape {g.shape} for an "
-                    f"input of shape {x.data.shape}; an op's backward must return one gradient per "
-                    "input with that input's shape"
+                    f"backward: trying to backward through the graph a second time (at "
+                    f"{type(node).__name__}); its saved arrays were freed after the first backward. "
+                    "Pass retain_graph=True to the first backward if you need to call it twice."
                 )
-            parent = x.grad_fn
-            if parent is None:
-                key = id(x)
-                leaves[key] = x
-                leaf_grads[key] = leaf_grads[key] + g if key in leaf_grads else g
-            else:
-                key = id(parent)
-                grads[key] = grads[key] + g if key in grads else g
+            if node.out_hooks:
+                grad_output = _run_hooks(node.out_hooks, grad_output)
+            if node.retained is not None:
+                kept = node.retained()
+                if kept is not None:
+                    kept.grad = Tensor(grad_output.copy()) if kept.grad is None else Tensor(kept.grad.data + grad_output)
+            input_grads = node.backward(node, grad_output)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if not retain_graph:
+                node.saved_tensors = ()
+                node.freed = True
+            for x, g, needed in zip(node.inputs, input_grads, node.needs_input_grad):
+                if g is None or not needed:
+                    continue
+                if anomaly:
+                    _check_finite(g, "backward", type(node).__name__)
+                if g.shape != x.data.shape:
+                    raise RuntimeError(
+                        f"{type(node).__name__}.backward returned a gradient of shape {g.shape} for an "
+                        f"input of shape {x.data.shape}; an op's backward must return one gradient per "
+                        "input with that input's shape"
+                    )
+                parent = x.grad_fn
+                if parent is None:
+                    key = id(x)
+                    leaves[key] = x
+                    leaf_grads[key] = leaf_grads[key] + g if key in leaf_grads else g
+                elif parent._grad_sum is None:
+                    parent._grad_sum = g
+                else:
+                    parent._grad_sum = parent._grad_sum + g
+    finally:
+        for node in order:  # after an error, leave no half-summed gradient behind
+            node._grad_sum = None
     owned = set()
     for key, leaf in leaves.items():
         if only is not None and key not in only:

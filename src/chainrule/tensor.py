@@ -24,6 +24,8 @@ def _raw_scalar(value):
 
 
 def _check_operand(op_name, other):
+    if type(other) is Tensor or type(other) is float or type(other) is int:  # the common cases, first
+        return other
     if isinstance(other, (Tensor, int, float, bool, np.generic)):
         return _raw_scalar(other)
     if isinstance(other, np.ndarray):
