@@ -13,6 +13,7 @@ from .datasets import load_digits, make_moons, make_polynomial_regression, make_
 from .idx import load_idx_dataset, read_idx, write_idx
 from .imbalanced import load_breast_cancer_imbalanced, load_digits_nine_vs_rest, make_imbalanced_classification
 from .sampler import (
+    BalancedBatchSampler,
     BatchSampler,
     RandomSampler,
     Sampler,
@@ -22,6 +23,7 @@ from .sampler import (
 )
 
 __all__ = [
+    "BalancedBatchSampler",
     "BatchSampler",
     "ConcatDataset",
     "DataLoader",

@@ -23,6 +23,7 @@ __all__ = [
     "SubsetRandomSampler",
     "WeightedRandomSampler",
     "BatchSampler",
+    "BalancedBatchSampler",
 ]
 
 
@@ -255,3 +256,50 @@ class BatchSampler(Sampler):
         if self.drop_last:
             return n // self.batch_size
         return (n + self.batch_size - 1) // self.batch_size
+
+
+class BalancedBatchSampler(Sampler):
+    """Yield batches (lists of indices) holding the same number of samples from every class.
+
+    With a 1:99 class ratio a plain shuffled batch of 32 usually holds no minority sample at all,
+    so the minority gradient arrives rarely and noisily. Drawing ``batch_size // n_classes`` per
+    class (minority rows with replacement, majority rows without, reshuffled each epoch) puts
+    every class in every batch: over-sampling done at the batch level, without copying data.
+    ``num_batches`` defaults to enough batches to visit the majority class once per epoch.
+    Pass it to ``DataLoader(dataset, batch_sampler=...)``.
+    """
+
+    def __init__(self, labels, batch_size, num_batches=None, generator=None):
+        labels = np.asarray(getattr(labels, "data", labels))
+        if labels.ndim != 1 or labels.size == 0:
+            raise ValueError(f"BalancedBatchSampler: labels must be a non-empty 1-D array, got shape {labels.shape}")
+        self.classes, inverse = np.unique(labels, return_inverse=True)
+        if not _is_int(batch_size) or batch_size < len(self.classes):
+            raise ValueError(
+                f"BalancedBatchSampler: batch_size must be an int >= the number of classes "
+                f"({len(self.classes)}), got {batch_size!r}"
+            )
+        self.per_class = int(batch_size) // len(self.classes)
+        self.batch_size = self.per_class * len(self.classes)
+        self.class_indices = [np.flatnonzero(inverse == k) for k in range(len(self.classes))]
+        largest = max(len(ix) for ix in self.class_indices)
+        self.num_batches = int(num_batches) if num_batches is not None else max(1, -(-largest // self.per_class))
+        if self.num_batches <= 0:
+            raise ValueError(f"BalancedBatchSampler: num_batches must be positive, got {num_batches}")
+        self.generator = _check_generator(generator, "BalancedBatchSampler")
+
+    def __iter__(self):
+        rng = _resolve_generator(self.generator, "BalancedBatchSampler")
+        needed = self.num_batches * self.per_class
+        streams = []
+        for ix in self.class_indices:
+            # Cycle through fresh permutations so each row is used about equally often.
+            reps = -(-needed // len(ix))
+            streams.append(np.concatenate([rng.permutation(ix) for _ in range(reps)])[:needed])
+        for b in range(self.num_batches):
+            part = slice(b * self.per_class, (b + 1) * self.per_class)
+            batch = np.concatenate([s[part] for s in streams])
+            yield rng.permutation(batch).tolist()
+
+    def __len__(self):
+        return self.num_batches
