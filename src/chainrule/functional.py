@@ -67,9 +67,11 @@ def matmul(input, other):
 
 
 def linear(input, weight, bias=None):
-    """y = x W^T + b, with W stored (out_features, in_features) as in PyTorch."""
-    out = matmul(input, weight.T)
-    return out if bias is None else out + bias
+    """y = x W^T + b, with W stored (out_features, in_features) as in PyTorch (one fused op)."""
+    input = _tensor("linear", input)
+    if bias is None:
+        return linalg.Linear.apply(input, weight)
+    return linalg.Linear.apply(input, weight, bias)
 
 
 # ---------------------------------------------------------------- elementwise
@@ -149,12 +151,12 @@ def min(input, dim=None, keepdim=False):  # noqa: A001
     return _tensor("min", input).min(dim, keepdim)
 
 
-def var(input, dim=None, keepdim=False, *, correction=1, unbiased=None):
-    return _tensor("var", input).var(dim, keepdim, correction=correction, unbiased=unbiased)
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _tensor("var", input).var(dim, unbiased, keepdim, correction=correction)
 
 
-def std(input, dim=None, keepdim=False, *, correction=1, unbiased=None):
-    return _tensor("std", input).std(dim, keepdim, correction=correction, unbiased=unbiased)
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _tensor("std", input).std(dim, unbiased, keepdim, correction=correction)
 
 
 def logsumexp(input, dim, keepdim=False):

@@ -55,3 +55,41 @@ class MatMul(Function):
         if need_b:
             grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
         return grad_a, grad_b
+
+
+class Linear(Function):
+    """y = x W^T + b (``F.linear``), W stored (out_features, in_features) as in PyTorch.
+
+    One node instead of transpose + matmul + add. With G = dL/dy:
+    dL/dx = G W, dL/dW = G^T x (summed over any leading batch axes), dL/db = sum of G over
+    every axis but the last. Gradients nobody needs (e.g. w.r.t. the input batch) are skipped.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(
+                f"linear: input of shape {x.shape} cannot be multiplied with weight of shape "
+                f"{weight.shape}; expected input[..., {weight.shape[1] if weight.ndim == 2 else '?'}] "
+                "and weight (out_features, in_features)"
+            )
+        if bias is not None and bias.shape != (weight.shape[0],):
+            raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+        ctx.save_for_backward(x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias  # out is freshly allocated: adding in place saves a temporary
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_x = grad_output @ weight if needs[0] else None
+        grad_w = grad_b = None
+        if needs[1]:
+            g2 = grad_output.reshape(-1, grad_output.shape[-1])
+            grad_w = g2.T @ x.reshape(-1, x.shape[-1])
+        if len(needs) > 2 and needs[2]:
+            grad_b = grad_output.reshape(-1, grad_output.shape[-1]).sum(axis=0)
+        return grad_x, grad_w, grad_b
