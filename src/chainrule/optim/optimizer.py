@@ -82,6 +82,8 @@ class Optimizer:
     # ------------------------------------------------------------------ validation helpers
     def _check_range(self, what: str, value, low=0.0, high=None, high_inclusive=False) -> None:
         """Raise ``ValueError('<Optimizer>: invalid <what>: <value>')`` unless low <= value (< high)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{type(self).__name__}: {what} must be a real number, got {type(value).__name__}")
         ok = value >= low
         if high is not None:
             ok = ok and (value <= high if high_inclusive else value < high)
