@@ -241,7 +241,8 @@ def one_hot(tensor, num_classes=-1):
 
 # ---------------------------------------------------------------- losses
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    return fused.CrossEntropy.apply(_tensor("cross_entropy", input), _raw(target), weight=_raw(weight),
+    target = target if isinstance(target, Tensor) else _raw(target)  # a Tensor of probabilities may want a gradient
+    return fused.CrossEntropy.apply(_tensor("cross_entropy", input), target, weight=_raw(weight),
                                     ignore_index=ignore_index, reduction=reduction,
                                     label_smoothing=label_smoothing)
 

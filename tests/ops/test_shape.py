@@ -234,6 +234,13 @@ def test_stack_matches_torch(shape, count, dim, dtype):
     check_op(lambda *xs: cr.stack(xs, dim=dim), lambda *xs: torch.stack(xs, dim=dim), *arrays)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cat_skips_legacy_empty_1d_tensor_like_torch(dtype):
+    arrays = [np.zeros(0, dtype), randn(2, 3, dtype=dtype, seed=1), np.zeros(0, dtype), randn(1, 3, dtype=dtype, seed=2)]
+    check_op(lambda *xs: cr.cat(xs), lambda *xs: torch.cat(xs), *arrays)
+    check_op(lambda *xs: cr.cat(xs), lambda *xs: torch.cat(xs), np.zeros(0, dtype), np.zeros(0, dtype))
+
+
 def test_cat_and_stack_errors_name_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"cat.*\(2, 3\).*\(2, 4\)"):
         cr.cat([cr.zeros(2, 3), cr.zeros(2, 4)], dim=0)
@@ -256,6 +263,8 @@ SPLITS = [
     ((6, 2), [1, 3, 2], 0),
     ((2, 5), [0, 3, 2], -1),
     ((0, 3), 2, 0),
+    ((0, 3), 0, 0),
+    ((0, 3), [0, 0], 0),
 ]
 
 
@@ -268,7 +277,8 @@ def test_split_matches_torch(shape, sizes, dim, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape,chunks,dim", [((5, 2), 3, 0), ((6, 2), 4, 0), ((2, 7), 2, -1), ((2, 3), 5, 1), ((4, 2), 4, 0)])
+@pytest.mark.parametrize("shape,chunks,dim", [((5, 2), 3, 0), ((6, 2), 4, 0), ((2, 7), 2, -1), ((2, 3), 5, 1), ((4, 2), 4, 0),
+                                                     ((0, 3), 2, 0), ((3, 0), 3, 1)])
 def test_chunk_matches_torch(shape, chunks, dim, dtype):
     x = randn(*shape, dtype=dtype, seed=9)
     out = check_op(lambda a: cr.chunk(a, chunks, dim), lambda a: torch.chunk(a, chunks, dim), x)
@@ -282,6 +292,8 @@ def test_split_errors():
         x.split([2, 2])
     with pytest.raises(ValueError, match="split"):
         x.split(0)
+    with pytest.raises(ValueError, match="split"):
+        x.split([-1, 6])
     with pytest.raises(ValueError, match="chunk"):
         x.chunk(0)
 

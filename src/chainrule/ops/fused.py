@@ -100,7 +100,10 @@ def _classes_back(rows, shape):
 
 def _index_target_weights(op_name, target, n_classes, weight, ignore_index, reduction, dtype):
     """Per-row weight a_n = w_{y_n} / D (D = sum of non-ignored w_{y_n} for 'mean', else 1),
-    0 for ignored rows; plus the row scale s_n = 1/D (or 1) used by label smoothing."""
+    0 for ignored rows; plus the row scale s_n = 1/D (or 1) used by label smoothing.
+
+    If every row is ignored, 'mean' is 0/0: the loss is nan (flagged by ``empty_mean``), yet,
+    as in PyTorch, an ignored row receives no gradient, so its a_n and s_n stay 0, never nan."""
     target = target.reshape(-1)
     if target.dtype.kind not in "iu":
         raise TypeError(f"{op_name}: class-index targets must be integers (int64), got dtype {target.dtype}")
@@ -120,9 +123,10 @@ def _index_target_weights(op_name, target, n_classes, weight, ignore_index, redu
     if reduction == "mean":
         denominator = row_w.sum()
         with np.errstate(invalid="ignore", divide="ignore"):
-            row_w = row_w / denominator
-            scale = scale / denominator
-    return safe, row_w, scale, class_w
+            row_w = np.where(keep, row_w / denominator, 0)
+            scale = np.where(keep, scale / denominator, 0)
+    empty_mean = reduction == "mean" and not keep.any()
+    return safe, row_w, scale, class_w, empty_mean
 
 
 class CrossEntropy(Function):
@@ -130,10 +134,11 @@ class CrossEntropy(Function):
 
     Write the per-row loss as l = -sum_c q_c log p_c with p = softmax(x) and q the effective
     target weights: for a class index y with label smoothing e, q = a e_y + b w with
-    a = w_y (1 - e) s, b = (e / C) s (s the reduction scale); for probability targets q = s w*t'.
-    Since d log p_c / dx_k = delta_ck - p_k,
+    a = w_y (1 - e) s, b = (e / C) s (s the reduction scale); for probability targets
+    q_c = s w_c ((1 - e) t_c + e / C). Since d log p_c / dx_k = delta_ck - p_k,
         dl/dx = (sum_c q_c) p - q,
-    which for plain one-hot targets is the familiar (p - onehot(y)) / N.
+    which for plain one-hot targets is the familiar (p - onehot(y)) / N. Probability targets
+    are differentiable too (as in PyTorch): dl/dt_c = -s w_c (1 - e) log p_c.
     """
 
     @staticmethod
@@ -158,12 +163,15 @@ class CrossEntropy(Function):
             t = _classes_last(target.astype(x.dtype, copy=False))
             if label_smoothing:
                 t = t * (1 - label_smoothing) + label_smoothing / n_classes
-            q = t if weight is None else t * weight.astype(x.dtype)[None, :]
+            class_w = np.ones(n_classes, x.dtype) if weight is None else weight.astype(x.dtype)
+            q = t * class_w[None, :]
             if reduction == "mean":
                 q = q / rows.shape[0]
             per_row = -np.sum(q * logp, axis=1)
-            ctx.save_for_backward(logp, q)
+            ctx.save_for_backward(logp, q, class_w)
+            ctx.target_scale = (1 - label_smoothing) / (max(rows.shape[0], 1) if reduction == "mean" else 1)
             ctx.dense = True
+            empty_mean = reduction == "mean" and rows.shape[0] == 0
         else:
             expected = (x.shape[0],) + x.shape[2:] if x.ndim > 1 else ()
             if target.shape != expected:
@@ -171,7 +179,7 @@ class CrossEntropy(Function):
                     f"cross_entropy: for input of shape {x.shape} class-index targets must have shape "
                     f"{expected}, got {target.shape}"
                 )
-            safe, row_w, scale, class_w = _index_target_weights(
+            safe, row_w, scale, class_w, empty_mean = _index_target_weights(
                 "cross_entropy", target, n_classes, weight, ignore_index, reduction, x.dtype)
             a = row_w * (1 - label_smoothing)
             index = np.arange(rows.shape[0])
@@ -184,14 +192,20 @@ class CrossEntropy(Function):
             ctx.dense = False
         if reduction == "none":
             return per_row.reshape(x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()).astype(x.dtype, copy=False)
+        if empty_mean:  # a mean over no rows is 0/0, as in PyTorch
+            return np.asarray(np.nan, dtype=x.dtype)
         return np.asarray(per_row.sum(), dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, grad_output):
         shape, reduction, _ = ctx.meta
+        row_grad = grad_output.reshape(-1, 1) if reduction == "none" else grad_output
+        grad_target = None
         if ctx.dense:
-            logp, q = ctx.saved_tensors
+            logp, q, class_w = ctx.saved_tensors
             grad = np.exp(logp) * q.sum(axis=1, keepdims=True) - q
+            if ctx.needs_input_grad[1]:
+                grad_target = _classes_back(-ctx.target_scale * class_w[None, :] * logp * row_grad, shape)
         else:
             logp, safe, a, b, class_w = ctx.saved_tensors
             total = a if b is None else a + b * class_w.sum()
@@ -200,11 +214,8 @@ class CrossEntropy(Function):
             grad[np.arange(grad.shape[0]), safe] -= a
             if b is not None:
                 grad -= b[:, None] * class_w[None, :]
-        if reduction == "none":
-            grad *= grad_output.reshape(-1, 1)
-        else:
-            grad *= grad_output
-        return _classes_back(grad, shape), None
+        grad *= row_grad
+        return _classes_back(grad, shape), grad_target
 
 
 class NLLLoss(Function):
@@ -223,12 +234,15 @@ class NLLLoss(Function):
         if weight is not None and weight.shape != (n_classes,):
             raise ValueError(f"nll_loss: weight must have shape ({n_classes},), got {weight.shape}")
         rows = _classes_last(x)
-        safe, row_w, _, _ = _index_target_weights("nll_loss", target, n_classes, weight, ignore_index, reduction, x.dtype)
+        safe, row_w, _, _, empty_mean = _index_target_weights(
+            "nll_loss", target, n_classes, weight, ignore_index, reduction, x.dtype)
         per_row = -row_w * rows[np.arange(rows.shape[0]), safe]
         ctx.save_for_backward(safe, row_w)
         ctx.meta = (x.shape, reduction)
         if reduction == "none":
             return per_row.reshape(expected).astype(x.dtype, copy=False)
+        if empty_mean:  # a mean over no rows is 0/0, as in PyTorch
+            return np.asarray(np.nan, dtype=x.dtype)
         return np.asarray(per_row.sum(), dtype=x.dtype)
 
     @staticmethod
@@ -264,8 +278,8 @@ class BCEWithLogits(Function):
     never overflows or takes log(0).
 
     dl/dx = w [ (p_w y + 1 - y) sigmoid(x) - p_w y ]   (reduces to sigmoid(x) - y when p_w = 1);
-    dl/dy = w [ -p_w softplus(-x) + softplus(x) ] = w [ x - (p_w - 1) softplus(-x) ] ... computed
-    directly from the first form.
+    dl/dy = w [ p_w softplus(-x) - softplus(x) ]         (reduces to -x when p_w = 1, since
+    softplus(x) - softplus(-x) = x).
     """
 
     @staticmethod

@@ -244,7 +244,10 @@ class GetItem(Function):
 
 class Gather(Function):
     """y[i][j] = x[i][index[i][j]] along ``dim`` (torch.gather); backward scatter-adds g into
-    the gathered positions (indices may repeat)."""
+    the gathered positions (indices may repeat).
+
+    As in PyTorch the index may be smaller than x in the other dims (it then reads the leading
+    block of x), and a negative index is an error rather than counting from the end."""
 
     @staticmethod
     def forward(ctx, x, dim, index):
@@ -254,12 +257,21 @@ class Gather(Function):
         if index.ndim != x.ndim:
             raise ValueError(f"gather: index has {index.ndim} dims but input has {x.ndim} (shapes {index.shape}, {x.shape})")
         axis = _dim("gather", dim, x.ndim)
+        if any(index.shape[d] > x.shape[d] for d in range(x.ndim) if d != axis):
+            raise IndexError(
+                f"gather: index shape {index.shape} must not exceed input shape {x.shape} except in dim {dim}"
+            )
+        if index.size and (index.min() < 0 or index.max() >= x.shape[axis]):
+            bad = index[(index < 0) | (index >= x.shape[axis])].flat[0]
+            raise IndexError(
+                f"gather: index {int(bad)} is out of bounds for dim {dim} with size {x.shape[axis]} "
+                f"(input {x.shape}, index {index.shape})"
+            )
         ctx.save_for_backward(index)
         ctx.meta = (x.shape, axis)
-        try:
-            return np.take_along_axis(x, index, axis=axis)
-        except (IndexError, ValueError) as error:
-            raise IndexError(f"gather: {error} (input {x.shape}, index {index.shape}, dim {dim})") from None
+        # take_along_axis needs matching sizes outside ``axis``: read the block the index covers.
+        block = tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(index.shape))
+        return np.take_along_axis(x[block], index, axis=axis)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -286,23 +298,32 @@ def _check_same_shapes(op_name, arrays, skip_axis):
 
 
 class Cat(Function):
-    """y = [x_1; x_2; ...] along ``dim``; g is sliced back into the pieces."""
+    """y = [x_1; x_2; ...] along ``dim``; g is sliced back into the pieces.
+
+    As in PyTorch, a 1-D empty tensor of shape (0,) may sit among tensors of any shape (a legacy
+    "nothing yet" placeholder): it is skipped, and its gradient is empty."""
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         if not arrays:
             raise ValueError("cat: expected a non-empty sequence of tensors")
-        axis = _dim("cat", dim, arrays[0].ndim)
-        if arrays[0].ndim == 0:
+        placeholder = [a.shape == (0,) for a in arrays]
+        ctx.placeholder = placeholder if not all(placeholder) else [False] * len(arrays)
+        used = [a for a, skip in zip(arrays, ctx.placeholder) if not skip]
+        if used[0].ndim == 0:
             raise ValueError("cat: zero-dimensional tensors cannot be concatenated")
-        _check_same_shapes("cat", arrays, axis)
+        axis = _dim("cat", dim, used[0].ndim)
+        _check_same_shapes("cat", used, axis)
         ctx.axis = axis
-        ctx.sections = np.cumsum([a.shape[axis] for a in arrays])[:-1]
-        return np.concatenate(arrays, axis=axis)
+        ctx.sections = np.cumsum([a.shape[axis] for a in used])[:-1]
+        ctx.dtypes = [a.dtype for a in arrays]
+        return np.concatenate(used, axis=axis)
 
     @staticmethod
     def backward(ctx, grad_output):
-        return tuple(np.split(grad_output, ctx.sections, axis=ctx.axis))
+        pieces = iter(np.split(grad_output, ctx.sections, axis=ctx.axis))
+        return tuple(np.zeros(0, dtype) if skip else next(pieces)
+                     for skip, dtype in zip(ctx.placeholder, ctx.dtypes))
 
 
 class Stack(Function):
@@ -329,12 +350,14 @@ def split(tensor, split_size_or_sections, dim=0):
     length = tensor.shape[_dim("split", dim, tensor.ndim)]
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
-        if size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {size}")
-        sizes = [size] * (length // size) + ([length % size] if length % size else [])
-        sizes = sizes or [0]
+        if size < 0 or (size == 0 and length):
+            raise ValueError(f"split: split_size must be positive (0 only for an empty dim), got {size}")
+        sizes = [size] * (length // size) + ([length % size] if length % size else []) if length else []
+        sizes = sizes or [0]  # an empty dim still gives one (empty) piece
     else:
-        sizes = list(split_size_or_sections)
+        sizes = [int(n) for n in split_size_or_sections]
+        if any(n < 0 for n in sizes):
+            raise ValueError(f"split: sizes {sizes} must be non-negative")
         if sum(sizes) != length:
             raise ValueError(f"split: sizes {sizes} sum to {sum(sizes)} but dim {dim} has size {length}")
     return _slices(tensor, sizes, dim)
@@ -345,8 +368,9 @@ def chunk(tensor, chunks, dim=0):
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     length = tensor.shape[_dim("chunk", dim, tensor.ndim)]
-    size = max(math.ceil(length / chunks), 1) if length else 1
-    return split(tensor, size, dim)
+    if length == 0:  # PyTorch then returns ``chunks`` empty pieces
+        return _slices(tensor, [0] * chunks, dim)
+    return split(tensor, math.ceil(length / chunks), dim)
 
 
 def _slices(tensor, sizes, dim):
