@@ -18,7 +18,8 @@ from .functional import (abs, argmax, cat, chunk, clamp, clip, concat, exp, flat
 from .gradcheck import GradcheckError, gradcheck
 from .random import Generator, manual_seed
 from .tensor import Tensor
-from . import autograd, functional, random  # noqa: F401
+from . import autograd, data, functional, nn, optim, random  # noqa: F401
+from .serialization import load, save
 
 float = float32  # noqa: A001 - torch.float
 __version__ = "0.1.0"

@@ -160,6 +160,10 @@ class Function:
             else:
                 raw.append(x)
         out = cls.forward(ctx, *raw, **kwargs)
+        if type(out) is not np.ndarray:
+            # A ufunc on 0-d arrays returns a NumPy scalar; .data must stay an array, or a later op
+            # that takes this tensor as input sees a non-array and drops its gradient.
+            out = np.asarray(out)
         if _state.anomaly:
             _check_finite(out, "forward", cls.__name__)
         result = tensor_type.__new__(tensor_type)

@@ -295,8 +295,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing ``normalized_shape`` dims, then scale by weight and shift by bias."""
     input = _tensor("layer_norm", input)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if len(normalized_shape) == 0 or tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape \
-            or len(normalized_shape) > input.ndim:
+    k = len(normalized_shape)
+    if k == 0 or k > input.ndim or tuple(input.shape[input.ndim - k:]) != normalized_shape:
         raise ValueError(
             f"layer_norm: given normalized_shape={list(normalized_shape)}, expected an input of shape "
             f"[*, {', '.join(map(str, normalized_shape))}], but got an input of shape {tuple(input.shape)}"

@@ -148,7 +148,8 @@ class LayerNorm(Function):
             raise TypeError(f"layer_norm: expected a floating point input, got dtype {x.dtype}")
         if not 1 <= normalized_ndim <= x.ndim:
             raise ValueError(
-                f"layer_norm: cannot normalise over the last {normalized_ndim} dimensions of an input of shape {x.shape}"
+                f"layer_norm: cannot normalise over the last {normalized_ndim} dimensions of an input of "
+                f"shape {x.shape}"
             )
         normalized_shape = x.shape[x.ndim - normalized_ndim:]
         for what, param in (("weight", weight), ("bias", bias)):

@@ -1,0 +1,127 @@
+"""Loss modules with PyTorch's constructor arguments, each a thin wrapper over a fused loss op in
+``chainrule.functional``. Class weights (``weight``, ``pos_weight``) are registered buffers, as in
+PyTorch, so they appear in ``state_dict`` and follow ``module.double()``."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import functional as F
+from ..tensor import Tensor
+from .module import Module
+
+__all__ = ["MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _legacy_reduction(size_average, reduce) -> str:
+    """Map PyTorch's deprecated size_average/reduce flags onto ``reduction`` (None means True)."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(
+        f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
+        UserWarning, stacklevel=4,
+    )
+    return reduction
+
+
+def _as_tensor(name: str, value):
+    if value is None or isinstance(value, Tensor):
+        return value
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return Tensor(np.asarray(value))
+    raise TypeError(f"{name}: expected a Tensor (or array) or None, got {type(value).__name__}")
+
+
+class _Loss(Module):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__()
+        if size_average is not None or reduce is not None:
+            reduction = _legacy_reduction(size_average, reduce)
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: {reduction!r} is not a valid value for reduction; "
+                             f"expected one of {_REDUCTIONS}")
+        self.reduction = reduction
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", _as_tensor(type(self).__name__ + " weight", weight))
+
+
+def _warn_if_broadcasting(name: str, input, target) -> None:
+    if tuple(np.shape(target)) != tuple(np.shape(input)):
+        warnings.warn(
+            f"{name}: using a target size {tuple(np.shape(target))} that is different to the input size "
+            f"{tuple(np.shape(input))}. This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.", UserWarning, stacklevel=3,
+        )
+
+
+class MSELoss(_Loss):
+    """Mean squared error: mean over elements of (input - target)^2."""
+
+    def forward(self, input, target):
+        _warn_if_broadcasting("MSELoss", input, target)
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error: mean over elements of |input - target|."""
+
+    def forward(self, input, target):
+        _warn_if_broadcasting("L1Loss", input, target)
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Softmax cross-entropy from logits (N, C, *) against class indices (N, *) or class
+    probabilities (N, C, *); optional class weights, ignore_index and label smoothing."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood on log-probabilities (pair with LogSoftmax)."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean"):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy on logits (sigmoid folded in, never overflows); ``pos_weight`` scales
+    the positive term per class, the usual lever for class imbalance."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", _as_tensor("BCEWithLogitsLoss weight", weight))
+        self.register_buffer("pos_weight", _as_tensor("BCEWithLogitsLoss pos_weight", pos_weight))
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy on probabilities in [0, 1] (logs clamped at -100 as in PyTorch)."""
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
