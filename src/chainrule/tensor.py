@@ -466,11 +466,18 @@ class Tensor:
     def min(self, dim=None, keepdim=False):
         return reduce.max_or_min(self, dim, keepdim, is_max=False)
 
-    def var(self, dim=None, keepdim=False, *, correction=1, unbiased=None):
-        return reduce.Var.apply(self, dim=dim, keepdim=keepdim, correction=reduce.resolve_correction(correction, unbiased))
+    # PyTorch's positional order is (dim, unbiased, keepdim): x.var(0, True) means unbiased.
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if isinstance(dim, bool):  # x.var(False): the unbiased-only overload
+            dim, unbiased = None, dim
+        return reduce.Var.apply(self, dim=dim, keepdim=keepdim,
+                                correction=reduce.resolve_correction("var", correction, unbiased))
 
-    def std(self, dim=None, keepdim=False, *, correction=1, unbiased=None):
-        return unary.Sqrt.apply(self.var(dim, keepdim, correction=correction, unbiased=unbiased))
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        return reduce.Std.apply(self, dim=dim, keepdim=keepdim,
+                                correction=reduce.resolve_correction("std", correction, unbiased))
 
     def logsumexp(self, dim, keepdim=False):
         return reduce.LogSumExp.apply(self, dim=dim, keepdim=keepdim)

@@ -172,3 +172,64 @@ def test_extreme_inputs_finite_and_match_torch(ours, theirs, dtype):
     t = cr.tensor(x, requires_grad=True)
     ours(t).sum().backward()
     assert np.isfinite(t.grad.data).all()
+
+
+@pytest.mark.parametrize("alpha", [1.0, 1.5])
+def test_elu_gradient_keeps_relative_precision_far_left(alpha):
+    # The slope alpha e^x is tiny here; it must be right to many digits, not merely near 0.
+    x = np.array([-30.0, -25.0, -20.0, -5.0])
+    check_op(lambda t: F.elu(t, alpha=alpha), lambda t: TF.elu(t, alpha=alpha), x, atol=0, rtol=1e-12,
+             gradcheck=False)
+
+
+@pytest.mark.parametrize("ours,theirs", [
+    (F.exp, torch.exp), (F.log, torch.log), (F.sqrt, torch.sqrt), (F.tanh, torch.tanh), (F.sigmoid, torch.sigmoid),
+    (F.abs, torch.abs), (F.relu, torch.relu),
+    (lambda x: F.clamp(x, 0.5), lambda x: torch.clamp(x, 0.5)),
+    (lambda x: F.clamp(x, 1, 2), lambda x: torch.clamp(x, 1, 2)),
+])
+def test_integer_inputs_promote_like_torch(ours, theirs):
+    # transcendental functions of ints are float32 (the default dtype); abs/relu/int clamp stay int
+    x = np.array([[1, 0, 3], [2, 2, 1]])
+    out = ours(cr.tensor(x))
+    expected = theirs(torch.from_numpy(x))
+    assert out.dtype == expected.numpy().dtype
+    np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("ours,theirs", [(F.gelu, TF.gelu), (F.softplus, TF.softplus), (F.elu, TF.elu)])
+def test_integer_inputs_of_activations_torch_refuses_become_float32(ours, theirs):
+    # torch raises NotImplementedError for ints here; we promote (never truncate to int)
+    x = np.array([[1, 0, -3], [2, 2, 1]])
+    out = ours(cr.tensor(x))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, theirs(torch.from_numpy(x.astype(np.float64))).numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gelu_keeps_relative_precision_far_left(approximate, dtype):
+    # y = x Phi(x) is tiny for x << 0; (1 + erf) / 2 or 1 + tanh would cancel to few or no digits
+    # (torch itself returns 0 at x = -10 and loses 1e-4 relative at x = -3 in float32), so the
+    # oracle is float64 closed forms free of that cancellation: SciPy's ndtr, and x sigmoid(2u).
+    from scipy.special import ndtr
+
+    x = np.array([-10.0, -6.0, -3.0, -1.0])
+    if approximate == "none":
+        truth = x * ndtr(x)
+    else:
+        u = np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)
+        truth = x / (1 + np.exp(-2 * u))
+    out = F.gelu(cr.tensor(x.astype(dtype)), approximate=approximate)
+    np.testing.assert_allclose(out.data, truth, rtol=1e-12 if dtype == np.float64 else 1e-5, atol=0)
+
+
+@pytest.mark.parametrize("ours,theirs", [
+    (F.exp, torch.exp), (F.log, torch.log), (F.sqrt, torch.sqrt), (F.tanh, torch.tanh), (F.sigmoid, torch.sigmoid),
+    (F.relu, torch.relu), (F.leaky_relu, TF.leaky_relu), (F.elu, TF.elu), (F.gelu, TF.gelu), (F.softplus, TF.softplus),
+    (lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh")),
+    (lambda x: F.clamp(x, -1.0, 1.0), lambda x: torch.clamp(x, -1.0, 1.0)),
+])
+def test_nan_and_inf_inputs_match_torch(ours, theirs):
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, 1.0])
+    check_op(ours, theirs, x, gradcheck=False)

@@ -3,11 +3,14 @@
 Broadcasting copies an input along some axes in the forward pass; the chain rule then says the
 gradient of every copy flows back to the one original element, so the backward pass must *sum*
 over those axes. ``unbroadcast`` is that sum, used by every binary op.
+
+Result dtypes follow PyTorch's promotion by category (``torch_float_dtype``), not NumPy's by range.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..autograd import Function
 
 
@@ -36,11 +39,32 @@ def broadcast_error(op_name, a, b):
     )
 
 
+def torch_float_dtype(out, *operands):
+    """Recast a floating result to the dtype PyTorch's promotion gives.
+
+    NumPy promotes by value range (int64 + float32 -> float64, int / int -> float64), PyTorch by
+    category: the floating dtype comes from the floating tensors with dimensions, else from the
+    0-d floating tensors, else (ints and Python floats only) it is the default float32.
+    """
+    if out.dtype.kind != "f":
+        return out
+    arrays = [x for x in operands if isinstance(x, np.ndarray) and x.dtype.kind == "f"]
+    ranked = [x.dtype for x in arrays if x.ndim > 0] or [x.dtype for x in arrays]
+    target = np.result_type(*ranked) if ranked else backend.get_default_dtype()
+    return out if out.dtype == target else out.astype(target)
+
+
 def _binary(op_name, ufunc, a, b):
     try:
-        return ufunc(a, b)
-    except ValueError:
-        raise broadcast_error(op_name, a, b) from None
+        out = ufunc(a, b)
+    except ValueError as error:
+        try:
+            np.broadcast_shapes(_shape(a), _shape(b))
+        except ValueError:
+            raise broadcast_error(op_name, a, b) from None
+        # the shapes are fine, so NumPy refused the values (e.g. an integer to a negative power)
+        raise RuntimeError(f"{op_name}: {error} (dtypes {np.result_type(a)} and {np.result_type(b)})") from None
+    return torch_float_dtype(out, a, b)
 
 
 def _is_array(x):
@@ -139,12 +163,16 @@ class Pow(Function):
     dz/da = b * a^(b-1)   (power rule);
     dz/db = a^b * ln(a) = z * ln(a)   (a^b = e^(b ln a)).
     As in PyTorch, the exponent's gradient is taken as 0 where a == 0 and b >= 0 (the limit of
-    z * ln a there), and a scalar exponent of 0 gives a zero gradient rather than 0 * a^-1.
+    z * ln a there), and the base's gradient is 0 wherever b == 0 (z is the constant 1), rather
+    than 0 * 0^-1 = nan at a == 0.
+    Outside the real domain (0 to a negative power, a fractional power of a negative number) the
+    results are IEEE inf/nan, as in PyTorch, without NumPy warnings.
     """
 
     @staticmethod
     def forward(ctx, a, b):
-        out = _binary("pow", np.power, a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = _binary("pow", np.power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -156,7 +184,11 @@ class Pow(Function):
             if not _is_array(b) and b == 0:
                 grad_a = np.zeros_like(a)
             else:
-                grad_a = unbroadcast(grad_output * b * np.power(a, b - 1), a.shape)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    local = b * np.power(a, b - 1)
+                if _is_array(b):
+                    local = np.where(b == 0, 0, local).astype(local.dtype, copy=False)
+                grad_a = unbroadcast(grad_output * local, a.shape)
         if _is_array(b):
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_a = np.log(a)
@@ -218,7 +250,7 @@ class Where(Function):
         ctx.save_for_backward(condition)
         ctx.shapes = (_shape(a), _shape(b))
         try:
-            return np.where(condition, a, b)
+            return torch_float_dtype(np.asarray(np.where(condition, a, b)), a, b)
         except ValueError:
             raise ValueError(
                 f"where: condition {condition.shape}, input {_shape(a)} and other {_shape(b)} "

@@ -43,11 +43,13 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
+        # Re-insert the axes the forward squeezed out: b's column axis last, then a's row axis
+        # before it (in this order so a 0-d dot-product gradient becomes (1, 1)).
         g = grad_output
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
         if b.ndim == 1:
-            g = np.expand_dims(g, -1)
+            g = g[..., None]
+        if a.ndim == 1:
+            g = g[..., None, :]
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
         if need_a:  # skipping an unneeded GEMM (e.g. w.r.t. the input batch) saves a third of the work

@@ -1,4 +1,4 @@
-"""Reductions: sum mean max min var logsumexp (with PyTorch's ``dim``/``keepdim``/``correction``).
+"""Reductions: sum mean max min var std logsumexp (with PyTorch's ``dim``/``keepdim``/``correction``).
 
 A reduction maps many inputs to one output, so its backward *broadcasts* the output gradient back
 over the reduced axes: the mirror image of ``unbroadcast``.
@@ -10,13 +10,22 @@ from collections import namedtuple
 import numpy as np
 
 from ..autograd import Function
+from .unary import floating
 
 
 def normalize_dims(op_name, dim, ndim):
-    """Turn ``dim`` (None, int or sequence, negatives allowed) into a sorted tuple of axes."""
+    """Turn ``dim`` (None, int or sequence, negatives allowed) into a sorted tuple of axes.
+
+    An empty sequence means every axis, as in PyTorch (``x.sum(dim=())`` is the full sum), not
+    "reduce nothing" as NumPy's ``axis=()``.
+    """
     if dim is None:
         return tuple(range(ndim))
+    if isinstance(dim, bool):
+        raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if not dims:
+        return tuple(range(ndim))
     rank = max(ndim, 1)  # PyTorch lets a 0-d tensor be reduced over dim 0 / -1
     axes = []
     for d in dims:
@@ -73,8 +82,10 @@ class Mean(Function):
             raise TypeError(f"mean: expected a floating point tensor, got dtype {x.dtype}")
         axes = normalize_dims("mean", dim, x.ndim)
         ctx.meta = (x.shape, axes, keepdim)
+        # sum / N rather than np.mean, which warns on empty slices; 0 / 0 = nan as in PyTorch
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(np.mean(x, axis=axes, keepdims=keepdim), dtype=x.dtype)
+            total = np.sum(x, axis=axes, keepdims=keepdim)
+            return np.asarray(total / x.dtype.type(_count(x.shape, axes)), dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -87,7 +98,8 @@ class MaxAll(Function):
     """y = max over all elements (``is_max=False``: min).
 
     y depends only on the maximal elements; when several tie, PyTorch splits g evenly among
-    them (a valid subgradient), so dL/dx = g * [x == y] / (number of ties).
+    them (a valid subgradient), so dL/dx = g * [x == y] / (number of ties). A NaN anywhere makes
+    y NaN, and then the NaNs are the "maximal" elements that share g (x == y is never true).
     """
 
     @staticmethod
@@ -103,7 +115,7 @@ class MaxAll(Function):
     @staticmethod
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
-        winners = x == y
+        winners = np.isnan(x) if np.isnan(y) else x == y
         return (winners * (grad_output / winners.sum())).astype(grad_output.dtype, copy=False)
 
 
@@ -117,6 +129,9 @@ class MaxDim(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim=False, is_max=True):
         name = "max" if is_max else "min"
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            raise TypeError(f"{name}(): dim must be a single int (the values and indices of one dimension), "
+                            f"got {dim!r}")
         (axis,) = normalize_dims(name, dim, x.ndim) or (0,)
         if x.ndim == 0:
             ctx.meta = None
@@ -166,47 +181,99 @@ def arg_reduce(fn, name, x, dim, keepdim):
             raise RuntimeError(f"{name}(): expected a non-empty tensor")
         out = np.asarray(fn(x))
         return out.reshape((1,) * x.ndim) if keepdim else out
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{name}(): dim must be a single int or None, got {dim!r}")
     (axis,) = normalize_dims(name, dim, x.ndim) or (0,)
     if x.ndim == 0:
         return np.zeros((), dtype=np.int64)
     return fn(x, axis=axis, keepdims=keepdim)
 
 
-def resolve_correction(correction, unbiased):
-    """PyTorch's var/std take ``correction`` (default 1, Bessel) or the older ``unbiased`` flag."""
+def resolve_correction(op_name, correction, unbiased):
+    """PyTorch's var/std take ``correction`` (default 1, Bessel) or the older ``unbiased`` flag
+    (True = 1, False = 0), never both."""
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op_name}: pass either correction= or unbiased=, not both "
+                        f"(got correction={correction!r}, unbiased={unbiased!r})")
     if unbiased is not None:
         return 1 if unbiased else 0
     return 1 if correction is None else correction
+
+
+def _variance(op_name, x, dim, keepdim, correction):
+    """Shared forward of var and std: sum (x - m)^2 / max(N - c, 0); also returns the centred
+    input and the metadata the backward needs."""
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"{op_name}: expected a floating point tensor, got dtype {x.dtype}")
+    axes = normalize_dims(op_name, dim, x.ndim)
+    count = _count(x.shape, axes)
+    centred = x - x.mean(axis=axes, keepdims=True) if x.size else x
+    # PyTorch divides by max(N - c, 0) in the forward (0 -> inf or nan), but its backward uses
+    # N - c itself; ``dof`` keeps the unclamped value so that both match.
+    dof = count - correction
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.sum(centred * centred, axis=axes, keepdims=keepdim) / x.dtype.type(max(dof, 0))
+    full = dim is None or x.ndim == 0 or (not isinstance(dim, (int, np.integer)) and len(dim) == 0)
+    return np.asarray(out, dtype=x.dtype), centred, (x.shape, axes, keepdim, dof, full)
+
+
+def _variance_backward(grad_var, centred, meta):
+    """dL/dx = g * 2 (x - m) / (N - c), g broadcast back over the reduced axes."""
+    shape, axes, keepdim, dof, full = meta
+    grad_var = expand_reduced(grad_var, shape, axes, keepdim)
+    if full and dof <= 0:
+        # PyTorch's full reduction special-cases N - c <= 0: g * (nan where x == m, else inf),
+        # the sign coming from g alone, where its dim= path gives g * 2 (x - m) / (N - c) (which
+        # is finite for N - c < 0). We follow both, so results match whichever form is called.
+        blowup = np.where(centred == 0, np.nan, np.inf).astype(centred.dtype, copy=False)
+        with np.errstate(invalid="ignore"):
+            return (grad_var * blowup).astype(centred.dtype, copy=False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.divide(centred.dtype.type(2), centred.dtype.type(dof))
+        return (grad_var * scale * centred).astype(centred.dtype, copy=False)
 
 
 class Var(Function):
     """v = sum_i (x_i - m)^2 / (N - c), m the mean, c the ``correction`` (1 = Bessel's).
 
     dv/dx_k = [2 (x_k - m) - 2 sum_i (x_i - m) / N] / (N - c); the second sum is 0 by definition
-    of m, so dL/dx = g * 2 (x - m) / (N - c).
+    of m, so dL/dx = g * 2 (x - m) / (N - c). Centring first (two passes) keeps the digits that
+    E[x^2] - E[x]^2 would cancel when |m| >> the spread.
     """
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False, correction=1):
-        if x.dtype.kind not in "fc":
-            raise TypeError(f"var: expected a floating point tensor, got dtype {x.dtype}")
-        axes = normalize_dims("var", dim, x.ndim)
-        count = _count(x.shape, axes)
-        centred = x - x.mean(axis=axes, keepdims=True)
-        denominator = max(count - correction, 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.sum(centred * centred, axis=axes, keepdims=keepdim) / x.dtype.type(denominator)
+        out, centred, ctx.meta = _variance("var", x, dim, keepdim, correction)
         ctx.save_for_backward(centred)
-        ctx.meta = (x.shape, axes, keepdim, denominator)
-        return np.asarray(out, dtype=x.dtype)
+        return out
 
     @staticmethod
     def backward(ctx, grad_output):
         (centred,) = ctx.saved_tensors
-        shape, axes, keepdim, denominator = ctx.meta
+        return _variance_backward(grad_output, centred, ctx.meta)
+
+
+class Std(Function):
+    """s = sqrt(v), v the variance above.
+
+    ds/dv = 1 / (2 s), so dL/dx = [g / (2 s)] * 2 (x - m) / (N - c). Where s = 0 every x_k equals
+    m: the slope 1/(2s) is infinite but x - m is 0, and PyTorch defines the gradient as 0 there
+    (its ``g / (2 s)`` is masked to 0), which we follow instead of producing inf * 0 = nan.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False, correction=1):
+        var, centred, ctx.meta = _variance("std", x, dim, keepdim, correction)
+        s = np.sqrt(var)  # var >= 0 or nan, so no invalid-value warning
+        ctx.save_for_backward(centred, s)
+        return s
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        centred, s = ctx.saved_tensors
         with np.errstate(invalid="ignore", divide="ignore"):
-            scale = expand_reduced(grad_output, shape, axes, keepdim) * (2.0 / denominator if denominator else np.inf)
-        return (scale * centred).astype(grad_output.dtype, copy=False)
+            grad_var = np.where(s == 0, 0, grad_output / (2 * s)).astype(grad_output.dtype, copy=False)
+        return _variance_backward(grad_var, centred, ctx.meta)
 
 
 class LogSumExp(Function):
@@ -217,6 +284,7 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim=False):
+        x = floating(x)
         axes = normalize_dims("logsumexp", dim, x.ndim)
         if x.size == 0:
             out = np.full(np.sum(x, axis=axes, keepdims=keepdim).shape, -np.inf, dtype=x.dtype)
@@ -237,4 +305,5 @@ class LogSumExp(Function):
         x, out_keep = ctx.saved_tensors
         shape, axes, keepdim = ctx.meta
         g = grad_output if keepdim or not axes else np.expand_dims(grad_output, axes)
-        return (g * np.exp(x - out_keep)).astype(grad_output.dtype, copy=False)
+        with np.errstate(invalid="ignore"):  # inf - inf where a slice holds +inf: nan, as PyTorch
+            return (g * np.exp(x - out_keep)).astype(grad_output.dtype, copy=False)

@@ -9,12 +9,19 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..autograd import Function
 
-try:  # SciPy's erf is exact and vectorised; the fallback below is exact but slower.
-    from scipy.special import erf as _erf
+try:  # SciPy's erfc is exact and vectorised; the fallback below is exact but slower.
+    from scipy.special import erfc as _erfc
 except ImportError:  # pragma: no cover - exercised only without SciPy
-    _erf = np.vectorize(math.erf, otypes=[np.float64])
+    _erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def floating(x):
+    """Integer and bool inputs of a transcendental function become the default float dtype
+    (float32), as in PyTorch: exp of an int64 tensor is float32, not int64 and not float64."""
+    return x if x.dtype.kind in "fc" else x.astype(backend.get_default_dtype())
 
 
 class Exp(Function):
@@ -22,6 +29,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = np.exp(x)
         ctx.save_for_backward(y)
         return y
@@ -37,6 +45,7 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x)
@@ -53,6 +62,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         with np.errstate(invalid="ignore"):
             y = np.sqrt(x)
         ctx.save_for_backward(y)
@@ -90,6 +100,8 @@ class Clamp(Function):
     def forward(ctx, x, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clamp: at least one of min or max must be given")
+        if any(isinstance(bound, float) for bound in (min, max)):
+            x = floating(x)  # an int tensor clamped to a float bound is a float tensor in PyTorch
         ctx.save_for_backward(x)
         ctx.bounds = (min, max)
         return np.clip(x, min, max).astype(x.dtype, copy=False)
@@ -115,6 +127,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = np.tanh(x)
         ctx.save_for_backward(y)
         return y
@@ -140,6 +153,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         y = stable_sigmoid(x).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
@@ -165,7 +179,8 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return grad_output * (y > 0)
+        # "not y <= 0" rather than "y > 0": a NaN input passes its gradient on, as in PyTorch
+        return grad_output * ~(y <= 0)
 
 
 class LeakyReLU(Function):
@@ -188,22 +203,26 @@ class LeakyReLU(Function):
 class ELU(Function):
     """y = x for x > 0, alpha (e^x - 1) otherwise.
 
-    dy/dx = 1 for x > 0, alpha e^x = y + alpha otherwise. Negative outputs pull the mean
+    dy/dx = 1 for x > 0, alpha e^x (= y + alpha) otherwise. Negative outputs pull the mean
     activation toward 0, which answers ReLU's "not zero-centred" problem.
+    The backward evaluates alpha e^x from x, not y + alpha: for x << 0, y is within rounding of
+    -alpha and y + alpha would keep only a few correct digits of the tiny slope.
     """
 
     @staticmethod
     def forward(ctx, x, alpha=1.0):
-        positive = x > 0
+        x = floating(x)
+        positive = ~(x <= 0)  # NaN takes the identity branch (slope 1), as in PyTorch
         y = np.where(positive, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
-        ctx.save_for_backward(positive, y)
+        ctx.save_for_backward(x, positive)
         ctx.alpha = alpha
         return y
 
     @staticmethod
     def backward(ctx, grad_output):
-        positive, y = ctx.saved_tensors
-        return np.where(positive, grad_output, grad_output * (y + ctx.alpha)).astype(grad_output.dtype, copy=False)
+        x, positive = ctx.saved_tensors
+        slope = ctx.alpha * np.exp(np.minimum(x, 0))
+        return np.where(positive, grad_output, grad_output * slope).astype(grad_output.dtype, copy=False)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -216,31 +235,38 @@ class GELU(Function):
 
     exact:  dy/dx = Phi(x) + x phi(x), phi(x) = e^{-x^2/2} / sqrt(2 pi).
     'tanh': y = x/2 (1 + tanh u), u = sqrt(2/pi)(x + 0.044715 x^3);
-            dy/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) sqrt(2/pi)(1 + 3*0.044715 x^2).
+            dy/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) du/dx, du/dx = sqrt(2/pi)(1 + 3*0.044715 x^2).
+    Both are evaluated without cancellation for x << 0, where Phi(x) and 1 + tanh u are tiny:
+    Phi(x) = erfc(-x / sqrt 2) / 2 (not (1 + erf)/2), and with s = sigmoid(2u),
+    (1 + tanh u)/2 = s and 1 - tanh^2 u = 4 s sigmoid(-2u).
     """
 
     @staticmethod
     def forward(ctx, x, approximate="none"):
+        x = floating(x)
         if approximate not in ("none", "tanh"):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         ctx.save_for_backward(x)
         ctx.approximate = approximate
-        if approximate == "tanh":
-            t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
-            return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
-        cdf = 0.5 * (1 + _erf(x * _INV_SQRT_2))
-        return (x * cdf).astype(x.dtype, copy=False)
+        with np.errstate(invalid="ignore"):  # x = -inf: -inf * 0 = nan, as in PyTorch
+            if approximate == "tanh":
+                u = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+                return (x * stable_sigmoid(2 * u)).astype(x.dtype, copy=False)
+            cdf = 0.5 * _erfc(-x * _INV_SQRT_2)
+            return (x * cdf).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        if ctx.approximate == "tanh":
-            t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
-            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            local = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-        else:
-            cdf = 0.5 * (1 + _erf(x * _INV_SQRT_2))
-            local = cdf + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x)
+        with np.errstate(invalid="ignore"):  # x = +-inf: inf * 0 = nan, as in PyTorch
+            if ctx.approximate == "tanh":
+                u = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+                du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+                s = stable_sigmoid(2 * u)
+                local = s + 2 * x * s * stable_sigmoid(-2 * u) * du
+            else:
+                cdf = 0.5 * _erfc(-x * _INV_SQRT_2)
+                local = cdf + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x)
         return (grad_output * local).astype(grad_output.dtype, copy=False)
 
 
@@ -253,6 +279,7 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, x, beta=1.0, threshold=20.0):
+        x = floating(x)
         z = x * beta
         linear = z > threshold
         ctx.save_for_backward(z, linear)
