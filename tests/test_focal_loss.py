@@ -74,3 +74,17 @@ def test_multiclass_focal_is_cross_entropy_at_gamma_zero_and_checks_targets():
         F.focal_loss(x, cr.tensor(np.full(9, 7)))
     with pytest.raises(ValueError, match="reduction"):
         F.sigmoid_focal_loss(x, x, reduction="avg")
+
+
+def test_focal_loss_module_wraps_both_forms():
+    rng = np.random.default_rng(4)
+    x = cr.tensor(rng.standard_normal((5, 3)))
+    t = cr.tensor((rng.random((5, 3)) < 0.4).astype(np.float64))
+    binary = cr.nn.FocalLoss(alpha=0.25, gamma=2.0)
+    assert binary(x, t).item() == pytest.approx(F.sigmoid_focal_loss(x, t, 0.25, 2.0, "mean").item())
+    y = cr.tensor(rng.integers(0, 3, 5))
+    multi = cr.nn.FocalLoss(alpha=None, gamma=0.0, binary=False)
+    assert multi(x, y).item() == pytest.approx(F.cross_entropy(x, y).item(), rel=1e-12)
+    assert "gamma=2.0" in repr(binary)
+    with pytest.raises(ValueError, match="gamma"):
+        cr.nn.FocalLoss(gamma=-1)

@@ -7,7 +7,7 @@ from .. import functional  # noqa: F401 - so that chainrule.nn.functional works 
 from . import init, utils  # noqa: F401
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .layers import Dropout, Embedding, Flatten, Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, FocalLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .regularization import l1_penalty, l2_penalty, param_groups_weight_decay
@@ -17,7 +17,7 @@ __all__ = [
     "Linear", "Embedding", "Dropout", "Identity", "Flatten",
     "ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Softplus",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm",
-    "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss",
+    "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "FocalLoss",
     "l1_penalty", "l2_penalty", "param_groups_weight_decay",
     "init", "utils", "functional",
 ]

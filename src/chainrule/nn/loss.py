@@ -125,3 +125,30 @@ class BCELoss(_WeightedLoss):
 
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+
+
+class FocalLoss(_Loss):
+    """Focal loss (Lin et al. 2017): cross-entropy scaled by (1 - p_t)^gamma so that the many
+    easy, confidently-classified examples stop dominating the gradient of a rare class.
+
+    ``binary=True`` takes logits and 0/1 targets of the same shape (torchvision's
+    ``sigmoid_focal_loss``, alpha weighting positives vs negatives; alpha < 0 disables it);
+    ``binary=False`` takes (N, C) logits and class indices, ``alpha`` an optional per-class weight.
+    """
+
+    def __init__(self, alpha=0.25, gamma: float = 2.0, reduction: str = "mean", binary: bool = True,
+                 ignore_index: int = -100):
+        super().__init__(None, None, reduction)
+        if gamma < 0:
+            raise ValueError(f"FocalLoss: gamma must be >= 0, got {gamma}")
+        self.alpha, self.gamma, self.binary, self.ignore_index = alpha, float(gamma), bool(binary), ignore_index
+
+    def forward(self, input, target):
+        if self.binary:
+            alpha = -1.0 if self.alpha is None else self.alpha
+            return F.sigmoid_focal_loss(input, target, alpha=alpha, gamma=self.gamma, reduction=self.reduction)
+        return F.focal_loss(input, target, gamma=self.gamma, alpha=self.alpha, reduction=self.reduction,
+                            ignore_index=self.ignore_index)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}, gamma={self.gamma}, binary={self.binary}"
