@@ -84,6 +84,65 @@ def mlp_torch(params, x, y):
     return step
 
 
+def _bn_dropout_layers(nn, params):
+    dims = [params[i].shape for i in range(0, len(params), 2)]
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(dims):
+        layers.append(nn.Linear(fan_in, fan_out))
+        if i < len(dims) - 1:
+            layers += [nn.BatchNorm1d(fan_out), nn.ReLU(), nn.Dropout(0.2)]
+    return layers
+
+
+def mlp_bn_chainrule(params, x, y):
+    """784-512-512-10 with BatchNorm1d + ReLU + Dropout(0.2) after each hidden Linear."""
+    import chainrule as cr
+    from chainrule import nn
+    from chainrule.optim import SGD
+
+    model = nn.Sequential(*_bn_dropout_layers(nn, params))
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    for i, lin in enumerate(linears):
+        lin.weight.data = params[2 * i].T.copy()
+        lin.bias.data = params[2 * i + 1].copy()
+    opt = SGD(model.parameters(), lr=LR)
+    xt, yt = cr.tensor(x), cr.tensor(y)
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def mlp_bn_torch(params, x, y):
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(*_bn_dropout_layers(nn, params))
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for i, lin in enumerate(linears):
+            lin.weight.copy_(torch.from_numpy(params[2 * i].T.copy()))
+            lin.bias.copy_(torch.from_numpy(params[2 * i + 1]))
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
 def time_steps(step, warmup, steps):
     losses, times = [], []
     for i in range(warmup + steps):
@@ -158,6 +217,13 @@ def main():
     print(f"MLP step  chainrule {t_ours * 1e3:7.2f} ms  torch {t_torch * 1e3:7.2f} ms  ratio {t_ours / t_torch:5.2f}x"
           f"   loss0 {l_ours[0]:.6f}/{l_torch[0]:.6f}  last {l_ours[-1]:.6f}/{l_torch[-1]:.6f}")
     rows.append(("mlp", t_ours / t_torch))
+
+    t_ours, l_ours = time_steps(mlp_bn_chainrule(params, x, y), a.warmup, a.steps)
+    t_torch, l_torch = time_steps(mlp_bn_torch(params, x, y), a.warmup, a.steps)
+    # Dropout masks come from different generators, so only the first losses agree closely.
+    print(f"BN+Drop   chainrule {t_ours * 1e3:7.2f} ms  torch {t_torch * 1e3:7.2f} ms  ratio {t_ours / t_torch:5.2f}x"
+          f"   loss0 {l_ours[0]:.4f}/{l_torch[0]:.4f}  last {l_ours[-1]:.4f}/{l_torch[-1]:.4f}")
+    rows.append(("mlp-bn-dropout", t_ours / t_torch))
 
     ours, theirs = chain_chainrule(a.n), chain_torch(a.n)
     g1, g2 = ours(), theirs()
