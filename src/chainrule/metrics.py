@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import warnings
 from itertools import combinations
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
@@ -101,13 +101,6 @@ def _check_consistent_length(func, **arrays):
         )
 
 
-def _as_array(y):
-    y = np.asarray(y)
-    # Ragged lists become object arrays; keep them as is so that the type
-    # detection below can call them 'unknown'.
-    return y
-
-
 def _column_or_1d(func, y, name):
     y = np.asarray(y)
     if y.ndim == 1:
@@ -140,7 +133,7 @@ def type_of_target(y, name="y", func="type_of_target"):
     ``'continuous-multioutput'`` or ``'unknown'``.  The metrics use it to
     refuse nonsense such as scoring regression outputs with an F1 score.
     """
-    y = _as_array(y)
+    y = np.asarray(y)
     if y.ndim not in (1, 2):
         return "unknown"
     if y.ndim == 2 and y.shape[1] > 1 and y.shape[0] > 0 and y.dtype.kind != "O":
@@ -284,7 +277,7 @@ def _nanaverage(a, weights=None):
 # --------------------------------------------------------------------------
 
 
-def _per_label_counts(func, y_true, y_pred, sample_weight, labels, present):
+def _per_label_counts(func, y_true, y_pred, sample_weight, labels, present, float_if_no_hit=True):
     """True positives, predicted and true totals for each entry of ``labels``."""
     labels = np.asarray(labels)
     if labels.size and not _compatible(labels, present):
@@ -298,7 +291,7 @@ def _per_label_counts(func, y_true, y_pred, sample_weight, labels, present):
     tp = np.bincount(t[hit], weights=tp_w, minlength=width)
     pred = np.bincount(p, weights=sample_weight, minlength=width)
     true = np.bincount(t, weights=sample_weight, minlength=width)
-    if not hit.any():
+    if float_if_no_hit and not hit.any():
         # scikit-learn quirk kept for identical output: when nothing at all
         # is predicted correctly its counts come back as floats, so the
         # support column prints as "2.0" instead of "2".
@@ -793,7 +786,9 @@ def _sens_spec(func, y_true, y_pred, labels, pos_label, average, warn_for, sampl
         )
     if labels is None:
         labels = present
-    tp_sum, pred_sum, true_sum = _per_label_counts(func, y_true, y_pred, sample_weight, labels, present)
+    tp_sum, pred_sum, true_sum = _per_label_counts(
+        func, y_true, y_pred, sample_weight, labels, present, float_if_no_hit=False
+    )
     total = y_true.shape[0] if sample_weight is None else np.sum(sample_weight)
     tn_sum = total - (pred_sum + true_sum - tp_sum)
     if average == "micro":
