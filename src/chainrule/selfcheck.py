@@ -90,6 +90,11 @@ OPS = [
     ("bce_with_logits", _bce, [((4, 3), Positive((4, 3)))]),
     ("mse_loss", F.mse_loss, [((3, 4), (3, 4))]),
     ("l1_loss", F.l1_loss, [((3, 4), (3, 4))]),
+    ("linear", F.linear, [((5, 3), (4, 3), (4,)), ((2, 5, 3), (4, 3), (4,))]),
+    ("layer_norm", lambda x, w, b: F.layer_norm(x, (4,), w, b), [((3, 4), (4,), (4,))]),
+    ("batch_norm", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [((6, 3), (3,), (3,)), ((4, 3, 2), (3,), (3,))]),
+    ("sigmoid_focal_loss", lambda x, t: F.sigmoid_focal_loss(x, t, reduction="mean"), [((4, 3), Positive((4, 3)))]),
+    ("focal_loss", lambda x, y: F.focal_loss(x, y, gamma=2.0), [((5, 4), Indices(((5,), 4)))]),
     ("embedding", lambda w: F.embedding(np.array([[0, 2], [2, 1]]), w), [((3, 4),)]),
     ("dropout", lambda a: F.dropout(a, 0.3, generator=np.random.default_rng(0)), [((3, 4),)]),
 ]
