@@ -555,6 +555,10 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))
 
+    def where(self, condition, other):
+        """``x.where(cond, y)``: x where cond holds, else y (torch.Tensor.where)."""
+        return arithmetic.Where.apply(_unwrap(condition), self, _check_operand("where", other))
+
     def masked_fill(self, mask, value):
         mask = _unwrap(mask)
         return arithmetic.Where.apply(Tensor(np.asarray(mask, dtype=bool)), Tensor(np.asarray(value, dtype=self.dtype)), self)
