@@ -48,6 +48,17 @@ def torch_float_dtype(out, *operands):
     """
     if out.dtype.kind != "f":
         return out
+    # Fast path (the common case, hit once per op): every operand is either an array of the
+    # result's dtype or a Python number, which NumPy 2 already treats as weak like PyTorch does.
+    for x in operands:
+        kind = type(x)
+        if kind is np.ndarray:
+            if x.dtype != out.dtype:
+                break
+        elif kind is not float and kind is not int:
+            break
+    else:
+        return out
     arrays = [x for x in operands if isinstance(x, np.ndarray) and x.dtype.kind == "f"]
     ranked = [x.dtype for x in arrays if x.ndim > 0] or [x.dtype for x in arrays]
     target = np.result_type(*ranked) if ranked else backend.get_default_dtype()
