@@ -151,14 +151,19 @@ class Function:
         tensor_type = _tensor_type()
         ctx = cls.__new__(cls)
         raw = []
+        needs = []
         any_requires_grad = False
         for x in inputs:
             if isinstance(x, tensor_type):
                 raw.append(x.data)
                 if x.requires_grad:
                     any_requires_grad = True
+                    needs.append(True)
+                else:
+                    needs.append(False)
             else:
                 raw.append(x)
+                needs.append(False)
         out = cls.forward(ctx, *raw, **kwargs)
         if type(out) is not np.ndarray:
             # A ufunc on 0-d arrays returns a NumPy scalar; .data must stay an array, or a later op
@@ -173,7 +178,7 @@ class Function:
         result._retains_grad = False
         if any_requires_grad and _state.grad_enabled and not getattr(ctx, "non_differentiable", False):
             ctx.inputs = inputs
-            ctx.needs_input_grad = tuple(isinstance(x, tensor_type) and x.requires_grad for x in inputs)
+            ctx.needs_input_grad = needs
             ctx.out_hooks = None
             ctx.retained = None
             ctx.freed = False
