@@ -94,3 +94,16 @@ def test_T_and_methods():
     assert x.max(dim=1).indices.dtype == cr.int64
     assert x.flatten(1).shape == (2, 12)
     assert len(x.split(1, dim=0)) == 2
+
+
+def test_bad_construction_errors_are_clear():
+    with pytest.raises(ValueError, match="randn: sizes must be non-negative"):
+        cr.randn(-1)
+    with pytest.raises(ValueError, match="rectangular"):
+        cr.tensor([[1, 2], [3]])
+    assert cr.randn(2, 3).permute(-1, 0).shape == (3, 2)
+
+
+def test_subpackages_are_reachable_from_the_top_level():
+    for name in ("nn", "optim", "data", "metrics", "imbalance", "train", "diagnostics", "functional"):
+        assert hasattr(cr, name)

@@ -18,7 +18,7 @@ from .functional import (abs, argmax, cat, chunk, clamp, clip, concat, exp, flat
 from .gradcheck import GradcheckError, gradcheck
 from .random import Generator, manual_seed
 from .tensor import Tensor
-from . import autograd, data, functional, nn, optim, random  # noqa: F401
+from . import autograd, data, diagnostics, functional, imbalance, metrics, nn, optim, random, train  # noqa: F401
 from .serialization import load, save
 
 float = float32  # noqa: A001 - torch.float

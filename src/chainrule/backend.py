@@ -65,7 +65,10 @@ def as_array(data, dtype=None):
     if isinstance(data, np.ndarray):
         array = data
     else:
-        array = np.asarray(data)
+        try:
+            array = np.asarray(data)
+        except ValueError as error:  # ragged nested lists
+            raise ValueError(f"tensor: data must be rectangular (every row the same length): {error}") from None
         if array.dtype.kind == "f" and array.dtype != _default_dtype and not isinstance(data, np.generic):
             array = array.astype(_default_dtype)
         elif array.dtype.kind in "iu" and not isinstance(data, np.generic):

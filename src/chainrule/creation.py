@@ -28,6 +28,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def _factory(name, size, dtype, requires_grad, fill):
     shape = parse_shape_args(name, size)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{name}: sizes must be non-negative, got {shape}")
     dtype = backend.to_dtype(dtype) or backend.get_default_dtype()
     return Tensor(fill(shape, dtype), requires_grad=requires_grad)
 
