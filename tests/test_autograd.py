@@ -200,3 +200,19 @@ def test_mlp_gradients_equal_closed_form_of_docs():
     dW1, db1 = dA.T @ X, dA.sum(0)
     for p, expected in zip(params, (dW1, db1, dW2, db2)):
         np.testing.assert_allclose(p.grad.data, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_backward_releases_activations_even_if_the_loss_is_kept():
+    import gc
+    import weakref
+
+    w = cr.tensor(np.ones((3, 3)), requires_grad=True)
+    hidden = (w * 2).tanh()
+    probe = weakref.ref(hidden)
+    loss = (hidden * 3).sum()
+    del hidden
+    kept = [loss]  # e.g. a training loop that stores its losses
+    loss.backward()
+    gc.collect()
+    assert probe() is None, "the graph still holds the intermediate activation after backward"
+    assert kept[0].item() == pytest.approx(9 * 3 * np.tanh(2.0))

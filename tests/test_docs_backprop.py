@@ -37,7 +37,7 @@ def _record_backward_calls(monkeypatch, loss):
 
         def recorded(ctx, grad_output, original=original):
             result = original(ctx, grad_output)
-            calls.append((ctx, result if isinstance(result, tuple) else (result,)))
+            calls.append((ctx, result if isinstance(result, tuple) else (result,), ctx.inputs))
             return result
 
         monkeypatch.setattr(cls, "backward", staticmethod(recorded))
@@ -54,13 +54,13 @@ def test_one_reverse_sweep_runs_each_node_backward_once(monkeypatch, hidden):
     assert [type(n).__name__ for n in reversed(nodes)] == ["Linear", "ReLU", "Linear", "CrossEntropy"]
     calls = _record_backward_calls(monkeypatch, loss)
     loss.backward()
-    assert sorted(map(id, (ctx for ctx, _ in calls))) == sorted(map(id, nodes))  # each node exactly once
+    assert sorted(map(id, (ctx for ctx, _, _ in calls))) == sorted(map(id, nodes))  # each node exactly once
     assert all(p.grad is not None and p.grad.shape == p.shape for p in params)
     # The first layer multiplies the data batch, which needs no gradient: its GEMM is skipped,
     # while every parameter (and the hidden activation) gets one.
-    for ctx, grads in calls:
+    for ctx, grads, inputs in calls:  # inputs as seen during backward (freed right after)
         if type(ctx).__name__ != "Linear":
             continue
-        takes_data = ctx.inputs[0] is X
+        takes_data = inputs[0] is X
         assert (grads[0] is None) == takes_data
         assert grads[1] is not None and grads[2] is not None

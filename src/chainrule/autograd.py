@@ -352,6 +352,10 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
                     parent._grad_sum = g
                 else:
                     parent._grad_sum = parent._grad_sum + g
+            if not retain_graph:
+                # Drop the links to the input tensors too: a loss kept alive by user code (say,
+                # appended to a list) must not keep every activation of its graph in memory.
+                node.inputs = ()
     finally:
         for node in order:  # after an error, leave no half-summed gradient behind
             node._grad_sum = None
