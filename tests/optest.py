@@ -17,7 +17,9 @@ TOLERANCES = {np.float64: dict(rtol=1e-7, atol=1e-9), np.float32: dict(rtol=2e-4
 
 def _wrap_ours(a, grad):
     if isinstance(a, np.ndarray):
-        return cr.tensor(a, requires_grad=grad and a.dtype.kind == "f")
+        # No copy: the op sees the array as given (non-contiguous views stay views), and an op
+        # that wrongly writes into its input would corrupt the gradcheck that follows.
+        return cr.Tensor(a, requires_grad=grad and a.dtype.kind == "f")
     return a
 
 
@@ -77,7 +79,7 @@ def check_op(ours, theirs, *arrays, grad=True, gradcheck=None, rtol=None, atol=N
     if gradcheck is None:
         gradcheck = dtype == np.float64
     if gradcheck:
-        inputs = [_wrap_ours(a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a, True)
+        inputs = [_wrap_ours(a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype == np.float32 else a, True)
                   for a in arrays]
         cr.gradcheck(ours, tuple(inputs), atol=gradcheck_atol)
     return ours_out

@@ -67,14 +67,14 @@ def check_gradients(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0) -> Gradc
         x = inputs[i]
         analytical = np.zeros(x.shape) if x.grad is None else x.grad.data.astype(np.float64)
         numerical = np.zeros(x.shape)
-        flat = x.data.reshape(-1)
-        for k in range(flat.size):
-            original = flat[k]
-            flat[k] = original + eps
+        # Index the array itself (not a reshaped copy) so non-contiguous inputs are perturbed too.
+        for k, where in enumerate(np.ndindex(*x.shape)):
+            original = x.data[where]
+            x.data[where] = original + eps
             plus = _projected(fn, inputs, weights)
-            flat[k] = original - eps
+            x.data[where] = original - eps
             minus = _projected(fn, inputs, weights)
-            flat[k] = original
+            x.data[where] = original
             numerical.flat[k] = (plus - minus) / (2 * eps)
         error = np.abs(analytical - numerical)
         # Relative to the numerical value, but never to less than atol: near-zero gradients
