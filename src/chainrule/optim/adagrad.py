@@ -64,14 +64,7 @@ class Adagrad(Optimizer):
             lr_decay = group["lr_decay"]
             eps = group["eps"]
             weight_decay = group["weight_decay"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                data = p.data
-                grad = p.grad.data
-                if maximize:
-                    grad = -grad
+            for p, data, grad in self._gradients(group):
                 state = self.state[p]
                 if len(state) == 0:  # a parameter added with add_param_group
                     self._init_state(p)

@@ -73,15 +73,8 @@ class Adam(Optimizer):
             eps = group["eps"]
             weight_decay = group["weight_decay"]
             amsgrad = group["amsgrad"]
-            maximize = group["maximize"]
             decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                data = p.data
-                grad = p.grad.data
-                if maximize:
-                    grad = -grad
+            for p, data, grad in self._gradients(group):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0

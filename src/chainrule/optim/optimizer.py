@@ -159,6 +159,17 @@ class Optimizer:
         raise NotImplementedError
 
     @staticmethod
+    def _gradients(group):
+        """Yield ``(p, data, grad)`` for every parameter of ``group`` that has a gradient, with the
+        gradient negated when the group maximizes (every optimizer starts its step this way)."""
+        maximize = group.get("maximize", False)
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            grad = p.grad.data
+            yield p, p.data, (-grad if maximize else grad)
+
+    @staticmethod
     def _evaluate_closure(closure):
         # The closure recomputes the loss and calls backward, so it needs graph recording even if
         # the caller wrapped the step in no_grad.

@@ -60,14 +60,7 @@ class RMSprop(Optimizer):
             weight_decay = group["weight_decay"]
             momentum = group["momentum"]
             centered = group["centered"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                data = p.data
-                grad = p.grad.data
-                if maximize:
-                    grad = -grad
+            for p, data, grad in self._gradients(group):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0

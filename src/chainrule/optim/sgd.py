@@ -71,15 +71,10 @@ class SGD(Optimizer):
                 continue
             dampening = group["dampening"]
             nesterov = group["nesterov"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = p.grad.data
-                if maximize:
-                    grad = -grad
+            for p, data, grad in self._gradients(group):
                 if weight_decay != 0:
                     # a new array: the caller's .grad must not change
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * data
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
@@ -90,6 +85,5 @@ class SGD(Optimizer):
                         buf *= momentum
                         buf += (1 - dampening) * grad if dampening != 0 else grad
                     grad = grad + momentum * buf if nesterov else buf
-                data = p.data
                 np.subtract(data, lr * grad, out=data)
         return loss
