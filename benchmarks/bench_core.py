@@ -153,6 +153,27 @@ def time_steps(step, warmup, steps):
     return statistics.median(times), losses
 
 
+def time_pair(step_a, step_b, warmup, steps, block=10):
+    """Alternate the two frameworks in blocks of ``block`` steps (each block starts with one
+    untimed step to re-warm caches), so slow drifts in machine load hit both alike while each is
+    timed in its steady state. Returns (median_a, losses_a, median_b, losses_b)."""
+    losses_a, losses_b, times_a, times_b = [], [], [], []
+    for _ in range(warmup):
+        losses_a.append(step_a())
+        losses_b.append(step_b())
+    done = 0
+    while done < steps:
+        n = min(block, steps - done)
+        for step, losses, times in ((step_a, losses_a, times_a), (step_b, losses_b, times_b)):
+            losses.append(step())  # re-warm after the other framework ran
+            for _ in range(n):
+                t = time.perf_counter()
+                losses.append(step())
+                times.append(time.perf_counter() - t)
+        done += n
+    return statistics.median(times_a), losses_a, statistics.median(times_b), losses_b
+
+
 def smallops_problem():
     rs = np.random.RandomState(0)
     x = rs.uniform(-1, 1, 16).astype(np.float32)
@@ -197,7 +218,7 @@ def chain_torch(n):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--n", type=int, default=1000)
@@ -212,14 +233,14 @@ def main():
 
     params, x, y = mlp_problem()
     rows = []
-    t_ours, l_ours = time_steps(mlp_chainrule(params, x, y), a.warmup, a.steps)
-    t_torch, l_torch = time_steps(mlp_torch(params, x, y), a.warmup, a.steps)
+    t_ours, l_ours, t_torch, l_torch = time_pair(mlp_chainrule(params, x, y), mlp_torch(params, x, y),
+                                                 a.warmup, a.steps)
     print(f"MLP step  chainrule {t_ours * 1e3:7.2f} ms  torch {t_torch * 1e3:7.2f} ms  ratio {t_ours / t_torch:5.2f}x"
           f"   loss0 {l_ours[0]:.6f}/{l_torch[0]:.6f}  last {l_ours[-1]:.6f}/{l_torch[-1]:.6f}")
     rows.append(("mlp", t_ours / t_torch))
 
-    t_ours, l_ours = time_steps(mlp_bn_chainrule(params, x, y), a.warmup, a.steps)
-    t_torch, l_torch = time_steps(mlp_bn_torch(params, x, y), a.warmup, a.steps)
+    t_ours, l_ours, t_torch, l_torch = time_pair(mlp_bn_chainrule(params, x, y), mlp_bn_torch(params, x, y),
+                                                 a.warmup, a.steps)
     # Dropout masks come from different generators, so only the first losses agree closely.
     print(f"BN+Drop   chainrule {t_ours * 1e3:7.2f} ms  torch {t_torch * 1e3:7.2f} ms  ratio {t_ours / t_torch:5.2f}x"
           f"   loss0 {l_ours[0]:.4f}/{l_torch[0]:.4f}  last {l_ours[-1]:.4f}/{l_torch[-1]:.4f}")
@@ -227,8 +248,7 @@ def main():
 
     ours, theirs = chain_chainrule(a.n), chain_torch(a.n)
     g1, g2 = ours(), theirs()
-    t_ours, _ = time_steps(ours, 3, a.reps)
-    t_torch, _ = time_steps(theirs, 3, a.reps)
+    t_ours, _, t_torch, _ = time_pair(ours, theirs, 3, a.reps)
     print(f"per op    chainrule {t_ours / a.n * 1e6:7.2f} us  torch {t_torch / a.n * 1e6:7.2f} us  ratio {t_ours / t_torch:5.2f}x"
           f"   max |grad diff| {np.abs(g1 - g2).max():.2e}")
     rows.append(("per-op", t_ours / t_torch))
