@@ -107,3 +107,19 @@ def test_bad_construction_errors_are_clear():
 def test_subpackages_are_reachable_from_the_top_level():
     for name in ("nn", "optim", "data", "metrics", "imbalance", "train", "diagnostics", "functional"):
         assert hasattr(cr, name)
+
+
+def test_pytorch_habits_work():
+    import chainrule.nn.functional as NF
+    import chainrule.functional as F
+
+    x = cr.randn(2, 3, requires_grad=True)
+    assert x.to("cpu") is x and x.cpu() is x and x.device == "cpu"
+    assert x.to("cpu", dtype=cr.float64).dtype == cr.float64
+    assert x.to(device="cpu").shape == (2, 3)
+    with pytest.raises(ValueError, match="only the 'cpu' device"):
+        x.to("cuda")
+    assert NF.relu is F.relu and NF.cross_entropy is F.cross_entropy
+    with cr.inference_mode():
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad

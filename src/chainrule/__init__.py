@@ -4,8 +4,8 @@
     import chainrule.functional as F
 """
 from . import backend
-from .autograd import (Function, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
-                       no_grad, set_grad_enabled)
+from .autograd import (Function, detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
+                       is_grad_enabled, no_grad, set_grad_enabled)
 from .autograd import grad as _grad
 from .backend import (bool_, double, float16, float32, float64, get_default_dtype, int8, int16, int32,
                       int64, long, set_default_dtype, uint8)

@@ -26,6 +26,7 @@ __all__ = [
     "Function",
     "no_grad",
     "enable_grad",
+    "inference_mode",
     "set_grad_enabled",
     "is_grad_enabled",
     "detect_anomaly",
@@ -70,6 +71,13 @@ class no_grad(set_grad_enabled):
 
     def __init__(self):
         super().__init__(False)
+
+
+class inference_mode(no_grad):
+    """PyTorch's faster no_grad variant; here exactly ``no_grad`` (nothing is recorded either way)."""
+
+    def __init__(self, mode: bool = True):
+        set_grad_enabled.__init__(self, not mode)
 
 
 class enable_grad(set_grad_enabled):

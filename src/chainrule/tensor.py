@@ -198,10 +198,29 @@ class Tensor:
     def tolist(self):
         return self.data.tolist()
 
-    def to(self, dtype) -> "Tensor":
+    def to(self, *args, dtype=None, device=None) -> "Tensor":
+        """``to(dtype)`` casts (differentiably for float targets); ``to('cpu')`` / ``device='cpu'``
+        is accepted and changes nothing, since NumPy arrays always live in host memory."""
+        for arg in args:
+            if isinstance(arg, str):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None and str(device) != "cpu":
+            raise ValueError(f"to: only the 'cpu' device exists in chainrule's NumPy backend, got {device!r}")
+        if dtype is None:
+            return self
         return shape.Cast.apply(self, dtype=backend.to_dtype(dtype))
 
-    type = to
+    def type(self, dtype) -> "Tensor":
+        return self.to(dtype)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    @property
+    def device(self) -> str:
+        return "cpu"
 
     def float(self) -> "Tensor":
         return self.to(backend.float32)

@@ -21,3 +21,4 @@ __all__ = [
     "l1_penalty", "l2_penalty", "param_groups_weight_decay",
     "init", "utils", "functional",
 ]
+from . import functional  # noqa: E402,F401  (torch.nn.functional's path)

@@ -1,0 +1,3 @@
+"""``chainrule.nn.functional``: the same functions as ``chainrule.functional``, under the path
+PyTorch users type (``import chainrule.nn.functional as F``)."""
+from ..functional import *  # noqa: F401,F403
