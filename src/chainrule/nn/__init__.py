@@ -4,7 +4,7 @@
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
 """
 from .. import functional  # noqa: F401 - so that chainrule.nn.functional works as torch.nn.functional
-from . import init, utils  # noqa: F401
+from . import functional, init, utils  # noqa: F401
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .layers import Dropout, Embedding, Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, FocalLoss, L1Loss, MSELoss, NLLLoss
@@ -21,4 +21,3 @@ __all__ = [
     "l1_penalty", "l2_penalty", "param_groups_weight_decay",
     "init", "utils", "functional",
 ]
-from . import functional  # noqa: E402,F401  (torch.nn.functional's path)
