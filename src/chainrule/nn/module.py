@@ -494,6 +494,14 @@ def _index(container: str, idx, length: int) -> int:
     return int(idx) % length
 
 
+def _renumber(container, modules) -> None:
+    """Store ``modules`` under the names "0", "1", ...: PyTorch keeps positional names contiguous
+    after a deletion or insertion in Sequential and ModuleList."""
+    container._modules.clear()
+    for i, module in enumerate(modules):
+        container._modules[str(i)] = module
+
+
 class Sequential(Module):
     """Chain modules: ``forward(x)`` feeds x through each child in order. Built from positional
     modules (named '0', '1', ...) or from one (Ordered)dict of name -> module."""
@@ -527,14 +535,7 @@ class Sequential(Module):
         doomed = keys[idx] if isinstance(idx, slice) else [keys[_index("Sequential", idx, len(self))]]
         for key in doomed:
             del self._modules[key]
-        self._renumber()
-
-    def _renumber(self) -> None:
-        # PyTorch keeps positional names contiguous after a deletion or insertion.
-        values = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(values):
-            self._modules[str(i)] = module
+        _renumber(self, list(self._modules.values()))
 
     def append(self, module) -> "Sequential":
         self.add_module(str(len(self)), module)
@@ -553,9 +554,7 @@ class Sequential(Module):
             raise IndexError(f"Sequential.insert: index {index} is out of range for length {n}")
         values = list(self._modules.values())
         values.insert(index, module)
-        self._modules.clear()
-        for i, child in enumerate(values):
-            self._modules[str(i)] = child
+        _renumber(self, values)
         return self
 
     def pop(self, idx):
@@ -597,9 +596,7 @@ class ModuleList(Module):
             del values[idx]
         else:
             del values[_index("ModuleList", idx, len(self))]
-        self._modules.clear()
-        for i, module in enumerate(values):
-            self._modules[str(i)] = module
+        _renumber(self, values)
 
     def append(self, module) -> "ModuleList":
         self.add_module(str(len(self)), module)

@@ -8,18 +8,6 @@ from .callbacks import (Callback, CallbackList, EarlyStopping, GradientMonitor, 
                         ModelCheckpoint, ProgressBar, resume)
 from .loop import History, Trainer, accuracy, evaluate, fit
 
-__all__ = [
-    "fit",
-    "evaluate",
-    "History",
-    "Trainer",
-    "accuracy",
-    "Callback",
-    "CallbackList",
-    "EarlyStopping",
-    "ModelCheckpoint",
-    "resume",
-    "LearningRateScheduler",
-    "GradientMonitor",
-    "ProgressBar",
-]
+from . import callbacks as _callbacks
+
+__all__ = ["fit", "evaluate", "History", "Trainer", "accuracy", *_callbacks.__all__]
