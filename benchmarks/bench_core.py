@@ -1,24 +1,42 @@
 #!/usr/bin/env python3
-"""chainrule vs PyTorch, same process, 2 threads: (a) MLP training step, (b) per-op overhead.
+"""chainrule vs PyTorch, one framework per process: (a) MLP training step, (b) the same MLP with
+BatchNorm1d + Dropout, (c) per-op overhead of a 1,000-op elementwise chain.
+
+Why separate processes: with both frameworks in one process, NumPy's OpenBLAS pool and PyTorch's
+OpenMP pool both spin on this 2-core machine and fight each other (PyTorch's MLP step took 10-14 ms
+in a shared process vs 5.3-5.5 ms alone), which flatters chainrule. So each measurement runs in a
+fresh worker subprocess that imports only its own framework (the chainrule worker never imports
+torch, and vice versa), sets the thread env before importing numpy/torch, warms up, times its
+steps and prints its median step time as one JSON line.
+
+Why alternation: machine load drifts (other jobs share these 2 cores), so the parent runs the
+workers chainrule, torch, chainrule, torch, ... for --rounds rounds and reports the ratio
+chainrule/torch of each round, then the median (and min/max) of those per-round ratios: a drift
+hits both halves of a round alike, and one noisy round cannot move the median much.
 
 Workloads match ../shared/bench/peers/mlp.py and smallops.py exactly (same RandomState(0)
 initialisation and data, same losses), so the printed losses can be compared with the peers'.
 
-    python benchmarks/bench_core.py [--steps 30] [--reps 20]
+    python benchmarks/bench_core.py [--rounds 5] [--steps 50] [--reps 20]
+                                    [--workload all|mlp,mlp-bn-dropout,per-op]
+                                    [--src OTHER_CHECKOUT/src]   # benchmark another chainrule
+    python benchmarks/bench_core.py --worker {chainrule,torch} --workload NAME ...   # one measurement
 """
-import os
-
-for _k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_k, "2")
-
 import argparse
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 
-import numpy as np
-
 LR = 0.01
+WORKLOADS = ("mlp", "mlp-bn-dropout", "per-op")
+FRAMEWORKS = ("chainrule", "torch")
 
+
+# ----------------------------------------------------------------------------- workloads
+# These run only inside a worker, after numpy has been imported there (see worker()).
 
 def mlp_problem(dims=(784, 512, 512, 10), batch=256):
     rs = np.random.RandomState(0)
@@ -143,37 +161,6 @@ def mlp_bn_torch(params, x, y):
     return step
 
 
-def time_steps(step, warmup, steps):
-    losses, times = [], []
-    for i in range(warmup + steps):
-        t = time.perf_counter()
-        losses.append(step())
-        if i >= warmup:
-            times.append(time.perf_counter() - t)
-    return statistics.median(times), losses
-
-
-def time_pair(step_a, step_b, warmup, steps, block=10):
-    """Alternate the two frameworks in blocks of ``block`` steps (each block starts with one
-    untimed step to re-warm caches), so slow drifts in machine load hit both alike while each is
-    timed in its steady state. Returns (median_a, losses_a, median_b, losses_b)."""
-    losses_a, losses_b, times_a, times_b = [], [], [], []
-    for _ in range(warmup):
-        losses_a.append(step_a())
-        losses_b.append(step_b())
-    done = 0
-    while done < steps:
-        n = min(block, steps - done)
-        for step, losses, times in ((step_a, losses_a, times_a), (step_b, losses_b, times_b)):
-            losses.append(step())  # re-warm after the other framework ran
-            for _ in range(n):
-                t = time.perf_counter()
-                losses.append(step())
-                times.append(time.perf_counter() - t)
-        done += n
-    return statistics.median(times_a), losses_a, statistics.median(times_b), losses_b
-
-
 def smallops_problem():
     rs = np.random.RandomState(0)
     x = rs.uniform(-1, 1, 16).astype(np.float32)
@@ -216,43 +203,151 @@ def chain_torch(n):
     return run
 
 
+BUILDERS = {("mlp", "chainrule"): mlp_chainrule, ("mlp", "torch"): mlp_torch,
+            ("mlp-bn-dropout", "chainrule"): mlp_bn_chainrule, ("mlp-bn-dropout", "torch"): mlp_bn_torch,
+            ("per-op", "chainrule"): chain_chainrule, ("per-op", "torch"): chain_torch}
+
+
+# ----------------------------------------------------------------------------- worker
+
+def worker(a):
+    """Measure one (framework, workload) in this process; print one JSON line."""
+    global np
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(k, str(a.threads))
+    if a.worker == "chainrule" and a.src:
+        sys.path.insert(0, os.path.abspath(a.src))
+    import numpy as np  # only now, with the thread env in place
+
+    if a.worker == "torch":
+        import torch
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+        mod = torch
+    else:
+        import chainrule as mod
+        if a.src and not os.path.abspath(mod.__file__).startswith(os.path.abspath(a.src) + os.sep):
+            sys.exit(f"--src {a.src}: imported chainrule from {mod.__file__} instead")
+
+    build = BUILDERS[(a.workload, a.worker)]
+    rec = {"fw": a.worker, "workload": a.workload}
+    if a.workload == "per-op":
+        run = build(a.n)
+        grad = run()
+        for _ in range(a.warmup_reps):
+            run()
+        times = []
+        for _ in range(a.reps):
+            t = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - t)
+        rec.update(median_s=statistics.median(times), per_op_s=statistics.median(times) / a.n,
+                   grad=[float(g) for g in grad])
+    else:
+        step = build(*mlp_problem())
+        losses, times = [], []
+        for i in range(a.warmup + a.steps):
+            t = time.perf_counter()
+            losses.append(step())
+            if i >= a.warmup:
+                times.append(time.perf_counter() - t)
+        rec.update(median_s=statistics.median(times), loss0=losses[0], loss_last=losses[-1])
+
+    other = "chainrule" if a.worker == "torch" else "torch"
+    assert other not in sys.modules, f"{a.worker} worker imported {other}"
+    rec.update(version=mod.__version__, file=mod.__file__,
+               threads={k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+    print(json.dumps(rec), flush=True)
+
+
+# ----------------------------------------------------------------------------- parent
+
+def launch(fw, workload, a):
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--workload", workload,
+           "--steps", str(a.steps), "--warmup", str(a.warmup), "--reps", str(a.reps),
+           "--warmup-reps", str(a.warmup_reps), "--n", str(a.n), "--threads", str(a.threads)]
+    env = dict(os.environ)
+    if fw == "chainrule" and a.src:
+        src = os.path.abspath(a.src)
+        cmd += ["--src", src]
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+    if p.returncode != 0 or not lines:
+        sys.exit(f"worker failed: {' '.join(cmd)}\n{p.stdout}{p.stderr}")
+    return json.loads(lines[-1])
+
+
+def report(workload, rounds, scale, unit):
+    ratios = [r["chainrule"]["median_s"] / r["torch"]["median_s"] for r in rounds]
+    ours = [r["chainrule"]["median_s"] * scale for r in rounds]
+    theirs = [r["torch"]["median_s"] * scale for r in rounds]
+    print(f"{workload:15s} ratio chainrule/torch  median {statistics.median(ratios):5.2f}x"
+          f"  min {min(ratios):5.2f}x  max {max(ratios):5.2f}x   ({len(rounds)} rounds)")
+    print(f"{'':15s} chainrule median {statistics.median(ours):7.2f} {unit} [{min(ours):.2f}-{max(ours):.2f}]"
+          f"   torch median {statistics.median(theirs):7.2f} {unit} [{min(theirs):.2f}-{max(theirs):.2f}]")
+    first = rounds[0]
+    c, t = first["chainrule"], first["torch"]
+    if workload == "per-op":
+        diff = max(abs(g1 - g2) for g1, g2 in zip(c["grad"], t["grad"]))
+        print(f"{'':15s} max |grad diff| {diff:.2e}")
+    else:
+        # BN+Dropout: the masks come from different generators, so only the first losses agree closely.
+        print(f"{'':15s} loss0 {c['loss0']:.6f}/{t['loss0']:.6f}  last {c['loss_last']:.6f}/{t['loss_last']:.6f}"
+              "  (chainrule/torch, round 1)")
+    return statistics.median(ratios)
+
+
+def parent(a):
+    names = WORKLOADS if a.workload == "all" else tuple(a.workload.split(","))
+    bad = [w for w in names if w not in WORKLOADS]
+    if bad:
+        sys.exit(f"unknown workload(s) {bad}; choose from {WORKLOADS} or 'all'")
+    threads = "/".join(os.environ.get(k, str(a.threads)) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"))
+    print(f"python {sys.version.split()[0]}  rounds {a.rounds}  steps {a.steps}+{a.warmup} warm-up  "
+          f"reps {a.reps}+{a.warmup_reps}  n {a.n}  OMP/OPENBLAS/MKL threads {threads}")
+    summary, shown = [], False
+    for workload in names:
+        per_op = workload == "per-op"
+        scale, unit = (1e6 / a.n, "us/op") if per_op else (1e3, "ms/step")
+        rounds = []
+        for r in range(1, a.rounds + 1):
+            rec = {fw: launch(fw, workload, a) for fw in FRAMEWORKS}  # chainrule, then torch
+            if not shown:
+                print(f"chainrule {rec['chainrule']['version']} from {rec['chainrule']['file']}")
+                print(f"torch     {rec['torch']['version']} from {rec['torch']['file']}")
+                shown = True
+            rounds.append(rec)
+            c, t = rec["chainrule"]["median_s"] * scale, rec["torch"]["median_s"] * scale
+            extra = "" if per_op else f"   loss0 {rec['chainrule']['loss0']:.6f}/{rec['torch']['loss0']:.6f}"
+            print(f"  {workload:15s} round {r:2d}  chainrule {c:7.2f} {unit}  torch {t:7.2f} {unit}"
+                  f"  ratio {c / t:5.2f}x{extra}   load {os.getloadavg()[0]:.2f}", flush=True)
+        summary.append((workload, report(workload, rounds, scale, unit)))
+    return summary
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=50)
-    ap.add_argument("--warmup", type=int, default=5)
-    ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--n", type=int, default=1000)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workload", default="all", help=f"'all' or a comma list of {', '.join(WORKLOADS)}")
+    ap.add_argument("--rounds", type=int, default=5, help="chainrule/torch worker pairs per workload")
+    ap.add_argument("--steps", type=int, default=50, help="timed MLP steps per worker")
+    ap.add_argument("--warmup", type=int, default=5, help="untimed MLP warm-up steps per worker")
+    ap.add_argument("--reps", type=int, default=20, help="timed per-op chain runs per worker")
+    ap.add_argument("--warmup-reps", type=int, default=3, help="untimed per-op chain runs per worker")
+    ap.add_argument("--n", type=int, default=1000, help="ops in the per-op chain")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="default for OMP/OPENBLAS/MKL_NUM_THREADS (setdefault: the env wins)")
+    ap.add_argument("--src", default=None,
+                    help="prepend this path (e.g. OTHER_CHECKOUT/src) to sys.path/PYTHONPATH in the "
+                         "chainrule worker; default: the installed chainrule")
+    ap.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     a = ap.parse_args()
-    import torch
-    torch.set_num_threads(2)
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(2)
-    except ImportError:
-        pass
-
-    params, x, y = mlp_problem()
-    rows = []
-    t_ours, l_ours, t_torch, l_torch = time_pair(mlp_chainrule(params, x, y), mlp_torch(params, x, y),
-                                                 a.warmup, a.steps)
-    print(f"MLP step  chainrule {t_ours * 1e3:7.2f} ms  torch {t_torch * 1e3:7.2f} ms  ratio {t_ours / t_torch:5.2f}x"
-          f"   loss0 {l_ours[0]:.6f}/{l_torch[0]:.6f}  last {l_ours[-1]:.6f}/{l_torch[-1]:.6f}")
-    rows.append(("mlp", t_ours / t_torch))
-
-    t_ours, l_ours, t_torch, l_torch = time_pair(mlp_bn_chainrule(params, x, y), mlp_bn_torch(params, x, y),
-                                                 a.warmup, a.steps)
-    # Dropout masks come from different generators, so only the first losses agree closely.
-    print(f"BN+Drop   chainrule {t_ours * 1e3:7.2f} ms  torch {t_torch * 1e3:7.2f} ms  ratio {t_ours / t_torch:5.2f}x"
-          f"   loss0 {l_ours[0]:.4f}/{l_torch[0]:.4f}  last {l_ours[-1]:.4f}/{l_torch[-1]:.4f}")
-    rows.append(("mlp-bn-dropout", t_ours / t_torch))
-
-    ours, theirs = chain_chainrule(a.n), chain_torch(a.n)
-    g1, g2 = ours(), theirs()
-    t_ours, _, t_torch, _ = time_pair(ours, theirs, 3, a.reps)
-    print(f"per op    chainrule {t_ours / a.n * 1e6:7.2f} us  torch {t_torch / a.n * 1e6:7.2f} us  ratio {t_ours / t_torch:5.2f}x"
-          f"   max |grad diff| {np.abs(g1 - g2).max():.2e}")
-    rows.append(("per-op", t_ours / t_torch))
-    return rows
+    if a.worker:
+        if a.workload not in WORKLOADS:
+            sys.exit(f"--worker needs one --workload of {WORKLOADS}")
+        worker(a)
+    else:
+        parent(a)
 
 
 if __name__ == "__main__":
