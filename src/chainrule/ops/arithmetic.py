@@ -121,16 +121,27 @@ class Mul(Function):
 
     dz/da = b, dz/db = a (product rule with the other factor held fixed), so
     dL/da = unbroadcast(g * b), dL/db = unbroadcast(g * a).
+
+    Only the factors the gradients read are saved: times a Python number the gradient is
+    g * number, so no array is kept (PyTorch's mul.Scalar saves none either) and the other
+    operand may change in place after the product without invalidating it.
     """
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        if _is_array(a) and _is_array(b):
+            ctx.save_for_backward(a, b)
+        else:  # x * number: the array's slot holds None, the number is all backward needs
+            ctx.save_for_backward(None if _is_array(a) else a, None if _is_array(b) else b)
         return _binary("mul", np.multiply, a, b)
 
     @staticmethod
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
+        if a is None:  # a array, b a number: the output has a's shape, nothing to unbroadcast
+            return grad_output * b, None
+        if b is None:
+            return None, grad_output * a
         grad_a = unbroadcast(grad_output * b, a.shape) if _is_array(a) else None
         grad_b = unbroadcast(grad_output * a, b.shape) if _is_array(b) else None
         return grad_a, grad_b
@@ -145,12 +156,16 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # dL/da reads only b, so x / number keeps no array (a's slot holds None; PyTorch's
+        # div.Scalar saves no tensor); dL/db reads both.
+        ctx.save_for_backward(a if _is_array(b) else None, b)
         return _binary("div", np.true_divide, a, b)
 
     @staticmethod
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
+        if a is None:  # a array, b a number: the output has a's shape, nothing to unbroadcast
+            return grad_output / b, None
         grad_a = unbroadcast(grad_output / b, a.shape) if _is_array(a) else None
         grad_b = unbroadcast(-grad_output * a / (b * b), b.shape) if _is_array(b) else None
         return grad_a, grad_b
@@ -184,12 +199,17 @@ class Pow(Function):
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
             out = _binary("pow", np.power, a, b)
-        ctx.save_for_backward(a, b, out)
+        # The output is read only by the exponent's gradient: x ** number saves just x (as
+        # PyTorch's pow.Tensor_Scalar), so the result may be modified in place afterwards.
+        if _is_array(b):
+            ctx.save_for_backward(a, b, out)
+        else:
+            ctx.save_for_backward(a, b)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        a, b, out = ctx.saved_tensors
+        a, b, *out = ctx.saved_tensors
         grad_a = grad_b = None
         if _is_array(a):
             if not _is_array(b) and b == 0:
@@ -203,7 +223,7 @@ class Pow(Function):
         if _is_array(b):
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_a = np.log(a)
-                local = np.where((a == 0) & (b >= 0), 0.0, out * log_a)
+                local = np.where((a == 0) & (b >= 0), 0.0, out[0] * log_a)
             grad_b = unbroadcast((grad_output * local).astype(b.dtype, copy=False), b.shape)
         return grad_a, grad_b
 

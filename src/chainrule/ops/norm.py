@@ -40,6 +40,25 @@ def _check_param(op_name, what, param, shape, dtype):
         )
 
 
+def _save_normalised(ctx, y, x_hat, centred, inv_std, weight):
+    """Save what the backward needs: x_hat, 1/sqrt(var + eps) and gamma.
+
+    Without weight and bias the output *is* x_hat; saving it would tie the backward to the
+    output, so an in-place change to the output (legal in PyTorch, whose batch/layer norm save
+    the input statistics, never the result) would make backward raise. Then the centred input
+    is saved instead and x_hat = centred * inv_std is recomputed, the same product as here.
+    """
+    ctx.recompute_x_hat = y is x_hat
+    ctx.save_for_backward(centred if ctx.recompute_x_hat else x_hat, inv_std, weight)
+
+
+def _saved_normalised(ctx):
+    x_hat, inv_std, weight = ctx.saved_tensors
+    if ctx.recompute_x_hat:
+        x_hat = x_hat * inv_std
+    return x_hat, inv_std, weight
+
+
 def _normalized_input_grad(grad_hat, x_hat, inv_std, axes, count):
     """The closed form above: (s / M) (M g_hat - sum g_hat - x_hat sum(g_hat x_hat))."""
     sum_g = np.sum(grad_hat, axis=axes, keepdims=True)
@@ -109,13 +128,13 @@ class BatchNorm(Function):
         y = x_hat if weight is None else x_hat * weight.reshape(broadcast)
         if bias is not None:
             y = y + bias.reshape(broadcast)
-        ctx.save_for_backward(x_hat, inv_std, weight)
+        _save_normalised(ctx, y, x_hat, centred, inv_std, weight)
         ctx.meta = (axes, count, broadcast, bool(training))
         return y.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad_output):
-        x_hat, inv_std, weight = ctx.saved_tensors
+        x_hat, inv_std, weight = _saved_normalised(ctx)
         axes, count, broadcast, training = ctx.meta
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         grad_x = grad_w = grad_b = None
@@ -164,13 +183,13 @@ class LayerNorm(Function):
         y = x_hat if weight is None else x_hat * weight
         if bias is not None:
             y = y + bias
-        ctx.save_for_backward(x_hat, inv_std, weight)
+        _save_normalised(ctx, y, x_hat, centred, inv_std, weight)
         ctx.meta = (axes, count)
         return y.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad_output):
-        x_hat, inv_std, weight = ctx.saved_tensors
+        x_hat, inv_std, weight = _saved_normalised(ctx)
         axes, count = ctx.meta
         leading = tuple(range(grad_output.ndim - len(axes)))
         need_x, need_w, need_b = ctx.needs_input_grad[:3]

@@ -1,0 +1,267 @@
+"""What each op keeps for its backward pass, checked on every ``Function`` of the op modules.
+
+The engine's in-place check sees only the arrays an op passes to ``ctx.save_for_backward``: right
+after ``forward`` it records the version of each input (or output) tensor whose memory a saved
+array lives in, and ``backward`` raises if that tensor has been modified in place since. So
+
+* an input or output array (or a view of one) kept as a plain ``ctx`` attribute escapes the
+  check, and an in-place change to that tensor gives a silently wrong gradient; and
+* an input or output saved although backward never reads it makes legal code raise.
+
+The first test runs every op's ``forward`` on plain NumPy arrays (``ctx = Cls.__new__(Cls)``,
+no Tensor, no graph) and asserts that no ctx attribute outside ``saved_tensors`` shares memory
+with an input or the output. The second compares what each op saves with what its derivative
+reads, which is PyTorch's choice (tools/autograd/derivatives.yaml) wherever ours is the same
+formula. Cases come from tracing the ``chainrule check`` self-test table (every op call it makes
+is recorded with its raw arguments), plus the explicit ``EXTRA`` cases below for branches it does
+not reach; a new op is picked up by ``inspect`` and fails ``test_every_op_has_a_case`` until it
+has one.
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+from chainrule import selfcheck
+from chainrule.autograd import Function
+from chainrule.ops import arithmetic, fused, linalg, norm, reduce, unary
+
+MODULES = (arithmetic, unary, reduce, linalg, fused, norm)
+
+
+def _functions():
+    found = []
+    for module in MODULES:
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Function) and cls is not Function and cls.__module__ == module.__name__:
+                found.append(cls)
+    return found
+
+
+FUNCTIONS = _functions()
+
+
+def _trace_selfcheck():
+    """Run the self-test table forward once, recording (op class, raw args, kwargs) of every
+    ``forward`` call the engine makes."""
+    calls = []
+    originals = {cls: cls.__dict__["forward"] for cls in FUNCTIONS if "forward" in cls.__dict__}
+
+    def recording(cls, forward):
+        def record(ctx, *args, **kwargs):
+            calls.append((cls, args, kwargs))
+            return forward(ctx, *args, **kwargs)
+        return staticmethod(record)
+
+    try:
+        for cls, forward in originals.items():
+            setattr(cls, "forward", recording(cls, forward.__func__))
+        rng = np.random.default_rng(0)
+        for _, fn, cases in selfcheck.OPS:
+            for case in cases:
+                fn(*selfcheck._make_inputs(case, rng))
+    finally:
+        for cls, forward in originals.items():
+            setattr(cls, "forward", forward)
+    return calls
+
+
+_rng = np.random.default_rng(1)
+
+
+def _x(*shape):
+    return _rng.standard_normal(shape)
+
+
+def _pos(*shape):
+    return _rng.uniform(0.5, 2.5, shape)
+
+
+def _prob(*shape):
+    return _rng.uniform(0.05, 0.95, shape)
+
+
+# Branches the self-test table does not reach: Python-number operands, keepdim, empty and 0-d
+# inputs, probability targets, running statistics, no affine parameters, ...
+EXTRA = [
+    (arithmetic.Mul, (_x(3, 4), 2.5), {}),
+    (arithmetic.Mul, (-1.5, _x(3, 4)), {}),
+    (arithmetic.Div, (_x(3, 4), 4.0), {}),
+    (arithmetic.Div, (2.0, _pos(3, 4)), {}),
+    (arithmetic.Pow, (2.0, _x(3, 4)), {}),
+    (arithmetic.Pow, (_pos(3, 4), 0.5), {}),
+    (arithmetic.Pow, (_x(3, 4), 0), {}),
+    (arithmetic.Add, (_x(3, 4), 1.0), {}),
+    (arithmetic.Sub, (1.0, _x(3, 4)), {}),
+    (arithmetic.Where, (_x(3, 4) > 0, 0.0, _x(3, 4)), {}),
+    (unary.Clamp, (_x(3, 4),), dict(min=0.0)),
+    (unary.Clamp, (_x(3, 4),), dict(max=1)),
+    (unary.Softplus, (_x(3, 4),), dict(beta=2.0, threshold=1.0)),
+    (reduce.Sum, (_x(3, 4),), dict(dim=0, keepdim=True)),
+    (reduce.Sum, (_x(3, 4),), {}),
+    (reduce.Mean, (_x(3, 4),), {}),
+    (reduce.MaxDim, (_x(3, 4),), dict(dim=0, keepdim=True)),
+    (reduce.MaxDim, (np.asarray(1.5),), dict(dim=0)),
+    (reduce.MaxAll, (_x(3, 4),), {}),
+    (reduce.Var, (_x(3, 4),), {}),
+    (reduce.Std, (_x(3, 4),), dict(dim=1, keepdim=True)),
+    (reduce.LogSumExp, (_x(3, 4),), dict(dim=(0, 1), keepdim=True)),
+    (reduce.LogSumExp, (np.zeros((0, 3)),), dict(dim=0)),
+    (linalg.MatMul, (_x(4), _x(4)), {}),
+    (linalg.Linear, (_x(2, 5, 3), _x(4, 3)), {}),
+    (fused.Softmax, (np.asarray(0.3),), dict(dim=0)),
+    (fused.LogSoftmax, (_x(2, 3, 4),), dict(dim=-1)),
+    (fused.CrossEntropy, (_x(4, 3), _prob(4, 3)), dict(label_smoothing=0.1, weight=_pos(3))),
+    (fused.CrossEntropy, (_x(2, 3, 5), np.array([[0, 1, 2, 0, 1], [2, 2, 1, 0, -100]])), dict(reduction="none")),
+    (fused.CrossEntropy, (_x(3), np.array(1)), {}),
+    (fused.NLLLoss, (_x(4, 3), np.array([0, 2, 1, 2])), dict(weight=_pos(3), reduction="sum")),
+    (fused.BCEWithLogits, (_x(4, 3), _prob(4, 3)), dict(weight=_pos(3), reduction="none")),
+    (fused.BinaryCrossEntropy, (_prob(4, 3), _prob(4, 3)), {}),
+    (fused.BinaryCrossEntropy, (_prob(4, 3), _prob(4, 3)), dict(weight=_pos(4, 3), reduction="sum")),
+    (fused.MSELoss, (_x(4, 3), _x(3)), dict(reduction="none")),
+    (fused.L1Loss, (_x(4, 3), _x(4, 1)), dict(reduction="sum")),
+    (fused.Dropout, (_x(3, 4), 1.0, np.random.default_rng(0)), {}),
+    (norm.BatchNorm, (_x(5, 3), _x(3), _x(3), _x(3), _pos(3)), dict(training=False)),
+    (norm.BatchNorm, (_x(5, 3, 2), None, None, _x(3), _pos(3)), dict(training=True)),
+    (norm.BatchNorm, (_x(5, 3), None, None, _x(3), _pos(3)), dict(training=False)),
+    (norm.LayerNorm, (_x(4, 3, 2), None, None), dict(normalized_ndim=2)),
+    (norm.LayerNorm, (_x(4, 3), _x(3), None), {}),
+]
+
+CASES = [case for case in _trace_selfcheck() if case[0] in FUNCTIONS] + EXTRA
+
+
+def _case_id(case, counter={}):  # noqa: B006 - a per-collection numbering of each op's cases
+    name = case[0].__name__
+    counter[name] = counter.get(name, 0) + 1
+    return f"{name}-{counter[name]}"
+
+
+IDS = [_case_id(case) for case in CASES]
+
+
+def test_every_op_has_a_case():
+    covered = {case[0] for case in CASES}
+    missing = [cls.__name__ for cls in FUNCTIONS if cls not in covered]
+    assert not missing, f"add a case for {missing} to EXTRA (or an entry to selfcheck.OPS)"
+
+
+def _attributes(ctx):
+    names = list(getattr(ctx, "__dict__", {}))
+    for klass in type(ctx).__mro__:
+        names += [n for n in getattr(klass, "__slots__", ()) if n != "__dict__" and hasattr(ctx, n)]
+    return {n: getattr(ctx, n) for n in names if n != "saved_tensors"}
+
+
+def _arrays(value, path):
+    """Every ndarray inside an attribute, looking into tuples, lists and dicts."""
+    if isinstance(value, np.ndarray):
+        yield path, value
+    elif isinstance(value, (tuple, list)):
+        for i, item in enumerate(value):
+            yield from _arrays(item, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _arrays(item, f"{path}[{key!r}]")
+
+
+def _operands(args, kwargs, out):
+    """The op's array operands by label: position, keyword name, and 'out'."""
+    labelled = [(i, a) for i, a in enumerate(args)] + list(kwargs.items()) + [("out", out)]
+    return [(label, a) for label, a in labelled if isinstance(a, (np.ndarray, np.generic))]
+
+
+def _aliases(array, ref):
+    if array is ref:
+        return True
+    return isinstance(array, np.ndarray) and isinstance(ref, np.ndarray) and np.shares_memory(array, ref)
+
+
+@pytest.mark.parametrize("cls,args,kwargs", CASES, ids=IDS)
+def test_no_ctx_attribute_holds_an_input_or_the_output(cls, args, kwargs):
+    ctx = cls.__new__(cls)
+    out = cls.forward(ctx, *args, **kwargs)
+    operands = _operands(args, kwargs, out)
+    for name, value in _attributes(ctx).items():
+        for path, array in _arrays(value, name):
+            for label, ref in operands:
+                assert not _aliases(array, ref), (
+                    f"{cls.__name__}: ctx.{path} shares memory with "
+                    f"{'the output' if label == 'out' else f'input {label!r}'}; the engine cannot see "
+                    "an in-place change to it. Pass it through ctx.save_for_backward instead."
+                )
+
+
+def _both_arrays(a, b, *rest):
+    return isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+
+
+# What each op's backward reads of its positional inputs (0, 1, ...) and its output ('out'): the
+# arrays it must save, and the only ones it may. Keyword arrays (loss weights) are not inputs of
+# the graph and are left out. A callable gets the positional args. Inputs that are Python numbers
+# in a case are dropped from the expectation.
+SAVES = {
+    arithmetic.Add: set(),
+    arithmetic.Sub: set(),
+    arithmetic.Neg: set(),
+    arithmetic.Mul: lambda a, b: {0, 1} if _both_arrays(a, b) else set(),  # mul.Scalar saves nothing
+    arithmetic.Div: lambda a, b: {0, 1} if isinstance(b, np.ndarray) else set(),  # dL/da = g / b
+    arithmetic.Pow: lambda a, b: {0, 1, "out"} if isinstance(b, np.ndarray) else {0},  # pow.Tensor_Scalar: self
+    arithmetic.Maximum: {0, 1},
+    arithmetic.Minimum: {0, 1},
+    arithmetic.Where: lambda cond, a, b: {0} if np.asarray(cond).dtype == bool else set(),
+    unary.Exp: {"out"},
+    unary.Log: {0},
+    unary.Sqrt: {"out"},
+    unary.Abs: {0},
+    unary.Clamp: {0},
+    unary.Tanh: {"out"},
+    unary.Sigmoid: {"out"},
+    unary.ReLU: {"out"},
+    unary.LeakyReLU: set(),  # a fresh mask x > 0
+    unary.ELU: {0},
+    unary.GELU: {0},
+    unary.Softplus: set(),  # beta * x, fresh
+    reduce.Sum: set(),
+    reduce.Mean: set(),
+    reduce.MaxAll: {0, "out"},
+    reduce.MaxDim: set(),  # the indices
+    reduce.Var: set(),  # the centred input, fresh
+    reduce.Std: {"out"},
+    reduce.LogSumExp: {0, "out"},
+    linalg.MatMul: {0, 1},
+    linalg.Linear: {0, 1},  # never the bias
+    fused.Softmax: {"out"},
+    fused.LogSoftmax: {"out"},
+    fused.CrossEntropy: set(),  # log-probabilities and target weights, fresh
+    fused.NLLLoss: set(),
+    fused.BCEWithLogits: {0, 1},
+    fused.BinaryCrossEntropy: {0, 1},
+    fused.MSELoss: set(),  # x - y, fresh
+    fused.L1Loss: set(),
+    fused.Embedding: {1},  # the indices, never the weight
+    fused.Dropout: set(),
+    norm.BatchNorm: {1},  # gamma; never the output, even when it is x_hat itself
+    norm.LayerNorm: {1},
+}
+if hasattr(linalg, "Norm"):
+    SAVES[linalg.Norm] = {0, "out"}  # linalg_vector_norm saves self and result
+
+
+def test_every_op_declares_what_it_saves():
+    missing = [cls.__name__ for cls in FUNCTIONS if cls not in SAVES]
+    assert not missing, f"add {missing} to SAVES: what does each backward read?"
+
+
+@pytest.mark.parametrize("cls,args,kwargs", CASES, ids=IDS)
+def test_saves_exactly_what_backward_reads(cls, args, kwargs):
+    ctx = cls.__new__(cls)
+    out = cls.forward(ctx, *args, **kwargs)
+    operands = [(label, a) for label, a in _operands(args, {}, out)]
+    saved = [s for s in ctx.saved_tensors if s is not None]
+    actual = {label for label, ref in operands if any(_aliases(s, ref) for s in saved)}
+    expected = SAVES[cls](*args) if callable(SAVES[cls]) else SAVES[cls]
+    expected = expected & {label for label, _ in operands}
+    assert actual == expected, f"{cls.__name__} saves {sorted(map(str, actual))}, expected {sorted(map(str, expected))}"
