@@ -121,8 +121,9 @@ def mlp_bn_chainrule(params, x, y):
     model = nn.Sequential(*_bn_dropout_layers(nn, params))
     linears = [m for m in model if isinstance(m, nn.Linear)]
     for i, lin in enumerate(linears):
-        lin.weight.data = params[2 * i].T.copy()
-        lin.bias.data = params[2 * i + 1].copy()
+        with cr.no_grad():
+            lin.weight.copy_(cr.tensor(params[2 * i].T.copy()))
+            lin.bias.copy_(cr.tensor(params[2 * i + 1].copy()))
     opt = SGD(model.parameters(), lr=LR)
     xt, yt = cr.tensor(x), cr.tensor(y)
     loss_fn = nn.CrossEntropyLoss()
@@ -182,7 +183,7 @@ def chain_chainrule(n):
             k = i % 3
             y = y + ct if k == 0 else (y * dt if k == 1 else y.tanh())
         y.sum().backward()
-        return xt.grad.data
+        return xt.grad.detach().numpy()
     return run
 
 

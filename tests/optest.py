@@ -58,7 +58,7 @@ def check_op(ours, theirs, *arrays, grad=True, gradcheck=None, rtol=None, atol=N
     for o, t in zip(ours_out, theirs_out):
         t_np = t.detach().numpy()
         assert o.shape == t_np.shape, f"forward shape {o.shape} != torch {t_np.shape}"
-        np.testing.assert_allclose(o.data, t_np, **tol, err_msg="forward differs from torch")
+        np.testing.assert_allclose(o.detach().numpy(), t_np, **tol, err_msg="forward differs from torch")
         if t_np.dtype.kind == "f":
             assert o.dtype == t_np.dtype, f"dtype {o.dtype} != torch {t_np.dtype}"
     if not grad:
@@ -73,7 +73,7 @@ def check_op(ours, theirs, *arrays, grad=True, gradcheck=None, rtol=None, atol=N
     for i, (o, t) in enumerate(zip(ours_in, theirs_in)):
         if isinstance(t, torch.Tensor) and t.requires_grad:
             t_grad = np.zeros(t.shape, t.detach().numpy().dtype) if t.grad is None else t.grad.numpy()
-            o_grad = np.zeros(o.shape, o.dtype) if o.grad is None else o.grad.data
+            o_grad = np.zeros(o.shape, o.dtype) if o.grad is None else o.grad.detach().numpy()
             assert o_grad.shape == t_grad.shape, f"grad of input {i}: shape {o_grad.shape} != {t_grad.shape}"
             np.testing.assert_allclose(o_grad, t_grad, **tol, err_msg=f"gradient of input {i} differs from torch")
     if gradcheck is None:

@@ -13,14 +13,14 @@ def test_long_chain_backpropagates_iteratively():
     for _ in range(100_000):
         y = y * 1.0 + 0.0
     y.sum().backward()
-    assert x.grad.data[0] == pytest.approx(1.0)
+    assert x.grad.detach().numpy()[0] == pytest.approx(1.0)
 
 
 def test_gradients_accumulate_across_backward_calls():
     x = cr.tensor([2.0, 3.0], requires_grad=True)
     (x * x).sum().backward()
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 2 * 2 * x.data)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * 2 * x.detach().numpy())
 
 
 def test_shared_subexpression_accumulates_within_one_backward():
@@ -28,7 +28,7 @@ def test_shared_subexpression_accumulates_within_one_backward():
     y = x * x
     z = y * y + y  # x^4 + x^2
     z.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 4 * 1.5 ** 3 + 2 * 1.5)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 4 * 1.5 ** 3 + 2 * 1.5)
 
 
 def test_graph_is_freed_and_second_backward_raises():
@@ -43,9 +43,9 @@ def test_retain_graph_allows_second_backward():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad.detach().numpy().copy()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * first)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * first)
 
 
 def test_no_grad_records_nothing_and_enable_grad_restores():
@@ -83,23 +83,23 @@ def test_non_scalar_backward_with_gradient_matches_torch():
     (x.tanh() * x).backward(cr.tensor(g))
     t = torch.tensor(a, requires_grad=True)
     (t.tanh() * t).backward(torch.tensor(g))
-    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), t.grad.numpy(), rtol=1e-12)
 
 
 def test_hooks_see_and_replace_gradients():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     seen = []
-    x.register_hook(lambda g: seen.append(g.data.copy()))
+    x.register_hook(lambda g: seen.append(g.detach().numpy().copy()))
     y = x * 3
     handle = y.register_hook(lambda g: g * 2)
     y.sum().backward()
     np.testing.assert_allclose(seen[0], [6.0, 6.0])
-    np.testing.assert_allclose(x.grad.data, [6.0, 6.0])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [6.0, 6.0])
     handle.remove()
     x.grad = None
     y2 = x * 3
     y2.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [3.0, 3.0])
 
 
 def test_retain_grad_keeps_non_leaf_gradient():
@@ -107,7 +107,7 @@ def test_retain_grad_keeps_non_leaf_gradient():
     y = x * x
     y.retain_grad()
     (y * 3).sum().backward()
-    np.testing.assert_allclose(y.grad.data, [3.0, 3.0])
+    np.testing.assert_allclose(y.grad.detach().numpy(), [3.0, 3.0])
     z = x * 2
     (z * 1).sum().backward()
     assert z.grad is None  # not retained: only leaves keep .grad
@@ -118,7 +118,7 @@ def test_leaf_gradients_are_not_aliased():
     b = cr.tensor([3.0, 4.0], requires_grad=True)
     (a + b).sum().backward()
     a.grad.data *= 10  # an in-place change to one .grad must not leak into the other
-    np.testing.assert_allclose(b.grad.data, [1.0, 1.0])
+    np.testing.assert_allclose(b.grad.detach().numpy(), [1.0, 1.0])
 
 
 def test_detect_anomaly_names_the_op():
@@ -135,7 +135,7 @@ def test_detect_anomaly_names_the_op():
 def test_autograd_grad_returns_without_touching_dot_grad():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     (gx,) = cr.autograd.grad((x * x).sum(), [x])
-    np.testing.assert_allclose(gx.data, [2.0, 4.0])
+    np.testing.assert_allclose(gx.detach().numpy(), [2.0, 4.0])
     assert x.grad is None
 
 
@@ -143,7 +143,7 @@ def test_detach_cuts_the_graph():
     x = cr.tensor([1.0], requires_grad=True)
     y = (x * 2).detach() * x
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [2.0])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [2.0])
 
 
 def test_custom_function_and_gradcheck_report():
@@ -199,7 +199,7 @@ def test_mlp_gradients_equal_closed_form_of_docs():
     dA = (dZ @ W2) * (A > 0)
     dW1, db1 = dA.T @ X, dA.sum(0)
     for p, expected in zip(params, (dW1, db1, dW2, db2)):
-        np.testing.assert_allclose(p.grad.data, expected, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p.grad.detach().numpy(), expected, rtol=1e-10, atol=1e-12)
 
 
 def test_backward_releases_activations_even_if_the_loss_is_kept():

@@ -85,7 +85,7 @@ def test_dead_relu_fraction_is_one_for_a_layer_biased_to_minus_1e3_and_zero_for_
     cr.manual_seed(0)
     x = cr.randn(256, 10)
     dead = mlp(10, 32, 4)
-    dead[0].bias.data[:] = -1e3
+    dead[0].bias.detach().numpy()[:] = -1e3
     healthy = mlp(10, 32, 4)
     dead.train()
     assert diagnostics.dead_relu_fraction(dead, x) == {"1": 1.0}
@@ -97,10 +97,10 @@ def test_dead_relu_fraction_is_one_for_a_layer_biased_to_minus_1e3_and_zero_for_
 
 def test_dead_relu_fraction_counts_units_over_all_batches_of_a_loader():
     model = mlp(4, 8, 2)
-    model[0].bias.data[:3] = -1e3   # 3 of 8 units can never fire
-    model[0].bias.data[3:] = 0.0
-    model[0].weight.data[:] = 0.0
-    model[0].weight.data[3:, 0] = 1.0  # the other 5 fire only when feature 0 is positive
+    model[0].bias.detach().numpy()[:3] = -1e3   # 3 of 8 units can never fire
+    model[0].bias.detach().numpy()[3:] = 0.0
+    model[0].weight.detach().numpy()[:] = 0.0
+    model[0].weight.detach().numpy()[3:, 0] = 1.0  # the other 5 fire only when feature 0 is positive
     features = np.zeros((6, 4), np.float32)
     features[5, 0] = 1.0  # ...which happens in the last sample only, in the last batch
     loader = DataLoader(TensorDataset(cr.tensor(features), cr.zeros(6)), batch_size=2)
@@ -118,9 +118,9 @@ def test_activation_stats_match_direct_computation_and_batching():
     x = cr.randn(64, 6)
     stats = diagnostics.activation_stats(model, x)
     assert list(stats) == ["0", "1", "2", "3"]
-    h0 = model[0](x).data.astype(np.float64)
+    h0 = model[0](x).detach().numpy().astype(np.float64)
     h1 = np.tanh(h0)
-    h2 = model[2](cr.tensor(h1.astype(np.float32))).data.astype(np.float64)
+    h2 = model[2](cr.tensor(h1.astype(np.float32))).detach().numpy().astype(np.float64)
     h3 = 1 / (1 + np.exp(-h2))
     expected = {"0": (h0, None), "1": (h1, np.mean(np.abs(h1) > 0.99)),
                 "2": (h2, None), "3": (h3, np.mean((h3 < 0.01) | (h3 > 0.99)))}
@@ -165,9 +165,9 @@ def test_user_hooks_survive_diagnostics():
 
 def test_weight_sparsity_on_hand_made_weights():
     model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1, bias=False))
-    model[0].weight.data[:] = np.array([[0.0, 5e-4], [0.5, -2e-3]], np.float32)
-    model[0].bias.data[:] = np.array([-9e-4, 1.0], np.float32)
-    model[2].weight.data[:] = np.array([[1e-3, 0.0]], np.float32)  # 1e-3 itself is not < tol
+    model[0].weight.detach().numpy()[:] = np.array([[0.0, 5e-4], [0.5, -2e-3]], np.float32)
+    model[0].bias.detach().numpy()[:] = np.array([-9e-4, 1.0], np.float32)
+    model[2].weight.detach().numpy()[:] = np.array([[1e-3, 0.0]], np.float32)  # 1e-3 itself is not < tol
     sparsity = diagnostics.weight_sparsity(model)
     assert sparsity["parameters"] == {"0.weight": 0.5, "0.bias": 0.5, "2.weight": 0.5}
     assert sparsity["overall"] == 4 / 8
@@ -189,7 +189,7 @@ def test_update_to_weight_ratio_of_an_sgd_step_is_lr_times_grad_over_weight():
     model = mlp(4, 3)
     before = model.state_dict()
     F.cross_entropy(model(cr.randn(6, 4)), cr.tensor([0, 1, 2, 0, 1, 2])).backward()
-    grads = {name: p.grad.data.copy() for name, p in model.named_parameters()}
+    grads = {name: p.grad.detach().numpy().copy() for name, p in model.named_parameters()}
     optim.SGD(model.parameters(), lr=0.1).step()
     ratios = diagnostics.update_to_weight_ratio(before, model.state_dict())
     for name, grad in grads.items():

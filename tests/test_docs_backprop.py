@@ -37,7 +37,7 @@ def _record_backward_calls(monkeypatch, loss):
 
         def recorded(ctx, grad_output, original=original):
             result = original(ctx, grad_output)
-            calls.append((ctx, result if isinstance(result, tuple) else (result,), ctx.inputs))
+            calls.append((ctx, result if isinstance(result, tuple) else (result,), ctx.edges))
             return result
 
         monkeypatch.setattr(cls, "backward", staticmethod(recorded))
@@ -58,9 +58,9 @@ def test_one_reverse_sweep_runs_each_node_backward_once(monkeypatch, hidden):
     assert all(p.grad is not None and p.grad.shape == p.shape for p in params)
     # The first layer multiplies the data batch, which needs no gradient: its GEMM is skipped,
     # while every parameter (and the hidden activation) gets one.
-    for ctx, grads, inputs in calls:  # inputs as seen during backward (freed right after)
+    for ctx, grads, edges in calls:  # edges as seen during backward (freed right after)
         if type(ctx).__name__ != "Linear":
             continue
-        takes_data = inputs[0] is X
+        takes_data = edges[0] is None  # X needs no gradient, so it has no edge
         assert (grads[0] is None) == takes_data
         assert grads[1] is not None and grads[2] is not None

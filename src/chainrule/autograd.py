@@ -10,10 +10,14 @@ Every differentiable op is a ``Function`` subclass with two static methods:
 
 ``Function.apply`` runs ``forward`` on the raw arrays and, only when grad mode is on and some
 input requires a gradient, records the ``ctx`` object as the output's ``grad_fn``. That ``ctx`` is
-the graph node: it knows its input tensors, so the recorded graph is simply the chain of
-``grad_fn.inputs`` links. ``backward`` walks it once, in reverse topological order, built with an
-explicit stack (never recursion: an LSTM unrolled over thousands of steps, or a 100,000-op chain,
-must not hit Python's recursion limit).
+the graph node: its ``edges`` point at the nodes (or leaf tensors) that produced its inputs, so
+the recorded graph is simply the chain of ``grad_fn.edges`` links. ``backward`` walks it once, in
+reverse topological order, built with an explicit stack (never recursion: an LSTM unrolled over
+thousands of steps, or a 100,000-op chain, must not hit Python's recursion limit).
+
+In-place writes are guarded by version counters: a node that saved an array of some tensor
+remembers that tensor's version, and backward refuses to run it if the tensor was written in
+place since (docs/autograd.md).
 """
 from __future__ import annotations
 
@@ -49,11 +53,10 @@ def is_grad_enabled() -> bool:
     return _state.grad_enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Context manager / decorator that sets grad mode to ``mode`` and restores it on exit."""
+class _GradMode(contextlib.ContextDecorator):
+    """Sets grad mode on ``__enter__`` and restores the previous mode on ``__exit__``."""
 
-    def __init__(self, mode: bool):
-        self.mode = bool(mode)
+    mode = True
 
     def __enter__(self):
         self.previous = _state.grad_enabled
@@ -65,26 +68,45 @@ class set_grad_enabled(contextlib.ContextDecorator):
         return False
 
 
-class no_grad(set_grad_enabled):
+class no_grad(_GradMode):
     """Disable graph recording: used for evaluation and for optimizer updates, where building
     a graph would only waste memory."""
 
-    def __init__(self):
-        super().__init__(False)
+    mode = False
 
 
-class inference_mode(no_grad):
+class enable_grad(_GradMode):
+    """Re-enable graph recording inside a ``no_grad`` block."""
+
+    mode = True
+
+
+class inference_mode(_GradMode):
     """PyTorch's faster no_grad variant; here exactly ``no_grad`` (nothing is recorded either way)."""
 
     def __init__(self, mode: bool = True):
-        set_grad_enabled.__init__(self, not mode)
+        self.mode = not mode
 
 
-class enable_grad(set_grad_enabled):
-    """Re-enable graph recording inside a ``no_grad`` block."""
+class set_grad_enabled(_GradMode):
+    """Set grad mode to ``mode``, as PyTorch's ``set_grad_enabled`` does: *immediately* when
+    called as a plain function (``set_grad_enabled(False)`` switches recording off until it is
+    switched on again), and for the duration of a ``with`` block or a decorated function, after
+    which the previous mode comes back."""
 
-    def __init__(self):
-        super().__init__(True)
+    def __init__(self, mode: bool):
+        self.previous = _state.grad_enabled
+        self.mode = bool(mode)
+        _state.grad_enabled = self.mode
+
+    def __call__(self, function):
+        # Used as a decorator the call above must not leak: restore, and apply on each call.
+        _state.grad_enabled = self.previous
+        return super().__call__(function)
+
+    def __enter__(self):
+        _state.grad_enabled = self.mode
+        return self
 
 
 def is_anomaly_enabled() -> bool:
@@ -118,20 +140,44 @@ def _check_finite(array, what: str, op_name: str) -> None:
         )
 
 
+class _VersionCounter:
+    """How many in-place writes a block of memory has seen. One counter is shared by a tensor,
+    its views and its ``detach()``-ed aliases, because they are the same memory."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
 class Function:
     """Base class of every differentiable op. An instance is both the ``ctx`` handed to
-    ``forward``/``backward`` and the graph node recorded as the output's ``grad_fn``."""
+    ``forward``/``backward`` and the graph node recorded as the output's ``grad_fn``.
+
+    A recorded node keeps *edges*, not tensors: for each input, the node that produced it (its
+    ``grad_fn`` at the moment the op ran), the leaf tensor itself, or None when the input needs no
+    gradient. Capturing ``grad_fn`` at record time is what keeps a graph right when a tensor is
+    later modified in place: the tensor moves on to a new node, and this node still points at
+    the history of the value it actually read.
+    """
 
     # Graph bookkeeping lives in instance attributes set by ``apply``; subclasses may add any
     # non-array attributes of their own (shapes, axes, flags) to ctx in ``forward``.
 
     saved_tensors: tuple = ()
+    saved_versions = None  # [(index in saved_tensors, counter, version, shape, dtype)], see backward
+    is_view = False  # True for ops whose output may share the input's memory (reshape, slicing, ...)
     _visit = None  # traversal mark of the current backward (see _collect_nodes)
     _grad_sum = None  # gradient w.r.t. this node's output, summed while backward runs
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for the backward pass. The engine drops them after backward (unless
-        ``retain_graph=True``), which is what lets a training loop run in constant memory."""
+        ``retain_graph=True``), which is what lets a training loop run in constant memory.
+
+        Any saved array that is (a view of) an input or of the output has that tensor's version
+        recorded, so backward can refuse to use it if it was modified in place in between.
+        Arrays an op keeps as plain ctx attributes are not protected: inputs and outputs that
+        backward reads must go through here."""
         self.saved_tensors = arrays
 
     def mark_non_differentiable(self) -> None:
@@ -149,6 +195,11 @@ class Function:
     def name(self) -> str:
         return type(self).__name__
 
+    @property
+    def next_functions(self) -> tuple:
+        """The nodes this one sends gradient to (a leaf tensor appears as itself), as in PyTorch."""
+        return tuple(getattr(self, "edges", ()))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
 
@@ -156,45 +207,61 @@ class Function:
     def apply(cls, *inputs, **kwargs):
         """Run the op on tensors: unwrap, compute, wrap, and record the node if needed."""
         # This is the hottest path in the library (once per op): plain loops, no helpers.
-        tensor_type = _tensor_type()
+        tensor_type = _TENSOR_TYPE[0] if _TENSOR_TYPE else _tensor_type()
         ctx = cls.__new__(cls)
         raw = []
+        edges = []
         needs = []
         any_requires_grad = False
         for x in inputs:
             if isinstance(x, tensor_type):
-                raw.append(x.data)
-                if x.requires_grad:
+                if x._base is not None and x._view_version != x._vc.value:
+                    x._sync_view()  # the memory was written in place since this view's node was made
+                raw.append(x._data)
+                if x._requires_grad:
                     any_requires_grad = True
+                    fn = x._grad_fn
+                    edges.append(x if fn is None else fn)
                     needs.append(True)
                 else:
+                    edges.append(None)
                     needs.append(False)
             else:
                 raw.append(x)
+                edges.append(None)
                 needs.append(False)
         out = cls.forward(ctx, *raw, **kwargs)
         if type(out) is not np.ndarray:
-            # A ufunc on 0-d arrays returns a NumPy scalar; .data must stay an array, or a later op
-            # that takes this tensor as input sees a non-array and drops its gradient.
+            # A ufunc on 0-d arrays returns a NumPy scalar; the data must stay an array, or a later
+            # op that takes this tensor as input sees a non-array and drops its gradient.
             out = np.asarray(out)
+        elif out.base is not None and not cls.is_view:
+            out = _own_memory(out, raw)
         if _state.anomaly:
             _check_finite(out, "forward", cls.__name__)
         result = tensor_type.__new__(tensor_type)
-        result.data = out
+        result._data = out
         result.grad = None
         result._hooks = None
         result._retains_grad = False
+        result._vc = None
+        result._base = None
+        if cls.is_view and out.base is not None:
+            _mark_view(result, inputs[0], raw[0], cls, kwargs)
         if any_requires_grad and _state.grad_enabled and not getattr(ctx, "non_differentiable", False):
-            ctx.inputs = inputs
+            ctx.edges = edges
             ctx.needs_input_grad = needs
             ctx.out_hooks = None
             ctx.retained = None
             ctx.freed = False
-            result.grad_fn = ctx
-            result.requires_grad = True
+            ctx.out_shape = out.shape
+            if ctx.saved_tensors:
+                ctx.saved_versions = _versions_of_saved(ctx.saved_tensors, inputs, raw, result)
+            result._grad_fn = ctx
+            result._requires_grad = True
         else:
-            result.grad_fn = None
-            result.requires_grad = False
+            result._grad_fn = None
+            result._requires_grad = False
         return result
 
 
@@ -208,6 +275,84 @@ def _tensor_type():
 
         _TENSOR_TYPE.append(Tensor)
     return _TENSOR_TYPE[0]
+
+
+def memory_root(array):
+    """The object that owns an array's memory: NumPy points every view's ``base`` at it."""
+    base = array.base
+    return array if base is None else base
+
+
+def _own_memory(out, raw):
+    # A compute op must return new memory; one that handed back (a view of) an input would let an
+    # in-place write to its output silently change that input. Copy in that rare case.
+    root = out.base
+    for a in raw:
+        if type(a) is np.ndarray and memory_root(a) is root:
+            return out.copy()
+    return out
+
+
+def _mark_view(result, source, source_array, cls, kwargs):
+    """Make ``result`` a view of ``source``'s memory: the same version counter, the same base, and
+    the recipe (a chain of view ops) that rebuilds it from the base when the base's history
+    changes. Ops flagged ``is_view`` may still copy (reshape of a transposed array): then this
+    is skipped and the output owns its memory."""
+    if memory_root(result._data) is not memory_root(source_array):
+        return
+    base = source if source._base is None else source._base
+    counter = base._vc
+    if counter is None:
+        counter = base._vc = _VersionCounter()
+    result._vc = counter
+    result._base = base
+    result._view_version = counter.value
+    if source._base is None:
+        steps, kind = (), VIEW_NORMAL
+    else:
+        steps, kind = source._view_steps, source._view_kind
+    result._view_steps = steps + ((cls, kwargs),)
+    # PyTorch refuses to rebase views made under no_grad of a tensor that requires grad.
+    result._view_kind = VIEW_NO_GRAD if (not _state.grad_enabled and base._requires_grad) else kind
+
+
+VIEW_NORMAL, VIEW_NO_GRAD, VIEW_MULTI_OUTPUT = 0, 1, 2
+
+
+def _versions_of_saved(saved, inputs, raw, result):
+    """For each saved array that is (a view of) an input's or the output's memory, remember that
+    tensor's version counter and current version."""
+    checks = []
+    out_root = memory_root(result._data)
+    for index, array in enumerate(saved):
+        if type(array) is not np.ndarray:
+            continue
+        root = memory_root(array)
+        owner = None
+        if root is out_root:
+            owner = result
+        else:
+            for x, r in zip(inputs, raw):
+                if type(r) is np.ndarray and memory_root(r) is root and hasattr(x, "_vc"):
+                    owner = x
+                    break
+        if owner is not None:
+            counter = owner._vc
+            if counter is None:
+                counter = owner._vc = _VersionCounter()
+            checks.append((index, counter, counter.value, array.shape, array.dtype))
+    return checks or None
+
+
+def _check_saved_versions(node):
+    for _, counter, version, shape, dtype in node.saved_versions:
+        if counter.value != version:
+            raise RuntimeError(
+                f"backward: one of the tensors {node.name} saved for its gradient (shape "
+                f"{tuple(shape)}, dtype {dtype}) has been modified by an in-place operation: it is at "
+                f"version {counter.value}, but version {version} was saved. Compute the in-place op on "
+                "a .clone() of the tensor (or write it out of place) so the saved value survives."
+            )
 
 
 def _collect_nodes(roots):
@@ -231,11 +376,9 @@ def _collect_nodes(roots):
             continue
         node._visit = token
         push((node, True))
-        for x, needed in zip(node.inputs, node.needs_input_grad):
-            if needed:
-                parent = x.grad_fn
-                if parent is not None and parent._visit is not token:
-                    push((parent, False))
+        for edge in node.edges:
+            if edge is not None and isinstance(edge, Function) and edge._visit is not token:
+                push((edge, False))
     order.reverse()
     return order
 
@@ -244,9 +387,9 @@ def _run_hooks(hooks, grad_array):
     from .tensor import Tensor
 
     for hook in hooks:
-        result = hook(Tensor(grad_array))
+        result = hook(Tensor._wrap(grad_array))
         if result is not None:
-            grad_array = result.data if isinstance(result, Tensor) else np.asarray(result)
+            grad_array = result._data if isinstance(result, Tensor) else np.asarray(result)
     return grad_array
 
 
@@ -259,14 +402,45 @@ def _accumulate_leaf(leaf, grad_array, owned_ids):
     owned_ids.add(id(grad_array))
     if leaf._hooks:
         grad_array = _run_hooks(leaf._hooks, grad_array)
-    if grad_array.dtype != leaf.data.dtype:
-        grad_array = grad_array.astype(leaf.data.dtype)
-    if leaf.grad is None:
+    if grad_array.dtype != leaf._data.dtype:
+        grad_array = grad_array.astype(leaf._data.dtype)
+    grad = leaf.grad
+    if grad is None:
         from .tensor import Tensor
 
-        leaf.grad = Tensor(grad_array)
+        leaf.grad = Tensor._wrap(grad_array)
+    elif grad._data.shape == grad_array.shape and grad._data.flags.writeable:
+        # As PyTorch's AccumulateGrad: add into the existing .grad, so a reference to it sees
+        # the sum (and an optimizer holding it stays valid).
+        np.add(grad._data, grad_array, out=grad._data)
+        grad._bump_version()
     else:
-        leaf.grad.data = leaf.grad.data + grad_array
+        grad._data = grad._data + grad_array
+
+
+def _seed(tensor, grad_tensor):
+    """The starting gradient dL/d(tensor) for one root of backward, validated."""
+    from .tensor import Tensor
+
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "backward: element 0 of tensors does not require grad and does not have a grad_fn "
+            "(did you forget requires_grad=True on an input, or compute it under no_grad()?)"
+        )
+    if grad_tensor is None:
+        if tensor._data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for scalar outputs, but the "
+                f"output has shape {tensor._data.shape}; pass gradient= of that shape"
+            )
+        return np.ones_like(tensor._data)
+    seed = grad_tensor._data if isinstance(grad_tensor, Tensor) else np.asarray(grad_tensor)
+    if seed.shape != tensor._data.shape:
+        raise RuntimeError(
+            f"backward: gradient has shape {seed.shape} but the output has shape "
+            f"{tensor._data.shape}; they must match"
+        )
+    return seed.astype(tensor._data.dtype, copy=False)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
@@ -285,31 +459,13 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
     leaves = {}
     only = None if inputs is None else {id(t) for t in inputs}
     for tensor, grad_tensor in zip(tensors, grad_tensors):
-        if not tensor.requires_grad:
-            raise RuntimeError(
-                "backward: element 0 of tensors does not require grad and does not have a grad_fn "
-                "(did you forget requires_grad=True on an input, or compute it under no_grad()?)"
-            )
-        if grad_tensor is None:
-            if tensor.data.size != 1:
-                raise RuntimeError(
-                    f"backward: grad can be implicitly created only for scalar outputs, but the "
-                    f"output has shape {tensor.data.shape}; pass gradient= of that shape"
-                )
-            seed = np.ones_like(tensor.data)
-        else:
-            seed = grad_tensor.data if isinstance(grad_tensor, Tensor) else np.asarray(grad_tensor)
-            if seed.shape != tensor.data.shape:
-                raise RuntimeError(
-                    f"backward: gradient has shape {seed.shape} but the output has shape "
-                    f"{tensor.data.shape}; they must match"
-                )
-            seed = seed.astype(tensor.data.dtype, copy=False)
-        if tensor.grad_fn is None:  # backward on a leaf: its gradient is the seed itself
+        seed = _seed(tensor, grad_tensor)
+        node = tensor.grad_fn
+        if node is None:  # backward on a leaf: its gradient is the seed itself
             leaf_grads[id(tensor)] = leaf_grads.get(id(tensor), 0) + seed
             leaves[id(tensor)] = tensor
             continue
-        roots.append(tensor.grad_fn)
+        roots.append(node)
         root_seeds.append(seed)
 
     anomaly = _state.anomaly
@@ -328,42 +484,43 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
                     f"{type(node).__name__}); its saved arrays were freed after the first backward. "
                     "Pass retain_graph=True to the first backward if you need to call it twice."
                 )
+            if node.saved_versions is not None:
+                _check_saved_versions(node)
             if node.out_hooks:
                 grad_output = _run_hooks(node.out_hooks, grad_output)
             if node.retained is not None:
                 kept = node.retained()
                 if kept is not None:
-                    kept.grad = Tensor(grad_output.copy()) if kept.grad is None else Tensor(kept.grad.data + grad_output)
+                    kept.grad = (Tensor._wrap(grad_output.copy()) if kept.grad is None
+                                 else Tensor._wrap(kept.grad._data + grad_output))
             input_grads = node.backward(node, grad_output)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if not retain_graph:
                 node.saved_tensors = ()
                 node.freed = True
-            for x, g, needed in zip(node.inputs, input_grads, node.needs_input_grad):
-                if g is None or not needed:
+            for edge, g in zip(node.edges, input_grads):
+                if g is None or edge is None:
                     continue
                 if anomaly:
                     _check_finite(g, "backward", type(node).__name__)
-                if g.shape != x.data.shape:
-                    raise RuntimeError(
-                        f"{type(node).__name__}.backward returned a gradient of shape {g.shape} for an "
-                        f"input of shape {x.data.shape}; an op's backward must return one gradient per "
-                        "input with that input's shape"
-                    )
-                parent = x.grad_fn
-                if parent is None:
-                    key = id(x)
-                    leaves[key] = x
-                    leaf_grads[key] = leaf_grads[key] + g if key in leaf_grads else g
-                elif parent._grad_sum is None:
-                    parent._grad_sum = g
+                if isinstance(edge, Function):
+                    if g.shape != edge.out_shape:
+                        _raise_bad_gradient_shape(node, g, edge.out_shape)
+                    if edge._grad_sum is None:
+                        edge._grad_sum = g
+                    else:
+                        edge._grad_sum = edge._grad_sum + g
                 else:
-                    parent._grad_sum = parent._grad_sum + g
+                    if g.shape != edge._data.shape:
+                        _raise_bad_gradient_shape(node, g, edge._data.shape)
+                    key = id(edge)
+                    leaves[key] = edge
+                    leaf_grads[key] = leaf_grads[key] + g if key in leaf_grads else g
             if not retain_graph:
-                # Drop the links to the input tensors too: a loss kept alive by user code (say,
+                # Drop the links to the input nodes too: a loss kept alive by user code (say,
                 # appended to a list) must not keep every activation of its graph in memory.
-                node.inputs = ()
+                node.edges = ()
     finally:
         for node in order:  # after an error, leave no half-summed gradient behind
             node._grad_sum = None
@@ -372,6 +529,14 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
         if only is not None and key not in only:
             continue
         _accumulate_leaf(leaf, np.asarray(leaf_grads[key]), owned)
+
+
+def _raise_bad_gradient_shape(node, grad, shape):
+    raise RuntimeError(
+        f"{type(node).__name__}.backward returned a gradient of shape {grad.shape} for an "
+        f"input of shape {shape}; an op's backward must return one gradient per input with "
+        "that input's shape"
+    )
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=False):

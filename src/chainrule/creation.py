@@ -12,7 +12,7 @@ from .ops.shape import parse_shape_args
 def tensor(data, dtype=None, requires_grad=False) -> Tensor:
     """Build a tensor from data (a copy): Python floats -> float32, ints -> int64, arrays keep dtype."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     array = backend.as_array(data, dtype)
     if array is data:
         array = array.copy()

@@ -39,7 +39,7 @@ __all__ = [
 
 
 def _raw(value) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
 def _l2(array) -> float:
@@ -57,7 +57,7 @@ def gradient_norms(model) -> dict:
     """``{parameter name: L2 norm of its .grad}``, for every parameter that has a gradient
     (parameters whose ``.grad`` is None — frozen, or unused in the last backward — are left out)."""
     _check_module(model, "gradient_norms")
-    return {name: _l2(p.grad.data) for name, p in model.named_parameters() if p.grad is not None}
+    return {name: _l2(p.grad._data) for name, p in model.named_parameters() if p.grad is not None}
 
 
 def layer_gradient_norms(model, include_bias: bool = False) -> dict:
@@ -74,7 +74,7 @@ def layer_gradient_norms(model, include_bias: bool = False) -> dict:
         module_name, _, leaf = name.rpartition(".")
         if p.grad is None or (leaf.startswith("bias") and not include_bias):
             continue
-        squares[module_name] = squares.get(module_name, 0.0) + _l2(p.grad.data) ** 2
+        squares[module_name] = squares.get(module_name, 0.0) + _l2(p.grad._data) ** 2
     return {name: math.sqrt(total) for name, total in squares.items()}
 
 
@@ -103,7 +103,7 @@ def _observe(model, data, modules: dict, on_output, where: str) -> None:
         for name, module in modules.items():
             def hook(module, inputs, output, name=name):
                 if isinstance(output, Tensor):
-                    on_output(name, module, output.data)
+                    on_output(name, module, output._data)
 
             handles.append(module.register_forward_hook(hook))
         model.eval()
@@ -196,7 +196,7 @@ def activation_stats(model, data) -> dict:
 # ---------------------------------------------------------------------------- weights
 def _named_arrays(obj, where: str) -> dict:
     if isinstance(obj, nn.Module):
-        return {name: p.data for name, p in obj.named_parameters()}
+        return {name: p._data for name, p in obj.named_parameters()}
     if isinstance(obj, Mapping):
         return {name: _raw(value) for name, value in obj.items()}
     raise TypeError(f"{where}: expected a Module or a state dict (name -> array), got {type(obj).__name__}")

@@ -20,7 +20,7 @@ def _tensor(name, x):
 
 
 def _raw(x):
-    return x.data if isinstance(x, Tensor) else (None if x is None else np.asarray(x))
+    return x._data if isinstance(x, Tensor) else (None if x is None else np.asarray(x))
 
 
 # ---------------------------------------------------------------- arithmetic

@@ -37,7 +37,7 @@ def _outputs(fn, inputs):
 def _projected(fn, inputs, weights):
     total = 0.0
     for o, w in zip(_outputs(fn, inputs), weights):
-        total += float(np.sum(o.data.astype(np.float64) * w))
+        total += float(np.sum(o._data.astype(np.float64) * w))
     return total
 
 
@@ -65,16 +65,16 @@ def check_gradients(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0) -> Gradc
     failure = None
     for i in targets:
         x = inputs[i]
-        analytical = np.zeros(x.shape) if x.grad is None else x.grad.data.astype(np.float64)
+        analytical = np.zeros(x.shape) if x.grad is None else x.grad._data.astype(np.float64)
         numerical = np.zeros(x.shape)
         # Index the array itself (not a reshaped copy) so non-contiguous inputs are perturbed too.
         for k, where in enumerate(np.ndindex(*x.shape)):
-            original = x.data[where]
-            x.data[where] = original + eps
+            original = x._data[where]
+            x._data[where] = original + eps
             plus = _projected(fn, inputs, weights)
-            x.data[where] = original - eps
+            x._data[where] = original - eps
             minus = _projected(fn, inputs, weights)
-            x.data[where] = original
+            x._data[where] = original
             numerical.flat[k] = (plus - minus) / (2 * eps)
         error = np.abs(analytical - numerical)
         # Relative to the numerical value, but never to less than atol: near-zero gradients

@@ -51,7 +51,7 @@ OPS = [
     ("clamp", lambda a: F.clamp(a, -0.5, 0.5), [((3, 4),)]),
     ("maximum", F.maximum, [((3, 4), (4,))]),
     ("minimum", F.minimum, [((3, 4), (4,))]),
-    ("where", lambda a, b: F.where(a.data > 0, a, b), [((3, 4), (3, 4))]),
+    ("where", lambda a, b: F.where(a.detach() > 0, a, b), [((3, 4), (3, 4))]),
     ("tanh", F.tanh, [((3, 4),)]),
     ("sigmoid", F.sigmoid, [((3, 4),)]),
     ("relu", F.relu, [((3, 4),)]),
@@ -115,7 +115,7 @@ def _make_inputs(case, rng):
         else:
             inputs.append(spec)
     if len(inputs) == 2 and isinstance(case[1], Positive) and case[1] == case[0]:
-        inputs[1].data = inputs[1].data / 3.0  # bce targets must lie in [0, 1]
+        inputs[1] = Tensor._wrap(inputs[1]._data / 3.0, requires_grad=True)  # bce targets must lie in [0, 1]
     return inputs
 
 

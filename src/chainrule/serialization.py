@@ -57,7 +57,7 @@ def _encode(obj, name: str, arrays: dict, where: str):
     indexing syntax, used in error messages.
     """
     if isinstance(obj, _tensor_type()):
-        obj = obj.data
+        obj = obj._data
     if isinstance(obj, np.ndarray) or (isinstance(obj, np.generic) and not isinstance(obj, (np.str_, np.bytes_))):
         array = np.asarray(obj)
         if array.dtype.kind not in "biuf":

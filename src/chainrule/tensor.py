@@ -1,8 +1,17 @@
 """``Tensor``: one NumPy array plus the bookkeeping reverse-mode autodiff needs.
 
-A tensor holds ``data`` (an ``np.ndarray``), ``grad`` (a Tensor or None), ``requires_grad`` and
-``grad_fn`` (the ``Function`` node that produced it, or None for leaves). Every operator and method
-is a thin call into ``chainrule.ops``; nothing here computes a derivative.
+A tensor holds its array (``._data``, private; ``.numpy()`` hands it out), ``grad`` (a Tensor or
+None), ``requires_grad`` and ``grad_fn`` (the ``Function`` node that produced it, or None for
+leaves). Every operator and method is a thin call into ``chainrule.ops``; nothing here computes a
+derivative.
+
+Memory works as in PyTorch. A view (``view``, ``reshape`` where possible, slicing, ``transpose``,
+``T``, ``expand``, ...) shares its base's array and its base's *version counter*; so do ``detach()``
+and ``numpy()`` / ``from_numpy``. An in-place op (``add_``, ``+=``, ``x[i] = v``, ...) writes into
+that memory, bumps the counter, and rebases the tensor's history onto a new node whose input is
+the previous value; on a view it also rebases the base (``CopySlices``), and every other view of
+the base rebuilds its ``grad_fn`` from the base the next time it is used. docs/autograd.md walks
+through it with examples.
 """
 from __future__ import annotations
 
@@ -10,7 +19,9 @@ import weakref
 
 import numpy as np
 
-from . import backend
+from . import autograd, backend
+from .autograd import (VIEW_MULTI_OUTPUT, VIEW_NO_GRAD, Function, _state, _VersionCounter,
+                       memory_root)
 from .autograd import backward as _backward
 from .ops import arithmetic, fused, linalg, reduce, shape, unary
 
@@ -29,7 +40,7 @@ def _check_operand(op_name, other):
     if isinstance(other, (Tensor, int, float, bool, np.generic)):
         return _raw_scalar(other)
     if isinstance(other, np.ndarray):
-        return Tensor(other)
+        return Tensor._wrap(other)
     raise TypeError(
         f"{op_name}: unsupported operand of type {type(other).__name__}; expected a Tensor, "
         "a NumPy array or a Python number"
@@ -37,59 +48,237 @@ def _check_operand(op_name, other):
 
 
 class Tensor:
-    """A multi-dimensional array that can record the operations applied to it."""
+    """A multi-dimensional array that can record the operations applied to it.
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_hooks", "_retains_grad", "__weakref__")
+    ``Tensor(2, 3)`` is an (uninitialised in PyTorch, zero-filled here) float32 tensor of that
+    shape and ``Tensor([1, 2])`` a float32 tensor of that data, as ``torch.Tensor``; an ndarray
+    is wrapped without a copy and keeps its dtype. ``chainrule.tensor(...)`` is the usual factory.
+    """
+
+    __slots__ = ("_data", "grad", "_requires_grad", "_grad_fn", "_hooks", "_retains_grad", "_vc",
+                 "_base", "_view_steps", "_view_version", "_view_kind", "__weakref__")
     __array_priority__ = 1000  # so ndarray (op) Tensor defers to Tensor's reflected operators
 
-    def __init__(self, data, dtype=None, requires_grad: bool = False):
-        if isinstance(data, Tensor):
-            data = data.data
-        self.data = backend.as_array(data, dtype)
+    def __init__(self, *args, dtype=None, requires_grad: bool = False):
+        if len(args) == 1 and not (type(args[0]) is int):
+            data = args[0]
+            if isinstance(data, Tensor):
+                data = data._data
+            elif not isinstance(data, (np.ndarray, np.generic)) and dtype is None:
+                dtype = backend.get_default_dtype()  # torch.Tensor([1, 2]) is a float tensor
+            array = backend.as_array(data, dtype)
+        else:
+            sizes = shape.parse_shape_args("Tensor", args)
+            if any(n < 0 for n in sizes):
+                raise RuntimeError(f"Tensor: sizes must be non-negative, got {sizes}")
+            array = np.zeros(sizes, dtype=backend.to_dtype(dtype) or backend.get_default_dtype())
+        self._data = array
         self.grad = None
-        self.grad_fn = None
+        self._grad_fn = None
         self._hooks = None
         self._retains_grad = False
-        self.requires_grad = False
+        self._requires_grad = False
+        self._vc = None
+        self._base = None
         if requires_grad:
             self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array, requires_grad: bool = False) -> "Tensor":
+        """Wrap an ndarray as a new leaf without a copy or any dtype conversion (internal)."""
+        out = cls.__new__(cls)
+        out._data = array
+        out.grad = None
+        out._grad_fn = None
+        out._hooks = None
+        out._retains_grad = False
+        out._requires_grad = bool(requires_grad)
+        out._vc = None
+        out._base = None
+        return out
+
+    # ------------------------------------------------------------------ memory and versions
+    @property
+    def data(self) -> "Tensor":
+        """A tensor sharing this one's memory, cut off from the graph, with a version counter of
+        its own (as in PyTorch, writes through ``.data`` are invisible to autograd's checks:
+        ``p.data.zero_()`` works, and is exactly the escape hatch that makes it dangerous)."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor to assign to .data, got {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has seen (shared with its views)."""
+        return 0 if self._vc is None else self._vc.value
+
+    def _bump_version(self) -> None:
+        counter = self._vc
+        if counter is None:
+            counter = self._vc = _VersionCounter()
+        counter.value += 1
+
+    def _sync_view(self) -> None:
+        """Rebuild this view's ``grad_fn`` from its base after the shared memory was written in
+        place: the view now reads the base's new value, so its history is the base's new history
+        followed by the same view ops."""
+        counter = self._vc
+        self._view_version = counter.value
+        base = self._base
+        if not base._requires_grad or self._view_kind == VIEW_NO_GRAD:
+            return
+        previous = _state.grad_enabled
+        _state.grad_enabled = True
+        try:
+            rebuilt = base
+            for cls, kwargs in self._view_steps:
+                rebuilt = cls.apply(rebuilt, **kwargs)
+        finally:
+            _state.grad_enabled = previous
+        counter_after = self._vc.value  # replaying views never writes: the version is unchanged
+        self._view_version = counter_after
+        self._set_history(rebuilt._grad_fn)
+
+    def _set_history(self, node) -> None:
+        """Point this tensor at a new graph node (after an in-place op); retain_grad follows."""
+        old = self._grad_fn
+        self._grad_fn = node
+        self._requires_grad = True
+        if self._retains_grad:
+            if old is not None:
+                old.retained = None
+            node.retained = weakref.ref(self)
+
+    def _check_inplace_allowed(self, op_name) -> None:
+        """PyTorch's refusals before any in-place write that autograd would have to record."""
+        if not _state.grad_enabled:
+            return
+        if self._requires_grad and self._grad_fn is None and self._base is None:
+            raise RuntimeError(
+                f"{op_name}: a leaf tensor that requires grad (shape {self.shape}) is being used in an "
+                "in-place operation; wrap the update in chainrule.no_grad() or work on a .clone()"
+            )
+        base = self._base
+        if base is not None and base._requires_grad:
+            if base._grad_fn is None:
+                raise RuntimeError(
+                    f"{op_name}: a view of a leaf tensor that requires grad (base shape {base.shape}) is "
+                    "being used in an in-place operation; wrap it in chainrule.no_grad() or work on a .clone()"
+                )
+            if self._view_kind == VIEW_NO_GRAD:
+                raise RuntimeError(
+                    f"{op_name}: this view (shape {self.shape}) was created under no_grad() of a tensor "
+                    "that requires grad and is being modified in place with grad mode on; make the "
+                    "view with grad mode on, or work on a .clone()"
+                )
+            if self._view_kind == VIEW_MULTI_OUTPUT:
+                raise RuntimeError(
+                    f"{op_name}: this tensor (shape {self.shape}) is one of several views returned by "
+                    "split/chunk/unbind, which cannot be modified in place; use an out-of-place op "
+                    "or .clone() the piece first"
+                )
+
+    def _inplace(self, op_name, compute, *args, check_dtype=True, **kwargs) -> "Tensor":
+        """Compute ``compute(self, *args)`` (an op's ``apply``) out of place, write it into this
+        tensor's memory (every view sees it), bump the version and, when a graph is being
+        recorded, rebase the history:
+        the new node's input is this tensor's previous value (and, for a view, its base is
+        rebased onto a CopySlices node)."""
+        if self._base is not None and self._view_version != self._vc.value:
+            self._sync_view()
+        self._check_inplace_allowed(op_name)
+        target = self._data
+        if any(s == 0 and n > 1 for s, n in zip(target.strides, target.shape)) or not target.flags.writeable:
+            raise RuntimeError(
+                f"{op_name}: more than one element of the written-to tensor (shape {target.shape}) refers "
+                "to a single memory location (an expand()ed tensor, say); .clone() it before the "
+                "in-place operation"
+            )
+        result = compute(self, *args, **kwargs)
+        new = result._data
+        if new.shape != target.shape:
+            raise RuntimeError(
+                f"{op_name}: output with shape {list(target.shape)} doesn't match the broadcast shape "
+                f"{list(new.shape)}"
+            )
+        if check_dtype and new.dtype != target.dtype and not np.can_cast(new.dtype, target.dtype, "same_kind"):
+            raise RuntimeError(
+                f"{op_name}: result type {new.dtype} can't be cast to the desired output type "
+                f"{target.dtype} (the in-place tensor's dtype)"
+            )
+        node = result._grad_fn
+        if node is not None and node.saved_versions is not None:
+            _detach_saved_from(node, self)
+        np.copyto(target, new, casting="unsafe")
+        self._bump_version()
+        if node is None:
+            return self
+        if node.saved_versions is not None or node.saved_tensors:
+            _resave_output_as(node, new, self)
+        if self._base is None:
+            self._set_history(node)
+        else:
+            _rebase_base(self, node)
+        return self
 
     # ------------------------------------------------------------------ basic properties
     @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
+    @property
+    def grad_fn(self):
+        """The node that produced this tensor (None for a leaf). A view whose memory was written
+        in place since its node was made first rebuilds the node from its base."""
+        if self._base is not None and self._view_version != self._vc.value:
+            self._sync_view()
+        return self._grad_fn
+
+    @property
+    def requires_grad(self) -> bool:
+        if self._base is not None and self._view_version != self._vc.value:
+            self._sync_view()
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value) -> None:
+        self.requires_grad_(value)
+
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extras = []
-        if self.data.dtype not in (backend.float32, backend.int64, backend.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype not in (backend.float32, backend.int64, backend.bool_):
+            extras.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -97,14 +286,16 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        if copy:
+            return self._data.astype(dtype) if dtype is not None else self._data.copy()
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"bool() of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+                f"bool() of a tensor with {self._data.size} elements is ambiguous; use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self):
         return float(self.item())
@@ -113,25 +304,25 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data)
+        return int(self._data)
 
     def __hash__(self):
         return id(self)
 
     # ------------------------------------------------------------------ autograd API
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"requires_grad_: only floating point tensors can require gradients, got dtype "
-                f"{self.data.dtype} (convert with .float() or .double() first)"
+                f"{self._data.dtype} (convert with .float() or .double() first)"
             )
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError(
                 "requires_grad_(False): cannot change requires_grad of a non-leaf tensor; use .detach()"
             )
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
 
     def backward(self, gradient=None, retain_graph: bool = False, inputs=None) -> None:
@@ -139,15 +330,22 @@ class Tensor:
         _backward(self, gradient, retain_graph=retain_graph, inputs=inputs)
 
     def detach(self) -> "Tensor":
-        """A new leaf sharing this tensor's data, cut off from the graph."""
-        out = Tensor.__new__(Tensor)
-        out.data, out.grad, out.grad_fn, out.requires_grad = self.data, None, None, False
-        out._hooks, out._retains_grad = None, False
+        """A new leaf sharing this tensor's memory *and* version counter, cut off from the graph:
+        an in-place write through it is still seen by backward's saved-tensor checks."""
+        out = Tensor._wrap(self._data)
+        counter = self._vc
+        if counter is None:
+            counter = self._vc = _VersionCounter()
+        out._vc = counter
         return out
 
     def detach_(self) -> "Tensor":
-        self.grad_fn = None
-        self.requires_grad = False
+        if self._base is not None and self._base._requires_grad:
+            raise RuntimeError(
+                f"detach_: can't detach a view (shape {self.shape}) in place; use detach() instead"
+            )
+        self._grad_fn = None
+        self._requires_grad = False
         return self
 
     def retain_grad(self) -> None:
@@ -178,25 +376,22 @@ class Tensor:
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
-    def zero_(self) -> "Tensor":
-        self.data[...] = 0
-        return self
-
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
+        """The tensor's own array (no copy: writes to either show in the other, as in PyTorch)."""
         if self.requires_grad:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; use .detach().numpy()")
-        return self.data
+        return self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"item: only one-element tensors can be converted to a Python scalar, got shape {self.data.shape}"
+                f"item: only one-element tensors can be converted to a Python scalar, got shape {self._data.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def to(self, *args, dtype=None, device=None) -> "Tensor":
         """``to(dtype)`` casts (differentiably for float targets); ``to('cpu')`` / ``device='cpu'``
@@ -210,7 +405,10 @@ class Tensor:
             raise ValueError(f"to: only the 'cpu' device exists in chainrule's NumPy backend, got {device!r}")
         if dtype is None:
             return self
-        return shape.Cast.apply(self, dtype=backend.to_dtype(dtype))
+        dtype = backend.to_dtype(dtype)
+        if dtype == self._data.dtype:  # PyTorch returns the tensor itself when nothing changes
+            return self
+        return shape.Cast.apply(self, dtype=dtype)
 
     def type(self, dtype) -> "Tensor":
         return self.to(dtype)
@@ -240,13 +438,9 @@ class Tensor:
     def clone(self) -> "Tensor":
         return shape.Clone.apply(self)
 
-    def copy_(self, src) -> "Tensor":
-        src = src.data if isinstance(src, Tensor) else np.asarray(src)
-        self.data[...] = src
-        return self
-
     def contiguous(self) -> "Tensor":
-        return self
+        """Itself when its memory is already C-ordered, else a C-ordered copy (as in PyTorch)."""
+        return self if self._data.flags.c_contiguous else shape.Clone.apply(self)
 
     # ------------------------------------------------------------------ arithmetic operators
     def __add__(self, other):
@@ -295,80 +489,132 @@ class Tensor:
         return linalg.MatMul.apply(_check_operand("matmul", other), self)
 
     def __floordiv__(self, other):
-        return Tensor(self.data // _unwrap(other))
+        return Tensor(self._data // _unwrap(other))
 
     def __mod__(self, other):
-        return Tensor(self.data % _unwrap(other))
+        return Tensor(self._data % _unwrap(other))
 
-    # In-place operators rebind ``data`` to a new array instead of writing into the old one, so a
-    # tensor saved by some graph node (or a .grad shared with another tensor) is never corrupted.
-    # They are only allowed where no graph is being recorded through the tensor.
-    def _inplace(self, op_name, result):
-        if self.requires_grad and self.is_leaf and _grad_enabled():
-            raise RuntimeError(
-                f"{op_name}: a leaf tensor that requires grad is used in an in-place operation; "
-                "wrap the update in chainrule.no_grad()"
-            )
-        if result.data.dtype != self.data.dtype:
-            result_data = result.data.astype(self.data.dtype)
-        else:
-            result_data = result.data
-        if self.grad_fn is not None or result.grad_fn is not None:
-            self.grad_fn, self.requires_grad = result.grad_fn, result.requires_grad
-        self.data = result_data
-        return self
-
+    # In-place operators write into the tensor's memory and rebase its history (see _inplace).
     def __iadd__(self, other):
-        return self._inplace("__iadd__", self + other)
+        return self._inplace("__iadd__", arithmetic.Add.apply, _check_operand("add", other))
 
     def __isub__(self, other):
-        return self._inplace("__isub__", self - other)
+        return self._inplace("__isub__", arithmetic.Sub.apply, _check_operand("sub", other))
 
     def __imul__(self, other):
-        return self._inplace("__imul__", self * other)
+        return self._inplace("__imul__", arithmetic.Mul.apply, _check_operand("mul", other))
 
     def __itruediv__(self, other):
-        return self._inplace("__itruediv__", self / other)
+        return self._inplace("__itruediv__", arithmetic.Div.apply, _check_operand("div", other))
 
     def add_(self, other, alpha=1):
-        return self._inplace("add_", self + (other * alpha if alpha != 1 else other))
+        return self._inplace("add_", arithmetic.Add.apply, _check_operand("add_", other * alpha if alpha != 1 else other))
 
     def sub_(self, other, alpha=1):
-        return self._inplace("sub_", self - (other * alpha if alpha != 1 else other))
+        return self._inplace("sub_", arithmetic.Sub.apply, _check_operand("sub_", other * alpha if alpha != 1 else other))
 
     def mul_(self, other):
-        return self._inplace("mul_", self * other)
+        return self._inplace("mul_", arithmetic.Mul.apply, _check_operand("mul_", other))
 
     def div_(self, other):
-        return self._inplace("div_", self / other)
+        return self._inplace("div_", arithmetic.Div.apply, _check_operand("div_", other))
+
+    def pow_(self, exponent):
+        return self._inplace("pow_", arithmetic.Pow.apply, _check_operand("pow_", exponent))
+
+    def neg_(self):
+        return self._inplace("neg_", arithmetic.Neg.apply)
+
+    def exp_(self):
+        return self._inplace("exp_", unary.Exp.apply)
+
+    def log_(self):
+        return self._inplace("log_", unary.Log.apply)
+
+    def sqrt_(self):
+        return self._inplace("sqrt_", unary.Sqrt.apply)
+
+    def abs_(self):
+        return self._inplace("abs_", unary.Abs.apply)
+
+    def relu_(self):
+        return self._inplace("relu_", unary.ReLU.apply)
+
+    def sigmoid_(self):
+        return self._inplace("sigmoid_", unary.Sigmoid.apply)
+
+    def tanh_(self):
+        return self._inplace("tanh_", unary.Tanh.apply)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace("clamp_", unary.Clamp.apply, min=min, max=max)
+
+    clip_ = clamp_
+
+    def copy_(self, src) -> "Tensor":
+        """Write ``src`` (broadcast to this shape, cast to this dtype) into this tensor's memory.
+        The gradient flows to ``src``; the overwritten value gets none."""
+        if not isinstance(src, Tensor):
+            src = np.asarray(src)
+        return self._inplace("copy_", shape.Copy.apply, src, check_dtype=False)
+
+    def fill_(self, value) -> "Tensor":
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError(
+                    f"fill_: only supports a 0-dimensional value tensor, but got one with shape {value.shape}"
+                )
+            return self._inplace("fill_", shape.Copy.apply, value, check_dtype=False)
+        return self._inplace("fill_", shape.Copy.apply, np.asarray(value).astype(self._data.dtype), check_dtype=False)
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> "Tensor":
+        """Fill with draws from U[a, b) (from the default or the given generator)."""
+        from .random import get_generator
+
+        values = get_generator(generator).uniform(a, b, self.shape)
+        return self._inplace("uniform_", shape.Copy.apply, values.astype(self._data.dtype), check_dtype=False)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> "Tensor":
+        """Fill with draws from N(mean, std^2) (from the default or the given generator)."""
+        from .random import get_generator
+
+        values = get_generator(generator).normal(mean, std, self.shape)
+        return self._inplace("normal_", shape.Copy.apply, values.astype(self._data.dtype), check_dtype=False)
+
+    def masked_fill_(self, mask, value) -> "Tensor":
+        mask, value = self._masked_fill_arguments("masked_fill_", mask, value)
+        return self._inplace("masked_fill_", _masked_fill, mask, value, check_dtype=False)
 
     # ------------------------------------------------------------------ comparisons (no gradient)
     def __eq__(self, other):
-        return Tensor(self.data == _unwrap(other))
+        return Tensor(self._data == _unwrap(other))
 
     def __ne__(self, other):
-        return Tensor(self.data != _unwrap(other))
+        return Tensor(self._data != _unwrap(other))
 
     def __lt__(self, other):
-        return Tensor(self.data < _unwrap(other))
+        return Tensor(self._data < _unwrap(other))
 
     def __le__(self, other):
-        return Tensor(self.data <= _unwrap(other))
+        return Tensor(self._data <= _unwrap(other))
 
     def __gt__(self, other):
-        return Tensor(self.data > _unwrap(other))
+        return Tensor(self._data > _unwrap(other))
 
     def __ge__(self, other):
-        return Tensor(self.data >= _unwrap(other))
+        return Tensor(self._data >= _unwrap(other))
 
     def __invert__(self):
-        return Tensor(~self.data)
+        return Tensor(~self._data)
 
     def __and__(self, other):
-        return Tensor(self.data & _unwrap(other))
+        return Tensor(self._data & _unwrap(other))
 
     def __or__(self, other):
-        return Tensor(self.data | _unwrap(other))
+        return Tensor(self._data | _unwrap(other))
 
     def eq(self, other):
         return self == other
@@ -389,28 +635,28 @@ class Tensor:
         return self >= other
 
     def any(self, dim=None, keepdim=False):
-        return Tensor(self.data.any(axis=dim, keepdims=keepdim))
+        return Tensor(self._data.any(axis=dim, keepdims=keepdim))
 
     def all(self, dim=None, keepdim=False):
-        return Tensor(self.data.all(axis=dim, keepdims=keepdim))
+        return Tensor(self._data.all(axis=dim, keepdims=keepdim))
 
     def argmax(self, dim=None, keepdim=False):
-        return Tensor(reduce.arg_reduce(np.argmax, "argmax", self.data, dim, keepdim))
+        return Tensor(reduce.arg_reduce(np.argmax, "argmax", self._data, dim, keepdim))
 
     def argmin(self, dim=None, keepdim=False):
-        return Tensor(reduce.arg_reduce(np.argmin, "argmin", self.data, dim, keepdim))
+        return Tensor(reduce.arg_reduce(np.argmin, "argmin", self._data, dim, keepdim))
 
     def isnan(self):
-        return Tensor(np.isnan(self.data))
+        return Tensor(np.isnan(self._data))
 
     def isfinite(self):
-        return Tensor(np.isfinite(self.data))
+        return Tensor(np.isfinite(self._data))
 
     def sign(self):
-        return Tensor(np.sign(self.data))
+        return Tensor(np.sign(self._data))
 
     def allclose(self, other, rtol=1e-5, atol=1e-8):
-        return bool(np.allclose(self.data, _unwrap(other), rtol=rtol, atol=atol))
+        return bool(np.allclose(self._data, _unwrap(other), rtol=rtol, atol=atol))
 
     # ------------------------------------------------------------------ math methods
     def add(self, other, alpha=1):
@@ -513,10 +759,11 @@ class Tensor:
         return shape.Reshape.apply(self, shape=shape.parse_shape_args("reshape", shape_args))
 
     def view(self, *shape_args):
-        return self.reshape(*shape_args)
+        """A view with a new shape; raises where the memory layout would need a copy (use reshape)."""
+        return shape.View.apply(self, shape=shape.parse_shape_args("view", shape_args))
 
     def view_as(self, other):
-        return self.reshape(other.shape)
+        return self.view(other.shape)
 
     def transpose(self, dim0, dim1):
         return shape.Transpose.apply(self, dim0=dim0, dim1=dim1)
@@ -562,25 +809,59 @@ class Tensor:
         return shape.GetItem.apply(self, index=shape.normalize_index(index))
 
     def __setitem__(self, index, value):
-        if self.requires_grad and _grad_enabled():
-            raise RuntimeError(
-                "__setitem__: in-place assignment into a tensor that requires grad is not supported; "
-                "build the result with where()/cat() instead, or assign under no_grad()"
-            )
-        self.data[shape.normalize_index(index)] = _unwrap(value)
+        """``x[index] = value`` as PyTorch does it: for slices and ints, a copy_ into the view
+        ``x[index]``; for integer arrays and masks, an index_put. Both record a node when a graph
+        is involved, so the gradient reaches ``value`` and skips the overwritten elements."""
+        index = shape.normalize_index(index)
+        value_requires_grad = isinstance(value, Tensor) and value.requires_grad
+        if not _state.grad_enabled or not (self.requires_grad or value_requires_grad):
+            target = self._data
+            if not target.flags.writeable:
+                raise RuntimeError(
+                    f"__setitem__: the tensor (shape {target.shape}) is an expand()ed view whose elements "
+                    "share memory; .clone() it before assigning into it"
+                )
+            try:
+                target[index] = _unwrap(value)
+            except (IndexError, ValueError) as error:
+                kind = IndexError if isinstance(error, IndexError) else RuntimeError
+                raise kind(f"__setitem__: {error} (tensor of shape {target.shape})") from None
+            self._bump_version()
+            return
+        if not isinstance(value, Tensor):
+            value = np.asarray(value)
+        if shape.is_basic_index(index):
+            shape.GetItem.apply(self, index=index)._inplace("__setitem__", shape.Copy.apply, value, check_dtype=False)
+        else:
+            self._inplace("__setitem__", shape.IndexPut.apply, value, index=index, check_dtype=False)
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def where(self, condition, other):
         """``x.where(cond, y)``: x where cond holds, else y (torch.Tensor.where)."""
         return arithmetic.Where.apply(_unwrap(condition), self, _check_operand("where", other))
 
-    def masked_fill(self, mask, value):
+    def _masked_fill_arguments(self, op_name, mask, value):
         mask = _unwrap(mask)
-        return arithmetic.Where.apply(Tensor(np.asarray(mask, dtype=bool)), Tensor(np.asarray(value, dtype=self.dtype)), self)
+        if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
+            got = mask.dtype if isinstance(mask, np.ndarray) else type(mask).__name__
+            raise RuntimeError(f"{op_name}: only supports boolean masks, but got mask with dtype {got}")
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError(
+                    f"{op_name}: only supports a 0-dimensional value tensor, but got one with shape {value.shape}"
+                )
+        else:
+            value = np.asarray(value, dtype=self._data.dtype)
+        return mask, value
+
+    def masked_fill(self, mask, value):
+        """Where ``mask`` holds, ``value`` (a number, or a 0-d tensor that may require grad)."""
+        mask, value = self._masked_fill_arguments("masked_fill", mask, value)
+        return _masked_fill(self, mask, value)
 
     def gather(self, dim, index):
         return shape.Gather.apply(self, dim=dim, index=_unwrap(index))
@@ -596,10 +877,62 @@ class _HookHandle:
 
 
 def _unwrap(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
-def _grad_enabled() -> bool:
-    from .autograd import is_grad_enabled
+def _masked_fill(tensor, mask, value):
+    out = arithmetic.Where.apply(mask, value, tensor)
+    # masked_fill keeps the filled tensor's dtype, whatever the value's.
+    return out if out.dtype == tensor.dtype else shape.Cast.apply(out, dtype=tensor.dtype)
 
-    return is_grad_enabled()
+
+def _detach_saved_from(node, tensor):
+    """Before an in-place op overwrites ``tensor``, give its node private copies of whatever it
+    saved of the old value (as PyTorch saves ``original_self``): the gradient stays right."""
+    saved = list(node.saved_tensors)
+    kept = []
+    for entry in node.saved_versions:
+        index, counter = entry[0], entry[1]
+        if counter is tensor._vc:
+            saved[index] = saved[index].copy()
+        else:
+            kept.append(entry)
+    node.saved_tensors = tuple(saved)
+    node.saved_versions = kept or None
+
+
+def _resave_output_as(node, result_array, tensor):
+    """The in-place op's output now lives in ``tensor``'s memory: where the node saved its output,
+    point it there and record the new version, so a later in-place write is caught as in PyTorch."""
+    saved = list(node.saved_tensors)
+    entries = [e for e in (node.saved_versions or ()) if saved[e[0]] is not result_array]
+    changed = False
+    for index, array in enumerate(saved):
+        if array is result_array:
+            saved[index] = tensor._data
+            entries.append((index, tensor._vc, tensor._vc.value, array.shape, array.dtype))
+            changed = True
+    if changed:
+        node.saved_tensors = tuple(saved)
+        node.saved_versions = entries or None
+
+
+def _rebase_base(view, node):
+    """After an in-place op on ``view``, its base's value is the old base with the view's region
+    replaced by the op's output: record that as a CopySlices node and make it the base's history.
+    The view itself rebuilds its grad_fn from the new base when next used (its version is stale)."""
+    base = view._base
+    if base._requires_grad:
+        base_edge = base._grad_fn if base._grad_fn is not None else base
+    else:
+        base_edge = None
+    copy = shape.CopySlices.__new__(shape.CopySlices)
+    copy.edges = [base_edge, node]
+    copy.needs_input_grad = [base_edge is not None, True]
+    copy.steps = view._view_steps
+    copy.template = base._data
+    copy.out_hooks = None
+    copy.retained = None
+    copy.freed = False
+    copy.out_shape = base._data.shape
+    base._set_history(copy)

@@ -26,7 +26,7 @@ def test_seeded_and_works_with_dataloader():
     loader = DataLoader(TensorDataset(cr.tensor(x), cr.tensor(labels)),
                         batch_sampler=BalancedBatchSampler(labels, 6, num_batches=2))
     for xb, yb in loader:
-        assert np.bincount(yb.data, minlength=3).tolist() == [2, 2, 2]
+        assert np.bincount(yb.detach().numpy(), minlength=3).tolist() == [2, 2, 2]
 
 
 def test_bad_arguments():

@@ -40,8 +40,8 @@ def test_len_and_batch_shapes_match_torch(n, batch_size, drop_last):
     assert len(batches) == len(tbatches) == len(loader)
     for (x, y), (tx, ty) in zip(batches, tbatches):
         assert isinstance(x, cr.Tensor) and x.shape == tuple(tx.shape) and y.shape == tuple(ty.shape)
-        np.testing.assert_array_equal(x.data, tx.numpy())
-        np.testing.assert_array_equal(y.data, ty.numpy())
+        np.testing.assert_array_equal(x.detach().numpy(), tx.numpy())
+        np.testing.assert_array_equal(y.detach().numpy(), ty.numpy())
 
 
 def test_batch_is_a_list_like_torch():
@@ -90,7 +90,7 @@ def test_default_collate_structure_matches_torch(samples):
 def test_default_collate_values_and_tensors():
     t = [cr.tensor(np.full((2,), i, np.float32)) for i in range(3)]
     out = default_collate(t)
-    np.testing.assert_array_equal(out.data, [[0, 0], [1, 1], [2, 2]])
+    np.testing.assert_array_equal(out.detach().numpy(), [[0, 0], [1, 1], [2, 2]])
     assert default_collate([1, 2, 3]).dtype == np.int64
     assert default_collate([1.0, 2.0]).dtype == np.float64
 
@@ -116,25 +116,25 @@ def test_fast_path_equals_per_sample_collation():
         for a, b in zip(fast, slow):
             for ta, tb in zip(a, b):
                 assert ta.dtype == tb.dtype and ta.shape == tb.shape
-                np.testing.assert_array_equal(ta.data, tb.data)
+                np.testing.assert_array_equal(ta.detach().numpy(), tb.detach().numpy())
 
 
 def test_shuffle_new_permutation_each_epoch_and_seeded():
     ds, _ = _dataset(40)
     loader = DataLoader(ds, batch_size=8, shuffle=True, generator=np.random.default_rng(0))
-    epochs = [np.concatenate([y.data for _, y in loader]) for _ in range(3)]
+    epochs = [np.concatenate([y.detach().numpy() for _, y in loader]) for _ in range(3)]
     for order in epochs:
         assert sorted(order.tolist()) == list(range(40))
     assert not np.array_equal(epochs[0], epochs[1])
     assert not np.array_equal(epochs[0], np.arange(40))
     again = DataLoader(ds, batch_size=8, shuffle=True, generator=np.random.default_rng(0))
-    np.testing.assert_array_equal(np.concatenate([y.data for _, y in again]), epochs[0])
+    np.testing.assert_array_equal(np.concatenate([y.detach().numpy() for _, y in again]), epochs[0])
 
     default = DataLoader(ds, batch_size=8, shuffle=True)
     cr.manual_seed(123)
-    first = np.concatenate([y.data for _, y in default])
+    first = np.concatenate([y.detach().numpy() for _, y in default])
     cr.manual_seed(123)
-    second = np.concatenate([y.data for _, y in default])
+    second = np.concatenate([y.detach().numpy() for _, y in default])
     np.testing.assert_array_equal(first, second)
 
 
@@ -144,13 +144,13 @@ def test_custom_collate_batch_sampler_and_unbatched():
     assert list(loader) == [4, 4, 2]
     bs = BatchSampler(SequentialSampler(ds), batch_size=3, drop_last=True)
     loader = DataLoader(ds, batch_sampler=bs)
-    assert len(loader) == 3 and [b[1].data.tolist() for b in loader] == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
-    single = DataLoader(TransformDataset(ds, transform=lambda t: t.data), batch_size=None)
+    assert len(loader) == 3 and [b[1].detach().numpy().tolist() for b in loader] == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    single = DataLoader(TransformDataset(ds, transform=lambda t: t.detach().numpy()), batch_size=None)
     assert len(single) == 10
     x0, y0 = next(iter(single))
     assert isinstance(x0, cr.Tensor) and x0.shape == (2,)
     sampled = DataLoader(ds, batch_size=2, sampler=[9, 8, 7])
-    assert [b[1].data.tolist() for b in sampled] == [[9, 8], [7]]
+    assert [b[1].detach().numpy().tolist() for b in sampled] == [[9, 8], [7]]
 
 
 def test_loader_argument_errors():
@@ -241,5 +241,5 @@ def test_weighted_sampler_balances_classes_in_a_loader():
     ds = TensorDataset(np.zeros((100, 1), np.float32), y)
     weights = 1.0 / np.bincount(y)[y]
     loader = DataLoader(ds, batch_size=50, sampler=WeightedRandomSampler(weights, 4000, generator=np.random.default_rng(5)))
-    labels = np.concatenate([b[1].data for b in loader])
+    labels = np.concatenate([b[1].detach().numpy() for b in loader])
     assert len(labels) == 4000 and 0.45 < labels.mean() < 0.55

@@ -25,8 +25,8 @@ def test_tensor_dataset_matches_torch():
         xi, yi = ours[i]
         tx, ty = theirs[i]
         assert isinstance(xi, cr.Tensor) and isinstance(yi, cr.Tensor)
-        np.testing.assert_array_equal(xi.data, tx.numpy())
-        assert int(yi.data) == int(ty)
+        np.testing.assert_array_equal(xi.detach().numpy(), tx.numpy())
+        assert int(yi.detach().numpy()) == int(ty)
         assert xi.dtype == np.float32 and yi.dtype == np.int64
 
 
@@ -63,7 +63,7 @@ def test_subset_and_concat_match_torch():
     assert len(cat) == len(tcat) == 12
     assert cat.cumulative_sizes == tcat.cumulative_sizes
     for i in range(-12, 12):
-        np.testing.assert_array_equal(cat[i][0].data, tcat[i][0].numpy())
+        np.testing.assert_array_equal(cat[i][0].detach().numpy(), tcat[i][0].numpy())
     with pytest.raises(IndexError):
         cat[12]
     plus = a + b
@@ -72,8 +72,8 @@ def test_subset_and_concat_match_torch():
     sub, tsub = Subset(a, [4, 0, 2]), tud.Subset(ta, [4, 0, 2])
     assert len(sub) == len(tsub) == 3
     for i in range(3):
-        np.testing.assert_array_equal(sub[i][0].data, tsub[i][0].numpy())
-    np.testing.assert_array_equal(sub[-1][0].data, x[2])
+        np.testing.assert_array_equal(sub[i][0].detach().numpy(), tsub[i][0].numpy())
+    np.testing.assert_array_equal(sub[-1][0].detach().numpy(), x[2])
     with pytest.raises(ValueError, match="empty"):
         ConcatDataset([])
 
@@ -142,7 +142,7 @@ def test_random_split_errors_and_warning():
 
 def test_transform_dataset():
     x, y = _xy(4)
-    ds = TransformDataset(TensorDataset(x, y), transform=lambda t: t.data * 2, target_transform=lambda t: int(t.data) + 10)
+    ds = TransformDataset(TensorDataset(x, y), transform=lambda t: t.detach().numpy() * 2, target_transform=lambda t: int(t.detach().numpy()) + 10)
     xi, yi = ds[1]
     np.testing.assert_array_equal(xi, x[1] * 2)
     assert yi == int(y[1]) + 10

@@ -22,23 +22,23 @@ def test_load_digits_full():
     assert isinstance(ds, TensorDataset) and len(ds) == 1797
     x, y = ds.tensors
     assert x.shape == (1797, 64) and x.dtype == np.float32 and y.dtype == np.int64
-    assert x.data.min() == 0.0 and x.data.max() == 1.0
-    assert sorted(np.unique(y.data).tolist()) == list(range(10))
+    assert x.detach().numpy().min() == 0.0 and x.detach().numpy().max() == 1.0
+    assert sorted(np.unique(y.detach().numpy()).tolist()) == list(range(10))
 
 
 def test_load_digits_split_is_seeded_stratified_and_complementary():
     train, test = load_digits("both", test_size=0.25, random_state=1)
     assert len(train) + len(test) == 1797 and len(test) == 450
     again = load_digits("test", test_size=0.25, random_state=1)
-    np.testing.assert_array_equal(again.tensors[0].data, test.tensors[0].data)
+    np.testing.assert_array_equal(again.tensors[0].detach().numpy(), test.tensors[0].detach().numpy())
     assert len(load_digits("train", test_size=0.25, random_state=1)) == len(train)
-    full = np.bincount(load_digits().tensors[1].data) / 1797
-    np.testing.assert_allclose(np.bincount(test.tensors[1].data) / len(test), full, atol=0.01)
+    full = np.bincount(load_digits().tensors[1].detach().numpy()) / 1797
+    np.testing.assert_allclose(np.bincount(test.tensors[1].detach().numpy()) / len(test), full, atol=0.01)
     # no test image also appears in train
-    rows = {r.tobytes() for r in train.tensors[0].data}
-    assert sum(r.tobytes() in rows for r in test.tensors[0].data) < 5  # a few duplicates exist in the data
+    rows = {r.tobytes() for r in train.tensors[0].detach().numpy()}
+    assert sum(r.tobytes() in rows for r in test.tensors[0].detach().numpy()) < 5  # a few duplicates exist in the data
     other = load_digits("test", test_size=0.25, random_state=2)
-    assert not np.array_equal(other.tensors[1].data, test.tensors[1].data)
+    assert not np.array_equal(other.tensors[1].detach().numpy(), test.tensors[1].detach().numpy())
 
 
 def test_load_digits_images_and_errors():

@@ -92,9 +92,9 @@ def test_load_idx_dataset(tmp_path):
     assert len(ds) == 5
     x, y = ds.tensors
     assert x.dtype == np.float32 and y.dtype == np.int64 and x.shape == (5, 4, 3)
-    np.testing.assert_allclose(x.data, images / 255.0, rtol=1e-6)
-    assert 0.0 <= x.data.min() and x.data.max() <= 1.0
-    np.testing.assert_array_equal(y.data, labels)
+    np.testing.assert_allclose(x.detach().numpy(), images / 255.0, rtol=1e-6)
+    assert 0.0 <= x.detach().numpy().min() and x.detach().numpy().max() <= 1.0
+    np.testing.assert_array_equal(y.detach().numpy(), labels)
 
 
 def test_load_idx_dataset_validation(tmp_path):

@@ -43,9 +43,9 @@ def test_shape_dtype_and_kind_preserved(shape, as_tensor):
     for t in _all(np.random.default_rng(0)):
         out = t(inp)
         assert isinstance(out, cr.Tensor) == as_tensor, t
-        arr = out.data if as_tensor else out
+        arr = out.detach().numpy() if as_tensor else out
         assert arr.shape == shape and arr.dtype == np.float32, t
-    np.testing.assert_array_equal(img, inp.data if as_tensor else inp)  # input untouched
+    np.testing.assert_array_equal(img, inp.detach().numpy() if as_tensor else inp)  # input untouched
 
 
 def test_seeded_determinism():
@@ -165,7 +165,7 @@ def test_to_tensor_like_torchvision():
     pic = np.arange(24, dtype=np.uint8).reshape(2, 4, 3)  # H x W x C
     out = ToTensor()(pic)
     assert isinstance(out, cr.Tensor) and out.shape == (3, 2, 4) and out.dtype == np.float32
-    np.testing.assert_allclose(out.data, np.transpose(pic, (2, 0, 1)) / 255.0, rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), np.transpose(pic, (2, 0, 1)) / 255.0, rtol=1e-6)
     assert ToTensor()(np.zeros((5, 6))).shape == (1, 5, 6)
 
 
@@ -194,7 +194,7 @@ def test_augmentation_through_the_loader_differs_per_epoch():
     aug = TransformDataset(TensorDataset(x, y), Compose([RandomShift(1), GaussianNoise(0.05)]))
     cr.manual_seed(0)
     loader = DataLoader(aug, batch_size=4)
-    e1 = np.concatenate([b[0].data for b in loader])
-    e2 = np.concatenate([b[0].data for b in loader])
+    e1 = np.concatenate([b[0].detach().numpy() for b in loader])
+    e2 = np.concatenate([b[0].detach().numpy() for b in loader])
     assert e1.shape == (8, 1, 6, 6) and not np.array_equal(e1, e2)
-    np.testing.assert_array_equal(np.concatenate([b[1].data for b in loader]), y)
+    np.testing.assert_array_equal(np.concatenate([b[1].detach().numpy() for b in loader]), y)

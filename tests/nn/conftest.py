@@ -34,7 +34,7 @@ def compare_twins(ours, theirs, *inputs, seed=0, rtol=None, atol=None, copy=True
     t_np = t_out.detach().numpy()
     assert out.shape == t_np.shape, f"output shape {out.shape} != torch {t_np.shape}"
     assert out.dtype == t_np.dtype, f"output dtype {out.dtype} != torch {t_np.dtype}"
-    np.testing.assert_allclose(out.data, t_np, **tol, err_msg="output differs from torch")
+    np.testing.assert_allclose(out.detach().numpy(), t_np, **tol, err_msg="output differs from torch")
     if not t_out.requires_grad:
         return out, t_out
     weights = np.random.default_rng(seed).standard_normal(t_np.shape).astype(t_np.dtype)
@@ -42,16 +42,16 @@ def compare_twins(ours, theirs, *inputs, seed=0, rtol=None, atol=None, copy=True
     t_out.backward(torch.from_numpy(weights))
     for i, (o, t) in enumerate(zip(ours_in, theirs_in)):
         if isinstance(t, torch.Tensor) and t.requires_grad:
-            np.testing.assert_allclose(o.grad.data, t.grad.numpy(), **tol, err_msg=f"grad of input {i} differs")
+            np.testing.assert_allclose(o.grad.detach().numpy(), t.grad.numpy(), **tol, err_msg=f"grad of input {i} differs")
     ours_params = dict(ours.named_parameters())
     theirs_params = dict(theirs.named_parameters())
     assert ours_params.keys() == theirs_params.keys()
     for name, t in theirs_params.items():
         o = ours_params[name]
         if t.grad is None:
-            assert o.grad is None or not np.any(o.grad.data), f"{name}: torch has no grad, ours is non-zero"
+            assert o.grad is None or not np.any(o.grad.detach().numpy()), f"{name}: torch has no grad, ours is non-zero"
             continue
-        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), **tol, err_msg=f"grad of parameter {name} differs")
+        np.testing.assert_allclose(o.grad.detach().numpy(), t.grad.numpy(), **tol, err_msg=f"grad of parameter {name} differs")
     return out, t_out
 
 

@@ -43,25 +43,25 @@ def test_linear_init_bounds_follow_torch():
     fan_in = 400
     layer = nn.Linear(fan_in, 300)
     bound = 1 / np.sqrt(fan_in)
-    w = layer.weight.data
+    w = layer.weight.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.99 * bound
     np.testing.assert_allclose(w.std(), bound / np.sqrt(3), rtol=0.02)
     np.testing.assert_allclose(w.std(), tnn.Linear(fan_in, 300).weight.detach().numpy().std(), rtol=0.03)
-    assert np.abs(layer.bias.data).max() <= bound
-    big_bias = nn.Linear(4, 20000).bias.data
+    assert np.abs(layer.bias.detach().numpy()).max() <= bound
+    big_bias = nn.Linear(4, 20000).bias.detach().numpy()
     assert np.abs(big_bias).max() <= 0.5 and np.abs(big_bias).max() > 0.499
 
 
 def test_linear_init_is_seeded():
     cr.manual_seed(3)
-    a = nn.Linear(3, 3).weight.data.copy()
+    a = nn.Linear(3, 3).weight.detach().numpy().copy()
     cr.manual_seed(3)
-    b = nn.Linear(3, 3).weight.data.copy()
+    b = nn.Linear(3, 3).weight.detach().numpy().copy()
     np.testing.assert_array_equal(a, b)
-    c = nn.Linear(3, 3, generator=cr.random.Generator(5)).weight.data
-    d = nn.Linear(3, 3, generator=cr.random.Generator(5)).weight.data
+    c = nn.Linear(3, 3, generator=cr.random.Generator(5)).weight.detach().numpy()
+    d = nn.Linear(3, 3, generator=cr.random.Generator(5)).weight.detach().numpy()
     np.testing.assert_array_equal(c, d)
-    assert not np.array_equal(a, nn.Linear(3, 3).weight.data)
+    assert not np.array_equal(a, nn.Linear(3, 3).weight.detach().numpy())
 
 
 # ---------------------------------------------------------------- Embedding
@@ -79,8 +79,8 @@ def test_embedding_matches_torch(twin, dtype, padding_idx):
 
 def test_embedding_init_zeroes_padding_row_and_is_standard_normal():
     emb = nn.Embedding(2000, 100, padding_idx=3)
-    assert not emb.weight.data[3].any()
-    rest = np.delete(emb.weight.data, 3, axis=0)
+    assert not emb.weight.detach().numpy()[3].any()
+    rest = np.delete(emb.weight.detach().numpy(), 3, axis=0)
     assert abs(rest.mean()) < 0.01 and abs(rest.std() - 1) < 0.01
 
 
@@ -88,12 +88,12 @@ def test_embedding_from_pretrained_and_max_norm():
     table = randn(5, 4, dtype=np.float32, seed=2) * 3
     frozen = nn.Embedding.from_pretrained(cr.tensor(table))
     assert not frozen.weight.requires_grad
-    np.testing.assert_array_equal(frozen(cr.tensor([1, 4])).data, table[[1, 4]])
+    np.testing.assert_array_equal(frozen(cr.tensor([1, 4])).detach().numpy(), table[[1, 4]])
     ours = nn.Embedding.from_pretrained(cr.tensor(table), freeze=False, max_norm=1.5)
     theirs = tnn.Embedding.from_pretrained(torch.tensor(table), freeze=False, max_norm=1.5)
     idx = np.array([0, 3, 3])
-    np.testing.assert_allclose(ours(cr.tensor(idx)).data, theirs(torch.tensor(idx)).detach().numpy(), rtol=1e-6)
-    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours(cr.tensor(idx)).detach().numpy(), theirs(torch.tensor(idx)).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match="padding_idx"):
         nn.Embedding(3, 2, padding_idx=3)
     with pytest.raises(NotImplementedError):
@@ -105,15 +105,15 @@ def test_dropout_train_and_eval():
     drop = nn.Dropout(0.25)
     x = cr.ones(200, 500, requires_grad=True)
     y = drop(x)
-    kept = y.data != 0
+    kept = y.detach().numpy() != 0
     assert abs(kept.mean() - 0.75) < 0.01
-    np.testing.assert_allclose(y.data[kept], 1 / 0.75, rtol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy()[kept], 1 / 0.75, rtol=1e-6)
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, y.data)  # same mask, same 1/(1-p) scale
+    np.testing.assert_array_equal(x.grad.detach().numpy(), y.detach().numpy())  # same mask, same 1/(1-p) scale
     drop.eval()
     z = drop(x)
-    np.testing.assert_array_equal(z.data, x.data)
-    assert nn.Dropout(0.0)(x) is x and not nn.Dropout(1.0)(x).data.any()
+    np.testing.assert_array_equal(z.detach().numpy(), x.detach().numpy())
+    assert nn.Dropout(0.0)(x) is x and not nn.Dropout(1.0)(x).detach().numpy().any()
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
 
@@ -121,12 +121,12 @@ def test_dropout_train_and_eval():
 def test_dropout_is_seeded():
     x = cr.ones(10, 10)
     cr.manual_seed(7)
-    a = nn.Dropout()(x).data
+    a = nn.Dropout()(x).detach().numpy()
     cr.manual_seed(7)
-    b = nn.Dropout()(x).data
+    b = nn.Dropout()(x).detach().numpy()
     np.testing.assert_array_equal(a, b)
-    c = nn.Dropout(generator=cr.random.Generator(1))(x).data
-    d = nn.Dropout(generator=cr.random.Generator(1))(x).data
+    c = nn.Dropout(generator=cr.random.Generator(1))(x).detach().numpy()
+    d = nn.Dropout(generator=cr.random.Generator(1))(x).detach().numpy()
     np.testing.assert_array_equal(c, d)
 
 
@@ -170,7 +170,7 @@ def test_activation_matches_torch(twin, ours_cls, theirs_cls, kwargs, dtype):
 def test_softmax_implicit_dim_follows_torch_legacy_rule():
     x = randn(2, 3, 4, seed=4)
     with pytest.warns(UserWarning, match="implicit dimension"):
-        ours = nn.Softmax()(cr.tensor(x)).data
+        ours = nn.Softmax()(cr.tensor(x)).detach().numpy()
     with pytest.warns(UserWarning):
         theirs = tnn.Softmax()(torch.tensor(x)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-10)

@@ -24,13 +24,13 @@ def check(ours, theirs, x, target, dtype, target_grad=False):
     tt = torch.tensor(target, requires_grad=target_grad)
     out, t_out = ours(ox, ot), theirs(tx, tt)
     assert out.shape == tuple(t_out.shape) and out.dtype == t_out.detach().numpy().dtype
-    np.testing.assert_allclose(out.data, t_out.detach().numpy(), **tol)
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), **tol)
     weights = rng(9).standard_normal(out.shape).astype(dtype)
     out.backward(cr.tensor(weights))
     t_out.backward(torch.from_numpy(weights))
-    np.testing.assert_allclose(ox.grad.data, tx.grad.numpy(), **tol)
+    np.testing.assert_allclose(ox.grad.detach().numpy(), tx.grad.numpy(), **tol)
     if target_grad:
-        np.testing.assert_allclose(ot.grad.data, tt.grad.numpy(), **tol)
+        np.testing.assert_allclose(ot.grad.detach().numpy(), tt.grad.numpy(), **tol)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -77,8 +77,8 @@ def test_nll_loss(dtype, reduction):
           tnn.NLLLoss(weight=torch.tensor(w), ignore_index=1, reduction=reduction), x, y, dtype)
     # NLLLoss after LogSoftmax equals CrossEntropyLoss on the logits.
     logits = cr.tensor(x)
-    np.testing.assert_allclose(nn.NLLLoss()(nn.LogSoftmax(1)(logits), cr.tensor(y)).data,
-                               nn.CrossEntropyLoss()(logits, cr.tensor(y)).data, rtol=1e-6)
+    np.testing.assert_allclose(nn.NLLLoss()(nn.LogSoftmax(1)(logits), cr.tensor(y)).detach().numpy(),
+                               nn.CrossEntropyLoss()(logits, cr.tensor(y)).detach().numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -48,14 +48,14 @@ def test_parameter_is_a_leaf_tensor_sharing_memory():
     array = np.arange(3.0, dtype=np.float32)
     p = nn.Parameter(array)
     assert isinstance(p, cr.Tensor) and p.requires_grad and p.is_leaf
-    assert p.data is array
+    assert p.detach().numpy() is array
     assert not nn.Parameter(cr.ones(2), requires_grad=False).requires_grad
     assert repr(p).startswith("Parameter containing:\ntensor([0., 1., 2.], requires_grad=True)")
     assert nn.Parameter().shape == (0,)
     with pytest.raises(RuntimeError, match="floating point"):
         nn.Parameter(cr.tensor([1, 2]))
     (p * 2).sum().backward()
-    np.testing.assert_array_equal(p.grad.data, [2, 2, 2])
+    np.testing.assert_array_equal(p.grad.detach().numpy(), [2, 2, 2])
 
 
 # ---------------------------------------------------------------- registration and traversal
@@ -154,7 +154,7 @@ def test_zero_grad_and_requires_grad():
     model(cr.randn(4, 3)).sum().backward()
     held = model.weight.grad
     model.zero_grad(set_to_none=False)
-    assert model.weight.grad is held and not held.data.any()
+    assert model.weight.grad is held and not held.detach().numpy().any()
     model.zero_grad()
     assert model.weight.grad is None and model.bias.grad is None
     model.requires_grad_(False)
@@ -174,7 +174,7 @@ def test_apply_visits_children_before_parent_like_torch():
             nn.init.zeros_(m.weight)
 
     ours.apply(init_linear)
-    assert not ours[1].weight.data.any() and not ours[0].fc.weight.data.any()
+    assert not ours[1].weight.detach().numpy().any() and not ours[0].fc.weight.detach().numpy().any()
 
 
 # ---------------------------------------------------------------- dtype
@@ -222,7 +222,7 @@ def test_load_torch_state_dict_gives_torch_outputs():
     ours.eval()
     theirs.eval()
     x = np.random.default_rng(0).standard_normal((6, 3))
-    np.testing.assert_allclose(ours(cr.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-9)
+    np.testing.assert_allclose(ours(cr.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-9)
 
 
 def test_state_dict_round_trip_accepts_arrays_and_tensors():
@@ -235,8 +235,8 @@ def test_state_dict_round_trip_accepts_arrays_and_tensors():
         np.testing.assert_array_equal(va, vb)
     assert int(b[0].bn.num_batches_tracked.item()) == 1
     b.load_state_dict(a.state_dict())
-    a[1].weight.data[...] = 7  # the loaded values are copies, not views of a's arrays
-    assert not (b[1].weight.data == 7).any()
+    a[1].weight.detach().numpy()[...] = 7  # the loaded values are copies, not views of a's arrays
+    assert not (b[1].weight.detach().numpy() == 7).any()
 
 
 def test_strict_load_lists_missing_unexpected_and_mismatched_keys():
@@ -263,7 +263,7 @@ def test_strict_load_lists_missing_unexpected_and_mismatched_keys():
     sd["1.weight"] = before["1.weight"]
     result = ours.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["0.fc.bias"] and result.unexpected_keys == ["extra.weight"]
-    np.testing.assert_array_equal(ours[2][1].weight.data, before["2.1.weight"] + 1)
+    np.testing.assert_array_equal(ours[2][1].weight.detach().numpy(), before["2.1.weight"] + 1)
 
 
 def test_torch_reports_the_same_bad_keys():
@@ -284,12 +284,12 @@ def test_forward_hooks_modify_and_remove():
     pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
     post = layer.register_forward_hook(lambda m, args, out: calls.append((m, args[0].shape)) or out + 1)
     out = layer(cr.ones(3, 2))
-    np.testing.assert_allclose(out.data, np.broadcast_to(layer.bias.data + 1, (3, 2)), rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), np.broadcast_to(layer.bias.detach().numpy() + 1, (3, 2)), rtol=1e-6)
     assert calls == [(layer, (3, 2))]
     pre.remove()
     post.remove()
     pre.remove()  # removing twice is harmless
-    np.testing.assert_allclose(layer(cr.ones(1, 2)).data, (cr.ones(1, 2) @ layer.weight.T + layer.bias).data)
+    np.testing.assert_allclose(layer(cr.ones(1, 2)).detach().numpy(), (cr.ones(1, 2) @ layer.weight.T + layer.bias).detach().numpy())
     assert len(calls) == 1
 
 
@@ -370,5 +370,5 @@ def test_deepcopy_gives_independent_parameters():
     clone = copy.deepcopy(ours)
     assert isinstance(clone[1].weight, nn.Parameter)
     clone[1].weight.data += 1
-    assert not np.allclose(clone[1].weight.data, ours[1].weight.data)
+    assert not np.allclose(clone[1].weight.detach().numpy(), ours[1].weight.detach().numpy())
     assert [n for n, _ in clone.named_parameters()] == [n for n, _ in ours.named_parameters()]

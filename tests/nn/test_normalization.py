@@ -29,7 +29,7 @@ def compare_buffers(ours, theirs, dtype):
     rtol = 1e-10 if dtype == np.float64 else 1e-5
     for (name, b), (t_name, t) in zip(ours.named_buffers(), theirs.named_buffers()):
         assert name == t_name and b.dtype == t.numpy().dtype, name
-        np.testing.assert_allclose(b.data, t.numpy(), rtol=rtol, atol=rtol, err_msg=name)
+        np.testing.assert_allclose(b.detach().numpy(), t.numpy(), rtol=rtol, atol=rtol, err_msg=name)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -70,10 +70,10 @@ def test_batchnorm_running_var_is_unbiased_and_num_batches_counts():
     bn = nn.BatchNorm1d(2, momentum=1.0)
     x = np.random.default_rng(2).standard_normal((5, 2)).astype(np.float32)
     out = bn(cr.tensor(x))
-    np.testing.assert_allclose(bn.running_mean.data, x.mean(0), rtol=1e-5)
-    np.testing.assert_allclose(bn.running_var.data, x.var(0, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(bn.running_mean.detach().numpy(), x.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(bn.running_var.detach().numpy(), x.var(0, ddof=1), rtol=1e-5)
     # ... while the output is normalised with the biased variance.
-    np.testing.assert_allclose(out.data, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy(), (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5), rtol=1e-4, atol=1e-5)
     bn.eval()
     bn(cr.tensor(x))
     assert int(bn.num_batches_tracked.item()) == 1  # eval does not count
@@ -111,8 +111,8 @@ def test_batchnorm_reset_and_state_dict():
     bn(cr.randn(4, 2) + 3)
     assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
     bn.reset_running_stats()
-    np.testing.assert_array_equal(bn.running_mean.data, 0)
-    np.testing.assert_array_equal(bn.running_var.data, 1)
+    np.testing.assert_array_equal(bn.running_mean.detach().numpy(), 0)
+    np.testing.assert_array_equal(bn.running_var.detach().numpy(), 1)
     assert int(bn.num_batches_tracked.item()) == 0
 
 

@@ -27,8 +27,8 @@ def test_l2_penalty_value_and_gradient_match_torch(dtype):
     (0.3 * penalty).backward()
     (0.3 * t_penalty).backward()
     for o, t in zip(ours, theirs):
-        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-6)
-        np.testing.assert_allclose(o.grad.data, 0.6 * o.data, rtol=1e-6)
+        np.testing.assert_allclose(o.grad.detach().numpy(), t.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(o.grad.detach().numpy(), 0.6 * o.detach().numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("lam", [1.0, 0.01])
@@ -39,16 +39,16 @@ def test_l1_penalty_gradient_is_lambda_sign(lam):
     assert penalty.item() == pytest.approx(np.abs(w).sum() + np.abs(b).sum())
     (lam * penalty).backward()
     for o in ours:
-        np.testing.assert_array_equal(o.grad.data, lam * np.sign(o.data))
-    assert ours[0].grad.data[0, 2] == 0  # subgradient 0 at w = 0, as torch's abs
+        np.testing.assert_array_equal(o.grad.detach().numpy(), lam * np.sign(o.detach().numpy()))
+    assert ours[0].grad.detach().numpy()[0, 2] == 0  # subgradient 0 at w = 0, as torch's abs
     t = torch.tensor(w, requires_grad=True)
     (lam * t.abs().sum()).backward()
-    np.testing.assert_array_equal(ours[0].grad.data, t.grad.numpy())
+    np.testing.assert_array_equal(ours[0].grad.detach().numpy(), t.grad.numpy())
 
 
 def test_penalties_accept_modules_and_single_tensors():
     model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
-    expected = sum(float((p.data.astype(np.float64) ** 2).sum()) for p in model.parameters())
+    expected = sum(float((p.detach().numpy().astype(np.float64) ** 2).sum()) for p in model.parameters())
     assert nn.l2_penalty(model).item() == pytest.approx(expected, rel=1e-5)
     p = nn.Parameter(cr.tensor([-2.0, 3.0]))
     assert nn.l1_penalty(p).item() == 5.0

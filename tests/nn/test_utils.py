@@ -29,7 +29,7 @@ def twins_with_grads(dtype, scale=1.0, seed=0):
 def assert_grads_equal(ours, theirs, rtol):
     for o, t in zip(ours, theirs):
         assert o.grad.dtype == t.grad.numpy().dtype
-        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=rtol, atol=rtol * 1e-3)
+        np.testing.assert_allclose(o.grad.detach().numpy(), t.grad.numpy(), rtol=rtol, atol=rtol * 1e-3)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -44,7 +44,7 @@ def test_clip_grad_norm_matches_torch(dtype, norm_type, max_norm):
     np.testing.assert_allclose(total.item(), t_total.item(), rtol=rtol)
     assert_grads_equal(ours, theirs, rtol)
     if max_norm < total.item():  # clipped: the new joint norm is max_norm (up to the 1e-6 guard)
-        per = [np.abs(o.grad.data.astype(np.float64)).ravel() for o in ours]
+        per = [np.abs(o.grad.detach().numpy().astype(np.float64)).ravel() for o in ours]
         joint = np.concatenate(per)
         new = joint.max() if norm_type == math.inf else np.sum(joint ** norm_type) ** (1 / norm_type)
         np.testing.assert_allclose(new, max_norm, rtol=1e-4)
@@ -63,19 +63,22 @@ def test_clip_grad_norm_skips_params_without_grad_and_accepts_a_tensor():
     assert utils.clip_grad_norm_([nn.Parameter(cr.ones(2))], 1.0).item() == 0.0
 
 
-def test_clip_grad_norm_does_not_write_into_held_gradient_arrays():
-    ours, _ = twins_with_grads(np.float32)
-    held = ours[0].grad.data
-    before = held.copy()
+def test_clip_grad_norm_scales_the_held_gradients_in_place_like_torch():
+    ours, theirs = twins_with_grads(np.float32)
+    held, t_held = ours[0].grad, theirs[0].grad
+    held_array, before = held.numpy(), held.numpy().copy()
     utils.clip_grad_norm_(ours, 0.01)
-    np.testing.assert_array_equal(held, before)
-    assert not np.allclose(ours[0].grad.data, before)
+    tutils.clip_grad_norm_(theirs, 0.01)
+    assert ours[0].grad is held and theirs[0].grad is t_held  # torch's grad.mul_(coef)
+    assert held._version == t_held._version == 1
+    np.testing.assert_allclose(held_array, t_held.numpy(), rtol=1e-5)  # the same memory, clipped
+    assert not np.allclose(held_array, before)
 
 
 @pytest.mark.parametrize("bad", [math.inf, math.nan])
 def test_clip_grad_norm_non_finite(bad):
     ours, theirs = twins_with_grads(np.float64)
-    ours[0].grad.data[0, 0] = bad
+    ours[0].grad.detach().numpy()[0, 0] = bad
     theirs[0].grad[0, 0] = bad
     with pytest.raises(RuntimeError):
         tutils.clip_grad_norm_(theirs, 1.0, error_if_nonfinite=True)
@@ -86,7 +89,7 @@ def test_clip_grad_norm_non_finite(bad):
     t_total = tutils.clip_grad_norm_(theirs, 1.0)
     np.testing.assert_array_equal(total.item(), t_total.item())
     for o, t in zip(ours, theirs):
-        np.testing.assert_array_equal(o.grad.data, t.grad.numpy())
+        np.testing.assert_array_equal(o.grad.detach().numpy(), t.grad.numpy())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -95,7 +98,7 @@ def test_clip_grad_value_matches_torch(dtype):
     assert utils.clip_grad_value_(ours, 0.7) is None
     tutils.clip_grad_value_(theirs, 0.7)
     assert_grads_equal(ours, theirs, 0)
-    assert max(np.abs(o.grad.data).max() for o in ours) == pytest.approx(0.7)
+    assert max(np.abs(o.grad.detach().numpy()).max() for o in ours) == pytest.approx(0.7)
 
 
 def test_parameters_to_vector_and_back_match_torch():
@@ -104,14 +107,14 @@ def test_parameters_to_vector_and_back_match_torch():
     ours_model.load_state_dict({k: v.numpy() for k, v in theirs_model.state_dict().items()})
     vec = utils.parameters_to_vector(ours_model.parameters())
     t_vec = tutils.parameters_to_vector(theirs_model.parameters())
-    np.testing.assert_array_equal(vec.data, t_vec.detach().numpy())
+    np.testing.assert_array_equal(vec.detach().numpy(), t_vec.detach().numpy())
     (vec * cr.arange(vec.shape[0]).float()).sum().backward()  # differentiable, as in torch
-    np.testing.assert_array_equal(ours_model[0].weight.grad.data, np.arange(6).reshape(2, 3))
+    np.testing.assert_array_equal(ours_model[0].weight.grad.detach().numpy(), np.arange(6).reshape(2, 3))
     new = np.arange(vec.shape[0], dtype=np.float32) / 10
     utils.vector_to_parameters(cr.tensor(new), ours_model.parameters())
     tutils.vector_to_parameters(torch.tensor(new), theirs_model.parameters())
     for o, t in zip(ours_model.parameters(), theirs_model.parameters()):
-        np.testing.assert_array_equal(o.data, t.detach().numpy())
+        np.testing.assert_array_equal(o.detach().numpy(), t.detach().numpy())
     with pytest.raises(TypeError, match="Tensor"):
         utils.vector_to_parameters(new, ours_model.parameters())
     with pytest.raises(ValueError, match="12 elements"):

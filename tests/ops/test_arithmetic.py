@@ -133,7 +133,7 @@ def test_maximum_minimum_ties_split_the_gradient(ours, theirs, dtype):
     check_op(ours, theirs, a, b, gradcheck=False)
     ta, tb = cr.tensor(a, requires_grad=True), cr.tensor(b, requires_grad=True)
     ours(ta, tb).sum().backward()
-    assert ta.grad.data[0] == tb.grad.data[0] == 0.5  # half each at a tie, as torch
+    assert ta.grad.detach().numpy()[0] == tb.grad.detach().numpy()[0] == 0.5  # half each at a tie, as torch
     # ties under broadcasting: the halves from several output elements add up in unbroadcast
     col = np.array([[0.0], [1.0], [2.0]], dtype=dtype)
     row = np.array([[1.0, 1.0, 0.0, 2.0]], dtype=dtype)
@@ -200,7 +200,7 @@ def test_result_dtype_matches_torch(name, fn, a, b):
             return  # torch refuses bool subtraction
         ours, theirs = fn(cr.tensor(a), cr.tensor(b) if isinstance(b, np.ndarray) else b), fn(as_torch(a), as_torch(b))
     assert ours.dtype == theirs.numpy().dtype, (ours.dtype, theirs.dtype)
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-3)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.numpy(), rtol=1e-3)
 
 
 def test_integer_to_negative_power_errors_like_torch():

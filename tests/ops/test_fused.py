@@ -48,9 +48,9 @@ def test_softmax_family_matches_torch(name, shape, dim, dtype):
 def test_softmax_family_at_extreme_logits(name, dtype):
     x = _extreme_logits((3, 5), dtype)
     out = check_op(lambda a: getattr(F, name)(a, -1), lambda a: getattr(torch, name)(a, -1), x)[0]
-    assert np.isfinite(out.data).all()
+    assert np.isfinite(out.detach().numpy()).all()
     # all-equal huge logits: a uniform distribution, not 0/0
-    uniform = getattr(F, name)(cr.tensor(np.full((2, 4), 1000.0, dtype)), 1).data
+    uniform = getattr(F, name)(cr.tensor(np.full((2, 4), 1000.0, dtype)), 1).detach().numpy()
     np.testing.assert_allclose(uniform, np.full((2, 4), 0.25 if name == "softmax" else np.log(0.25)), rtol=1e-6)
 
 
@@ -126,7 +126,7 @@ def test_cross_entropy_probability_target_without_grad():
     F.cross_entropy(x, target).backward()
     expected = torch.tensor(randn(3, 4, seed=5), requires_grad=True)
     TF.cross_entropy(expected, torch.from_numpy(target)).backward()
-    np.testing.assert_allclose(x.grad.data, expected.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(x.grad.detach().numpy(), expected.grad.numpy(), rtol=1e-10)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -141,7 +141,7 @@ def test_cross_entropy_extreme_logits_finite_with_torch_gradients(label_smoothin
         out = check_op(lambda a, t: F.cross_entropy(a, t, reduction=reduction, label_smoothing=label_smoothing),
                        lambda a, t: TF.cross_entropy(a, t, reduction=reduction, label_smoothing=label_smoothing),
                        x, target, gradcheck=False)[0]
-        assert np.isfinite(out.data).all()
+        assert np.isfinite(out.detach().numpy()).all()
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -157,10 +157,10 @@ def test_cross_entropy_all_rows_ignored(weighted, label_smoothing, reduction):
     loss = F.cross_entropy(ours, target, weight=weight, **kw)
     theirs = torch.tensor(x, requires_grad=True)
     expected = TF.cross_entropy(theirs, torch.from_numpy(target), weight=_torch(weight), **kw)
-    np.testing.assert_array_equal(loss.data, expected.detach().numpy())
+    np.testing.assert_array_equal(loss.detach().numpy(), expected.detach().numpy())
     loss.sum().backward()
     expected.sum().backward()
-    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+    np.testing.assert_array_equal(ours.grad.detach().numpy(), theirs.grad.numpy())
 
 
 def test_cross_entropy_target_out_of_range():
@@ -222,7 +222,7 @@ def test_nll_loss_all_rows_ignored(weighted):
     assert np.isnan(loss.item()) and np.isnan(expected.item())
     loss.backward()
     expected.backward()
-    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+    np.testing.assert_array_equal(ours.grad.detach().numpy(), theirs.grad.numpy())
 
 
 # ------------------------------------------------------------------------------ binary cross-entropy
@@ -259,7 +259,7 @@ def test_bce_with_logits_extreme_logits(reduction, dtype):
     out = check_op(lambda a, y: F.binary_cross_entropy_with_logits(a, y, reduction=reduction, pos_weight=pos_weight),
                    lambda a, y: TF.binary_cross_entropy_with_logits(a, y, reduction=reduction, pos_weight=_torch(pos_weight)),
                    x, _soft_labels((4, 3), dtype), gradcheck=False)[0]
-    assert np.isfinite(out.data).all()
+    assert np.isfinite(out.detach().numpy()).all()
 
 
 def test_bce_with_logits_target_without_grad_and_shape_error():
@@ -267,7 +267,7 @@ def test_bce_with_logits_target_without_grad_and_shape_error():
     F.binary_cross_entropy_with_logits(x, _soft_labels((2, 3), np.float64)).backward()
     theirs = torch.tensor(randn(2, 3, seed=17), requires_grad=True)
     TF.binary_cross_entropy_with_logits(theirs, torch.from_numpy(_soft_labels((2, 3), np.float64))).backward()
-    np.testing.assert_allclose(x.grad.data, theirs.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(x.grad.detach().numpy(), theirs.grad.numpy(), rtol=1e-10)
     with pytest.raises(ValueError, match=r"binary_cross_entropy_with_logits.*\(3,\).*\(2, 3\)"):
         F.binary_cross_entropy_with_logits(x, np.zeros(3))
     with pytest.raises(ValueError, match="binary_cross_entropy_with_logits"):
@@ -292,7 +292,7 @@ def test_bce_on_exact_zero_and_one_clamps_log_like_torch(dtype):
     out = check_op(lambda a: F.binary_cross_entropy(a, y, reduction="none"),
                    lambda a: TF.binary_cross_entropy(a, torch.from_numpy(y), reduction="none"),
                    p, gradcheck=False, rtol=1e-6)[0]
-    np.testing.assert_allclose(out.data[:2], [100, 100])  # log(0) clamped at -100
+    np.testing.assert_allclose(out.detach().numpy()[:2], [100, 100])  # log(0) clamped at -100
     with pytest.raises(ValueError, match="binary_cross_entropy"):
         F.binary_cross_entropy(cr.tensor([1.5]), np.array([1.0]))
 
@@ -327,7 +327,7 @@ def test_one_hot_matches_torch(values, num_classes):
     ours = F.one_hot(cr.tensor(values), num_classes=num_classes)
     theirs = TF.one_hot(torch.tensor(values), num_classes=num_classes)
     assert ours.dtype == np.int64
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.numpy())
 
 
 def test_one_hot_errors():
@@ -354,7 +354,7 @@ def test_embedding_matches_torch(indices, padding_idx, dtype):
 def test_embedding_accumulates_repeats_and_zeroes_padding_row():
     weight = cr.tensor(np.ones((4, 2)), requires_grad=True)
     F.embedding(cr.tensor([1, 1, 1, 3, 0, 0]), weight, padding_idx=0).sum().backward()
-    np.testing.assert_array_equal(weight.grad.data, [[0, 0], [3, 3], [0, 0], [1, 1]])
+    np.testing.assert_array_equal(weight.grad.detach().numpy(), [[0, 0], [3, 3], [0, 0], [1, 1]])
 
 
 def test_embedding_errors():
@@ -370,7 +370,7 @@ def test_embedding_errors():
 def test_dropout_preserves_mean_and_keeps_one_minus_p(p):
     n = 1_000_000
     x = cr.ones(n)
-    y = F.dropout(x, p=p, generator=cr.random.Generator(123)).data
+    y = F.dropout(x, p=p, generator=cr.random.Generator(123)).detach().numpy()
     kept = np.count_nonzero(y)
     # kept ~ Binomial(n, 1 - p): allow 5 standard deviations
     assert abs(kept - n * (1 - p)) < 5 * np.sqrt(n * p * (1 - p))
@@ -388,33 +388,33 @@ def test_dropout_identity_when_not_training_or_p_zero():
 def test_dropout_p_one_gives_zeros_and_zero_gradient():
     x = cr.tensor(randn(3, 4, dtype=np.float32, seed=24), requires_grad=True)
     y = F.dropout(x, p=1.0)
-    np.testing.assert_array_equal(y.data, 0)
+    np.testing.assert_array_equal(y.detach().numpy(), 0)
     assert y.dtype == np.float32
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, 0)
+    np.testing.assert_array_equal(x.grad.detach().numpy(), 0)
 
 
 def test_dropout_same_seed_same_mask():
     x = cr.ones(1000)
     cr.manual_seed(5)
-    first = F.dropout(x, p=0.3).data
+    first = F.dropout(x, p=0.3).detach().numpy()
     cr.manual_seed(5)
-    again = F.dropout(x, p=0.3).data
+    again = F.dropout(x, p=0.3).detach().numpy()
     np.testing.assert_array_equal(first, again)
-    assert not np.array_equal(first, F.dropout(x, p=0.3).data)  # the stream moves on
-    a = F.dropout(x, p=0.3, generator=cr.random.Generator(9)).data
-    b = F.dropout(x, p=0.3, generator=cr.Generator(9)).data
+    assert not np.array_equal(first, F.dropout(x, p=0.3).detach().numpy())  # the stream moves on
+    a = F.dropout(x, p=0.3, generator=cr.random.Generator(9)).detach().numpy()
+    b = F.dropout(x, p=0.3, generator=cr.Generator(9)).detach().numpy()
     np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, F.dropout(x, p=0.3, generator=cr.random.Generator(10)).data)
+    assert not np.array_equal(a, F.dropout(x, p=0.3, generator=cr.random.Generator(10)).detach().numpy())
 
 
 def test_dropout_private_generator_does_not_disturb_default_stream():
     x = cr.ones(100)
     cr.manual_seed(1)
-    expected = F.dropout(x, p=0.5).data
+    expected = F.dropout(x, p=0.5).detach().numpy()
     cr.manual_seed(1)
     F.dropout(x, p=0.5, generator=cr.random.Generator(2))
-    np.testing.assert_array_equal(F.dropout(x, p=0.5).data, expected)
+    np.testing.assert_array_equal(F.dropout(x, p=0.5).detach().numpy(), expected)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -425,11 +425,11 @@ def test_dropout_gradient_is_mask_over_keep_probability(p, dtype):
     y = F.dropout(x, p=p, generator=cr.random.Generator(3))
     assert y.dtype == dtype
     y.backward(cr.tensor(upstream))
-    kept = y.data != 0
+    kept = y.detach().numpy() != 0
     assert 0 < kept.mean() < 1
-    np.testing.assert_allclose(y.data[kept], x.data[kept] / (1 - p), rtol=1e-6)
-    np.testing.assert_allclose(x.grad.data[kept], upstream[kept] / (1 - p), rtol=1e-6)
-    np.testing.assert_array_equal(x.grad.data[~kept], 0)
+    np.testing.assert_allclose(y.detach().numpy()[kept], x.detach().numpy()[kept] / (1 - p), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.detach().numpy()[kept], upstream[kept] / (1 - p), rtol=1e-6)
+    np.testing.assert_array_equal(x.grad.detach().numpy()[~kept], 0)
 
 
 def test_dropout_bad_probability():

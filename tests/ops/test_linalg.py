@@ -44,8 +44,8 @@ def test_matmul_with_one_side_constant():
     a = cr.tensor(randn(3, 4, seed=2), requires_grad=True)
     b = cr.tensor(randn(4, 5, seed=3))
     (a @ b).sum().backward()
-    expected = torch.ones(3, 5, dtype=torch.float64) @ torch.from_numpy(b.data).T
-    np.testing.assert_allclose(a.grad.data, expected.numpy())
+    expected = torch.ones(3, 5, dtype=torch.float64) @ torch.from_numpy(b.detach().numpy()).T
+    np.testing.assert_allclose(a.grad.detach().numpy(), expected.numpy())
     assert b.grad is None
 
 

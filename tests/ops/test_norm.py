@@ -64,7 +64,7 @@ def test_batch_norm_backward_is_not_the_eval_formula_in_training():
     # input gradient of sum(y) is exactly 0 (every channel's x_hat sums to zero whatever x is).
     x = cr.tensor(randn(6, 2, seed=15), requires_grad=True)
     F.batch_norm(x, None, None, training=True).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 0, atol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 0, atol=1e-12)
 
 
 @pytest.mark.parametrize("momentum", [0.1, 0.5, 1.0])
@@ -75,8 +75,8 @@ def test_batch_norm_updates_running_stats_like_torch(momentum, shape):
     t_mean, t_var = torch.full((3,), 0.5), torch.full((3,), 2.0)
     F.batch_norm(cr.tensor(x), ours_mean, ours_var, training=True, momentum=momentum)
     TF.batch_norm(torch.tensor(x), t_mean, t_var, training=True, momentum=momentum)
-    np.testing.assert_allclose(ours_mean.data, t_mean.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(ours_var.data, t_var.numpy(), rtol=1e-5)  # unbiased variance, as torch
+    np.testing.assert_allclose(ours_mean.detach().numpy(), t_mean.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours_var.detach().numpy(), t_var.numpy(), rtol=1e-5)  # unbiased variance, as torch
     assert ours_mean.dtype == np.float32 and ours_var.dtype == np.float32
 
 

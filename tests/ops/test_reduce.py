@@ -92,7 +92,7 @@ def test_std_of_constant_has_zero_gradient_like_torch():
     check_op(lambda t: F.std(t, 1), lambda t: torch.std(t, 1), x, gradcheck=False)
     t = cr.tensor(x, requires_grad=True)
     F.std(t, 1).sum().backward()
-    np.testing.assert_array_equal(t.grad.data[0], 0.0)
+    np.testing.assert_array_equal(t.grad.detach().numpy()[0], 0.0)
 
 
 def _too_few_cases():
@@ -158,7 +158,7 @@ def test_max_min_ties(op, dtype):
         check_op(lambda t: getattr(F, op)(t, dim), lambda t: getattr(torch, op)(t, dim), x, gradcheck=False)
     t = cr.tensor(x, requires_grad=True)
     getattr(F, op)(t).backward()
-    assert t.grad.data[2].tolist() == [0.25] * 4 and (t.grad.data[:2] == 0).all()
+    assert t.grad.detach().numpy()[2].tolist() == [0.25] * 4 and (t.grad.detach().numpy()[:2] == 0).all()
 
 
 def test_max_min_empty_dim_errors_and_other_dims_empty_ok():
@@ -182,7 +182,7 @@ def test_argmax_argmin_match_torch():
     for dim in (None, 0, 1, -1):
         for keepdim in (False, True):
             for name in ("argmax", "argmin"):
-                ours = getattr(cr.tensor(x), name)(dim=dim, keepdim=keepdim).data
+                ours = getattr(cr.tensor(x), name)(dim=dim, keepdim=keepdim).detach().numpy()
                 theirs = getattr(torch.from_numpy(x), name)(dim=dim, keepdim=keepdim).numpy()
                 assert ours.shape == theirs.shape and (ours == theirs).all(), (name, dim, keepdim)
 
@@ -227,7 +227,7 @@ def test_logsumexp_extreme_inputs(values, dtype):
     x = np.array([values, [0.0, 1.0, 2.0]], dtype=dtype)
     with np.errstate(over="raise", invalid="raise"):
         out = check_op(lambda t: F.logsumexp(t, 1), lambda t: torch.logsumexp(t, 1), x, gradcheck=False)[0]
-    assert np.isfinite(out.data).all()
+    assert np.isfinite(out.detach().numpy()).all()
 
 
 def test_logsumexp_with_infinities_matches_torch():
@@ -272,7 +272,7 @@ def test_integer_inputs_like_torch():
                          (lambda t: t.max(), lambda t: t.max()), (lambda t: t.max(1)[0], lambda t: t.max(1)[0])]:
         out, expected = ours(cr.tensor(x)), theirs(torch.from_numpy(x)).numpy()
         assert out.dtype == expected.dtype
-        np.testing.assert_allclose(out.data, expected, rtol=1e-6)
+        np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-6)
 
 
 @pytest.mark.parametrize("ours,theirs", [(F.max, torch.max), (F.min, torch.min),

@@ -123,10 +123,10 @@ def test_getitem_with_index_tensors_matches_torch(name, shape, index, fn, dtype)
 def test_getitem_repeated_indices_accumulate():
     x = cr.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
     x[[0, 2, 0, 0]].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[3, 3], [0, 0], [1, 1]])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [[3, 3], [0, 0], [1, 1]])
     y = cr.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     (y[:, [0, 0, 2]] * 2).sum().backward()
-    np.testing.assert_array_equal(y.grad.data, [[4, 0, 2], [4, 0, 2]])
+    np.testing.assert_array_equal(y.grad.detach().numpy(), [[4, 0, 2], [4, 0, 2]])
 
 
 def test_getitem_with_mask_from_comparison():
@@ -155,7 +155,7 @@ def test_reshape_error_names_op_and_shapes():
     x = cr.zeros(2, 3)
     with pytest.raises(ValueError, match=r"reshape.*\[4, 2\].*size 6.*\(2, 3\)"):
         x.reshape(4, 2)
-    with pytest.raises(ValueError, match=r"reshape.*\[4, -1\]"):
+    with pytest.raises(RuntimeError, match=r"view.*\[4, -1\].*size 6"):  # torch: RuntimeError
         x.view(4, -1)
     with pytest.raises(TypeError, match="reshape"):
         x.reshape(2.0, 3)
@@ -302,7 +302,7 @@ def test_split_pieces_feed_one_gradient():
     x = cr.tensor(np.arange(6.0), requires_grad=True)
     a, b, c = x.split(2)
     (a * 1 + b * 2 + c * 3).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [1, 1, 2, 2, 3, 3])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [1, 1, 2, 2, 3, 3])
 
 
 # ------------------------------------------------------------------------------ pad

@@ -133,10 +133,10 @@ def test_sqrt_and_log_of_negative_are_nan_like_torch():
 def test_softplus_linear_region_is_identity():
     x = np.array([20.5, 30.0, 100.0])
     out = check_op(F.softplus, TF.softplus, x)[0]
-    np.testing.assert_array_equal(out.data, x)  # returned exactly, not via log1p(exp(.))
+    np.testing.assert_array_equal(out.detach().numpy(), x)  # returned exactly, not via log1p(exp(.))
     t = cr.tensor(x, requires_grad=True)
     F.softplus(t).sum().backward()
-    np.testing.assert_array_equal(t.grad.data, np.ones(3))
+    np.testing.assert_array_equal(t.grad.detach().numpy(), np.ones(3))
 
 
 def test_gelu_rejects_unknown_approximation():
@@ -168,10 +168,10 @@ def test_extreme_inputs_finite_and_match_torch(ours, theirs, dtype):
     # underflow to 0 is the expected, harmless outcome of e^-1000.
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         out = check_op(ours, theirs, x, gradcheck=False)[0]
-    assert np.isfinite(out.data).all()
+    assert np.isfinite(out.detach().numpy()).all()
     t = cr.tensor(x, requires_grad=True)
     ours(t).sum().backward()
-    assert np.isfinite(t.grad.data).all()
+    assert np.isfinite(t.grad.detach().numpy()).all()
 
 
 @pytest.mark.parametrize("alpha", [1.0, 1.5])
@@ -194,7 +194,7 @@ def test_integer_inputs_promote_like_torch(ours, theirs):
     out = ours(cr.tensor(x))
     expected = theirs(torch.from_numpy(x))
     assert out.dtype == expected.numpy().dtype
-    np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), expected.numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("ours,theirs", [(F.gelu, TF.gelu), (F.softplus, TF.softplus), (F.elu, TF.elu)])
@@ -203,7 +203,7 @@ def test_integer_inputs_of_activations_torch_refuses_become_float32(ours, theirs
     x = np.array([[1, 0, -3], [2, 2, 1]])
     out = ours(cr.tensor(x))
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, theirs(torch.from_numpy(x.astype(np.float64))).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), theirs(torch.from_numpy(x.astype(np.float64))).numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
@@ -221,7 +221,7 @@ def test_gelu_keeps_relative_precision_far_left(approximate, dtype):
         u = np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)
         truth = x / (1 + np.exp(-2 * u))
     out = F.gelu(cr.tensor(x.astype(dtype)), approximate=approximate)
-    np.testing.assert_allclose(out.data, truth, rtol=1e-12 if dtype == np.float64 else 1e-5, atol=0)
+    np.testing.assert_allclose(out.detach().numpy(), truth, rtol=1e-12 if dtype == np.float64 else 1e-5, atol=0)
 
 
 @pytest.mark.parametrize("ours,theirs", [

@@ -80,7 +80,7 @@ class Ours:
         self.opt = getattr(optim, name)(make_groups(self.params, kwargs), **kwargs)
 
     def arrays(self):
-        return [p.data for p in self.params]
+        return [p.detach().numpy() for p in self.params]
 
     def step(self, grads):
         for p, g in zip(self.params, grads):
@@ -165,24 +165,24 @@ def test_step_leaves_grad_untouched_and_updates_data_in_place(name):
     if name == "SGD":
         kwargs["momentum"] = 0.9
     opt = getattr(optim, name)([p], **kwargs)
-    data_before = p.data
+    data_before = p.detach().numpy()
     alias = p.detach()  # shares the array, like a view held elsewhere
     grad = np.arange(6.0).reshape(2, 3)
     p.grad = cr.tensor(grad.copy())
     opt.step()
-    np.testing.assert_array_equal(p.grad.data, grad)
-    assert p.data is data_before
-    np.testing.assert_array_equal(alias.data, p.data)
+    np.testing.assert_array_equal(p.grad.detach().numpy(), grad)
+    assert p.detach().numpy() is data_before
+    np.testing.assert_array_equal(alias.detach().numpy(), p.detach().numpy())
 
 
 def test_plain_sgd_is_one_in_place_step():
     p = cr.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
     opt = optim.SGD([p], lr=0.5)
-    array = p.data
+    array = p.detach().numpy()
     p.grad = cr.tensor(np.array([2.0, 2.0, -2.0]))
     opt.step()
-    assert p.data is array
-    np.testing.assert_array_equal(p.data, [0.0, 1.0, 4.0])
+    assert p.detach().numpy() is array
+    np.testing.assert_array_equal(p.detach().numpy(), [0.0, 1.0, 4.0])
     assert len(opt.state) == 0  # no momentum buffer without momentum
 
 
@@ -202,7 +202,7 @@ def test_float32_parameters_stay_float32(name):
         theirs.step()
     for p, q in zip(ours.params, params):
         assert p.dtype == np.float32
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-4, atol=1e-5)
     for state in ours.opt.state.values():
         for value in state.values():
             if isinstance(value, np.ndarray):
@@ -228,7 +228,7 @@ def test_matches_torch_with_autograd_gradients():
         ((xt @ theirs[0] + theirs[1] - yt) ** 2).mean().backward()
         theirs_opt.step()
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-6)
 
 
 def test_closure_is_evaluated_with_grad_enabled():
@@ -244,7 +244,7 @@ def test_closure_is_evaluated_with_grad_enabled():
     with cr.no_grad():
         loss = opt.step(closure)
     assert loss.item() == 9.0
-    np.testing.assert_array_equal(p.data, [1.5])  # 3 - 0.25 * 6
+    np.testing.assert_array_equal(p.detach().numpy(), [1.5])  # 3 - 0.25 * 6
 
 
 def test_zero_grad():
@@ -254,7 +254,7 @@ def test_zero_grad():
     grad = p.grad
     opt.zero_grad(set_to_none=False)
     assert p.grad is grad
-    np.testing.assert_array_equal(p.grad.data, 0.0)
+    np.testing.assert_array_equal(p.grad.detach().numpy(), 0.0)
     opt.zero_grad()
     assert p.grad is None
 

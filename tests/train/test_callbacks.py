@@ -282,7 +282,7 @@ def test_gradient_monitor_records_one_norm_per_step_per_parameter():
 
     class Capture(Callback):
         def on_after_backward(self, model):
-            captured.append({name: None if p.grad is None else np.linalg.norm(p.grad.data.astype(np.float64))
+            captured.append({name: None if p.grad is None else np.linalg.norm(p.grad.detach().numpy().astype(np.float64))
                              for name, p in model.named_parameters()})
 
     monitor = GradientMonitor(model)

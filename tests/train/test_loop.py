@@ -142,12 +142,12 @@ def test_evaluate_weights_batches_by_size_and_restores_mode():
     model.train()
     result = evaluate(model, DataLoader(data, batch_size=5), nn.CrossEntropyLoss(), ["accuracy"])
     x, y = data.tensors
-    logits = model(x).data
+    logits = model(x).detach().numpy()
     # Whole-set values computed independently with NumPy.
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    assert result["loss"] == pytest.approx(-log_probs[np.arange(23), y.data].mean(), rel=1e-6)
-    assert result["accuracy"] == np.mean(logits.argmax(1) == y.data)
+    assert result["loss"] == pytest.approx(-log_probs[np.arange(23), y.detach().numpy()].mean(), rel=1e-6)
+    assert result["accuracy"] == np.mean(logits.argmax(1) == y.detach().numpy())
     assert model.training
     assert all(p.grad is None for p in model.parameters())
 
@@ -238,23 +238,23 @@ def test_grad_clip_limits_the_step_of_plain_sgd():
     cr.manual_seed(3)
     model = small_model()
     model[0].weight.data *= 50  # large gradients
-    before = {name: p.data.copy() for name, p in model.named_parameters()}
+    before = {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
     grads = {}
 
     class Grab(Callback):
         def on_after_backward(self, model):
-            grads.update({name: p.grad.data.copy() for name, p in model.named_parameters()})
+            grads.update({name: p.grad.detach().numpy().copy() for name, p in model.named_parameters()})
 
     fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=1.0), DataLoader(toy_data(), batch_size=40),
         epochs=1, grad_clip=0.5, callbacks=[Grab()], verbose=0)
     raw_norm = np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values()))
     assert raw_norm > 0.5
-    steps = {name: before[name].astype(np.float64) - p.data for name, p in model.named_parameters()}
+    steps = {name: before[name].astype(np.float64) - p.detach().numpy() for name, p in model.named_parameters()}
     step_norm = np.sqrt(sum(np.sum(s ** 2) for s in steps.values()))
     assert step_norm == pytest.approx(0.5, rel=1e-3)
     for name, p in model.named_parameters():  # the step is the raw gradient scaled by 0.5 / ||g||
         expected = before[name] - (grads[name] * np.float32(0.5 / (raw_norm + 1e-6)))
-        np.testing.assert_allclose(p.data, expected, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(p.detach().numpy(), expected, rtol=1e-6, atol=1e-6)
 
 
 def test_initial_epoch_runs_only_the_remaining_epochs():

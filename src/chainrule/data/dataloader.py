@@ -55,7 +55,7 @@ def default_collate(batch):
         raise ValueError("default_collate: cannot collate an empty batch")
     elem = batch[0]
     if isinstance(elem, cr.Tensor):
-        return _stack([np.asarray(b.data) for b in _same_kind(batch, cr.Tensor)], "default_collate")
+        return _stack([b._data for b in _same_kind(batch, cr.Tensor)], "default_collate")
     if isinstance(elem, (np.ndarray, np.generic)) and not isinstance(elem, (np.str_, np.bytes_)):
         arrays = [np.asarray(b) for b in _same_kind(batch, (np.ndarray, np.generic))]
         for a in arrays:

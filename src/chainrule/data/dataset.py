@@ -107,7 +107,7 @@ class TensorDataset(Dataset):
         if idx.size and (idx.min() < -n or idx.max() >= n):
             bad = idx[(idx < -n) | (idx >= n)][0]
             raise IndexError(f"TensorDataset: index {int(bad)} is out of range for a dataset of length {n}")
-        return [cr.tensor(t.data[idx], dtype=t.data.dtype) for t in self.tensors]
+        return [cr.tensor(t._data[idx], dtype=t.dtype) for t in self.tensors]
 
 
 class Subset(Dataset):

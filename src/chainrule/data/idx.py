@@ -104,7 +104,7 @@ def write_idx(path, array) -> None:
     """
     name = os.fspath(path)
     if isinstance(array, cr.Tensor):
-        array = array.data
+        array = array._data
     array = np.asarray(array)
     code = _KIND_SIZE_TO_CODE.get((array.dtype.kind, array.dtype.itemsize))
     if code is None or array.dtype.kind not in "uif":

@@ -42,7 +42,7 @@ __all__ = [
 def _unwrap(img, where: str):
     """(array, was_tensor). Validates that the image is H x W or C x H x W."""
     is_tensor = isinstance(img, cr.Tensor)
-    array = img.data if is_tensor else img
+    array = img._data if is_tensor else img
     if not isinstance(array, np.ndarray):
         raise TypeError(f"{where}: expected a numpy array or Tensor image, got {type(img).__name__}")
     if array.ndim not in (2, 3):

@@ -1,6 +1,6 @@
 """Weight initialisation with PyTorch's names and formulas (``chainrule.nn.init``).
 
-Every function fills ``tensor.data`` in place, outside any graph, and returns the tensor. Draws come
+Every function fills the tensor in place (``copy_`` under no_grad, bumping its version), outside any graph, and returns the tensor. Draws come
 from ``generator=`` or chainrule's default generator, so ``chainrule.manual_seed`` makes them
 reproducible (the numbers differ from PyTorch's, whose generator is a different algorithm; the
 *distributions* are the same).
@@ -57,8 +57,8 @@ def calculate_gain(nonlinearity: str, param=None):
 def _check_tensor(fn_name: str, tensor) -> None:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{fn_name}: expected a chainrule Tensor, got {type(tensor).__name__}")
-    if tensor.data.dtype.kind != "f":
-        raise TypeError(f"{fn_name}: expected a floating point tensor, got dtype {tensor.data.dtype}")
+    if tensor.dtype.kind != "f":
+        raise TypeError(f"{fn_name}: expected a floating point tensor, got dtype {tensor.dtype}")
 
 
 def _calculate_fan_in_and_fan_out(tensor):
@@ -84,7 +84,7 @@ def _calculate_correct_fan(tensor, mode: str) -> int:
 def _fill(tensor, values):
     # In place into the existing array: a Parameter built on a caller's array keeps sharing it.
     with no_grad():
-        tensor.data[...] = values
+        tensor.copy_(values)
     return tensor
 
 

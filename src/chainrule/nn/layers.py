@@ -117,7 +117,7 @@ class Embedding(Module):
         init.normal_(self.weight, generator=generator)
         if self.padding_idx is not None:
             with no_grad():
-                self.weight.data[self.padding_idx] = 0
+                self.weight[self.padding_idx].fill_(0)
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None, max_norm=None,
@@ -133,15 +133,15 @@ class Embedding(Module):
     def _renorm(self, indices) -> None:
         # Rows whose norm exceeds max_norm are scaled to max_norm / (norm + 1e-7), outside the graph.
         rows = np.unique(np.asarray(indices))
-        weight = self.weight.data.copy()
+        weight = self.weight._data
         norms = np.linalg.norm(weight[rows].astype(np.float64), ord=self.norm_type, axis=1)
         too_big = norms > self.max_norm
         scale = self.max_norm / (norms[too_big] + 1e-7)
-        weight[rows[too_big]] *= scale[:, None].astype(weight.dtype)
-        self.weight.data = weight
+        weight[rows[too_big]] *= scale[:, None].astype(weight.dtype)  # in place, as torch's embedding_renorm_
+        self.weight._bump_version()
 
     def forward(self, input):
-        indices = input.data if isinstance(input, Tensor) else np.asarray(input)
+        indices = input._data if isinstance(input, Tensor) else np.asarray(input)
         if self.max_norm is not None:
             self._renorm(indices)
         return F.embedding(indices, self.weight, self.padding_idx)

@@ -23,6 +23,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import backend
+from ..autograd import no_grad
 from ..tensor import Tensor
 
 __all__ = ["Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "RemovableHandle"]
@@ -40,7 +41,7 @@ class Parameter(Tensor):
             data = np.empty((0,), dtype=backend.get_default_dtype())
         if isinstance(data, Tensor) and data.grad_fn is not None:
             # A parameter must be a leaf: the optimizer updates it in place of a graph.
-            data = data.data
+            data = data._data
         Tensor.__init__(self, data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -348,27 +349,28 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Drop (default) or zero every parameter's gradient. Zeroing rebinds the gradient's array
-        rather than writing into it, so an array the caller still holds is not changed under it."""
+        """Drop (default) or zero every parameter's gradient. Zeroing writes into the gradient (as in
+        PyTorch), so a reference to ``p.grad`` sees the zeros."""
         for param in self.parameters():
             if param.grad is None:
                 continue
             if set_to_none:
                 param.grad = None
             else:
-                param.grad.data = np.zeros_like(param.grad.data)
+                param.grad.detach_()
+                param.grad.zero_()
 
     # ------------------------------------------------------------------ dtype
     def _cast_floating(self, dtype) -> "Module":
-        # Rebinding .data keeps every Parameter object (and an optimizer's references to it) intact,
+        # Swapping the array keeps every Parameter object (and an optimizer's references to it) intact,
         # as PyTorch's module.double() does; integer buffers such as num_batches_tracked stay integer.
         for module in self.modules():
             for tensor in itertools.chain(module._parameters.values(), module._buffers.values()):
-                if tensor is None or tensor.data.dtype.kind != "f":
+                if tensor is None or tensor.dtype.kind != "f":
                     continue
-                tensor.data = tensor.data.astype(dtype, copy=False)
+                tensor._data = tensor._data.astype(dtype, copy=False)
                 if tensor.grad is not None:
-                    tensor.grad.data = tensor.grad.data.astype(dtype, copy=False)
+                    tensor.grad._data = tensor.grad._data.astype(dtype, copy=False)
         return self
 
     def double(self) -> "Module":
@@ -419,7 +421,7 @@ class Module:
         if destination is None:
             destination = OrderedDict()
         for name, tensor in self._local_state():
-            destination[prefix + name] = tensor if keep_vars else tensor.data.copy()
+            destination[prefix + name] = tensor if keep_vars else tensor._data.copy()
         for name, child in self._modules.items():
             if child is not None:
                 child.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
@@ -443,11 +445,11 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            value = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if value.shape != tensor.data.shape:
+            value = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if value.shape != tensor.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
-                    f"the shape in current model is {tensor.data.shape}."
+                    f"the shape in current model is {tensor.shape}."
                 )
                 continue
             staged.append((tensor, value))
@@ -459,9 +461,11 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         for tensor, value in staged:
-            # A fresh array (cast to the existing dtype, like torch's copy_) instead of writing into
-            # the old one: a graph node may still hold the old array for its backward pass.
-            tensor.data = np.array(value, dtype=tensor.data.dtype, copy=True)
+            # In place and cast to the existing dtype, like torch's copy_ under no_grad: views and
+            # optimizers keep seeing the parameter, and the version bump makes a graph that saved
+            # the old value refuse to backward through it.
+            with no_grad():
+                tensor.copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ repr

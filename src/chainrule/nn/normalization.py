@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
+from ..autograd import no_grad
 from ..tensor import Tensor
 from . import init
 from .layers import factory_dtype
@@ -55,9 +56,10 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data = np.zeros_like(self.running_mean.data)
-            self.running_var.data = np.ones_like(self.running_var.data)
-            self.num_batches_tracked.data = np.zeros((), dtype=np.int64)
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -83,9 +85,10 @@ class _BatchNorm(Module):
         self._check_input(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+            with no_grad():
+                self.num_batches_tracked.add_(1)
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked)
         # Batch statistics in training, and in eval too when there are no running buffers.
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         # Buffers are passed only where they are used or should be updated.

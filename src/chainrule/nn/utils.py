@@ -62,8 +62,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     norm_type = float(norm_type)
     if not grads:
         return Tensor(np.asarray(0.0, dtype=backend.get_default_dtype()))
-    dtype = np.result_type(*[g.data.dtype for g in grads])
-    per_grad = np.array([_vector_norm(g.data, norm_type) for g in grads])
+    dtype = np.result_type(*[g.dtype for g in grads])
+    per_grad = np.array([_vector_norm(g._data, norm_type) for g in grads])
     total = _vector_norm(per_grad, norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
@@ -76,8 +76,9 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
         coefficient = 1.0
     with np.errstate(invalid="ignore", over="ignore"):
         for g in grads:
-            # Rebind rather than write in place: the gradient array may be shared with a caller.
-            g.data = (g.data * coefficient).astype(g.data.dtype, copy=False)
+            # In place, as torch's grad.mul_(coefficient): a reference to p.grad sees the clipping.
+            np.multiply(g._data, coefficient, out=g._data, casting="unsafe")
+            g._bump_version()
     return Tensor(np.asarray(total, dtype=dtype))
 
 
@@ -87,7 +88,8 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     clip_value = float(clip_value)
     for p in params:
         if p.grad is not None:
-            p.grad.data = np.clip(p.grad.data, -clip_value, clip_value).astype(p.grad.data.dtype, copy=False)
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data, casting="unsafe")
+            p.grad._bump_version()
 
 
 def parameters_to_vector(parameters) -> Tensor:
@@ -101,13 +103,13 @@ def parameters_to_vector(parameters) -> Tensor:
 def vector_to_parameters(vec, parameters) -> None:
     """Copy consecutive slices of the 1-D ``vec`` into ``parameters`` (reshaped to each one).
 
-    Each parameter's ``.data`` becomes a *copy* of its slice (PyTorch makes it a view of ``vec``):
+    Each parameter's memory becomes a *copy* of its slice (PyTorch makes it a view of ``vec``):
     a later in-place update of one would otherwise silently change the other.
     """
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected a chainrule Tensor for vec, but got {type(vec).__name__}")
     params = _as_list("vector_to_parameters", parameters)
-    total = sum(p.data.size for p in params)
+    total = sum(p.numel() for p in params)
     if vec.ndim != 1 or vec.shape[0] != total:
         raise ValueError(
             f"vector_to_parameters: vec must be 1-D with {total} elements (the parameters' total size), "
@@ -116,6 +118,7 @@ def vector_to_parameters(vec, parameters) -> None:
     offset = 0
     with no_grad():
         for p in params:
-            n = p.data.size
-            p.data = vec.data[offset:offset + n].reshape(p.shape).copy()
+            n = p.numel()
+            p._data = vec._data[offset:offset + n].reshape(p.shape).copy()
+            p._bump_version()
             offset += n

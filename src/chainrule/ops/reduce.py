@@ -171,7 +171,7 @@ def max_or_min(tensor, dim, keepdim, is_max):
     indices = values.grad_fn.indices if values.grad_fn is not None else None
     if indices is None:
         indices = arg_reduce(np.argmax if is_max else np.argmin, "max" if is_max else "min",
-                             tensor.data, dim, keepdim)
+                             tensor._data, dim, keepdim)
     return MaxResult(values, Tensor(np.asarray(indices, dtype=np.int64)))
 
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import VIEW_MULTI_OUTPUT, Function, memory_root
 from .arithmetic import unbroadcast
 
 
@@ -41,7 +41,7 @@ class Cast(Function):
         ctx.source_dtype = x.dtype
         if dtype.kind not in "fc":
             ctx.mark_non_differentiable()
-        return x.astype(dtype, copy=False)
+        return x.astype(dtype)  # always new memory: a cast is not a view
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -61,7 +61,10 @@ class Clone(Function):
 
 
 class Reshape(Function):
-    """y = x with a new shape (same elements in the same order); dL/dx = g reshaped back."""
+    """y = x with a new shape (same elements in the same order); dL/dx = g reshaped back.
+    A view of x where the memory layout allows it, else a copy (as torch.reshape)."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -78,8 +81,37 @@ class Reshape(Function):
         return grad_output.reshape(ctx.input_shape)
 
 
+class View(Reshape):
+    """y = x.view(shape): Reshape that must not copy. PyTorch refuses a view whose elements are
+    not evenly spaced in x's memory (say, flattening a transposed matrix), and so do we."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
+        try:
+            return np.reshape(x, shape, copy=False)
+        except ValueError:
+            if -1 not in shape and math.prod(shape) != x.size or shape.count(-1) > 1:
+                raise RuntimeError(
+                    f"view: shape {list(shape)} is invalid for input of size {x.size} (shape {x.shape})"
+                ) from None
+            try:
+                x.reshape(shape)
+            except ValueError:
+                raise RuntimeError(
+                    f"view: shape {list(shape)} is invalid for input of size {x.size} (shape {x.shape})"
+                ) from None
+            raise RuntimeError(
+                f"view: size {list(shape)} is not compatible with the input's size {list(x.shape)} and "
+                f"stride {[s // x.itemsize for s in x.strides]} (at least one dimension spans across two "
+                "contiguous subspaces); use .reshape(...) instead"
+            ) from None
+
+
 class Transpose(Function):
     """y = x with axes dim0 and dim1 swapped; swapping them again routes g back."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, dim0, dim1):
@@ -94,6 +126,8 @@ class Transpose(Function):
 
 class Permute(Function):
     """y = x.transpose(dims); the inverse permutation (argsort of dims) routes g back."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -112,6 +146,8 @@ class Permute(Function):
 
 class Expand(Function):
     """y = x broadcast to a larger shape (-1 keeps a size); dL/dx = unbroadcast(g)."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -135,6 +171,8 @@ class Expand(Function):
 class Squeeze(Function):
     """Drop size-1 axes (all, or those in ``dim`` that have size 1); reshape g back."""
 
+    is_view = True
+
     @staticmethod
     def forward(ctx, x, dim=None):
         ctx.input_shape = x.shape
@@ -151,6 +189,8 @@ class Squeeze(Function):
 
 class Unsqueeze(Function):
     """Insert a size-1 axis at ``dim`` (in [-ndim-1, ndim]); reshape g back."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -183,7 +223,7 @@ def normalize_index(index):
 
     def convert(item):
         if isinstance(item, Tensor):
-            item = item.data
+            item = item._data
         if isinstance(item, list):
             item = np.asarray(item)
             if item.dtype.kind not in "biu":
@@ -197,7 +237,8 @@ def normalize_index(index):
     return convert(index)
 
 
-def _is_basic(index):
+def is_basic_index(index):
+    """True for indices made only of ints, slices, None and Ellipsis: those give a view."""
     items = index if isinstance(index, tuple) else (index,)
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
@@ -215,17 +256,22 @@ def _expand_masks(index):
 
 
 class GetItem(Function):
-    """y = x[index] (slices, ints, integer arrays, boolean masks).
+    """y = x[index] (slices, ints, integer arrays, boolean masks); a view for basic indices.
 
     Each y element is one x element; dL/dx is zero except that g is *added* at the indexed
     positions, so an index that repeats receives the sum of its gradients (np.add.at).
     """
 
+    is_view = True
+
     @staticmethod
     def forward(ctx, x, index):
         ctx.input_shape, ctx.dtype = x.shape, x.dtype
         ctx.index = index
-        ctx.basic = _is_basic(index)
+        ctx.basic = is_basic_index(index)
+        if ctx.basic and not (isinstance(index, tuple) and Ellipsis in index):
+            # x[1] on a 1-D array is a NumPy scalar (a copy); x[1, ...] is the 0-d view PyTorch gives.
+            index = (index if isinstance(index, tuple) else (index,)) + (Ellipsis,)
         try:
             out = x[index]
         except IndexError as error:
@@ -378,9 +424,97 @@ def _slices(tensor, sizes, dim):
     pieces, start = [], 0
     for size in sizes:
         index = (slice(None),) * axis + (slice(start, start + size),)
-        pieces.append(GetItem.apply(tensor, index=index))
+        piece = GetItem.apply(tensor, index=index)
+        if piece._base is not None:
+            piece._view_kind = VIEW_MULTI_OUTPUT  # PyTorch forbids in-place writes to these
+        pieces.append(piece)
         start += size
     return tuple(pieces)
+
+
+class Copy(Function):
+    """y = src broadcast to dst's shape and cast to dst's dtype: the out-of-place half of
+    ``dst.copy_(src)`` / ``fill_`` / ``x[i] = v``. y does not depend on dst, so dL/d(dst) = 0
+    (PyTorch returns zeros too); dL/d(src) = unbroadcast(g) in src's dtype."""
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        src = np.asarray(src)
+        ctx.src_shape, ctx.src_dtype = src.shape, src.dtype
+        try:
+            out = np.broadcast_to(src, dst.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"copy_: the source of shape {list(src.shape)} cannot be broadcast to the destination's "
+                f"shape {list(dst.shape)}"
+            ) from None
+        return out.astype(dst.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad_src = unbroadcast(grad_output, ctx.src_shape)
+        if ctx.src_dtype.kind in "fc":
+            grad_src = grad_src.astype(ctx.src_dtype, copy=False)
+        return np.zeros_like(grad_output), grad_src
+
+
+class IndexPut(Function):
+    """y = x with y[index] = value for an advanced index (integer arrays, masks): the out-of-place
+    half of ``x[index] = value``. Overwritten elements get no gradient: dL/dx = g with zeros at
+    ``index``; value's gradient is g[index] summed back to value's shape."""
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        value = np.asarray(value)
+        ctx.index, ctx.value_shape, ctx.value_dtype = index, value.shape, value.dtype
+        out = x.copy()
+        try:
+            out[index] = value
+        except IndexError as error:
+            raise IndexError(f"__setitem__: {error} (tensor of shape {x.shape})") from None
+        except ValueError as error:
+            raise RuntimeError(f"__setitem__: {error} (tensor of shape {x.shape}, value of shape {value.shape})") from None
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad_x = grad_output.copy()
+        grad_x[ctx.index] = 0
+        grad_value = unbroadcast(grad_output[ctx.index], ctx.value_shape)
+        if ctx.value_dtype.kind in "fc":
+            grad_value = grad_value.astype(ctx.value_dtype, copy=False)
+        return grad_x, grad_value
+
+
+def replay_view(array, steps):
+    """Apply a view's recipe (the view ops that made it from its base) to another array of the
+    base's shape and layout, giving the same view of that array."""
+    for cls, kwargs in steps:
+        array = cls.forward(cls.__new__(cls), array, **kwargs)
+    return array
+
+
+class CopySlices(Function):
+    """The base's new value after an in-place op on one of its views: the old base everywhere
+    except the view's region, which holds the op's output. So dL/d(old base) is g with the
+    region zeroed, and dL/d(op output) is g's region. Built by ``Tensor._inplace``, never by
+    ``apply`` (its "forward" is the write into shared memory)."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):  # pragma: no cover - recorded directly, never applied
+        raise RuntimeError("CopySlices is recorded by in-place ops on views and has no forward")
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        # Same layout as the base, so replaying the view's recipe yields views, never copies.
+        grad_base = np.empty_like(ctx.template, dtype=grad_output.dtype)
+        grad_base[...] = grad_output
+        region = replay_view(grad_base, ctx.steps)
+        if memory_root(region) is not grad_base:  # a copy would silently lose the zeroing below
+            raise RuntimeError("CopySlices.backward: the view's recipe did not give a view of the gradient")
+        grad_view = region.copy()
+        region[...] = 0
+        return grad_base, grad_view
 
 
 class Pad(Function):

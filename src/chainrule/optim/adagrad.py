@@ -54,7 +54,7 @@ class Adagrad(Optimizer):
     def _init_state(self, p) -> None:
         state = self.state[p]
         state["step"] = 0
-        state["sum"] = np.full_like(p.data, self.defaults["initial_accumulator_value"])
+        state["sum"] = np.full_like(p._data, self.defaults["initial_accumulator_value"])
 
     def step(self, closure=None):
         """Perform one Adagrad update of every parameter that has a gradient; returns the closure's loss."""

@@ -11,7 +11,7 @@ An optimizer holds
   Adam's moments, the step count). Buffers are created lazily on the first step that sees a
   gradient, so a parameter that never receives one costs nothing.
 
-Subclasses implement ``step()``; it reads ``p.grad.data`` and writes ``p.data`` in place with
+Subclasses implement ``step()``; it reads the gradient's array and writes the parameter's array in place with
 NumPy, so the update is never recorded by autograd (the NumPy twin of torch's ``no_grad`` update)
 and the parameter keeps its identity (anything holding ``p`` sees the new values).
 
@@ -150,9 +150,8 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad.grad_fn = None
-                        p.grad.requires_grad = False
-                        p.grad.data[...] = 0
+                        p.grad.detach_()
+                        p.grad.zero_()
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; subclasses implement the rule."""
@@ -166,8 +165,9 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is None:
                 continue
-            grad = p.grad.data
-            yield p, p.data, (-grad if maximize else grad)
+            grad = p.grad._data
+            p._bump_version()  # the caller writes into p's memory: saved copies of p become stale
+            yield p, p._data, (-grad if maximize else grad)
 
     @staticmethod
     def _evaluate_closure(closure):
@@ -246,12 +246,12 @@ class Optimizer:
 
 def _cast_state_value(key, value, param):
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if key == "step":
         # a step count is a number; torch stores it as a 0-d float tensor
         return int(np.asarray(value).item())
     if isinstance(value, np.ndarray):
-        if value.dtype.kind == "f" and param.data.dtype.kind == "f":
-            return value.astype(param.data.dtype, copy=True)
+        if value.dtype.kind == "f" and param.dtype.kind == "f":
+            return value.astype(param.dtype, copy=True)
         return value.copy()
     return copy.deepcopy(value)

@@ -66,8 +66,9 @@ class SGD(Optimizer):
                 # The hot path of plain SGD: one scaled in-place subtraction per parameter.
                 for p in group["params"]:
                     if p.grad is not None:
-                        data = p.data
-                        np.subtract(data, lr * p.grad.data, out=data)
+                        data = p._data
+                        np.subtract(data, lr * p.grad._data, out=data)
+                        p._bump_version()
                 continue
             dampening = group["dampening"]
             nesterov = group["nesterov"]

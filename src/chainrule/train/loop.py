@@ -30,7 +30,7 @@ __all__ = ["fit", "evaluate", "History", "Trainer", "accuracy"]
 
 
 def _as_array(value) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
 def accuracy(outputs, targets) -> float:
