@@ -211,7 +211,7 @@ class Tensor:
                 f"{target.dtype} (the in-place tensor's dtype)"
             )
         node = result._grad_fn
-        if node is not None and node.saved_versions is not None:
+        if node is not None and node.saved_versions is not None and not _aliases(self, args):
             _detach_saved_from(node, self)
         np.copyto(target, new, casting="unsafe")
         self._bump_version()
@@ -884,6 +884,13 @@ def _masked_fill(tensor, mask, value):
     out = arithmetic.Where.apply(mask, value, tensor)
     # masked_fill keeps the filled tensor's dtype, whatever the value's.
     return out if out.dtype == tensor.dtype else shape.Cast.apply(out, dtype=tensor.dtype)
+
+
+def _aliases(tensor, args):
+    """True when an argument shares ``tensor``'s memory (``y.mul_(y)``): as in PyTorch, what the
+    node saved of that argument is then *not* protected, and backward reports the overwrite."""
+    counter = tensor._vc
+    return counter is not None and any(isinstance(a, Tensor) and a._vc is counter for a in args)
 
 
 def _detach_saved_from(node, tensor):

@@ -269,7 +269,7 @@ class GetItem(Function):
         ctx.input_shape, ctx.dtype = x.shape, x.dtype
         ctx.index = index
         ctx.basic = is_basic_index(index)
-        if ctx.basic and not (isinstance(index, tuple) and Ellipsis in index):
+        if ctx.basic and index is not Ellipsis and not (isinstance(index, tuple) and Ellipsis in index):
             # x[1] on a 1-D array is a NumPy scalar (a copy); x[1, ...] is the 0-d view PyTorch gives.
             index = (index if isinstance(index, tuple) else (index,)) + (Ellipsis,)
         try:
