@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd import Function
 from .arithmetic import unbroadcast
-from .unary import stable_sigmoid
+from .unary import require_floating, stable_sigmoid
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -45,6 +45,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         axis = _axis("softmax", dim, x.ndim)
+        require_floating("softmax", x)
         if x.ndim == 0:
             y = np.ones_like(x)
         else:
@@ -71,6 +72,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         axis = _axis("log_softmax", dim, x.ndim)
+        require_floating("log_softmax", x)
         y = np.zeros_like(x) if x.ndim == 0 else log_softmax_array(x, axis)
         ctx.save_for_backward(y)
         ctx.axis = axis
@@ -146,6 +148,7 @@ class CrossEntropy(Function):
         check_reduction("cross_entropy", reduction)
         if x.ndim == 0:
             raise ValueError("cross_entropy: input must have a class dimension, got a 0-d tensor")
+        require_floating("cross_entropy", x, "input (the logits)")
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
         n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
@@ -174,6 +177,12 @@ class CrossEntropy(Function):
             empty_mean = reduction == "mean" and rows.shape[0] == 0
         else:
             expected = (x.shape[0],) + x.shape[2:] if x.ndim > 1 else ()
+            if target.shape == x.shape:  # PyTorch tells the two kinds of target apart by shape
+                raise RuntimeError(
+                    f"cross_entropy: a target of the input's shape {x.shape} holds class probabilities and "
+                    f"must be floating point, got dtype {target.dtype}; expected float32 or float64, or "
+                    f"class indices of shape {expected}"
+                )
             if target.shape != expected:
                 raise ValueError(
                     f"cross_entropy: for input of shape {x.shape} class-index targets must have shape "
@@ -227,6 +236,7 @@ class NLLLoss(Function):
         check_reduction("nll_loss", reduction)
         if x.ndim == 0:
             raise ValueError("nll_loss: input must have a class dimension, got a 0-d tensor")
+        require_floating("nll_loss", x, "input (the log-probabilities)")
         n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
         expected = (x.shape[0],) + x.shape[2:] if x.ndim > 1 else ()
         if target.shape != expected:
@@ -290,6 +300,8 @@ class BCEWithLogits(Function):
             )
         shapes = [x.shape] + [w.shape for w in (weight, pos_weight) if w is not None]
         _broadcast_shapes("binary_cross_entropy_with_logits", *shapes)
+        require_floating("binary_cross_entropy_with_logits", x, "input (the logits)")
+        require_floating("binary_cross_entropy_with_logits", target, "target", error=RuntimeError)
         target = target.astype(x.dtype, copy=False)
         softplus_pos = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))  # softplus(x)
         softplus_neg = softplus_pos - x  # softplus(-x) = softplus(x) - x
@@ -328,6 +340,8 @@ class BinaryCrossEntropy(Function):
     def forward(ctx, p, target, weight=None, reduction="mean"):
         if target.shape != p.shape:
             raise ValueError(f"binary_cross_entropy: target size {target.shape} must be the same as input size {p.shape}")
+        require_floating("binary_cross_entropy", p, "input (the probabilities)")
+        require_floating("binary_cross_entropy", target, "target", error=RuntimeError)
         if p.size and ((p < 0).any() or (p > 1).any()):
             raise ValueError("binary_cross_entropy: all input elements must be probabilities in [0, 1] "
                              "(for logits use binary_cross_entropy_with_logits)")
@@ -363,6 +377,11 @@ class MSELoss(Function):
     @staticmethod
     def forward(ctx, x, target, reduction="mean"):
         _broadcast_shapes("mse_loss", x.shape, target.shape)
+        if np.result_type(x, target).kind != "f":  # one floating operand is enough, as in PyTorch
+            raise NotImplementedError(
+                f"mse_loss: input and target must not both be integer or bool tensors, got dtypes {x.dtype} "
+                f"and {target.dtype}; expected a floating point input or target (cast with .float())"
+            )
         diff = x - target
         out, scale = _reduce("mse_loss", diff * diff, reduction)
         ctx.save_for_backward(diff)
@@ -383,6 +402,17 @@ class L1Loss(Function):
     @staticmethod
     def forward(ctx, x, target, reduction="mean"):
         _broadcast_shapes("l1_loss", x.shape, target.shape)
+        check_reduction("l1_loss", reduction)
+        if x.dtype.kind == "b" or target.dtype.kind == "b":
+            raise RuntimeError(
+                f"l1_loss: a bool tensor cannot be subtracted, got dtypes {x.dtype} and {target.dtype}; "
+                "expected numeric tensors (cast a mask with .float())"
+            )
+        if reduction == "mean" and np.result_type(x, target).kind != "f":
+            raise RuntimeError(
+                f"l1_loss: reduction='mean' needs a floating point tensor, got dtypes {x.dtype} and "
+                f"{target.dtype}; expected a floating point input or target (or reduction='sum' / 'none')"
+            )
         diff = x - target
         out, scale = _reduce("l1_loss", np.abs(diff), reduction)
         ctx.save_for_backward(diff)
@@ -440,6 +470,7 @@ class Dropout(Function):
         if p >= 1:
             scaled_mask = np.zeros_like(x)
         else:
+            require_floating("dropout", x, error=RuntimeError)  # an int tensor cannot hold x / (1 - p)
             keep = generator.random(x.shape) >= p
             scaled_mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
         ctx.save_for_backward(scaled_mask)

@@ -11,6 +11,19 @@ def _shape(x):
     return x.shape if isinstance(x, np.ndarray) else ()
 
 
+def _check_same_dtype(op_name, dtype_a, dtype_b, what="both operands"):
+    """PyTorch multiplies matrices of one dtype only (no promotion: "expected m1 and m2 to have
+    the same dtype"), and has no bool kernel; NumPy would promote or compute silently."""
+    if dtype_a != dtype_b:
+        raise RuntimeError(
+            f"{op_name}: {what} must have the same dtype, got {dtype_a} and {dtype_b}; expected one "
+            "dtype (cast one side with .float() or .double(), or a module with .to(dtype))"
+        )
+    if dtype_a.kind == "b":
+        raise NotImplementedError(f"{op_name}: bool tensors cannot be multiplied, got dtype {dtype_a}; "
+                                  "expected a numeric dtype (cast with .float() or .long())")
+
+
 class MatMul(Function):
     """C = A @ B, C_ij = sum_k A_ik B_kj.
 
@@ -26,6 +39,8 @@ class MatMul(Function):
             raise ValueError(
                 f"matmul: both arguments need at least 1 dimension, got shapes {_shape(a)} and {_shape(b)}"
             )
+        if a.dtype != b.dtype or a.dtype.kind == "b":
+            _check_same_dtype("matmul", a.dtype, b.dtype)
         ctx.save_for_backward(a, b)
         try:
             return np.matmul(a, b)
@@ -77,6 +92,13 @@ class Linear(Function):
             )
         if bias is not None and bias.shape != (weight.shape[0],):
             raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+        if x.dtype != weight.dtype or x.dtype.kind == "b":
+            _check_same_dtype("linear", x.dtype, weight.dtype, "input and weight")
+        if bias is not None and bias.dtype != x.dtype:
+            raise RuntimeError(
+                f"linear: bias must have the dtype of input and weight, got {bias.dtype} and {x.dtype}; "
+                "expected one dtype (cast the bias, or the module with .float() / .double())"
+            )
         ctx.save_for_backward(x, weight)
         out = x @ weight.T
         if bias is not None:

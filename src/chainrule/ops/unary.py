@@ -24,6 +24,19 @@ def floating(x):
     return x if x.dtype.kind in "fc" else x.astype(backend.get_default_dtype())
 
 
+def require_floating(op_name, x, what="input", error=NotImplementedError):
+    """Refuse an integer or bool array where PyTorch has no kernel for it.
+
+    PyTorch raises NotImplementedError (a RuntimeError) for these ops, e.g. softmax or a loss of
+    an int64 tensor; computing anyway would return a dtype PyTorch never gives (or truncate a
+    float result to int), so we raise the same exception type. Pass ``error=RuntimeError`` where
+    PyTorch's failure is a RuntimeError proper.
+    """
+    if x.dtype.kind != "f":
+        raise error(f"{op_name}: {what} must be a floating point tensor, got dtype {x.dtype}; "
+                    "expected float32 or float64 (cast it with .float() or .double())")
+
+
 class Exp(Function):
     """y = e^x, dy/dx = e^x = y, so dL/dx = g * y (reuse the output, no second exp)."""
 
@@ -80,6 +93,9 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, x):
+        if x.dtype.kind == "b":  # torch: "abs_cpu" not implemented for 'Bool'
+            raise NotImplementedError(f"abs: input must be a numeric tensor, got dtype {x.dtype}; "
+                                      "expected an integer or floating point dtype")
         ctx.save_for_backward(x)
         return np.abs(x)
 
@@ -172,6 +188,9 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
+        if x.dtype.kind == "b":  # NumPy would return int64; PyTorch refuses
+            raise RuntimeError(f"relu: input must be a numeric tensor, got dtype {x.dtype}; "
+                               "expected an integer or floating point dtype (cast a mask with .float())")
         y = np.maximum(x, 0)
         ctx.save_for_backward(y)
         return y
@@ -189,6 +208,7 @@ class LeakyReLU(Function):
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
+        require_floating("leaky_relu", x)
         positive = x > 0
         ctx.save_for_backward(positive)
         ctx.slope = negative_slope
