@@ -74,6 +74,13 @@ def linear(input, weight, bias=None):
     return linalg.Linear.apply(input, weight, bias)
 
 
+def norm(input, p="fro", dim=None, keepdim=False):
+    """Vector p-norm over ``dim`` (every dim when None), ``torch.norm``'s signature: 'fro' is the
+    2-norm, and p may be any real number or +-inf. The gradient at a zero vector (or zero slice)
+    is 0, as in PyTorch, not the 0/0 of sqrt(sum(x * x))."""
+    return linalg.Norm.apply(_tensor("norm", input), p=p, dim=dim, keepdim=keepdim)
+
+
 # ---------------------------------------------------------------- elementwise
 def exp(input):
     return unary.Exp.apply(_tensor("exp", input))

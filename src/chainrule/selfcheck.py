@@ -67,6 +67,8 @@ OPS = [
     ("var", lambda a: a.var(dim=1), [((3, 4),)]),
     ("std", lambda a: a.std(dim=0, correction=0), [((3, 4),)]),
     ("logsumexp", lambda a: F.logsumexp(a, dim=1), [((3, 4),)]),
+    ("norm", lambda a: F.norm(a, dim=1), [((3, 4),)]),
+    ("norm_p", lambda a: F.norm(a, 3, dim=(0, 2), keepdim=True), [((2, 3, 4),)]),
     ("matmul", F.matmul, [((3, 4), (4, 2)), ((2, 1, 3, 4), (5, 4, 2)), ((4,), (4, 3))]),
     ("reshape", lambda a: a.reshape(4, -1), [((3, 4),)]),
     ("transpose", lambda a: a.transpose(0, -1), [((2, 3, 4),)]),

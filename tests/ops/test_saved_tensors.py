@@ -110,6 +110,10 @@ EXTRA = [
     (reduce.LogSumExp, (_x(3, 4),), dict(dim=(0, 1), keepdim=True)),
     (reduce.LogSumExp, (np.zeros((0, 3)),), dict(dim=0)),
     (linalg.MatMul, (_x(4), _x(4)), {}),
+    (linalg.Norm, (_x(3, 4),), dict(p=1, dim=0)),
+    (linalg.Norm, (_x(3, 4),), dict(p=float("inf"), keepdim=True)),
+    (linalg.Norm, (_x(3, 4),), dict(p=0.5, dim=(0, 1))),
+    (linalg.Norm, (np.asarray(-2.0),), {}),
     (linalg.Linear, (_x(2, 5, 3), _x(4, 3)), {}),
     (fused.Softmax, (np.asarray(0.3),), dict(dim=0)),
     (fused.LogSoftmax, (_x(2, 3, 4),), dict(dim=-1)),
@@ -245,9 +249,8 @@ SAVES = {
     fused.Dropout: set(),
     norm.BatchNorm: {1},  # gamma; never the output, even when it is x_hat itself
     norm.LayerNorm: {1},
+    linalg.Norm: {0, "out"},  # linalg_vector_norm saves self and result
 }
-if hasattr(linalg, "Norm"):
-    SAVES[linalg.Norm] = {0, "out"}  # linalg_vector_norm saves self and result
 
 
 def test_every_op_declares_what_it_saves():

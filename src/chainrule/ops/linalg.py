@@ -1,10 +1,13 @@
-"""Matrix multiplication with ``torch.matmul``'s rules (1-D, 2-D and broadcast batches)."""
+"""Matrix multiplication with ``torch.matmul``'s rules (1-D, 2-D and broadcast batches), the fused
+``linear``, and the vector p-norm (``torch.linalg.vector_norm`` / ``torch.norm``)."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..autograd import Function
 from .arithmetic import unbroadcast
+from .reduce import normalize_dims
+from .unary import require_floating
 
 
 def _shape(x):
@@ -117,3 +120,98 @@ class Linear(Function):
         if len(needs) > 2 and needs[2]:
             grad_b = grad_output.reshape(-1, grad_output.shape[-1]).sum(axis=0)
         return grad_x, grad_w, grad_b
+
+
+def norm_order(p, dim):
+    """``torch.norm``'s ``p``: 'fro' is the 2-norm of the flattened dims (at most two of them,
+    where torch would otherwise take a matrix norm); any real number or +-inf is a vector norm."""
+    if isinstance(p, str):
+        if p == "fro":
+            if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) > 2:
+                raise RuntimeError(f"norm: p='fro' takes at most 2 dims, got dim={dim!r}; expected an int, "
+                                   "a pair, or a number p for a vector norm over more dims")
+            return 2.0
+        if p == "nuc":
+            raise NotImplementedError("norm: the nuclear norm is a matrix norm and is not implemented, got "
+                                      "p='nuc'; expected 'fro' or a number")
+        raise RuntimeError(f"norm: order {p!r} is not supported, got a string; expected 'fro' or a number")
+    if not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"norm: p must be a number or 'fro', got {type(p).__name__}")
+    return float(p)
+
+
+class Norm(Function):
+    """n = ||x||_p = (sum_i |x_i|^p)^(1/p), the sum over ``dim`` (every dim when None), as
+    ``torch.linalg.vector_norm``; ``p`` is any real number, +-inf, or 'fro' (= 2).
+
+    With d|x_k|/dx_k = sign(x_k), the chain rule gives
+        dn/dx_k = (1/p) (sum_i |x_i|^p)^(1/p - 1) * p |x_k|^(p-1) sign(x_k)
+                = sign(x_k) |x_k|^(p-1) / n^(p-1),
+    so dL/dx = g sign(x) |x|^(p-1) / n^(p-1), g broadcast back over the reduced dims. Special cases:
+        p = 2:     dn/dx = x / n, the unit vector along x;
+        p = 1:     dn/dx = sign(x), with no n at all;
+        p = +-inf: n = max (min) |x_i|, so dn/dx = sign(x) on the entries attaining it, g split
+                   evenly among ties (as for max);
+        p = 0:     n counts the nonzero entries, piecewise constant: no gradient at all (None,
+                   as in PyTorch).
+    At the zero vector n = 0 and g x / n is 0/0: the norm is not differentiable there (the tip of
+    a cone, |x| in 1-D). Its subgradients are the v with dual norm ||v||_q <= 1 (1/p + 1/q = 1),
+    and 0 is one of them; PyTorch returns 0, and so do we, slice by slice: with ``dim=1`` a zero
+    row gets gradient 0 while every other row gets x / n. The other orders follow PyTorch's
+    formulas term for term: for p < 1 the entries x_k = 0 (where |x_k|^(p-1) is infinite) get
+    0 and the factor n^(1-p) vanishes at the zero vector; for p > 1 the factor g / n^(p-1) is
+    set to 0 where n = 0.
+    """
+
+    @staticmethod
+    def forward(ctx, x, p=2, dim=None, keepdim=False):
+        p = norm_order(p, dim)
+        require_floating("norm", x, error=RuntimeError)
+        axes = normalize_dims("norm", dim, x.ndim)
+        a = np.abs(x)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            if p == 2:
+                out_keep = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+            elif p == 1:
+                out_keep = np.sum(a, axis=axes, keepdims=True)
+            elif np.isinf(p):
+                if any(x.shape[i] == 0 for i in axes):
+                    raise RuntimeError(
+                        f"norm: the {'' if p > 0 else '-'}inf norm of an empty slice is undefined (max and min "
+                        f"have no identity), got shape {x.shape} reduced over dims {axes}; expected "
+                        "non-empty reduced dims"
+                    )
+                out_keep = (np.max if p > 0 else np.min)(a, axis=axes, keepdims=True)
+            elif p == 0:
+                out_keep = np.sum(x != 0, axis=axes, keepdims=True)
+            else:
+                out_keep = np.sum(a ** p, axis=axes, keepdims=True) ** (1.0 / p)
+        out_keep = np.asarray(out_keep).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, out_keep)  # PyTorch's linalg_vector_norm saves self and result
+        ctx.meta = (p, axes, keepdim)
+        return out_keep if keepdim or not axes else np.squeeze(out_keep, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, n = ctx.saved_tensors
+        p, axes, keepdim = ctx.meta
+        if p == 0:
+            return None
+        g = grad_output if keepdim or not axes else np.expand_dims(grad_output, axes)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            if p == 1:
+                grad = g * np.sign(x)
+            elif p == 2:
+                grad = g * np.where(n == 0, 0, x / n)
+            elif np.isinf(p):
+                a = np.abs(x)
+                winners = (a == n) | np.isnan(a)
+                ties = np.sum(winners, axis=axes, keepdims=True).astype(x.dtype)
+                grad = np.sign(x) * ((g / ties) * winners)
+            elif p < 1:
+                scaled = np.sign(x) * np.where(x == 0, 0, np.abs(x) ** (p - 1))
+                grad = scaled * g * n ** (1 - p)
+            else:
+                scaled = np.sign(x) * np.abs(x) ** (p - 1) if p < 2 else x * np.abs(x) ** (p - 2)
+                grad = scaled * np.where(n == 0, 0, g / n ** (p - 1))
+        return grad.astype(x.dtype, copy=False)
