@@ -140,14 +140,9 @@ def _check_finite(array, what: str, op_name: str) -> None:
         )
 
 
-class _VersionCounter:
-    """How many in-place writes a block of memory has seen. One counter is shared by a tensor,
-    its views and its ``detach()``-ed aliases, because they are the same memory."""
-
-    __slots__ = ("value",)
-
-    def __init__(self):
-        self.value = 0
+# A tensor's version counter is a one-element list, ``[number of in-place writes]``, shared by the
+# tensor, its views and its ``detach()``-ed aliases (they are the same memory). A list rather than
+# a small class because one is made for every tensor that a node saves: it must cost nothing.
 
 
 class Function:
@@ -165,8 +160,13 @@ class Function:
     # non-array attributes of their own (shapes, axes, flags) to ctx in ``forward``.
 
     saved_tensors: tuple = ()
-    saved_versions = None  # [(index in saved_tensors, counter, version, shape, dtype)], see backward
+    saved_versions = None  # [(index in saved_tensors, version counter, version)], see backward
     is_view = False  # True for ops whose output may share the input's memory (reshape, slicing, ...)
+    non_differentiable = False  # set by mark_non_differentiable (integer outputs, ...)
+    # Per-node state with class-level defaults, so recording a node stores only what differs.
+    out_hooks = None  # hooks registered on the output tensor (Tensor.register_hook)
+    retained = None  # weakref to the output tensor when it retain_grad()s
+    freed = False  # True once backward has dropped the saved arrays
     _visit = None  # traversal mark of the current backward (see _collect_nodes)
     _grad_sum = None  # gradient w.r.t. this node's output, summed while backward runs
 
@@ -196,6 +196,11 @@ class Function:
         return type(self).__name__
 
     @property
+    def needs_input_grad(self) -> list:
+        """For each input, whether backward must return its gradient (read it in backward)."""
+        return [edge is not None for edge in self.edges]
+
+    @property
     def next_functions(self) -> tuple:
         """The nodes this one sends gradient to (a leaf tensor appears as itself), as in PyTorch."""
         return tuple(getattr(self, "edges", ()))
@@ -211,25 +216,21 @@ class Function:
         ctx = cls.__new__(cls)
         raw = []
         edges = []
-        needs = []
         any_requires_grad = False
         for x in inputs:
             if isinstance(x, tensor_type):
-                if x._base is not None and x._view_version != x._vc.value:
+                if x._base is not None and x._view_version != x._vc[0]:
                     x._sync_view()  # the memory was written in place since this view's node was made
                 raw.append(x._data)
                 if x._requires_grad:
                     any_requires_grad = True
                     fn = x._grad_fn
                     edges.append(x if fn is None else fn)
-                    needs.append(True)
                 else:
                     edges.append(None)
-                    needs.append(False)
             else:
                 raw.append(x)
                 edges.append(None)
-                needs.append(False)
         out = cls.forward(ctx, *raw, **kwargs)
         if type(out) is not np.ndarray:
             # A ufunc on 0-d arrays returns a NumPy scalar; the data must stay an array, or a later
@@ -248,15 +249,26 @@ class Function:
         result._base = None
         if cls.is_view and out.base is not None:
             _mark_view(result, inputs[0], raw[0], cls, kwargs)
-        if any_requires_grad and _state.grad_enabled and not getattr(ctx, "non_differentiable", False):
+        if any_requires_grad and _state.grad_enabled and not ctx.non_differentiable:
             ctx.edges = edges
-            ctx.needs_input_grad = needs
-            ctx.out_hooks = None
-            ctx.retained = None
-            ctx.freed = False
             ctx.out_shape = out.shape
-            if ctx.saved_tensors:
-                ctx.saved_versions = _versions_of_saved(ctx.saved_tensors, inputs, raw, result)
+            saved = ctx.saved_tensors
+            if saved:
+                if len(saved) == 1 and saved[0] is out and result._vc is None:
+                    # the usual unary case (exp, tanh, sigmoid, relu save their output)
+                    counter = result._vc = [0]
+                    ctx.saved_versions = ((0, counter, 0),)
+                elif len(saved) == 2 and len(raw) == 2 and saved[0] is raw[0] and saved[1] is raw[1] \
+                        and inputs[0] is not raw[0] and inputs[1] is not raw[1]:
+                    # the usual binary case (mul, div, matmul save both operand tensors)
+                    first, second = inputs[0]._vc, inputs[1]._vc
+                    if first is None:
+                        first = inputs[0]._vc = [0]
+                    if second is None:
+                        second = inputs[1]._vc = [0]
+                    ctx.saved_versions = ((0, first, first[0]), (1, second, second[0]))
+                else:
+                    ctx.saved_versions = _versions_of_saved(saved, inputs, raw, result)
             result._grad_fn = ctx
             result._requires_grad = True
         else:
@@ -303,10 +315,10 @@ def _mark_view(result, source, source_array, cls, kwargs):
     base = source if source._base is None else source._base
     counter = base._vc
     if counter is None:
-        counter = base._vc = _VersionCounter()
+        counter = base._vc = [0]
     result._vc = counter
     result._base = base
-    result._view_version = counter.value
+    result._view_version = counter[0]
     if source._base is None:
         steps, kind = (), VIEW_NORMAL
     else:
@@ -321,36 +333,54 @@ VIEW_NORMAL, VIEW_NO_GRAD, VIEW_MULTI_OUTPUT = 0, 1, 2
 
 def _versions_of_saved(saved, inputs, raw, result):
     """For each saved array that is (a view of) an input's or the output's memory, remember that
-    tensor's version counter and current version."""
+    tensor's version counter and current version. Runs once per recorded op that saves, so the
+    usual cases (the very output array, the first or second input's array) are tested first."""
     checks = []
-    out_root = memory_root(result._data)
-    for index, array in enumerate(saved):
-        if type(array) is not np.ndarray:
-            continue
-        root = memory_root(array)
-        owner = None
-        if root is out_root:
+    out = result._data
+    first = raw[0] if raw else None
+    second = raw[1] if len(raw) > 1 else None
+    index = -1
+    for array in saved:
+        index += 1
+        if array is out:
             owner = result
+        elif array is first:
+            owner = inputs[0]
+        elif array is second:
+            owner = inputs[1]
+        elif type(array) is np.ndarray:
+            owner = _owner_by_memory(array, inputs, raw, result)
         else:
-            for x, r in zip(inputs, raw):
-                if type(r) is np.ndarray and memory_root(r) is root and hasattr(x, "_vc"):
-                    owner = x
-                    break
-        if owner is not None:
-            counter = owner._vc
-            if counter is None:
-                counter = owner._vc = _VersionCounter()
-            checks.append((index, counter, counter.value, array.shape, array.dtype))
+            continue
+        if owner is array or owner is None:  # a raw NumPy input, or memory of no tensor
+            continue
+        counter = owner._vc
+        if counter is None:
+            counter = owner._vc = [0]
+        checks.append((index, counter, counter[0]))
     return checks or None
 
 
+def _owner_by_memory(array, inputs, raw, result):
+    """The tensor (input or output) whose memory ``array`` is, or is a view of, if any."""
+    root = memory_root(array)
+    if root is memory_root(result._data):
+        return result
+    for x, r in zip(inputs, raw):
+        if x is not r and type(r) is np.ndarray and (r is array or memory_root(r) is root):
+            return x
+    return None
+
+
 def _check_saved_versions(node):
-    for _, counter, version, shape, dtype in node.saved_versions:
-        if counter.value != version:
+    for index, counter, version in node.saved_versions:
+        if counter[0] != version:
+            array = node.saved_tensors[index]
+            shape, dtype = array.shape, array.dtype
             raise RuntimeError(
                 f"backward: one of the tensors {node.name} saved for its gradient (shape "
                 f"{tuple(shape)}, dtype {dtype}) has been modified by an in-place operation: it is at "
-                f"version {counter.value}, but version {version} was saved. Compute the in-place op on "
+                f"version {counter[0]}, but version {version} was saved. Compute the in-place op on "
                 "a .clone() of the tensor (or write it out of place) so the saved value survives."
             )
 

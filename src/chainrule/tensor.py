@@ -20,8 +20,7 @@ import weakref
 import numpy as np
 
 from . import autograd, backend
-from .autograd import (VIEW_MULTI_OUTPUT, VIEW_NO_GRAD, Function, _state, _VersionCounter,
-                       memory_root)
+from .autograd import VIEW_MULTI_OUTPUT, VIEW_NO_GRAD, Function, _state, memory_root
 from .autograd import backward as _backward
 from .ops import arithmetic, fused, linalg, reduce, shape, unary
 
@@ -114,20 +113,20 @@ class Tensor:
     @property
     def _version(self) -> int:
         """How many in-place writes this tensor's memory has seen (shared with its views)."""
-        return 0 if self._vc is None else self._vc.value
+        return 0 if self._vc is None else self._vc[0]
 
     def _bump_version(self) -> None:
         counter = self._vc
         if counter is None:
-            counter = self._vc = _VersionCounter()
-        counter.value += 1
+            counter = self._vc = [0]
+        counter[0] += 1
 
     def _sync_view(self) -> None:
         """Rebuild this view's ``grad_fn`` from its base after the shared memory was written in
         place: the view now reads the base's new value, so its history is the base's new history
         followed by the same view ops."""
         counter = self._vc
-        self._view_version = counter.value
+        self._view_version = counter[0]
         base = self._base
         if not base._requires_grad or self._view_kind == VIEW_NO_GRAD:
             return
@@ -139,7 +138,7 @@ class Tensor:
                 rebuilt = cls.apply(rebuilt, **kwargs)
         finally:
             _state.grad_enabled = previous
-        counter_after = self._vc.value  # replaying views never writes: the version is unchanged
+        counter_after = self._vc[0]  # replaying views never writes: the version is unchanged
         self._view_version = counter_after
         self._set_history(rebuilt._grad_fn)
 
@@ -188,7 +187,7 @@ class Tensor:
         recorded, rebase the history:
         the new node's input is this tensor's previous value (and, for a view, its base is
         rebased onto a CopySlices node)."""
-        if self._base is not None and self._view_version != self._vc.value:
+        if self._base is not None and self._view_version != self._vc[0]:
             self._sync_view()
         self._check_inplace_allowed(op_name)
         target = self._data
@@ -252,13 +251,13 @@ class Tensor:
     def grad_fn(self):
         """The node that produced this tensor (None for a leaf). A view whose memory was written
         in place since its node was made first rebuilds the node from its base."""
-        if self._base is not None and self._view_version != self._vc.value:
+        if self._base is not None and self._view_version != self._vc[0]:
             self._sync_view()
         return self._grad_fn
 
     @property
     def requires_grad(self) -> bool:
-        if self._base is not None and self._view_version != self._vc.value:
+        if self._base is not None and self._view_version != self._vc[0]:
             self._sync_view()
         return self._requires_grad
 
@@ -335,7 +334,7 @@ class Tensor:
         out = Tensor._wrap(self._data)
         counter = self._vc
         if counter is None:
-            counter = self._vc = _VersionCounter()
+            counter = self._vc = [0]
         out._vc = counter
         return out
 
@@ -747,12 +746,9 @@ class Tensor:
     def logsumexp(self, dim, keepdim=False):
         return reduce.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
 
-    def norm(self, p=2, dim=None, keepdim=False):
-        if p == 2:
-            return unary.Sqrt.apply(reduce.Sum.apply(self * self, dim=dim, keepdim=keepdim))
-        if p == 1:
-            return reduce.Sum.apply(unary.Abs.apply(self), dim=dim, keepdim=keepdim)
-        raise ValueError(f"norm: p={p!r} is not supported; expected 1 or 2")
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The vector p-norm over ``dim`` (all elements by default); gradient 0 at a zero vector."""
+        return linalg.Norm.apply(self, p=p, dim=dim, keepdim=keepdim)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape_args):
@@ -917,7 +913,7 @@ def _resave_output_as(node, result_array, tensor):
     for index, array in enumerate(saved):
         if array is result_array:
             saved[index] = tensor._data
-            entries.append((index, tensor._vc, tensor._vc.value, array.shape, array.dtype))
+            entries.append((index, tensor._vc, tensor._vc[0]))
             changed = True
     if changed:
         node.saved_tensors = tuple(saved)
@@ -935,7 +931,6 @@ def _rebase_base(view, node):
         base_edge = None
     copy = shape.CopySlices.__new__(shape.CopySlices)
     copy.edges = [base_edge, node]
-    copy.needs_input_grad = [base_edge is not None, True]
     copy.steps = view._view_steps
     copy.template = base._data
     copy.out_hooks = None

@@ -129,10 +129,11 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if _is_array(a) and _is_array(b):
-            ctx.save_for_backward(a, b)
-        else:  # x * number: the array's slot holds None, the number is all backward needs
-            ctx.save_for_backward(None if _is_array(a) else a, None if _is_array(b) else b)
+        # (type() checks, not _is_array: this runs once per multiply)
+        if type(a) is np.ndarray:
+            ctx.save_for_backward(a, b) if type(b) is np.ndarray else ctx.save_for_backward(None, b)
+        else:  # number * x: the array's slot holds None, the number is all backward needs
+            ctx.save_for_backward(a, None)
         return _binary("mul", np.multiply, a, b)
 
     @staticmethod
