@@ -76,6 +76,12 @@ def check_same(ours, theirs, *args, **kwargs):
             with pytest.raises(NotImplementedError):
                 ours(*args, **kwargs)
             return None
+        except ZeroDivisionError:
+            # scikit-learn's own crash on a degenerate input (roc_auc_score, ovo, 'weighted', one
+            # class present): we must refuse it with a clear ValueError instead.
+            with pytest.raises(ValueError, match="only one class"):
+                ours(*args, **kwargs)
+            return None
         got = ours(*args, **kwargs)
     assert_same(got, expected)
     return got
@@ -413,3 +419,12 @@ def test_pr_auc_is_more_honest_than_roc_auc_under_imbalance():
     s = np.r_[np.full(10, 9_899.5), neg]
     assert cr.roc_auc_score(y, s) > 0.98
     assert cr.average_precision_score(y, s) < 0.1
+
+
+def test_ovo_roc_auc_with_one_class_present_is_refused_or_nan_never_a_numpy_error():
+    # Found by hypothesis: scikit-learn crashes with ZeroDivisionError for 'weighted' here.
+    y_true, proba = np.array([0, 0, 0]), np.full((3, 3), 1 / 3)
+    with pytest.raises(ValueError, match="roc_auc_score: only one class"):
+        cr.roc_auc_score(y_true, proba, multi_class="ovo", average="weighted", labels=[0, 1, 2])
+    with pytest.warns(cr.UndefinedMetricWarning):
+        assert np.isnan(cr.roc_auc_score(y_true, proba, multi_class="ovo", average="macro", labels=[0, 1, 2]))

@@ -1249,6 +1249,21 @@ def _multiclass_roc_auc(func, y_true, y_score, labels, multi_class, average, sam
         encoded = _label_indices(y_true, classes)
         present = np.unique(encoded)
         n_present = present.shape[0]
+        if n_present < 2:
+            # No pair of classes to compare. scikit-learn returns nan for 'macro' (after NumPy's
+            # empty-mean warning) and, for 'weighted', fails inside np.average (ZeroDivisionError).
+            if average == "weighted":
+                raise _error(
+                    func,
+                    f"only one class ({classes[present[0]]!r}) is present in y_true, so no one-vs-one "
+                    "pair exists and the prevalence-weighted average is undefined",
+                )
+            warnings.warn(
+                f"{func}: only one class is present in y_true; one-vs-one ROC AUC is undefined (nan)",
+                UndefinedMetricWarning,
+                stacklevel=2,
+            )
+            return float("nan")
         pair_scores = np.empty(n_present * (n_present - 1) // 2)
         prevalence = np.empty_like(pair_scores) if average == "weighted" else None
         for ix, (a, b) in enumerate(combinations(present, 2)):

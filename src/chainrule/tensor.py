@@ -443,28 +443,28 @@ class Tensor:
 
     # ------------------------------------------------------------------ arithmetic operators
     def __add__(self, other):
-        return arithmetic.Add.apply(self, _check_operand("add", other))
+        return arithmetic.Add.apply(self, other if type(other) is Tensor else _check_operand("add", other))
 
     def __radd__(self, other):
-        return arithmetic.Add.apply(_check_operand("add", other), self)
+        return arithmetic.Add.apply(other if type(other) is Tensor else _check_operand("add", other), self)
 
     def __sub__(self, other):
-        return arithmetic.Sub.apply(self, _check_operand("sub", other))
+        return arithmetic.Sub.apply(self, other if type(other) is Tensor else _check_operand("sub", other))
 
     def __rsub__(self, other):
-        return arithmetic.Sub.apply(_check_operand("sub", other), self)
+        return arithmetic.Sub.apply(other if type(other) is Tensor else _check_operand("sub", other), self)
 
     def __mul__(self, other):
-        return arithmetic.Mul.apply(self, _check_operand("mul", other))
+        return arithmetic.Mul.apply(self, other if type(other) is Tensor else _check_operand("mul", other))
 
     def __rmul__(self, other):
-        return arithmetic.Mul.apply(_check_operand("mul", other), self)
+        return arithmetic.Mul.apply(other if type(other) is Tensor else _check_operand("mul", other), self)
 
     def __truediv__(self, other):
-        return arithmetic.Div.apply(self, _check_operand("div", other))
+        return arithmetic.Div.apply(self, other if type(other) is Tensor else _check_operand("div", other))
 
     def __rtruediv__(self, other):
-        return arithmetic.Div.apply(_check_operand("div", other), self)
+        return arithmetic.Div.apply(other if type(other) is Tensor else _check_operand("div", other), self)
 
     def __pow__(self, other):
         return arithmetic.Pow.apply(self, _check_operand("pow", other))

@@ -68,6 +68,12 @@ def torch_float_dtype(out, *operands):
 def _binary(op_name, ufunc, a, b):
     try:
         out = ufunc(a, b)
+        # torch_float_dtype's own fast path, inline (once per op): both operands are arrays of the
+        # result's dtype, or one is a Python number, which NumPy 2 and PyTorch both treat as weak.
+        kind_a, kind_b = type(a), type(b)
+        if (kind_a is np.ndarray and a.dtype == out.dtype or kind_a is float or kind_a is int) and \
+                (kind_b is np.ndarray and b.dtype == out.dtype or kind_b is float or kind_b is int):
+            return out
     except ValueError as error:
         try:
             np.broadcast_shapes(_shape(a), _shape(b))
@@ -90,13 +96,15 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
+        ctx.shapes = (a.shape if type(a) is np.ndarray else (), b.shape if type(b) is np.ndarray else ())
         return _binary("add", np.add, a, b)
 
     @staticmethod
     def backward(ctx, grad_output):
         sa, sb = ctx.shapes
-        return unbroadcast(grad_output, sa), unbroadcast(grad_output, sb)
+        shape = grad_output.shape  # the same-shape case needs no reduction (and no call)
+        return (grad_output if sa == shape else unbroadcast(grad_output, sa),
+                grad_output if sb == shape else unbroadcast(grad_output, sb))
 
 
 class Sub(Function):
@@ -107,7 +115,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
+        ctx.shapes = (a.shape if type(a) is np.ndarray else (), b.shape if type(b) is np.ndarray else ())
         return _binary("sub", np.subtract, a, b)
 
     @staticmethod
