@@ -515,7 +515,9 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
                     "Pass retain_graph=True to the first backward if you need to call it twice."
                 )
             if node.saved_versions is not None:
-                _check_saved_versions(node)
+                for _, counter, version in node.saved_versions:  # inline: once per node
+                    if counter[0] != version:
+                        _check_saved_versions(node)
             if node.out_hooks:
                 grad_output = _run_hooks(node.out_hooks, grad_output)
             if node.retained is not None:
