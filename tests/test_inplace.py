@@ -1530,6 +1530,69 @@ def case_inplace_returns_self_for_operators_on_int_tensor(lib):
     return {"t": t, "same_object": t is before}
 
 
+# ---------------------------------------------------------------- saved weights and buffers
+@torch_raises(RuntimeError)
+def case_cross_entropy_weight_modified_after_forward_raises(lib):
+    F = lib.nn.functional
+    x = f64(lib, [[1.0, 2.0, 0.5], [0.1, 0.2, 0.3]], requires_grad=True)
+    w = f64(lib, [1.0, 2.0, 3.0])
+    loss = F.cross_entropy(x, lib.tensor([0, 2]), weight=w)
+    w.mul_(2)  # the class weights were saved for backward
+    loss.backward()
+
+
+def case_cross_entropy_weight_unmodified_gradient(lib):
+    F = lib.nn.functional
+    x = f64(lib, [[1.0, 2.0, 0.5], [0.1, 0.2, 0.3]], requires_grad=True)
+    w = f64(lib, [1.0, 2.0, 3.0])
+    F.cross_entropy(x, lib.tensor([0, 2]), weight=w).backward()
+    return {"x_grad": x.grad}
+
+
+@torch_raises(RuntimeError)
+def case_bce_with_logits_pos_weight_modified_after_forward_raises(lib):
+    F = lib.nn.functional
+    x = f64(lib, [0.5, -1.0, 2.0], requires_grad=True)
+    pos_weight = f64(lib, [1.0, 2.0, 3.0])
+    loss = F.binary_cross_entropy_with_logits(x, f64(lib, [1.0, 0.0, 1.0]), pos_weight=pos_weight)
+    pos_weight.add_(1)
+    loss.backward()
+
+
+def case_batch_norm_training_running_stat_versions(lib):  # torch: updated, version not bumped
+    bn = lib.nn.BatchNorm1d(2).double()
+    before = (bn.running_mean._version, bn.running_var._version)
+    bn(f64(lib, [[1.0, 2.0], [3.0, 5.0], [0.0, 1.0]]))
+    return {"bumped": (bn.running_mean._version - before[0], bn.running_var._version - before[1]),
+            "running_mean": bn.running_mean}
+
+
+def case_optimizer_step_bumps_parameter_version(lib):
+    p = f64(lib, [1.0, 2.0], requires_grad=True)
+    opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+    (p * p).sum().backward()
+    before = p._version
+    opt.step()
+    return {"bumped": p._version - before, "p": p}
+
+
+@torch_raises(RuntimeError)
+def case_graph_saved_parameter_is_stale_after_optimizer_step(lib):
+    p = f64(lib, [1.0, 2.0], requires_grad=True)
+    opt = lib.optim.Adam([p], lr=0.1)
+    loss = (p * p).sum()
+    loss.backward(retain_graph=True)
+    opt.step()
+    loss.backward()
+
+
+def case_load_state_dict_writes_in_place(lib):
+    layer = lib.nn.Linear(2, 1).double()
+    held = layer.weight
+    layer.load_state_dict({"weight": f64(lib, [[5.0, 6.0]]), "bias": f64(lib, [7.0])})
+    return {"same_object": layer.weight is held, "weight": held, "bumped": held._version >= 1}
+
+
 # ====================================================================== collection and tests
 
 CASES = INPLACE_MATRIX + [f for n, f in list(globals().items()) if n.startswith("case_") and callable(f)]

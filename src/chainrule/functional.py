@@ -19,6 +19,12 @@ def _tensor(name, x):
     raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
 
 
+def _weight(weight):
+    """A loss's weight argument as an op input: a Tensor stays one (so backward can tell if it was
+    modified in place after the forward pass); anything else becomes an array or None."""
+    return weight if isinstance(weight, Tensor) else _raw(weight)
+
+
 def _raw(x):
     return x._data if isinstance(x, Tensor) else (None if x is None else np.asarray(x))
 
@@ -249,26 +255,27 @@ def one_hot(tensor, num_classes=-1):
 # ---------------------------------------------------------------- losses
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     target = target if isinstance(target, Tensor) else _raw(target)  # a Tensor of probabilities may want a gradient
-    return fused.CrossEntropy.apply(_tensor("cross_entropy", input), target, weight=_raw(weight),
+    # weight goes in positionally (a non-differentiable input), so the version check covers it
+    return fused.CrossEntropy.apply(_tensor("cross_entropy", input), target, _weight(weight),
                                     ignore_index=ignore_index, reduction=reduction,
                                     label_smoothing=label_smoothing)
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    return fused.NLLLoss.apply(_tensor("nll_loss", input), _raw(target), weight=_raw(weight),
+    return fused.NLLLoss.apply(_tensor("nll_loss", input), _raw(target), _weight(weight),
                                ignore_index=ignore_index, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     return fused.BCEWithLogits.apply(_tensor("binary_cross_entropy_with_logits", input),
                                      target if isinstance(target, Tensor) else _raw(target),
-                                     weight=_raw(weight), pos_weight=_raw(pos_weight), reduction=reduction)
+                                     _weight(weight), _weight(pos_weight), reduction=reduction)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return fused.BinaryCrossEntropy.apply(_tensor("binary_cross_entropy", input),
                                           target if isinstance(target, Tensor) else _raw(target),
-                                          weight=_raw(weight), reduction=reduction)
+                                          _weight(weight), reduction=reduction)
 
 
 def mse_loss(input, target, reduction="mean"):

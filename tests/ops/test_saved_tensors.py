@@ -239,10 +239,10 @@ SAVES = {
     linalg.Linear: {0, 1},  # never the bias
     fused.Softmax: {"out"},
     fused.LogSoftmax: {"out"},
-    fused.CrossEntropy: set(),  # log-probabilities and target weights, fresh
+    fused.CrossEntropy: {2},  # the class weights (as torch's nll_loss); log-probabilities are fresh
     fused.NLLLoss: set(),
-    fused.BCEWithLogits: {0, 1},
-    fused.BinaryCrossEntropy: {0, 1},
+    fused.BCEWithLogits: {0, 1, 2, 3},  # input, target, weight and pos_weight where given
+    fused.BinaryCrossEntropy: {0, 1, 2},
     fused.MSELoss: set(),  # x - y, fresh
     fused.L1Loss: set(),
     fused.Embedding: {1},  # the indices, never the weight

@@ -108,6 +108,7 @@ class BatchNorm(Function):
             mean = x.mean(axis=axes, keepdims=True)
             centred = x - mean
             var = np.mean(centred * centred, axis=axes, keepdims=True)
+            # Updated in place without a version bump, exactly as torch's native batch_norm does.
             if running_mean is not None:
                 running_mean *= 1.0 - momentum
                 running_mean += momentum * mean.reshape(channels)
