@@ -58,6 +58,40 @@ def to_dtype(dtype):
         raise TypeError(f"unsupported dtype {dtype!r}; expected a NumPy dtype such as chainrule.float32") from None
 
 
+def parse_to_args(owner, args, dtype=None, device=None):
+    """Read the arguments of a PyTorch-style ``.to()`` call, shared by Tensor.to and Module.to.
+
+    A positional string is a device, any other positional is a dtype (the last one of each wins,
+    as before); ``dtype=`` and ``device=`` may also be given by keyword. Only 'cpu' is a device
+    here, since NumPy arrays always live in host memory.
+
+    Args:
+        owner: the calling method's name for error messages, e.g. ``"Tensor.to"``.
+        args: the positional arguments of the call.
+        dtype: the ``dtype=`` keyword, if given.
+        device: the ``device=`` keyword, if given.
+
+    Returns:
+        ``(dtype, device)``: a NumPy dtype or None, and the device string or None.
+
+    Raises:
+        ValueError: a device other than 'cpu'.
+        TypeError: something that is not a dtype.
+    """
+    for arg in args:
+        if isinstance(arg, str):
+            device = arg
+        else:
+            dtype = arg
+    if device is not None:
+        if str(device) != "cpu":
+            raise ValueError(
+                f"{owner}: only the 'cpu' device exists in chainrule's NumPy backend, got {device!r}; expected 'cpu'"
+            )
+        device = "cpu"
+    return to_dtype(dtype), device
+
+
 def as_array(data, dtype=None):
     """Convert ``data`` to an ndarray following torch.tensor's inference: Python floats become the
     default float dtype (float32), Python ints int64, bools bool; NumPy arrays keep their dtype."""

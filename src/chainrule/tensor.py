@@ -395,16 +395,9 @@ class Tensor:
     def to(self, *args, dtype=None, device=None) -> "Tensor":
         """``to(dtype)`` casts (differentiably for float targets); ``to('cpu')`` / ``device='cpu'``
         is accepted and changes nothing, since NumPy arrays always live in host memory."""
-        for arg in args:
-            if isinstance(arg, str):
-                device = arg
-            else:
-                dtype = arg
-        if device is not None and str(device) != "cpu":
-            raise ValueError(f"to: only the 'cpu' device exists in chainrule's NumPy backend, got {device!r}")
+        dtype, _ = backend.parse_to_args("Tensor.to", args, dtype=dtype, device=device)
         if dtype is None:
             return self
-        dtype = backend.to_dtype(dtype)
         if dtype == self._data.dtype:  # PyTorch returns the tensor itself when nothing changes
             return self
         return shape.Cast.apply(self, dtype=dtype)
