@@ -5,8 +5,7 @@ import pytest
 import torch
 
 import chainrule as cr
-
-TOLERANCES = {np.dtype(np.float64): dict(rtol=1e-7, atol=1e-9), np.dtype(np.float32): dict(rtol=2e-4, atol=2e-5)}
+from optest import TOLERANCES
 
 
 def copy_weights(ours, theirs):
