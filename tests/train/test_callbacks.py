@@ -1,7 +1,6 @@
 """Callbacks: EarlyStopping follows Keras's rules and restores the best epoch; ModelCheckpoint +
 resume continue a run bit-identically; the learning-rate, gradient and progress callbacks do
 what they say, and the progress bar stays quiet where it should."""
-import contextlib
 import io
 import math
 import os
@@ -18,16 +17,6 @@ from chainrule.data import DataLoader, TensorDataset, load_digits
 from chainrule.random import default_generator
 from chainrule.train import (Callback, EarlyStopping, GradientMonitor, LearningRateScheduler, ModelCheckpoint,
                              ProgressBar, evaluate, fit, resume)
-
-
-def one_blas_thread():
-    """Small matmuls run several times faster on one BLAS thread than on two that compete with
-    other processes for a 2-core machine. Used by the tests that train for real."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def toy_loader(n=24, batch_size=8, shuffle=False, seed=0):
@@ -134,6 +123,7 @@ def test_early_stopping_monitor_problems():
     assert stopped is None
 
 
+@pytest.mark.usefixtures("one_blas_thread")
 def test_early_stopping_stops_an_overfitting_run_and_restores_its_best_epoch():
     cr.manual_seed(0)
     train, test = load_digits(split="both")
@@ -148,10 +138,9 @@ def test_early_stopping_stops_an_overfitting_run_and_restores_its_best_epoch():
             snapshots.append(model.state_dict())
 
     early = EarlyStopping(patience=5, restore_best_weights=True)
-    with one_blas_thread():
-        history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3),
-                      DataLoader(tiny, batch_size=10, shuffle=True), val_loader, epochs=200,
-                      callbacks=[Snapshot(), early], verbose=0)
+    history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3),
+                  DataLoader(tiny, batch_size=10, shuffle=True), val_loader, epochs=200,
+                  callbacks=[Snapshot(), early], verbose=0)
     val_losses = history.history["val_loss"]
     best = int(np.argmin(val_losses))
     assert len(val_losses) < 200 and early.stopped_epoch == len(val_losses) - 1

@@ -1,6 +1,5 @@
 """chainrule.train.fit / evaluate: the loop is the hand-written PyTorch loop (same losses and
 weights, bit for bit), the logs are exact sample means, and an MLP learns the digits."""
-import contextlib
 
 import numpy as np
 import pytest
@@ -11,16 +10,6 @@ import chainrule.nn as nn
 import chainrule.optim as optim
 from chainrule.data import DataLoader, TensorDataset, load_digits
 from chainrule.train import Callback, History, accuracy, evaluate, fit
-
-
-def one_blas_thread():
-    """Small matmuls run several times faster on one BLAS thread than on two that compete with
-    other processes for a 2-core machine. Used by the tests that train for real."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def toy_data(n=40, n_features=5, n_classes=3, seed=0):
@@ -61,15 +50,15 @@ class Recorder(Callback):
         self.calls.append(("after_backward", all(p.grad is not None for p in model.parameters())))
 
 
+@pytest.mark.usefixtures("one_blas_thread")
 def test_mlp_reaches_97_percent_on_digits():
     cr.manual_seed(0)
     train, test = load_digits(split="both")
     model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
     optimizer = optim.Adam(model.parameters(), lr=1e-2)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=20)
-    with one_blas_thread():
-        history = fit(model, nn.CrossEntropyLoss(), optimizer, DataLoader(train, batch_size=32, shuffle=True),
-                      epochs=20, metrics=["accuracy"], scheduler=scheduler, verbose=0)
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, DataLoader(train, batch_size=32, shuffle=True),
+                  epochs=20, metrics=["accuracy"], scheduler=scheduler, verbose=0)
     result = evaluate(model, DataLoader(test, batch_size=512), nn.CrossEntropyLoss(), metrics=["accuracy"])
     assert result["accuracy"] >= 0.97
     assert history.history["loss"][-1] < history.history["loss"][0] / 10
