@@ -3,21 +3,50 @@
     import chainrule.nn as nn
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
 """
-from .. import functional  # noqa: F401 - so that chainrule.nn.functional works as torch.nn.functional
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .container import ModuleDict, ModuleList, Sequential
 from .layers import Dropout, Embedding, Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, FocalLoss, L1Loss, MSELoss, NLLLoss
-from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .regularization import l1_penalty, l2_penalty, param_groups_weight_decay
 
+# Kept sorted; tests/nn/test_public_api.py checks it against the submodules' own __all__.
 __all__ = [
-    "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
-    "Linear", "Embedding", "Dropout", "Identity", "Flatten",
-    "ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Softplus",
-    "BatchNorm1d", "BatchNorm2d", "LayerNorm",
-    "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "FocalLoss",
-    "l1_penalty", "l2_penalty", "param_groups_weight_decay",
-    "init", "utils", "functional",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "CrossEntropyLoss",
+    "Dropout",
+    "ELU",
+    "Embedding",
+    "Flatten",
+    "FocalLoss",
+    "GELU",
+    "Identity",
+    "L1Loss",
+    "LayerNorm",
+    "LeakyReLU",
+    "Linear",
+    "LogSoftmax",
+    "MSELoss",
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "NLLLoss",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Softplus",
+    "Tanh",
+    "functional",
+    "init",
+    "l1_penalty",
+    "l2_penalty",
+    "param_groups_weight_decay",
+    "utils",
 ]
