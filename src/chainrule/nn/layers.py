@@ -10,16 +10,16 @@ from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Linear", "Embedding", "Dropout", "Identity", "Flatten"]
+__all__ = ["Dropout", "Embedding", "Flatten", "Identity", "Linear"]
 
 
-def factory_dtype(layer: str, device, dtype):
+def _parameter_dtype(layer: str, device, dtype):
     """Resolve the ``device=``/``dtype=`` constructor arguments every PyTorch layer takes."""
-    if device is not None and str(device) != "cpu":
-        raise ValueError(f"{layer}: only the 'cpu' device exists in chainrule's NumPy backend, got {device!r}")
-    dtype = backend.to_dtype(dtype) or backend.get_default_dtype()
+    dtype, _ = backend.parse_to_args(layer, (), dtype=dtype, device=device)
+    if dtype is None:
+        dtype = backend.get_default_dtype()
     if dtype.kind != "f":
-        raise TypeError(f"{layer}: parameters must have a floating point dtype, got {dtype}")
+        raise TypeError(f"{layer}: parameters must have a floating point dtype, got {dtype}; expected e.g. float32")
     return dtype
 
 
@@ -44,7 +44,7 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None,
                  *, generator=None):
         super().__init__()
-        dtype = factory_dtype("Linear", device, dtype)
+        dtype = _parameter_dtype("Linear", device, dtype)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(np.zeros((out_features, in_features), dtype=dtype))
@@ -86,7 +86,7 @@ class Embedding(Module):
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False,
                  _weight=None, _freeze: bool = False, device=None, dtype=None, *, generator=None):
         super().__init__()
-        dtype = factory_dtype("Embedding", device, dtype)
+        dtype = _parameter_dtype("Embedding", device, dtype)
         if scale_grad_by_freq or sparse:
             raise NotImplementedError("Embedding: scale_grad_by_freq and sparse gradients are not supported")
         if padding_idx is not None:

@@ -382,23 +382,20 @@ class Module:
     def half(self) -> "Module":
         return self._cast_floating(backend.float16)
 
-    def to(self, *args, dtype=None, **kwargs) -> "Module":
-        """``to(dtype)`` casts floating parameters and buffers; a device of 'cpu' is accepted (and is
-        a no-op) because NumPy arrays always live in host memory."""
-        device = kwargs.pop("device", None)
-        if kwargs:
-            raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, str):
-                device = arg
-            else:
-                dtype = arg
-        if device is not None and str(device) != "cpu":
-            raise ValueError(f"to: only the 'cpu' device exists in chainrule's NumPy backend, got {device!r}")
+    def to(self, *args, dtype=None, device=None) -> "Module":
+        """Cast floating parameters and buffers in place, as ``module.to(dtype)`` in PyTorch.
+
+        Args:
+            *args: a dtype and/or a device string, positionally (``to(cr.float64)``, ``to('cpu')``).
+            dtype: the floating point dtype to cast to.
+            device: accepted if it is 'cpu' (a no-op: NumPy arrays always live in host memory).
+        """
+        dtype, _ = backend.parse_to_args("Module.to", args, dtype=dtype, device=device)
         if dtype is not None:
-            dtype = backend.to_dtype(dtype)
             if dtype.kind != "f":
-                raise TypeError(f"to: Module.to only accepts floating point dtypes, got {dtype}")
+                raise TypeError(
+                    f"Module.to: only floating point dtypes are accepted, got {dtype}; expected e.g. float32"
+                )
             self._cast_floating(dtype)
         return self
 

@@ -8,7 +8,7 @@ from .. import functional as F
 from ..autograd import no_grad
 from ..tensor import Tensor
 from . import init
-from .layers import factory_dtype
+from .layers import _parameter_dtype
 from .module import Module, Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
@@ -29,7 +29,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True):
         super().__init__()
-        dtype = factory_dtype(type(self).__name__, device, dtype)
+        dtype = _parameter_dtype(type(self).__name__, device, dtype)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -128,7 +128,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
                  device=None, dtype=None):
         super().__init__()
-        dtype = factory_dtype("LayerNorm", device, dtype)
+        dtype = _parameter_dtype("LayerNorm", device, dtype)
         if isinstance(normalized_shape, (int, np.integer)):
             normalized_shape = (int(normalized_shape),)
         self.normalized_shape = tuple(int(d) for d in normalized_shape)
