@@ -29,12 +29,12 @@ from .autograd import no_grad
 from .tensor import Tensor
 
 __all__ = [
+    "activation_stats",
+    "dead_relu_fraction",
     "gradient_norms",
     "layer_gradient_norms",
-    "dead_relu_fraction",
-    "activation_stats",
-    "weight_sparsity",
     "update_to_weight_ratio",
+    "weight_sparsity",
 ]
 
 

@@ -33,7 +33,7 @@ import numpy as np
 import safetensors
 import safetensors.numpy
 
-__all__ = ["save", "load"]
+__all__ = ["load", "save"]
 
 # The key in ``__metadata__`` that holds our JSON description; its absence marks a file written
 # by some other tool (a plain ``{name: array}`` safetensors file).

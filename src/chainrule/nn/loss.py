@@ -11,7 +11,7 @@ from .. import functional as F
 from ..tensor import Tensor
 from .module import Module
 
-__all__ = ["MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss"]
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "FocalLoss", "L1Loss", "MSELoss", "NLLLoss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 

@@ -17,7 +17,7 @@ import numpy as np
 from ..tensor import Tensor
 from .module import Module
 
-__all__ = ["l2_penalty", "l1_penalty", "param_groups_weight_decay"]
+__all__ = ["l1_penalty", "l2_penalty", "param_groups_weight_decay"]
 
 
 def _tensors(fn_name: str, params) -> list:

@@ -25,14 +25,14 @@ from collections import Counter
 from .optimizer import Optimizer
 
 __all__ = [
+    "CosineAnnealingLR",
+    "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
-    "StepLR",
-    "MultiStepLR",
-    "ExponentialLR",
-    "CosineAnnealingLR",
     "LinearLR",
+    "MultiStepLR",
     "ReduceLROnPlateau",
+    "StepLR",
     "get_linear_schedule_with_warmup",
 ]
 

@@ -26,7 +26,7 @@ from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..tensor import Tensor
 from .callbacks import Callback, CallbackList, ProgressBar
 
-__all__ = ["fit", "evaluate", "History", "Trainer", "accuracy"]
+__all__ = ["History", "Trainer", "accuracy", "evaluate", "fit"]
 
 
 def _as_array(value) -> np.ndarray:
