@@ -8,6 +8,19 @@ from .callbacks import (Callback, CallbackList, EarlyStopping, GradientMonitor, 
                         ModelCheckpoint, ProgressBar, resume)
 from .loop import History, Trainer, accuracy, evaluate, fit
 
-from . import callbacks as _callbacks
-
-__all__ = ["fit", "evaluate", "History", "Trainer", "accuracy", *_callbacks.__all__]
+# Kept sorted; tests/train/test_package.py checks it against callbacks.__all__ and loop.__all__.
+__all__ = [
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "GradientMonitor",
+    "History",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ProgressBar",
+    "Trainer",
+    "accuracy",
+    "evaluate",
+    "fit",
+    "resume",
+]
