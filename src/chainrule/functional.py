@@ -7,7 +7,12 @@ import builtins
 import numpy as np
 
 from . import random as _random
-from .ops import arithmetic, fused, linalg, reduce, shape, unary
+from .ops import arithmetic, linalg, reduce, shape, unary
+from .ops.dropout import Dropout
+from .ops.embedding import Embedding
+from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, MSELoss, NLLLoss, check_reduction
+from .ops.normalization import BatchNorm, LayerNorm
+from .ops.softmax import LogSoftmax, Softmax
 from .tensor import Tensor, _check_operand
 
 
@@ -140,11 +145,11 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def softmax(input, dim):
-    return fused.Softmax.apply(_tensor("softmax", input), dim=dim)
+    return Softmax.apply(_tensor("softmax", input), dim=dim)
 
 
 def log_softmax(input, dim):
-    return fused.LogSoftmax.apply(_tensor("log_softmax", input), dim=dim)
+    return LogSoftmax.apply(_tensor("log_softmax", input), dim=dim)
 
 
 # ---------------------------------------------------------------- reductions
@@ -256,39 +261,39 @@ def one_hot(tensor, num_classes=-1):
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     target = target if isinstance(target, Tensor) else _raw(target)  # a Tensor of probabilities may want a gradient
     # weight goes in positionally (a non-differentiable input), so the version check covers it
-    return fused.CrossEntropy.apply(_tensor("cross_entropy", input), target, _weight(weight),
-                                    ignore_index=ignore_index, reduction=reduction,
-                                    label_smoothing=label_smoothing)
+    return CrossEntropy.apply(_tensor("cross_entropy", input), target, _weight(weight),
+                              ignore_index=ignore_index, reduction=reduction,
+                              label_smoothing=label_smoothing)
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    return fused.NLLLoss.apply(_tensor("nll_loss", input), _raw(target), _weight(weight),
-                               ignore_index=ignore_index, reduction=reduction)
+    return NLLLoss.apply(_tensor("nll_loss", input), _raw(target), _weight(weight),
+                         ignore_index=ignore_index, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
-    return fused.BCEWithLogits.apply(_tensor("binary_cross_entropy_with_logits", input),
-                                     target if isinstance(target, Tensor) else _raw(target),
-                                     _weight(weight), _weight(pos_weight), reduction=reduction)
+    return BCEWithLogits.apply(_tensor("binary_cross_entropy_with_logits", input),
+                               target if isinstance(target, Tensor) else _raw(target),
+                               _weight(weight), _weight(pos_weight), reduction=reduction)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    return fused.BinaryCrossEntropy.apply(_tensor("binary_cross_entropy", input),
-                                          target if isinstance(target, Tensor) else _raw(target),
-                                          _weight(weight), reduction=reduction)
+    return BinaryCrossEntropy.apply(_tensor("binary_cross_entropy", input),
+                                    target if isinstance(target, Tensor) else _raw(target),
+                                    _weight(weight), reduction=reduction)
 
 
 def mse_loss(input, target, reduction="mean"):
-    return fused.MSELoss.apply(_tensor("mse_loss", input), _tensor("mse_loss", target), reduction=reduction)
+    return MSELoss.apply(_tensor("mse_loss", input), _tensor("mse_loss", target), reduction=reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
-    return fused.L1Loss.apply(_tensor("l1_loss", input), _tensor("l1_loss", target), reduction=reduction)
+    return L1Loss.apply(_tensor("l1_loss", input), _tensor("l1_loss", target), reduction=reduction)
 
 
 # ---------------------------------------------------------------- layers' functions
 def embedding(input, weight, padding_idx=None):
-    return fused.Embedding.apply(weight, _raw(input), padding_idx=padding_idx)
+    return Embedding.apply(weight, _raw(input), padding_idx=padding_idx)
 
 
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):
@@ -298,11 +303,10 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     input = _tensor("dropout", input)
     if not training or p == 0.0:
         return input
-    return fused.Dropout.apply(input, p=p, generator=_random.get_generator(generator))
+    return Dropout.apply(input, p=p, generator=_random.get_generator(generator))
 
 
-# ---------------------------------------------------------------- normalisation (ops/norm.py)
-from .ops import norm as _norm  # noqa: E402 - appended section; the fused norm ops live in ops/norm.py
+# ---------------------------------------------------------------- normalisation
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -315,14 +319,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             f"layer_norm: given normalized_shape={list(normalized_shape)}, expected an input of shape "
             f"[*, {', '.join(map(str, normalized_shape))}], but got an input of shape {tuple(input.shape)}"
         )
-    return _norm.LayerNorm.apply(input, weight, bias, normalized_ndim=len(normalized_shape), eps=eps)
+    return LayerNorm.apply(input, weight, bias, normalized_ndim=len(normalized_shape), eps=eps)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalise each channel (axis 1) by batch statistics (training, updating the running buffers
     in place) or by the running buffers (evaluation)."""
-    return _norm.BatchNorm.apply(_tensor("batch_norm", input), weight, bias, running_mean, running_var,
-                                 training=training, momentum=momentum, eps=eps)
+    return BatchNorm.apply(_tensor("batch_norm", input), weight, bias, running_mean, running_var,
+                           training=training, momentum=momentum, eps=eps)
 
 
 # ---------------------------------------------------------------- cost-sensitive losses
@@ -336,7 +340,7 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none")
     gamma = 0 and alpha < 0 give plain binary cross-entropy. Built from differentiable ops, so
     its gradient follows from the chain rule (and is gradchecked in the tests).
     """
-    fused.check_reduction("sigmoid_focal_loss", reduction)
+    check_reduction("sigmoid_focal_loss", reduction)
     inputs = _tensor("sigmoid_focal_loss", inputs)
     targets = targets if isinstance(targets, Tensor) else Tensor(np.asarray(targets, dtype=inputs.dtype))
     p = sigmoid(inputs)
@@ -358,7 +362,7 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
     ``alpha`` is an optional per-class weight (like cross_entropy's ``weight``, but the 'mean'
     here is a plain mean over non-ignored rows). gamma = 0 without alpha equals cross_entropy.
     """
-    fused.check_reduction("focal_loss", reduction)
+    check_reduction("focal_loss", reduction)
     input = _tensor("focal_loss", input)
     target_raw = _raw(target)
     if input.ndim != 2:

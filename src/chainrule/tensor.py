@@ -22,7 +22,8 @@ import numpy as np
 from . import autograd, backend
 from .autograd import VIEW_MULTI_OUTPUT, VIEW_NO_GRAD, Function, _state, memory_root
 from .autograd import backward as _backward
-from .ops import arithmetic, fused, linalg, reduce, shape, unary
+from .ops import arithmetic, linalg, reduce, shape, unary
+from .ops.softmax import LogSoftmax, Softmax
 
 
 def _raw_scalar(value):
@@ -705,10 +706,10 @@ class Tensor:
         return arithmetic.Minimum.apply(self, _check_operand("minimum", other))
 
     def softmax(self, dim):
-        return fused.Softmax.apply(self, dim=dim)
+        return Softmax.apply(self, dim=dim)
 
     def log_softmax(self, dim):
-        return fused.LogSoftmax.apply(self, dim=dim)
+        return LogSoftmax.apply(self, dim=dim)
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False):

@@ -26,9 +26,9 @@ import pytest
 
 from chainrule import selfcheck
 from chainrule.autograd import Function
-from chainrule.ops import arithmetic, fused, linalg, norm, reduce, unary
+from chainrule.ops import arithmetic, dropout, embedding, linalg, loss, normalization, reduce, softmax, unary
 
-MODULES = (arithmetic, unary, reduce, linalg, fused, norm)
+MODULES = (arithmetic, unary, reduce, linalg, softmax, loss, embedding, dropout, normalization)
 
 
 def _functions():
@@ -115,23 +115,23 @@ EXTRA = [
     (linalg.Norm, (_x(3, 4),), dict(p=0.5, dim=(0, 1))),
     (linalg.Norm, (np.asarray(-2.0),), {}),
     (linalg.Linear, (_x(2, 5, 3), _x(4, 3)), {}),
-    (fused.Softmax, (np.asarray(0.3),), dict(dim=0)),
-    (fused.LogSoftmax, (_x(2, 3, 4),), dict(dim=-1)),
-    (fused.CrossEntropy, (_x(4, 3), _prob(4, 3)), dict(label_smoothing=0.1, weight=_pos(3))),
-    (fused.CrossEntropy, (_x(2, 3, 5), np.array([[0, 1, 2, 0, 1], [2, 2, 1, 0, -100]])), dict(reduction="none")),
-    (fused.CrossEntropy, (_x(3), np.array(1)), {}),
-    (fused.NLLLoss, (_x(4, 3), np.array([0, 2, 1, 2])), dict(weight=_pos(3), reduction="sum")),
-    (fused.BCEWithLogits, (_x(4, 3), _prob(4, 3)), dict(weight=_pos(3), reduction="none")),
-    (fused.BinaryCrossEntropy, (_prob(4, 3), _prob(4, 3)), {}),
-    (fused.BinaryCrossEntropy, (_prob(4, 3), _prob(4, 3)), dict(weight=_pos(4, 3), reduction="sum")),
-    (fused.MSELoss, (_x(4, 3), _x(3)), dict(reduction="none")),
-    (fused.L1Loss, (_x(4, 3), _x(4, 1)), dict(reduction="sum")),
-    (fused.Dropout, (_x(3, 4), 1.0, np.random.default_rng(0)), {}),
-    (norm.BatchNorm, (_x(5, 3), _x(3), _x(3), _x(3), _pos(3)), dict(training=False)),
-    (norm.BatchNorm, (_x(5, 3, 2), None, None, _x(3), _pos(3)), dict(training=True)),
-    (norm.BatchNorm, (_x(5, 3), None, None, _x(3), _pos(3)), dict(training=False)),
-    (norm.LayerNorm, (_x(4, 3, 2), None, None), dict(normalized_ndim=2)),
-    (norm.LayerNorm, (_x(4, 3), _x(3), None), {}),
+    (softmax.Softmax, (np.asarray(0.3),), dict(dim=0)),
+    (softmax.LogSoftmax, (_x(2, 3, 4),), dict(dim=-1)),
+    (loss.CrossEntropy, (_x(4, 3), _prob(4, 3)), dict(label_smoothing=0.1, weight=_pos(3))),
+    (loss.CrossEntropy, (_x(2, 3, 5), np.array([[0, 1, 2, 0, 1], [2, 2, 1, 0, -100]])), dict(reduction="none")),
+    (loss.CrossEntropy, (_x(3), np.array(1)), {}),
+    (loss.NLLLoss, (_x(4, 3), np.array([0, 2, 1, 2])), dict(weight=_pos(3), reduction="sum")),
+    (loss.BCEWithLogits, (_x(4, 3), _prob(4, 3)), dict(weight=_pos(3), reduction="none")),
+    (loss.BinaryCrossEntropy, (_prob(4, 3), _prob(4, 3)), {}),
+    (loss.BinaryCrossEntropy, (_prob(4, 3), _prob(4, 3)), dict(weight=_pos(4, 3), reduction="sum")),
+    (loss.MSELoss, (_x(4, 3), _x(3)), dict(reduction="none")),
+    (loss.L1Loss, (_x(4, 3), _x(4, 1)), dict(reduction="sum")),
+    (dropout.Dropout, (_x(3, 4), 1.0, np.random.default_rng(0)), {}),
+    (normalization.BatchNorm, (_x(5, 3), _x(3), _x(3), _x(3), _pos(3)), dict(training=False)),
+    (normalization.BatchNorm, (_x(5, 3, 2), None, None, _x(3), _pos(3)), dict(training=True)),
+    (normalization.BatchNorm, (_x(5, 3), None, None, _x(3), _pos(3)), dict(training=False)),
+    (normalization.LayerNorm, (_x(4, 3, 2), None, None), dict(normalized_ndim=2)),
+    (normalization.LayerNorm, (_x(4, 3), _x(3), None), {}),
 ]
 
 CASES = [case for case in _trace_selfcheck() if case[0] in FUNCTIONS] + EXTRA
@@ -237,18 +237,18 @@ SAVES = {
     reduce.LogSumExp: {0, "out"},
     linalg.MatMul: {0, 1},
     linalg.Linear: {0, 1},  # never the bias
-    fused.Softmax: {"out"},
-    fused.LogSoftmax: {"out"},
-    fused.CrossEntropy: {2},  # the class weights (as torch's nll_loss); log-probabilities are fresh
-    fused.NLLLoss: set(),
-    fused.BCEWithLogits: {0, 1, 2, 3},  # input, target, weight and pos_weight where given
-    fused.BinaryCrossEntropy: {0, 1, 2},
-    fused.MSELoss: set(),  # x - y, fresh
-    fused.L1Loss: set(),
-    fused.Embedding: {1},  # the indices, never the weight
-    fused.Dropout: set(),
-    norm.BatchNorm: {1},  # gamma; never the output, even when it is x_hat itself
-    norm.LayerNorm: {1},
+    softmax.Softmax: {"out"},
+    softmax.LogSoftmax: {"out"},
+    loss.CrossEntropy: {2},  # the class weights (as torch's nll_loss); log-probabilities are fresh
+    loss.NLLLoss: set(),
+    loss.BCEWithLogits: {0, 1, 2, 3},  # input, target, weight and pos_weight where given
+    loss.BinaryCrossEntropy: {0, 1, 2},
+    loss.MSELoss: set(),  # x - y, fresh
+    loss.L1Loss: set(),
+    embedding.Embedding: {1},  # the indices, never the weight
+    dropout.Dropout: set(),
+    normalization.BatchNorm: {1},  # gamma; never the output, even when it is x_hat itself
+    normalization.LayerNorm: {1},
     linalg.Norm: {0, "out"},  # linalg_vector_norm saves self and result
 }
 

@@ -1,8 +1,7 @@
-"""Binary arithmetic: add sub mul div neg pow maximum minimum where, and ``unbroadcast``.
+"""Binary arithmetic: add sub mul div neg pow maximum minimum where.
 
-Broadcasting copies an input along some axes in the forward pass; the chain rule then says the
-gradient of every copy flows back to the one original element, so the backward pass must *sum*
-over those axes. ``unbroadcast`` is that sum, used by every binary op.
+Broadcast operands get their gradient summed back to their own shape by ``unbroadcast``
+(ops/_util.py), as the chain rule asks of every copy broadcasting made.
 
 Result dtypes follow PyTorch's promotion by category (``torch_float_dtype``), not NumPy's by range.
 """
@@ -12,20 +11,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function
-
-
-def unbroadcast(grad, shape):
-    """Sum ``grad`` down to ``shape``: over the leading axes broadcasting added, and over every
-    axis where ``shape`` has size 1 but ``grad`` does not."""
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad.reshape(shape)
+from ._util import unbroadcast
 
 
 def _shape(x):

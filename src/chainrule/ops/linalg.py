@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .arithmetic import unbroadcast
-from .reduce import normalize_dims
+from ._util import normalize_dims, unbroadcast
 from .unary import require_floating
 
 

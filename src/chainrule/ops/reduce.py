@@ -10,37 +10,8 @@ from collections import namedtuple
 import numpy as np
 
 from ..autograd import Function
+from ._util import normalize_dims
 from .unary import floating
-
-
-def normalize_dims(op_name, dim, ndim):
-    """Turn ``dim`` (None, int or sequence, negatives allowed) into a sorted tuple of axes.
-
-    An empty sequence means every axis, as in PyTorch (``x.sum(dim=())`` is the full sum), not
-    "reduce nothing" as NumPy's ``axis=()``.
-    """
-    if dim is None:
-        return tuple(range(ndim))
-    if isinstance(dim, bool):
-        raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    if not dims:
-        return tuple(range(ndim))
-    rank = max(ndim, 1)  # PyTorch lets a 0-d tensor be reduced over dim 0 / -1
-    axes = []
-    for d in dims:
-        if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
-            raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {d!r}")
-        if not -rank <= d < rank:
-            raise IndexError(
-                f"{op_name}: dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {d})"
-            )
-        axes.append(int(d) % rank)
-    if len(set(axes)) != len(axes):
-        raise ValueError(f"{op_name}: dim {dims} names the same dimension twice")
-    if ndim == 0:
-        return ()
-    return tuple(sorted(axes))
 
 
 def expand_reduced(grad, input_shape, axes, keepdim):

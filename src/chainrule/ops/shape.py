@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..autograd import VIEW_MULTI_OUTPUT, Function, memory_root
-from .arithmetic import unbroadcast
+from ._util import normalize_dim, unbroadcast
 
 
 def parse_shape_args(op_name, args):
@@ -22,15 +22,6 @@ def parse_shape_args(op_name, args):
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"{op_name}: sizes must be ints, got {args!r}")
     return tuple(int(a) for a in args)
-
-
-def _dim(op_name, dim, ndim):
-    rank = max(ndim, 1)
-    if not -rank <= dim < rank:
-        raise IndexError(
-            f"{op_name}: dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})"
-        )
-    return dim % rank
 
 
 class Cast(Function):
@@ -115,7 +106,7 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, x, dim0, dim1):
-        d0, d1 = _dim("transpose", dim0, x.ndim), _dim("transpose", dim1, x.ndim)
+        d0, d1 = normalize_dim("transpose", dim0, x.ndim), normalize_dim("transpose", dim1, x.ndim)
         ctx.dims = (d0, d1)
         return np.swapaxes(x, d0, d1) if x.ndim else x
 
@@ -133,7 +124,7 @@ class Permute(Function):
     def forward(ctx, x, dims):
         if len(dims) != x.ndim:
             raise ValueError(f"permute: got {len(dims)} dims {tuple(dims)} for a tensor of shape {x.shape}")
-        axes = tuple(_dim("permute", d, x.ndim) for d in dims)
+        axes = tuple(normalize_dim("permute", d, x.ndim) for d in dims)
         if len(set(axes)) != len(axes):
             raise ValueError(f"permute: dims {tuple(dims)} repeat a dimension")
         ctx.inverse = tuple(np.argsort(axes))
@@ -179,7 +170,7 @@ class Squeeze(Function):
         if dim is None:
             return x.reshape(tuple(n for n in x.shape if n != 1))
         dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-        axes = {_dim("squeeze", d, x.ndim) for d in dims}
+        axes = {normalize_dim("squeeze", d, x.ndim) for d in dims}
         return x.reshape(tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1)))
 
     @staticmethod
@@ -194,12 +185,9 @@ class Unsqueeze(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        if not -x.ndim - 1 <= dim <= x.ndim:
-            raise IndexError(
-                f"unsqueeze: dimension out of range (expected to be in range of [{-x.ndim - 1}, {x.ndim}], but got {dim})"
-            )
+        axis = normalize_dim("unsqueeze", dim, x.ndim + 1)  # the new axis may also go last
         ctx.input_shape = x.shape
-        return np.expand_dims(x, dim % (x.ndim + 1))
+        return np.expand_dims(x, axis)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -210,7 +198,7 @@ def flatten(tensor, start_dim=0, end_dim=-1):
     shape = tensor.shape
     if len(shape) == 0:
         return Reshape.apply(tensor, shape=(1,))
-    start, end = _dim("flatten", start_dim, len(shape)), _dim("flatten", end_dim, len(shape))
+    start, end = normalize_dim("flatten", start_dim, len(shape)), normalize_dim("flatten", end_dim, len(shape))
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
     merged = math.prod(shape[start:end + 1])
@@ -302,7 +290,7 @@ class Gather(Function):
             raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
         if index.ndim != x.ndim:
             raise ValueError(f"gather: index has {index.ndim} dims but input has {x.ndim} (shapes {index.shape}, {x.shape})")
-        axis = _dim("gather", dim, x.ndim)
+        axis = normalize_dim("gather", dim, x.ndim)
         if any(index.shape[d] > x.shape[d] for d in range(x.ndim) if d != axis):
             raise IndexError(
                 f"gather: index shape {index.shape} must not exceed input shape {x.shape} except in dim {dim}"
@@ -358,7 +346,7 @@ class Cat(Function):
         used = [a for a, skip in zip(arrays, ctx.placeholder) if not skip]
         if used[0].ndim == 0:
             raise ValueError("cat: zero-dimensional tensors cannot be concatenated")
-        axis = _dim("cat", dim, used[0].ndim)
+        axis = normalize_dim("cat", dim, used[0].ndim)
         _check_same_shapes("cat", used, axis)
         ctx.axis = axis
         ctx.sections = np.cumsum([a.shape[axis] for a in used])[:-1]
@@ -380,10 +368,7 @@ class Stack(Function):
         if not arrays:
             raise ValueError("stack: expected a non-empty sequence of tensors")
         _check_same_shapes("stack", arrays, None)
-        ndim = arrays[0].ndim + 1
-        if not -ndim <= dim < ndim:
-            raise IndexError(f"stack: dimension out of range (expected [{-ndim}, {ndim - 1}], got {dim})")
-        ctx.axis = dim % ndim
+        ctx.axis = normalize_dim("stack", dim, arrays[0].ndim + 1)  # the new axis may also go last
         return np.stack(arrays, axis=ctx.axis)
 
     @staticmethod
@@ -393,7 +378,7 @@ class Stack(Function):
 
 def split(tensor, split_size_or_sections, dim=0):
     """torch.split: equal pieces of ``split_size`` (the last may be smaller) or explicit sizes."""
-    length = tensor.shape[_dim("split", dim, tensor.ndim)]
+    length = tensor.shape[normalize_dim("split", dim, tensor.ndim)]
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
         if size < 0 or (size == 0 and length):
@@ -413,14 +398,14 @@ def chunk(tensor, chunks, dim=0):
     """torch.chunk: pieces of ceil(n / chunks) elements (so possibly fewer than ``chunks``)."""
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    length = tensor.shape[_dim("chunk", dim, tensor.ndim)]
+    length = tensor.shape[normalize_dim("chunk", dim, tensor.ndim)]
     if length == 0:  # PyTorch then returns ``chunks`` empty pieces
         return _slices(tensor, [0] * chunks, dim)
     return split(tensor, math.ceil(length / chunks), dim)
 
 
 def _slices(tensor, sizes, dim):
-    axis = _dim("split", dim, tensor.ndim)
+    axis = normalize_dim("split", dim, tensor.ndim)
     pieces, start = [], 0
     for size in sizes:
         index = (slice(None),) * axis + (slice(start, start + size),)

@@ -1,14 +1,19 @@
-"""Ops whose hand-derived backward is both faster and more instructive than the composed graph:
-softmax, log_softmax, cross-entropy, NLL, binary cross-entropy (with logits and on probabilities),
-MSE, embedding and dropout.
+"""Losses with hand-derived backward passes, each one fused node: cross-entropy, NLL, binary
+cross-entropy (with logits and on probabilities), MSE and L1.
+
+A fused loss is both faster and more instructive than the composed graph: its backward is the
+closed form (for softmax cross-entropy, (p - onehot(y)) / N) instead of a chain of small nodes.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..autograd import Function
-from .arithmetic import unbroadcast
+from ._util import unbroadcast
+from .softmax import log_softmax_array
 from .unary import require_floating, stable_sigmoid
+
+__all__ = ["BCEWithLogits", "BinaryCrossEntropy", "CrossEntropy", "L1Loss", "MSELoss", "NLLLoss", "check_reduction"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -16,74 +21,6 @@ _REDUCTIONS = ("mean", "sum", "none")
 def check_reduction(op_name, reduction):
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op_name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-
-
-def _axis(op_name, dim, ndim):
-    rank = max(ndim, 1)
-    if dim is None:
-        raise TypeError(f"{op_name}: dim must be given explicitly (implicit dim choice is deprecated in PyTorch)")
-    if not -rank <= dim < rank:
-        raise IndexError(f"{op_name}: dimension out of range (expected [{-rank}, {rank - 1}], got {dim})")
-    return dim % rank
-
-
-def log_softmax_array(x, axis):
-    """x - logsumexp(x): shift by the max first so exp never overflows (any finite input)."""
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    shifted = x - m
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-
-
-class Softmax(Function):
-    """y_i = e^{x_i} / sum_j e^{x_j} (after subtracting max x, which cancels).
-
-    dy_i/dx_k = y_i (delta_ik - y_k), so the vector-Jacobian product is
-    dL/dx_k = sum_i g_i y_i (delta_ik - y_k) = y_k (g_k - sum_i g_i y_i).
-    """
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        axis = _axis("softmax", dim, x.ndim)
-        require_floating("softmax", x)
-        if x.ndim == 0:
-            y = np.ones_like(x)
-        else:
-            e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-            y = e / np.sum(e, axis=axis, keepdims=True)
-        ctx.save_for_backward(y)
-        ctx.axis = axis
-        return y
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (y,) = ctx.saved_tensors
-        if y.ndim == 0:
-            return np.zeros_like(grad_output)
-        return y * (grad_output - np.sum(grad_output * y, axis=ctx.axis, keepdims=True))
-
-
-class LogSoftmax(Function):
-    """y_i = x_i - logsumexp(x).
-
-    dy_i/dx_k = delta_ik - softmax_k, so dL/dx_k = g_k - softmax_k sum_i g_i.
-    """
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        axis = _axis("log_softmax", dim, x.ndim)
-        require_floating("log_softmax", x)
-        y = np.zeros_like(x) if x.ndim == 0 else log_softmax_array(x, axis)
-        ctx.save_for_backward(y)
-        ctx.axis = axis
-        return y
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (y,) = ctx.saved_tensors
-        if y.ndim == 0:
-            return np.zeros_like(grad_output)
-        return grad_output - np.exp(y) * np.sum(grad_output, axis=ctx.axis, keepdims=True)
 
 
 def _classes_last(x):
@@ -425,58 +362,3 @@ class L1Loss(Function):
         x_shape, t_shape, reduction, scale = ctx.meta
         grad = (np.sign(diff) * scale * grad_output).astype(diff.dtype, copy=False)
         return unbroadcast(grad, x_shape), unbroadcast(-grad, t_shape)
-
-
-class Embedding(Function):
-    """y = W[indices]: row lookup. Each output row is a copy of one row of W, so dL/dW is the
-    scatter-add of the output gradients into the looked-up rows (a repeated token adds up);
-    the ``padding_idx`` row gets no gradient, as in PyTorch."""
-
-    @staticmethod
-    def forward(ctx, weight, indices, padding_idx=None):
-        indices = np.asarray(indices)
-        if indices.dtype.kind not in "iu":
-            raise TypeError(f"embedding: indices must be an integer tensor, got dtype {indices.dtype}")
-        if weight.ndim != 2:
-            raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
-        n = weight.shape[0]
-        if indices.size and (indices.min() < 0 or indices.max() >= n):
-            bad = indices[(indices < 0) | (indices >= n)].flat[0]
-            raise IndexError(f"embedding: index {int(bad)} is out of range for {n} embeddings")
-        ctx.save_for_backward(indices)
-        ctx.meta = (weight.shape, padding_idx)
-        return weight[indices]
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (indices,) = ctx.saved_tensors
-        shape, padding_idx = ctx.meta
-        grad = np.zeros(shape, dtype=grad_output.dtype)
-        np.add.at(grad, indices.reshape(-1), grad_output.reshape(-1, shape[1]))
-        if padding_idx is not None:
-            grad[padding_idx] = 0
-        return grad
-
-
-class Dropout(Function):
-    """Inverted dropout: y = x * m / (1 - p), m_i ~ Bernoulli(1 - p).
-
-    E[y] = x, so nothing needs rescaling at evaluation time. dL/dx = g * m / (1 - p):
-    the same mask, so a dropped unit gets no gradient.
-    """
-
-    @staticmethod
-    def forward(ctx, x, p, generator):
-        if p >= 1:
-            scaled_mask = np.zeros_like(x)
-        else:
-            require_floating("dropout", x, error=RuntimeError)  # an int tensor cannot hold x / (1 - p)
-            keep = generator.random(x.shape) >= p
-            scaled_mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
-        ctx.save_for_backward(scaled_mask)
-        return x * scaled_mask
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (scaled_mask,) = ctx.saved_tensors
-        return grad_output * scaled_mask

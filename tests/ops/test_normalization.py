@@ -1,4 +1,4 @@
-"""The fused BatchNorm and LayerNorm ops (ops/norm.py): forward and every gradient against
+"""The fused BatchNorm and LayerNorm ops (ops/normalization.py): forward and every gradient against
 PyTorch in float32 and float64, and the hand-derived backward against float64 central differences."""
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ import torch.nn.functional as TF
 
 import chainrule as cr
 import chainrule.functional as F
-from chainrule.ops.norm import BatchNorm, LayerNorm
+from chainrule.ops.normalization import BatchNorm, LayerNorm
 from optest import check_op, randn
 
 BN_SHAPES = [(6, 3), (4, 3, 5), (3, 2, 3, 2), (2, 1)]

@@ -1,0 +1,78 @@
+"""Softmax and log-softmax over one ``dim``, each a fused node with its closed-form backward.
+
+Both subtract the maximum first: it cancels in the result and keeps ``exp`` from overflowing.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ._util import normalize_dim
+from .unary import require_floating
+
+__all__ = ["LogSoftmax", "Softmax", "log_softmax_array"]
+
+
+def _softmax_axis(op_name, dim, ndim):
+    if dim is None:
+        raise TypeError(f"{op_name}: dim must be given explicitly (implicit dim choice is deprecated in PyTorch)")
+    return normalize_dim(op_name, dim, ndim)
+
+
+def log_softmax_array(x, axis):
+    """x - logsumexp(x): shift by the max first so exp never overflows (any finite input)."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    shifted = x - m
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+class Softmax(Function):
+    """y_i = e^{x_i} / sum_j e^{x_j} (after subtracting max x, which cancels).
+
+    dy_i/dx_k = y_i (delta_ik - y_k), so the vector-Jacobian product is
+    dL/dx_k = sum_i g_i y_i (delta_ik - y_k) = y_k (g_k - sum_i g_i y_i).
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        axis = _softmax_axis("softmax", dim, x.ndim)
+        require_floating("softmax", x)
+        if x.ndim == 0:
+            y = np.ones_like(x)
+        else:
+            e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+            y = e / np.sum(e, axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        if y.ndim == 0:
+            return np.zeros_like(grad_output)
+        return y * (grad_output - np.sum(grad_output * y, axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y_i = x_i - logsumexp(x).
+
+    dy_i/dx_k = delta_ik - softmax_k, so dL/dx_k = g_k - softmax_k sum_i g_i.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        axis = _softmax_axis("log_softmax", dim, x.ndim)
+        require_floating("log_softmax", x)
+        y = np.zeros_like(x) if x.ndim == 0 else log_softmax_array(x, axis)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        if y.ndim == 0:
+            return np.zeros_like(grad_output)
+        return grad_output - np.exp(y) * np.sum(grad_output, axis=ctx.axis, keepdims=True)
