@@ -29,3 +29,18 @@ def one_blas_thread():
     with threadpool_limits(1, user_api="blas") if threadpool_limits else contextlib.nullcontext():
         yield
 
+
+@pytest.fixture
+def float64_default():
+    """Python floats become float64 in chainrule and in torch for one test, restored afterwards
+    (the default dtype is process-wide, so a failing test must not leak it into the next)."""
+    import torch
+
+    previous, previous_torch = chainrule.get_default_dtype(), torch.get_default_dtype()
+    chainrule.set_default_dtype(chainrule.float64)
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        chainrule.set_default_dtype(previous)
+        torch.set_default_dtype(previous_torch)
