@@ -79,6 +79,32 @@ def kneighbors(
     distances : float64 array, only with ``return_distance=True``.
     """
     ref = _as_float_matrix(reference, "reference")
+    queries, query_indices = _resolve_queries(ref, query, query_indices)
+    exclude_self = query_indices is not None
+    n_neighbors = _check_n_neighbors(n_neighbors, ref.shape[0], exclude_self)
+    n_query = queries.shape[0]
+    if block_rows is None:
+        block_rows = max(1, min(MAX_BLOCK_ROWS, working_memory // (8 * max(ref.shape[0], 1))))
+    indices = np.empty((n_query, n_neighbors), dtype=np.int64)
+    distances = np.empty((n_query, n_neighbors), dtype=np.float64) if return_distance else None
+    ref_sq = np.einsum("ij,ij->i", ref, ref)
+    for start in range(0, n_query, block_rows):
+        stop = min(start + block_rows, n_query)
+        self_columns = query_indices[start:stop] if exclude_self else None
+        block_indices, block_sq_distances = _block_kneighbors(ref, ref_sq, queries[start:stop], self_columns, n_neighbors)
+        indices[start:stop] = block_indices
+        if return_distance:
+            distances[start:stop] = np.sqrt(block_sq_distances)
+    if return_distance:
+        return indices, distances
+    return indices
+
+
+def _resolve_queries(ref, query, query_indices):
+    """The query points, and the reference row of each when they are reference rows (else None).
+
+    Without ``query`` and ``query_indices`` every reference row is a query.
+    """
     n_ref = ref.shape[0]
     if query is not None and query_indices is not None:
         raise ValueError("kneighbors: pass either query or query_indices, not both.")
@@ -89,16 +115,16 @@ def kneighbors(
         if query_indices.size and (query_indices.min() < -n_ref or query_indices.max() >= n_ref):
             raise ValueError(f"kneighbors: query_indices must lie in [0, {n_ref}), got values outside it.")
         query_indices = np.where(query_indices < 0, query_indices + n_ref, query_indices)
-        q_all = ref[query_indices]
-        exclude_self = True
-    else:
-        q_all = _as_float_matrix(query, "query")
-        if q_all.shape[1] != ref.shape[1]:
-            raise ValueError(
-                f"kneighbors: query has {q_all.shape[1]} features but reference has {ref.shape[1]}; expected equal."
-            )
-        exclude_self = False
+        return ref[query_indices], query_indices
+    queries = _as_float_matrix(query, "query")
+    if queries.shape[1] != ref.shape[1]:
+        raise ValueError(
+            f"kneighbors: query has {queries.shape[1]} features but reference has {ref.shape[1]}; expected equal."
+        )
+    return queries, None
 
+
+def _check_n_neighbors(n_neighbors, n_ref, exclude_self):
     if not isinstance(n_neighbors, Integral) or isinstance(n_neighbors, bool) or n_neighbors < 1:
         raise ValueError(f"kneighbors: n_neighbors must be a positive integer, got {n_neighbors!r}.")
     n_neighbors = int(n_neighbors)
@@ -109,44 +135,38 @@ def kneighbors(
             f"kneighbors: Expected n_neighbors <= {available} (the number of{what} reference samples), "
             f"but n_neighbors = {n_neighbors} with {n_ref} reference samples."
         )
+    return n_neighbors
 
-    n_query = q_all.shape[0]
-    if block_rows is None:
-        block_rows = max(1, min(MAX_BLOCK_ROWS, working_memory // (8 * max(n_ref, 1))))
-    indices = np.empty((n_query, n_neighbors), dtype=np.int64)
-    distances = np.empty((n_query, n_neighbors), dtype=np.float64) if return_distance else None
-    ref_sq = np.einsum("ij,ij->i", ref, ref)
 
-    for start in range(0, n_query, block_rows):
-        stop = min(start + block_rows, n_query)
-        q = q_all[start:stop]
-        # d = ||q||^2 - 2 q.r + ||r||^2, built in place to keep one buffer.
-        d = q @ ref.T
-        d *= -2.0
-        d += np.einsum("ij,ij->i", q, q)[:, None]
-        d += ref_sq[None, :]
-        rows = np.arange(stop - start)
-        if exclude_self:
-            d[rows, query_indices[start:stop]] = np.inf
-        if n_neighbors <= SMALL_K:
-            # For the small k of SMOTE & co., k argmin passes beat one
-            # argpartition (which costs about ten passes over the block).
-            cand = np.empty((stop - start, n_neighbors), dtype=np.int64)
-            for j in range(n_neighbors):
-                cand[:, j] = np.argmin(d, axis=1)
-                d[rows, cand[:, j]] = np.inf
-        elif n_neighbors < n_ref:
-            cand = np.argpartition(d, n_neighbors - 1, axis=1)[:, :n_neighbors]
-        else:
-            cand = np.broadcast_to(np.arange(n_ref), d.shape).copy()
-        cand.sort(axis=1)  # index order first, so the stable sort below breaks ties by index
-        # Re-rank the winners by their directly computed squared distances.
-        diff = ref[cand] - q[:, None, :]
-        exact = np.einsum("ijk,ijk->ij", diff, diff)
-        order = np.argsort(exact, axis=1, kind="stable")
-        indices[start:stop] = np.take_along_axis(cand, order, axis=1)
-        if return_distance:
-            distances[start:stop] = np.sqrt(np.take_along_axis(exact, order, axis=1))
-    if return_distance:
-        return indices, distances
-    return indices
+def _block_kneighbors(ref, ref_sq, q, self_columns, n_neighbors):
+    """Nearest ``n_neighbors`` reference rows of the query block ``q`` and their squared distances.
+
+    ``self_columns`` (the reference row of each query, or None) are excluded. Candidates come from
+    the BLAS expansion of the distances; the winners are then re-ranked exactly.
+    """
+    n_ref = ref.shape[0]
+    # d = ||q||^2 - 2 q.r + ||r||^2, built in place to keep one buffer.
+    d = q @ ref.T
+    d *= -2.0
+    d += np.einsum("ij,ij->i", q, q)[:, None]
+    d += ref_sq[None, :]
+    rows = np.arange(q.shape[0])
+    if self_columns is not None:
+        d[rows, self_columns] = np.inf
+    if n_neighbors <= SMALL_K:
+        # For the small k of SMOTE & co., k argmin passes beat one
+        # argpartition (which costs about ten passes over the block).
+        cand = np.empty((q.shape[0], n_neighbors), dtype=np.int64)
+        for j in range(n_neighbors):
+            cand[:, j] = np.argmin(d, axis=1)
+            d[rows, cand[:, j]] = np.inf
+    elif n_neighbors < n_ref:
+        cand = np.argpartition(d, n_neighbors - 1, axis=1)[:, :n_neighbors]
+    else:
+        cand = np.broadcast_to(np.arange(n_ref), d.shape).copy()
+    cand.sort(axis=1)  # index order first, so the stable sort below breaks ties by index
+    # Re-rank the winners by their directly computed squared distances.
+    diff = ref[cand] - q[:, None, :]
+    exact = np.einsum("ijk,ijk->ij", diff, diff)
+    order = np.argsort(exact, axis=1, kind="stable")
+    return np.take_along_axis(cand, order, axis=1), np.take_along_axis(exact, order, axis=1)
