@@ -8,11 +8,21 @@ default generator unless a ``generator=`` is passed.
 """
 from . import transforms
 from .dataloader import DataLoader, default_collate, default_convert
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, TransformDataset, random_split
-from .datasets import load_digits, make_moons, make_polynomial_regression, make_spirals
+from .dataset import (
+    ConcatDataset,
+    Dataset,
+    Subset,
+    TensorDataset,
+    TransformDataset,
+    random_split,
+)
 from .idx import load_idx_dataset, read_idx, write_idx
-from .imbalanced import load_breast_cancer_imbalanced, load_digits_nine_vs_rest, make_imbalanced_classification
-from .sampler import (
+from .imbalanced import (
+    load_breast_cancer_imbalanced,
+    load_digits_nine_vs_rest,
+    make_imbalanced_classification,
+)
+from .samplers import (
     BalancedBatchSampler,
     BatchSampler,
     RandomSampler,
@@ -21,6 +31,7 @@ from .sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from .toy import load_digits, make_moons, make_polynomial_regression, make_spirals
 
 __all__ = [
     "BalancedBatchSampler",

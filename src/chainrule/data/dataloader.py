@@ -14,7 +14,7 @@ import numpy as np
 
 import chainrule as cr
 
-from .sampler import (
+from .samplers import (
     BatchSampler,
     RandomSampler,
     SequentialSampler,

@@ -16,7 +16,7 @@ import numpy as np
 
 import chainrule as cr
 
-from .sampler import _resolve_generator
+from .samplers import _resolve_generator
 
 __all__ = [
     "Dataset",

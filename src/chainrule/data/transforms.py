@@ -24,7 +24,7 @@ import numpy as np
 
 import chainrule as cr
 
-from .sampler import _check_generator, _resolve_generator
+from .samplers import _check_generator, _resolve_generator
 
 __all__ = [
     "Compose",

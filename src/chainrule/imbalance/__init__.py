@@ -14,7 +14,7 @@ from .pipeline import (
     resample_train_only,
     resampled_train_test_split,
 )
-from .samplers import (
+from .resample import (
     BaseSampler,
     GaussianNoiseOverSampler,
     RandomOverSampler,
@@ -23,7 +23,12 @@ from .samplers import (
     check_random_state,
 )
 from .smote import ADASYN, SMOTE, BorderlineSMOTE
-from .split import EvaluationSplit, mark_evaluation, stratified_kfold, stratified_train_test_indices
+from .split import (
+    EvaluationSplit,
+    mark_evaluation,
+    stratified_kfold,
+    stratified_train_test_indices,
+)
 from .strategy import check_sampling_strategy, class_counts
 from .weights import compute_class_weight, compute_sample_weight
 

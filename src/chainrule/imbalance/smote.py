@@ -24,7 +24,7 @@ from numbers import Integral
 import numpy as np
 
 from .neighbors import kneighbors
-from .samplers import BaseSampler, _float_matrix, check_random_state
+from .resample import BaseSampler, _float_matrix, check_random_state
 
 __all__ = ["ADASYN", "BorderlineSMOTE", "SMOTE"]
 

@@ -45,7 +45,7 @@ def mark_evaluation(array):
 
 
 def _rng(random_state):
-    from .samplers import check_random_state
+    from .resample import check_random_state
 
     return check_random_state(random_state, "split")
 

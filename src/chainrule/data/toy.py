@@ -21,7 +21,7 @@ import numpy as np
 
 import chainrule as cr
 
-from .sampler import _resolve_generator
+from .samplers import _resolve_generator
 
 __all__ = ["load_digits", "make_moons", "make_spirals", "make_polynomial_regression"]
 
