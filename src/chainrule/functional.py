@@ -13,73 +13,70 @@ from .ops.embedding import Embedding
 from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, MSELoss, NLLLoss, check_reduction
 from .ops.normalization import BatchNorm, LayerNorm
 from .ops.softmax import LogSoftmax, Softmax
-from .tensor import Tensor, _check_operand
+from .tensor import Tensor, as_array, as_tensor_operand
 
 
-def _tensor(name, x):
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, (np.ndarray, list, tuple, int, float)):
-        return Tensor(x)
-    raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
-
-
-def _weight(weight):
-    """A loss's weight argument as an op input: a Tensor stays one (so backward can tell if it was
-    modified in place after the forward pass); anything else becomes an array or None."""
-    return weight if isinstance(weight, Tensor) else _raw(weight)
-
-
-def _raw(x):
-    return x._data if isinstance(x, Tensor) else (None if x is None else np.asarray(x))
+def _tensor_or_array(value):
+    """A loss's target or weight argument as an op input: a Tensor stays one (a target of
+    probabilities may want a gradient, and backward can tell if either was modified in place
+    after the forward pass); None stays None; anything else becomes an ndarray."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    return np.asarray(value)
 
 
 # ---------------------------------------------------------------- arithmetic
 def add(input, other, *, alpha=1):
-    return _tensor("add", input).add(other, alpha=alpha)
+    return as_tensor_operand("add", input).add(other, alpha=alpha)
 
 
 def sub(input, other, *, alpha=1):
-    return _tensor("sub", input).sub(other, alpha=alpha)
+    return as_tensor_operand("sub", input).sub(other, alpha=alpha)
 
 
 def mul(input, other):
-    return _tensor("mul", input) * other
+    return as_tensor_operand("mul", input) * other
 
 
 def div(input, other):
-    return _tensor("div", input) / other
+    return as_tensor_operand("div", input) / other
 
 
 def neg(input):
-    return -_tensor("neg", input)
+    return -as_tensor_operand("neg", input)
 
 
 def pow(input, exponent):  # noqa: A001 - PyTorch name
     if not isinstance(input, Tensor):
-        return _check_operand("pow", input) ** exponent if isinstance(exponent, Tensor) else Tensor(input) ** exponent
+        if isinstance(exponent, Tensor):
+            return as_tensor_operand("pow", input, keep_numbers=True) ** exponent
+        return Tensor(input) ** exponent
     return input ** exponent
 
 
 def maximum(input, other):
-    return arithmetic.Maximum.apply(_tensor("maximum", input), _check_operand("maximum", other))
+    return arithmetic.Maximum.apply(as_tensor_operand("maximum", input),
+                                    as_tensor_operand("maximum", other, keep_numbers=True))
 
 
 def minimum(input, other):
-    return arithmetic.Minimum.apply(_tensor("minimum", input), _check_operand("minimum", other))
+    return arithmetic.Minimum.apply(as_tensor_operand("minimum", input),
+                                    as_tensor_operand("minimum", other, keep_numbers=True))
 
 
 def where(condition, input, other):
-    return arithmetic.Where.apply(_raw(condition), _check_operand("where", input), _check_operand("where", other))
+    return arithmetic.Where.apply(np.asarray(as_array(condition)),
+                                  as_tensor_operand("where", input, keep_numbers=True),
+                                  as_tensor_operand("where", other, keep_numbers=True))
 
 
 def matmul(input, other):
-    return linalg.MatMul.apply(_tensor("matmul", input), _tensor("matmul", other))
+    return linalg.MatMul.apply(as_tensor_operand("matmul", input), as_tensor_operand("matmul", other))
 
 
 def linear(input, weight, bias=None):
     """y = x W^T + b, with W stored (out_features, in_features) as in PyTorch (one fused op)."""
-    input = _tensor("linear", input)
+    input = as_tensor_operand("linear", input)
     if bias is None:
         return linalg.Linear.apply(input, weight)
     return linalg.Linear.apply(input, weight, bias)
@@ -89,129 +86,129 @@ def norm(input, p="fro", dim=None, keepdim=False):
     """Vector p-norm over ``dim`` (every dim when None), ``torch.norm``'s signature: 'fro' is the
     2-norm, and p may be any real number or +-inf. The gradient at a zero vector (or zero slice)
     is 0, as in PyTorch, not the 0/0 of sqrt(sum(x * x))."""
-    return linalg.Norm.apply(_tensor("norm", input), p=p, dim=dim, keepdim=keepdim)
+    return linalg.Norm.apply(as_tensor_operand("norm", input), p=p, dim=dim, keepdim=keepdim)
 
 
 # ---------------------------------------------------------------- elementwise
 def exp(input):
-    return unary.Exp.apply(_tensor("exp", input))
+    return unary.Exp.apply(as_tensor_operand("exp", input))
 
 
 def log(input):
-    return unary.Log.apply(_tensor("log", input))
+    return unary.Log.apply(as_tensor_operand("log", input))
 
 
 def sqrt(input):
-    return unary.Sqrt.apply(_tensor("sqrt", input))
+    return unary.Sqrt.apply(as_tensor_operand("sqrt", input))
 
 
 def abs(input):  # noqa: A001
-    return unary.Abs.apply(_tensor("abs", input))
+    return unary.Abs.apply(as_tensor_operand("abs", input))
 
 
 def clamp(input, min=None, max=None):  # noqa: A002
-    return unary.Clamp.apply(_tensor("clamp", input), min=min, max=max)
+    return unary.Clamp.apply(as_tensor_operand("clamp", input), min=min, max=max)
 
 
 clip = clamp
 
 
 def tanh(input):
-    return unary.Tanh.apply(_tensor("tanh", input))
+    return unary.Tanh.apply(as_tensor_operand("tanh", input))
 
 
 def sigmoid(input):
-    return unary.Sigmoid.apply(_tensor("sigmoid", input))
+    return unary.Sigmoid.apply(as_tensor_operand("sigmoid", input))
 
 
 def relu(input, inplace=False):
-    return unary.ReLU.apply(_tensor("relu", input))
+    return unary.ReLU.apply(as_tensor_operand("relu", input))
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return unary.LeakyReLU.apply(_tensor("leaky_relu", input), negative_slope=negative_slope)
+    return unary.LeakyReLU.apply(as_tensor_operand("leaky_relu", input), negative_slope=negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return unary.ELU.apply(_tensor("elu", input), alpha=alpha)
+    return unary.ELU.apply(as_tensor_operand("elu", input), alpha=alpha)
 
 
 def gelu(input, approximate="none"):
-    return unary.GELU.apply(_tensor("gelu", input), approximate=approximate)
+    return unary.GELU.apply(as_tensor_operand("gelu", input), approximate=approximate)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    return unary.Softplus.apply(_tensor("softplus", input), beta=beta, threshold=threshold)
+    return unary.Softplus.apply(as_tensor_operand("softplus", input), beta=beta, threshold=threshold)
 
 
 def softmax(input, dim):
-    return Softmax.apply(_tensor("softmax", input), dim=dim)
+    return Softmax.apply(as_tensor_operand("softmax", input), dim=dim)
 
 
 def log_softmax(input, dim):
-    return LogSoftmax.apply(_tensor("log_softmax", input), dim=dim)
+    return LogSoftmax.apply(as_tensor_operand("log_softmax", input), dim=dim)
 
 
 # ---------------------------------------------------------------- reductions
 def sum(input, dim=None, keepdim=False):  # noqa: A001
-    return _tensor("sum", input).sum(dim, keepdim)
+    return as_tensor_operand("sum", input).sum(dim, keepdim)
 
 
 def mean(input, dim=None, keepdim=False):
-    return _tensor("mean", input).mean(dim, keepdim)
+    return as_tensor_operand("mean", input).mean(dim, keepdim)
 
 
 def max(input, dim=None, keepdim=False):  # noqa: A001
-    return _tensor("max", input).max(dim, keepdim)
+    return as_tensor_operand("max", input).max(dim, keepdim)
 
 
 def min(input, dim=None, keepdim=False):  # noqa: A001
-    return _tensor("min", input).min(dim, keepdim)
+    return as_tensor_operand("min", input).min(dim, keepdim)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return _tensor("var", input).var(dim, unbiased, keepdim, correction=correction)
+    return as_tensor_operand("var", input).var(dim, unbiased, keepdim, correction=correction)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return _tensor("std", input).std(dim, unbiased, keepdim, correction=correction)
+    return as_tensor_operand("std", input).std(dim, unbiased, keepdim, correction=correction)
 
 
 def logsumexp(input, dim, keepdim=False):
-    return reduce.LogSumExp.apply(_tensor("logsumexp", input), dim=dim, keepdim=keepdim)
+    return reduce.LogSumExp.apply(as_tensor_operand("logsumexp", input), dim=dim, keepdim=keepdim)
 
 
 def argmax(input, dim=None, keepdim=False):
-    return _tensor("argmax", input).argmax(dim, keepdim)
+    return as_tensor_operand("argmax", input).argmax(dim, keepdim)
 
 
 # ---------------------------------------------------------------- shape
 def reshape(input, shape):  # the module ``shape`` is not needed here, so torch's argument name wins
-    return _tensor("reshape", input).reshape(shape)
+    return as_tensor_operand("reshape", input).reshape(shape)
 
 
 def transpose(input, dim0, dim1):
-    return _tensor("transpose", input).transpose(dim0, dim1)
+    return as_tensor_operand("transpose", input).transpose(dim0, dim1)
 
 
 def permute(input, dims):
-    return _tensor("permute", input).permute(dims)
+    return as_tensor_operand("permute", input).permute(dims)
 
 
 def squeeze(input, dim=None):
-    return _tensor("squeeze", input).squeeze(dim)
+    return as_tensor_operand("squeeze", input).squeeze(dim)
 
 
 def unsqueeze(input, dim):
-    return _tensor("unsqueeze", input).unsqueeze(dim)
+    return as_tensor_operand("unsqueeze", input).unsqueeze(dim)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    return shape.flatten(_tensor("flatten", input), start_dim, end_dim)
+    return shape.flatten(as_tensor_operand("flatten", input), start_dim, end_dim)
 
 
 def cat(tensors, dim=0):
-    tensors = [_tensor("cat", t) for t in tensors]
+    tensors = [as_tensor_operand("cat", t) for t in tensors]
     return shape.Cat.apply(*tensors, dim=dim)
 
 
@@ -219,31 +216,31 @@ concat = cat
 
 
 def stack(tensors, dim=0):
-    tensors = [_tensor("stack", t) for t in tensors]
+    tensors = [as_tensor_operand("stack", t) for t in tensors]
     return shape.Stack.apply(*tensors, dim=dim)
 
 
 def split(tensor, split_size_or_sections, dim=0):
-    return shape.split(_tensor("split", tensor), split_size_or_sections, dim)
+    return shape.split(as_tensor_operand("split", tensor), split_size_or_sections, dim)
 
 
 def chunk(input, chunks, dim=0):
-    return shape.chunk(_tensor("chunk", input), chunks, dim)
+    return shape.chunk(as_tensor_operand("chunk", input), chunks, dim)
 
 
 def pad(input, pad, mode="constant", value=0.0):  # noqa: A002
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not implemented; only 'constant' is")
-    return shape.Pad.apply(_tensor("pad", input), pad=tuple(pad), value=value)
+    return shape.Pad.apply(as_tensor_operand("pad", input), pad=tuple(pad), value=value)
 
 
 def gather(input, dim, index):
-    return _tensor("gather", input).gather(dim, index)
+    return as_tensor_operand("gather", input).gather(dim, index)
 
 
 def one_hot(tensor, num_classes=-1):
     """Class indices -> int64 one-hot rows (no gradient, as in PyTorch)."""
-    indices = _raw(tensor)
+    indices = np.asarray(as_array(tensor))
     if indices.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer (int64) tensor of class indices, got dtype {indices.dtype}")
     if indices.size and indices.min() < 0:
@@ -259,48 +256,48 @@ def one_hot(tensor, num_classes=-1):
 
 # ---------------------------------------------------------------- losses
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    target = target if isinstance(target, Tensor) else _raw(target)  # a Tensor of probabilities may want a gradient
     # weight goes in positionally (a non-differentiable input), so the version check covers it
-    return CrossEntropy.apply(_tensor("cross_entropy", input), target, _weight(weight),
-                              ignore_index=ignore_index, reduction=reduction,
+    return CrossEntropy.apply(as_tensor_operand("cross_entropy", input), _tensor_or_array(target),
+                              _tensor_or_array(weight), ignore_index=ignore_index, reduction=reduction,
                               label_smoothing=label_smoothing)
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    return NLLLoss.apply(_tensor("nll_loss", input), _raw(target), _weight(weight),
+    return NLLLoss.apply(as_tensor_operand("nll_loss", input), np.asarray(as_array(target)), _tensor_or_array(weight),
                          ignore_index=ignore_index, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
-    return BCEWithLogits.apply(_tensor("binary_cross_entropy_with_logits", input),
-                               target if isinstance(target, Tensor) else _raw(target),
-                               _weight(weight), _weight(pos_weight), reduction=reduction)
+    return BCEWithLogits.apply(as_tensor_operand("binary_cross_entropy_with_logits", input),
+                               _tensor_or_array(target), _tensor_or_array(weight), _tensor_or_array(pos_weight),
+                               reduction=reduction)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    return BinaryCrossEntropy.apply(_tensor("binary_cross_entropy", input),
-                                    target if isinstance(target, Tensor) else _raw(target),
-                                    _weight(weight), reduction=reduction)
+    return BinaryCrossEntropy.apply(as_tensor_operand("binary_cross_entropy", input),
+                                    _tensor_or_array(target), _tensor_or_array(weight), reduction=reduction)
 
 
 def mse_loss(input, target, reduction="mean"):
-    return MSELoss.apply(_tensor("mse_loss", input), _tensor("mse_loss", target), reduction=reduction)
+    return MSELoss.apply(as_tensor_operand("mse_loss", input), as_tensor_operand("mse_loss", target),
+                         reduction=reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
-    return L1Loss.apply(_tensor("l1_loss", input), _tensor("l1_loss", target), reduction=reduction)
+    return L1Loss.apply(as_tensor_operand("l1_loss", input), as_tensor_operand("l1_loss", target),
+                        reduction=reduction)
 
 
 # ---------------------------------------------------------------- layers' functions
 def embedding(input, weight, padding_idx=None):
-    return Embedding.apply(weight, _raw(input), padding_idx=padding_idx)
+    return Embedding.apply(weight, np.asarray(as_array(input)), padding_idx=padding_idx)
 
 
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     """Inverted dropout; identity when not training or p == 0 (the input itself is returned)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
-    input = _tensor("dropout", input)
+    input = as_tensor_operand("dropout", input)
     if not training or p == 0.0:
         return input
     return Dropout.apply(input, p=p, generator=_random.get_generator(generator))
@@ -311,7 +308,7 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing ``normalized_shape`` dims, then scale by weight and shift by bias."""
-    input = _tensor("layer_norm", input)
+    input = as_tensor_operand("layer_norm", input)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(normalized_shape)
     if k == 0 or k > input.ndim or tuple(input.shape[input.ndim - k:]) != normalized_shape:
@@ -325,7 +322,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalise each channel (axis 1) by batch statistics (training, updating the running buffers
     in place) or by the running buffers (evaluation)."""
-    return BatchNorm.apply(_tensor("batch_norm", input), weight, bias, running_mean, running_var,
+    return BatchNorm.apply(as_tensor_operand("batch_norm", input), weight, bias, running_mean, running_var,
                            training=training, momentum=momentum, eps=eps)
 
 
@@ -341,7 +338,7 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none")
     its gradient follows from the chain rule (and is gradchecked in the tests).
     """
     check_reduction("sigmoid_focal_loss", reduction)
-    inputs = _tensor("sigmoid_focal_loss", inputs)
+    inputs = as_tensor_operand("sigmoid_focal_loss", inputs)
     targets = targets if isinstance(targets, Tensor) else Tensor(np.asarray(targets, dtype=inputs.dtype))
     p = sigmoid(inputs)
     ce = binary_cross_entropy_with_logits(inputs, targets, reduction="none")
@@ -363,8 +360,8 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
     here is a plain mean over non-ignored rows). gamma = 0 without alpha equals cross_entropy.
     """
     check_reduction("focal_loss", reduction)
-    input = _tensor("focal_loss", input)
-    target_raw = _raw(target)
+    input = as_tensor_operand("focal_loss", input)
+    target_raw = np.asarray(as_array(target))
     if input.ndim != 2:
         raise ValueError(f"focal_loss: expected (N, C) logits, got shape {input.shape}")
     if target_raw.shape != (input.shape[0],):
@@ -376,7 +373,7 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
     log_p = log_softmax(input, dim=1).gather(1, safe[:, None]).squeeze(1)
     loss = -((1 - log_p.exp()) ** gamma) * log_p if gamma else -log_p
     if alpha is not None:
-        loss = loss * Tensor(np.asarray(_raw(alpha), dtype=input.dtype)[safe])
+        loss = loss * Tensor(np.asarray(as_array(alpha), dtype=input.dtype)[safe])
     loss = loss * Tensor(keep.astype(input.dtype))
     if reduction == "mean":
         return loss.sum() / builtins.max(int(keep.sum()), 1)

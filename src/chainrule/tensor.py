@@ -26,25 +26,51 @@ from .ops import arithmetic, linalg, reduce, shape, unary
 from .ops.softmax import LogSoftmax, Softmax
 
 
-def _raw_scalar(value):
-    # NumPy scalars are strongly typed (np.float64(2) * float32 array -> float64 under NEP 50);
-    # PyTorch treats Python and NumPy scalars alike as weak, so unwrap them to Python numbers.
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def as_tensor_operand(op_name, value, *, keep_numbers=False):
+    """``value`` as an input of a differentiable op: a Tensor as it is, an ndarray wrapped (no copy).
 
+    With ``keep_numbers`` (the other operand of an operator: ``x + 1``), Python and NumPy numbers
+    come back as Python numbers: NumPy scalars are strongly typed (np.float64(2) * a float32
+    array is float64 under NEP 50) but PyTorch treats both kinds as weak, and Python numbers are
+    weak in NumPy too. Without it (the input of a ``chainrule.functional`` function), numbers and
+    nested lists become tensors as ``Tensor(value)`` builds them.
 
-def _check_operand(op_name, other):
-    if type(other) is Tensor or type(other) is float or type(other) is int:  # the common cases, first
-        return other
-    if isinstance(other, (Tensor, int, float, bool, np.generic)):
-        return _raw_scalar(other)
-    if isinstance(other, np.ndarray):
-        return Tensor._wrap(other)
+    Args:
+        op_name: the op's name for the error message.
+        value: the operand.
+        keep_numbers: whether numbers stay numbers (True) or become tensors (False).
+
+    Raises:
+        TypeError: ``value`` is of no type the op accepts.
+    """
+    kind = type(value)
+    if kind is Tensor or (keep_numbers and (kind is float or kind is int)):  # the common cases, first
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor._wrap(value)
+    if keep_numbers:
+        if isinstance(value, np.generic):  # np.float64 is also a float: unwrap it first
+            return value.item()
+        if isinstance(value, (Tensor, int, float)):  # bool is an int
+            return value
+        raise TypeError(
+            f"{op_name}: unsupported operand of type {kind.__name__}; expected a Tensor, "
+            "a NumPy array or a Python number"
+        )
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (list, tuple, int, float)):
+        return Tensor(value)
     raise TypeError(
-        f"{op_name}: unsupported operand of type {type(other).__name__}; expected a Tensor, "
-        "a NumPy array or a Python number"
+        f"{op_name}: unsupported input of type {kind.__name__}; expected a Tensor, a NumPy array, "
+        "a number or a (nested) list of numbers"
     )
+
+
+def as_array(value):
+    """The NumPy array behind a Tensor (its own memory, no copy); any other value unchanged, so
+    Python numbers stay weakly typed in the NumPy expression that receives them."""
+    return value._data if isinstance(value, Tensor) else value
 
 
 class Tensor:
@@ -436,35 +462,53 @@ class Tensor:
         return self if self._data.flags.c_contiguous else shape.Clone.apply(self)
 
     # ------------------------------------------------------------------ arithmetic operators
+    # A non-Tensor operand is converted by as_tensor_operand; a Tensor skips that call, since
+    # these operators are the hot path of every model.
     def __add__(self, other):
-        return arithmetic.Add.apply(self, other if type(other) is Tensor else _check_operand("add", other))
+        if type(other) is not Tensor:
+            other = as_tensor_operand("add", other, keep_numbers=True)
+        return arithmetic.Add.apply(self, other)
 
     def __radd__(self, other):
-        return arithmetic.Add.apply(other if type(other) is Tensor else _check_operand("add", other), self)
+        if type(other) is not Tensor:
+            other = as_tensor_operand("add", other, keep_numbers=True)
+        return arithmetic.Add.apply(other, self)
 
     def __sub__(self, other):
-        return arithmetic.Sub.apply(self, other if type(other) is Tensor else _check_operand("sub", other))
+        if type(other) is not Tensor:
+            other = as_tensor_operand("sub", other, keep_numbers=True)
+        return arithmetic.Sub.apply(self, other)
 
     def __rsub__(self, other):
-        return arithmetic.Sub.apply(other if type(other) is Tensor else _check_operand("sub", other), self)
+        if type(other) is not Tensor:
+            other = as_tensor_operand("sub", other, keep_numbers=True)
+        return arithmetic.Sub.apply(other, self)
 
     def __mul__(self, other):
-        return arithmetic.Mul.apply(self, other if type(other) is Tensor else _check_operand("mul", other))
+        if type(other) is not Tensor:
+            other = as_tensor_operand("mul", other, keep_numbers=True)
+        return arithmetic.Mul.apply(self, other)
 
     def __rmul__(self, other):
-        return arithmetic.Mul.apply(other if type(other) is Tensor else _check_operand("mul", other), self)
+        if type(other) is not Tensor:
+            other = as_tensor_operand("mul", other, keep_numbers=True)
+        return arithmetic.Mul.apply(other, self)
 
     def __truediv__(self, other):
-        return arithmetic.Div.apply(self, other if type(other) is Tensor else _check_operand("div", other))
+        if type(other) is not Tensor:
+            other = as_tensor_operand("div", other, keep_numbers=True)
+        return arithmetic.Div.apply(self, other)
 
     def __rtruediv__(self, other):
-        return arithmetic.Div.apply(other if type(other) is Tensor else _check_operand("div", other), self)
+        if type(other) is not Tensor:
+            other = as_tensor_operand("div", other, keep_numbers=True)
+        return arithmetic.Div.apply(other, self)
 
     def __pow__(self, other):
-        return arithmetic.Pow.apply(self, _check_operand("pow", other))
+        return arithmetic.Pow.apply(self, as_tensor_operand("pow", other, keep_numbers=True))
 
     def __rpow__(self, other):
-        return arithmetic.Pow.apply(_check_operand("pow", other), self)
+        return arithmetic.Pow.apply(as_tensor_operand("pow", other, keep_numbers=True), self)
 
     def __neg__(self):
         return arithmetic.Neg.apply(self)
@@ -476,44 +520,46 @@ class Tensor:
         return unary.Abs.apply(self)
 
     def __matmul__(self, other):
-        return linalg.MatMul.apply(self, _check_operand("matmul", other))
+        return linalg.MatMul.apply(self, as_tensor_operand("matmul", other, keep_numbers=True))
 
     def __rmatmul__(self, other):
-        return linalg.MatMul.apply(_check_operand("matmul", other), self)
+        return linalg.MatMul.apply(as_tensor_operand("matmul", other, keep_numbers=True), self)
 
     def __floordiv__(self, other):
-        return Tensor(self._data // _unwrap(other))
+        return Tensor(self._data // as_array(other))
 
     def __mod__(self, other):
-        return Tensor(self._data % _unwrap(other))
+        return Tensor(self._data % as_array(other))
 
     # In-place operators write into the tensor's memory and rebase its history (see _inplace).
     def __iadd__(self, other):
-        return self._inplace("__iadd__", arithmetic.Add.apply, _check_operand("add", other))
+        return self._inplace("__iadd__", arithmetic.Add.apply, as_tensor_operand("add", other, keep_numbers=True))
 
     def __isub__(self, other):
-        return self._inplace("__isub__", arithmetic.Sub.apply, _check_operand("sub", other))
+        return self._inplace("__isub__", arithmetic.Sub.apply, as_tensor_operand("sub", other, keep_numbers=True))
 
     def __imul__(self, other):
-        return self._inplace("__imul__", arithmetic.Mul.apply, _check_operand("mul", other))
+        return self._inplace("__imul__", arithmetic.Mul.apply, as_tensor_operand("mul", other, keep_numbers=True))
 
     def __itruediv__(self, other):
-        return self._inplace("__itruediv__", arithmetic.Div.apply, _check_operand("div", other))
+        return self._inplace("__itruediv__", arithmetic.Div.apply, as_tensor_operand("div", other, keep_numbers=True))
 
     def add_(self, other, alpha=1):
-        return self._inplace("add_", arithmetic.Add.apply, _check_operand("add_", other * alpha if alpha != 1 else other))
+        other = as_tensor_operand("add_", other * alpha if alpha != 1 else other, keep_numbers=True)
+        return self._inplace("add_", arithmetic.Add.apply, other)
 
     def sub_(self, other, alpha=1):
-        return self._inplace("sub_", arithmetic.Sub.apply, _check_operand("sub_", other * alpha if alpha != 1 else other))
+        other = as_tensor_operand("sub_", other * alpha if alpha != 1 else other, keep_numbers=True)
+        return self._inplace("sub_", arithmetic.Sub.apply, other)
 
     def mul_(self, other):
-        return self._inplace("mul_", arithmetic.Mul.apply, _check_operand("mul_", other))
+        return self._inplace("mul_", arithmetic.Mul.apply, as_tensor_operand("mul_", other, keep_numbers=True))
 
     def div_(self, other):
-        return self._inplace("div_", arithmetic.Div.apply, _check_operand("div_", other))
+        return self._inplace("div_", arithmetic.Div.apply, as_tensor_operand("div_", other, keep_numbers=True))
 
     def pow_(self, exponent):
-        return self._inplace("pow_", arithmetic.Pow.apply, _check_operand("pow_", exponent))
+        return self._inplace("pow_", arithmetic.Pow.apply, as_tensor_operand("pow_", exponent, keep_numbers=True))
 
     def neg_(self):
         return self._inplace("neg_", arithmetic.Neg.apply)
@@ -583,31 +629,31 @@ class Tensor:
 
     # ------------------------------------------------------------------ comparisons (no gradient)
     def __eq__(self, other):
-        return Tensor(self._data == _unwrap(other))
+        return Tensor(self._data == as_array(other))
 
     def __ne__(self, other):
-        return Tensor(self._data != _unwrap(other))
+        return Tensor(self._data != as_array(other))
 
     def __lt__(self, other):
-        return Tensor(self._data < _unwrap(other))
+        return Tensor(self._data < as_array(other))
 
     def __le__(self, other):
-        return Tensor(self._data <= _unwrap(other))
+        return Tensor(self._data <= as_array(other))
 
     def __gt__(self, other):
-        return Tensor(self._data > _unwrap(other))
+        return Tensor(self._data > as_array(other))
 
     def __ge__(self, other):
-        return Tensor(self._data >= _unwrap(other))
+        return Tensor(self._data >= as_array(other))
 
     def __invert__(self):
         return Tensor(~self._data)
 
     def __and__(self, other):
-        return Tensor(self._data & _unwrap(other))
+        return Tensor(self._data & as_array(other))
 
     def __or__(self, other):
-        return Tensor(self._data | _unwrap(other))
+        return Tensor(self._data | as_array(other))
 
     def eq(self, other):
         return self == other
@@ -649,7 +695,7 @@ class Tensor:
         return Tensor(np.sign(self._data))
 
     def allclose(self, other, rtol=1e-5, atol=1e-8):
-        return bool(np.allclose(self._data, _unwrap(other), rtol=rtol, atol=atol))
+        return bool(np.allclose(self._data, as_array(other), rtol=rtol, atol=atol))
 
     # ------------------------------------------------------------------ math methods
     def add(self, other, alpha=1):
@@ -700,10 +746,10 @@ class Tensor:
     clip = clamp
 
     def maximum(self, other):
-        return arithmetic.Maximum.apply(self, _check_operand("maximum", other))
+        return arithmetic.Maximum.apply(self, as_tensor_operand("maximum", other, keep_numbers=True))
 
     def minimum(self, other):
-        return arithmetic.Minimum.apply(self, _check_operand("minimum", other))
+        return arithmetic.Minimum.apply(self, as_tensor_operand("minimum", other, keep_numbers=True))
 
     def softmax(self, dim):
         return Softmax.apply(self, dim=dim)
@@ -812,7 +858,7 @@ class Tensor:
                     "share memory; .clone() it before assigning into it"
                 )
             try:
-                target[index] = _unwrap(value)
+                target[index] = as_array(value)
             except (IndexError, ValueError) as error:
                 kind = IndexError if isinstance(error, IndexError) else RuntimeError
                 raise kind(f"__setitem__: {error} (tensor of shape {target.shape})") from None
@@ -832,10 +878,10 @@ class Tensor:
 
     def where(self, condition, other):
         """``x.where(cond, y)``: x where cond holds, else y (torch.Tensor.where)."""
-        return arithmetic.Where.apply(_unwrap(condition), self, _check_operand("where", other))
+        return arithmetic.Where.apply(as_array(condition), self, as_tensor_operand("where", other, keep_numbers=True))
 
     def _masked_fill_arguments(self, op_name, mask, value):
-        mask = _unwrap(mask)
+        mask = as_array(mask)
         if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
             got = mask.dtype if isinstance(mask, np.ndarray) else type(mask).__name__
             raise RuntimeError(f"{op_name}: only supports boolean masks, but got mask with dtype {got}")
@@ -854,7 +900,7 @@ class Tensor:
         return _masked_fill(self, mask, value)
 
     def gather(self, dim, index):
-        return shape.Gather.apply(self, dim=dim, index=_unwrap(index))
+        return shape.Gather.apply(self, dim=dim, index=as_array(index))
 
 
 class _HookHandle:
@@ -864,10 +910,6 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
-
-
-def _unwrap(value):
-    return value._data if isinstance(value, Tensor) else value
 
 
 def _masked_fill(tensor, mask, value):
