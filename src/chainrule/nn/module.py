@@ -424,37 +424,36 @@ class Module:
                 child.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
         return destination
 
+    def _named_state_tensors(self) -> OrderedDict:
+        """Dotted name -> tensor for every entry ``state_dict()`` would hold (shared ones under each name)."""
+        tensors = OrderedDict()
+        for module_prefix, module in self.named_modules(remove_duplicate=False):
+            for name, tensor in module._local_state():
+                tensors[module_prefix + ("." if module_prefix else "") + name] = tensor
+        return tensors
+
     def load_state_dict(self, state_dict, strict: bool = True):
         """Copy values from ``state_dict`` (NumPy arrays or tensors) into parameters and buffers.
 
-        Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``. Raises RuntimeError listing
-        every missing and unexpected key (when ``strict``) and every shape mismatch (always). The
-        check runs before anything is copied, so a failed load leaves the module unchanged.
+        The check runs before anything is copied, so a failed load leaves the module unchanged.
+
+        Args:
+            state_dict: a mapping from dotted names (as ``state_dict()`` returns them) to values.
+            strict: whether missing and unexpected keys are errors.
+
+        Returns:
+            ``IncompatibleKeys(missing_keys, unexpected_keys)``.
+
+        Raises:
+            RuntimeError: listing every missing and unexpected key (when ``strict``) and every
+                shape mismatch (always).
         """
-        expected = OrderedDict()
-        for module_prefix, module in self.named_modules(remove_duplicate=False):
-            for name, tensor in module._local_state():
-                expected[module_prefix + ("." if module_prefix else "") + name] = tensor
+        expected = self._named_state_tensors()
         missing = [key for key in expected if key not in state_dict]
         unexpected = [key for key in state_dict if key not in expected]
-        errors, staged = [], []
-        for key, tensor in expected.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            value = value._data if isinstance(value, Tensor) else np.asarray(value)
-            if value.shape != tensor.shape:
-                errors.append(
-                    f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
-                    f"the shape in current model is {tensor.shape}."
-                )
-                continue
-            staged.append((tensor, value))
+        staged, errors = _stage_state_values(expected, state_dict)
         if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+            errors = _key_errors(missing, unexpected) + errors
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         for tensor, value in staged:
@@ -485,3 +484,32 @@ class Module:
             else:
                 text += "\n  " + "\n  ".join(lines) + "\n"
         return text + ")"
+
+
+def _stage_state_values(expected: OrderedDict, state_dict) -> tuple[list, list]:
+    """Pair each expected tensor with its new value as an array; return ``(staged, errors)``, the
+    errors being PyTorch's size-mismatch messages."""
+    staged, errors = [], []
+    for key, tensor in expected.items():
+        if key not in state_dict:
+            continue
+        value = state_dict[key]
+        value = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if value.shape != tensor.shape:
+            errors.append(
+                f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
+                f"the shape in current model is {tensor.shape}."
+            )
+            continue
+        staged.append((tensor, value))
+    return staged, errors
+
+
+def _key_errors(missing: list, unexpected: list) -> list:
+    """PyTorch's strict-loading messages, missing keys first."""
+    errors = []
+    if missing:
+        errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+    if unexpected:
+        errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+    return errors
