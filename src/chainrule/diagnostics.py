@@ -160,27 +160,11 @@ def activation_stats(model, data) -> dict:
     """
     _check_module(model, "activation_stats")
     modules = {name: m for name, m in model.named_modules() if name and next(m.children(), None) is None}
-    # Per module: element count, running mean, running sum of squared deviations (Chan et al.'s
-    # parallel update, so that many batches do not lose precision), saturated count.
-    totals: dict[str, list] = {}
+    totals: dict[str, tuple] = {}  # name -> (count, mean, m2, saturated count)
 
     def record(name, module, output):
-        values = output.astype(np.float64, copy=False)
-        count, mean = values.size, float(values.mean()) if values.size else 0.0
-        m2 = float(np.sum(np.square(values - mean)))
-        saturated = _saturated(module, output)
-        if name not in totals:
-            totals[name] = [count, mean, m2, saturated]
-            return
-        n, old_mean, old_m2, old_saturated = totals[name]
-        delta = mean - old_mean
-        total = n + count
-        totals[name] = [
-            total,
-            old_mean + delta * count / total if total else 0.0,
-            old_m2 + m2 + delta * delta * n * count / total if total else 0.0,
-            None if saturated is None else old_saturated + saturated,
-        ]
+        batch = (*_moments(output), _saturated(module, output))
+        totals[name] = batch if name not in totals else _merge(totals[name], batch)
 
     _observe(model, data, modules, record, "activation_stats")
     stats = {}
@@ -191,6 +175,28 @@ def activation_stats(model, data) -> dict:
             "saturation": None if saturated is None else (saturated / count if count else math.nan),
         }
     return stats
+
+
+def _moments(output) -> tuple:
+    """(element count, mean, sum of squared deviations) of one batch, in float64."""
+    values = output.astype(np.float64, copy=False)
+    mean = float(values.mean()) if values.size else 0.0
+    return values.size, mean, float(np.sum(np.square(values - mean)))
+
+
+def _merge(totals: tuple, batch: tuple) -> tuple:
+    """Combine two (count, mean, m2, saturated) summaries with Chan et al.'s parallel update, so
+    that many batches do not lose the precision a running sum of squares would."""
+    n, mean, m2, saturated = totals
+    count, batch_mean, batch_m2, batch_saturated = batch
+    delta = batch_mean - mean
+    total = n + count
+    return (
+        total,
+        mean + delta * count / total if total else 0.0,
+        m2 + batch_m2 + delta * delta * n * count / total if total else 0.0,
+        None if batch_saturated is None else saturated + batch_saturated,
+    )
 
 
 # ---------------------------------------------------------------------------- weights

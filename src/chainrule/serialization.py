@@ -59,24 +59,7 @@ def _encode(obj, name: str, arrays: dict, where: str):
     if isinstance(obj, _tensor_type()):
         obj = obj._data
     if isinstance(obj, np.ndarray) or (isinstance(obj, np.generic) and not isinstance(obj, (np.str_, np.bytes_))):
-        array = np.asarray(obj)
-        if array.dtype.kind not in "biuf":
-            raise TypeError(
-                f"chainrule.save: cannot store {where}: array of dtype {array.dtype}; safetensors holds "
-                "bool, integer and floating-point arrays only"
-            )
-        unique = name or "tensor"
-        suffix = 1
-        while unique in arrays:  # e.g. {'a.b': x, 'a': {'b': y}} both map to 'a.b'
-            unique = f"{name or 'tensor'}#{suffix}"
-            suffix += 1
-        # safetensors stores little-endian C-order bytes (not np.ascontiguousarray: it turns a
-        # 0-d array into shape (1,)).
-        arrays[unique] = array.astype(array.dtype.newbyteorder("<"), order="C", copy=False)
-        node = {"t": "array", "name": unique}
-        if isinstance(obj, np.generic):
-            node["t"] = "npscalar"  # so load gives back np.float32(...) rather than a 0-d array
-        return node
+        return _encode_array(obj, name, arrays, where)
     if obj is None or isinstance(obj, (bool, str)):
         return {"t": "value", "v": obj}
     if isinstance(obj, int):
@@ -87,22 +70,7 @@ def _encode(obj, name: str, arrays: dict, where: str):
         # JSON has no inf/nan; repr() round-trips every float exactly.
         return {"t": "float", "v": repr(obj)}
     if isinstance(obj, Mapping):
-        items = []
-        for key, value in obj.items():
-            if isinstance(key, np.integer):
-                key = int(key)
-            if isinstance(key, bool) or not isinstance(key, (str, int)):
-                raise TypeError(
-                    f"chainrule.save: cannot store {where}: dict key {key!r} of type {type(key).__name__}; "
-                    "keys must be str or int"
-                )
-            child = f"{name}.{key}" if name else str(key)
-            # A list of [key, node] pairs, not a JSON object, so int keys stay ints.
-            items.append([key, _encode(value, child, arrays, f"{where}[{key!r}]")])
-        # The dict subclasses a state dict meets (MultiStepLR's milestones are a Counter) keep their
-        # type; any other mapping comes back as a plain dict.
-        kind = "odict" if isinstance(obj, OrderedDict) else "counter" if isinstance(obj, Counter) else "dict"
-        return {"t": kind, "items": items}
+        return _encode_mapping(obj, name, arrays, where)
     if isinstance(obj, (list, tuple)):
         nodes = [
             _encode(value, f"{name}.{i}" if name else str(i), arrays, f"{where}[{i}]")
@@ -114,6 +82,47 @@ def _encode(obj, name: str, arrays: dict, where: str):
         "dicts, lists, tuples, str, int, float, bool or None (chainrule never pickles)"
     )
 
+
+def _encode_array(obj, name: str, arrays: dict, where: str) -> dict:
+    """Add an array (or NumPy scalar) to ``arrays`` under a unique tensor name; return its node."""
+    array = np.asarray(obj)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"chainrule.save: cannot store {where}: array of dtype {array.dtype}; safetensors holds "
+            "bool, integer and floating-point arrays only"
+        )
+    unique = name or "tensor"
+    suffix = 1
+    while unique in arrays:  # e.g. {'a.b': x, 'a': {'b': y}} both map to 'a.b'
+        unique = f"{name or 'tensor'}#{suffix}"
+        suffix += 1
+    # safetensors stores little-endian C-order bytes (not np.ascontiguousarray: it turns a
+    # 0-d array into shape (1,)).
+    arrays[unique] = array.astype(array.dtype.newbyteorder("<"), order="C", copy=False)
+    node = {"t": "array", "name": unique}
+    if isinstance(obj, np.generic):
+        node["t"] = "npscalar"  # so load gives back np.float32(...) rather than a 0-d array
+    return node
+
+
+def _encode_mapping(obj, name: str, arrays: dict, where: str) -> dict:
+    """Encode a dict's entries (str or int keys) in order, recursing into the values."""
+    items = []
+    for key, value in obj.items():
+        if isinstance(key, np.integer):
+            key = int(key)
+        if isinstance(key, bool) or not isinstance(key, (str, int)):
+            raise TypeError(
+                f"chainrule.save: cannot store {where}: dict key {key!r} of type {type(key).__name__}; "
+                "keys must be str or int"
+            )
+        child = f"{name}.{key}" if name else str(key)
+        # A list of [key, node] pairs, not a JSON object, so int keys stay ints.
+        items.append([key, _encode(value, child, arrays, f"{where}[{key!r}]")])
+    # The dict subclasses a state dict meets (MultiStepLR's milestones are a Counter) keep their
+    # type; any other mapping comes back as a plain dict.
+    kind = "odict" if isinstance(obj, OrderedDict) else "counter" if isinstance(obj, Counter) else "dict"
+    return {"t": kind, "items": items}
 
 _MAPPING_TYPES = {"dict": dict, "odict": OrderedDict, "counter": Counter}
 
@@ -161,7 +170,11 @@ def save(obj, path) -> None:
         _STRUCTURE_KEY: json.dumps({"version": _FORMAT_VERSION, "root": structure}, allow_nan=False),
     }
     payload = safetensors.numpy.save(arrays, metadata=metadata)
+    _write_atomically(payload, path)
 
+
+def _write_atomically(payload: bytes, path: str) -> None:
+    """Write ``payload`` to a temporary file beside ``path``, fsync it, rename it over ``path``."""
     directory = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
     # O_EXCL: never write into someone else's file; mode 0o666 lets the umask decide, as open() does.
@@ -178,7 +191,11 @@ def save(obj, path) -> None:
         except FileNotFoundError:
             pass
         raise
-    # Persist the rename itself (the directory entry); not possible on every platform.
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    """Persist a rename itself (the directory entry); not possible on every platform."""
     try:
         dir_fd = os.open(directory, os.O_RDONLY)
     except OSError:
