@@ -121,7 +121,9 @@ class Optimizer:
 
         for key, default in self.defaults.items():
             if default is required and key not in param_group:
-                raise ValueError(f"{name}: parameter group didn't specify a value of required optimization parameter {key}")
+                raise ValueError(
+                    f"{name}: parameter group didn't specify a value of required optimization parameter {key}"
+                )
             param_group.setdefault(key, default)
 
         # Tensors compare elementwise, so membership is tested by identity, never with ``in``.
@@ -208,21 +210,8 @@ class Optimizer:
         Floating buffers are cast to their parameter's dtype (a float64 checkpoint loaded into a
         float32 model gets float32 buffers); ``step`` counts stay numbers.
         """
-        name = type(self).__name__
-        if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
-            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups' entries")
+        self._check_loadable(state_dict)
         saved_groups = state_dict["param_groups"]
-        if len(saved_groups) != len(self.param_groups):
-            raise ValueError(
-                f"{name}.load_state_dict: loaded state dict has {len(saved_groups)} parameter groups, "
-                f"the optimizer has {len(self.param_groups)}"
-            )
-        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
-            if len(group["params"]) != len(saved["params"]):
-                raise ValueError(
-                    f"{name}.load_state_dict: parameter group {i} has {len(saved['params'])} parameters in "
-                    f"the loaded state dict but {len(group['params'])} in the optimizer"
-                )
         param_of = {}
         for group, saved in zip(self.param_groups, saved_groups):
             for index, p in zip(saved["params"], group["params"]):
@@ -242,6 +231,24 @@ class Optimizer:
             restored["params"] = group["params"]
             new_groups.append(restored)
         self.param_groups = new_groups
+
+    def _check_loadable(self, state_dict) -> None:
+        """Raise ValueError unless ``state_dict`` has this optimizer's groups and group sizes."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups' entries")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: loaded state dict has {len(saved_groups)} parameter groups, "
+                f"the optimizer has {len(self.param_groups)}"
+            )
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: parameter group {i} has {len(saved['params'])} parameters in "
+                    f"the loaded state dict but {len(group['params'])} in the optimizer"
+                )
 
 
 def _cast_state_value(key, value, param):

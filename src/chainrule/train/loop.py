@@ -220,6 +220,34 @@ def _step_scheduler(scheduler, logs: dict) -> None:
         scheduler.step()
 
 
+def _check_fit_arguments(epochs, initial_epoch, grad_clip) -> None:
+    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"fit: {name} must be a non-negative integer, got {value!r}")
+    if grad_clip is not None and not grad_clip > 0:
+        raise ValueError(f"fit: grad_clip must be a positive max norm or None, got {grad_clip!r}")
+
+
+def _with_progress_bar(callbacks, verbose: int) -> list:
+    """The user's callbacks, plus a ProgressBar at ``verbose`` unless they brought their own."""
+    callbacks = list(callbacks)
+    if verbose and not any(isinstance(c, ProgressBar) for c in callbacks):
+        callbacks.append(ProgressBar(verbose=verbose))
+    return callbacks
+
+
+def _run_epoch(trainer: Trainer, train_loader, val_loader, callbacks) -> dict:
+    """Train for one epoch, validate, step the scheduler; return the epoch's logs."""
+    lr = trainer.optimizer.param_groups[0]["lr"]  # read after on_epoch_begin: a callback may set it
+    logs = _train_one_epoch(trainer, train_loader, callbacks)
+    if val_loader is not None:
+        validation = evaluate(trainer.model, val_loader, trainer.loss_fn, trainer.metrics)
+        logs.update({f"val_{key}": value for key, value in validation.items()})
+    logs["lr"] = float(lr)
+    if trainer.scheduler is not None:
+        _step_scheduler(trainer.scheduler, logs)
+    return logs
+
 def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 1, callbacks=(),
         metrics=None, scheduler=None, verbose: int = 1, grad_clip=None, initial_epoch: int = 0) -> History:
     """Train ``model`` for ``epochs`` epochs and return its :class:`History`.
@@ -242,16 +270,9 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
         initial_epoch: the epoch to start from, e.g. the value returned by
             :func:`~chainrule.train.callbacks.resume`.
     """
-    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-            raise ValueError(f"fit: {name} must be a non-negative integer, got {value!r}")
-    if grad_clip is not None and not grad_clip > 0:
-        raise ValueError(f"fit: grad_clip must be a positive max norm or None, got {grad_clip!r}")
+    _check_fit_arguments(epochs, initial_epoch, grad_clip)
     history = History()
-    callbacks = list(callbacks)
-    if verbose and not any(isinstance(c, ProgressBar) for c in callbacks):
-        callbacks.append(ProgressBar(verbose=verbose))
-    callbacks = CallbackList([history, *callbacks])
+    callbacks = CallbackList([history, *_with_progress_bar(callbacks, verbose)])
     trainer = Trainer(model, loss_fn, optimizer, scheduler=scheduler, metrics=_resolve_metrics(metrics),
                       epochs=epochs, steps_per_epoch=len(train_loader) if hasattr(train_loader, "__len__") else None,
                       grad_clip=grad_clip)
@@ -262,14 +283,7 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
     for epoch in range(initial_epoch, epochs):
         trainer.epoch = epoch
         callbacks.on_epoch_begin(epoch, {})
-        lr = optimizer.param_groups[0]["lr"]  # read after on_epoch_begin: a callback may set it
-        logs = _train_one_epoch(trainer, train_loader, callbacks)
-        if val_loader is not None:
-            validation = evaluate(model, val_loader, loss_fn, trainer.metrics)
-            logs.update({f"val_{key}": value for key, value in validation.items()})
-        logs["lr"] = float(lr)
-        if scheduler is not None:
-            _step_scheduler(scheduler, logs)
+        logs = _run_epoch(trainer, train_loader, val_loader, callbacks)
         callbacks.on_epoch_end(epoch, logs)
         if trainer.stop_training:
             break
