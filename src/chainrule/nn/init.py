@@ -1,7 +1,8 @@
 """Weight initialisation with PyTorch's names and formulas (``chainrule.nn.init``).
 
-Every function fills the tensor in place (``copy_`` under no_grad, bumping its version), outside any graph, and returns the tensor. Draws come
-from ``generator=`` or chainrule's default generator, so ``chainrule.manual_seed`` makes them
+Every function fills the tensor in place (``copy_`` under no_grad, bumping its version), outside
+any graph, and returns the tensor. Draws come from ``generator=`` or chainrule's default
+generator, so ``chainrule.manual_seed`` makes them
 reproducible (the numbers differ from PyTorch's, whose generator is a different algorithm; the
 *distributions* are the same).
 
@@ -54,7 +55,9 @@ def calculate_gain(nonlinearity: str, param=None):
         elif isinstance(param, (int, float)) and not isinstance(param, bool):
             negative_slope = param
         else:
-            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
+            raise ValueError(
+                f"calculate_gain: negative_slope is not a valid number, got {param!r}; expected an int or float"
+            )
         return math.sqrt(2.0 / (1 + negative_slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4

@@ -92,7 +92,8 @@ class Embedding(Module):
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(
-                    f"Embedding: padding_idx must be within num_embeddings (got {padding_idx} for {num_embeddings})"
+                    f"Embedding: padding_idx must be within num_embeddings, got {padding_idx}; expected "
+                    f"{-num_embeddings} <= padding_idx < {num_embeddings}"
                 )
             padding_idx = padding_idx % num_embeddings
         self.num_embeddings = num_embeddings

@@ -140,7 +140,9 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = list(lr_lambda)
         else:
             if not callable(lr_lambda):
-                raise TypeError(f"LambdaLR: lr_lambda must be callable or a list of callables, got {type(lr_lambda).__name__}")
+                raise TypeError(
+                    f"LambdaLR: lr_lambda must be callable or a list of callables, got {type(lr_lambda).__name__}"
+                )
             self.lr_lambdas = [lr_lambda] * n_groups
         super().__init__(optimizer, last_epoch)
 
@@ -400,7 +402,9 @@ class ReduceLROnPlateau(LRScheduler):
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode {mode!r} is unknown; expected 'min' or 'max'")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold mode {threshold_mode!r} is unknown; expected 'rel' or 'abs'")
+            raise ValueError(
+                f"ReduceLROnPlateau: threshold mode {threshold_mode!r} is unknown; expected 'rel' or 'abs'"
+            )
         self.mode_worse = math.inf if mode == "min" else -math.inf
         self.mode = mode
         self.threshold = threshold
