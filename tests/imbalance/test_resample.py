@@ -8,6 +8,7 @@ import pytest
 imblearn_over = pytest.importorskip("imblearn.over_sampling")
 imblearn_under = pytest.importorskip("imblearn.under_sampling")
 
+import chainrule as cr  # noqa: E402
 from chainrule import imbalance as ci  # noqa: E402
 from imbalanced_blobs import BINARY, THREE, THREE_STR, blobs, counts  # noqa: E402
 
@@ -231,3 +232,19 @@ def test_output_dtypes():
     X_res, y_res = ci.SMOTE(random_state=0).fit_resample(X_int, y)
     assert X_res.dtype == np.float64  # interpolations are not truncated back to integers
     assert y_res.dtype == y.dtype
+
+
+@pytest.mark.parametrize("name", list(ALL_SAMPLERS))
+def test_random_state_none_is_the_default_generator(name):
+    # None means chainrule's default generator here as everywhere, so manual_seed reproduces it.
+    X, y = THREE
+    make = ALL_SAMPLERS[name]
+    cr.manual_seed(11)
+    a = make(None).fit_resample(X, y)
+    b = make(None).fit_resample(X, y)
+    cr.manual_seed(11)
+    again = make(None).fit_resample(X, y)
+    np.testing.assert_array_equal(a[0], again[0])
+    assert not np.array_equal(a[0], b[0])  # each call draws on from the stream
+    with pytest.raises(ValueError, match="non-negative"):
+        make(-1).fit_resample(X, y)

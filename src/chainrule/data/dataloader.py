@@ -14,13 +14,8 @@ import numpy as np
 
 import chainrule as cr
 
-from .samplers import (
-    BatchSampler,
-    RandomSampler,
-    SequentialSampler,
-    _check_generator,
-    _is_int,
-)
+from ..random import check_generator
+from .samplers import BatchSampler, RandomSampler, SequentialSampler, _is_int
 
 __all__ = ["DataLoader", "default_collate", "default_convert"]
 
@@ -183,7 +178,7 @@ class DataLoader:
             )
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
-        _check_generator(generator, "DataLoader")
+        check_generator(generator, "DataLoader")
 
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")

@@ -16,13 +16,13 @@ import numpy as np
 
 import chainrule as cr
 
-from .samplers import _resolve_generator
+from ..random import get_generator
 
 __all__ = [
-    "Dataset",
-    "TensorDataset",
-    "Subset",
     "ConcatDataset",
+    "Dataset",
+    "Subset",
+    "TensorDataset",
     "TransformDataset",
     "random_split",
 ]
@@ -255,7 +255,7 @@ def random_split(dataset, lengths, generator=None) -> list[Subset]:
     """
     n = len(dataset)
     sizes = _split_lengths(n, lengths)
-    gen = _resolve_generator(generator, "random_split")
+    gen = get_generator(generator, owner="random_split")
     perm = gen.permutation(n).tolist()
     out, offset = [], 0
     for size in sizes:

@@ -15,7 +15,7 @@ import numpy as np
 
 import chainrule as cr
 
-__all__ = ["read_idx", "write_idx", "load_idx_dataset"]
+__all__ = ["load_idx_dataset", "read_idx", "write_idx"]
 
 # type code -> big-endian dtype as stored on disk
 _CODE_TO_DTYPE = {

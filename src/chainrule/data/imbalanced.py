@@ -13,6 +13,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ..random import get_generator
+
 __all__ = ["load_breast_cancer_imbalanced", "load_digits_nine_vs_rest", "make_imbalanced_classification"]
 
 _EXTRA_HINT = "pip install chainrule[datasets]"
@@ -58,7 +60,7 @@ def load_breast_cancer_imbalanced(ratio=10.0, random_state=0):
             f"{func}: ratio={ratio} needs {n_minority} malignant rows but only {malignant_rows.shape[0]} exist; "
             f"use ratio >= {benign_rows.shape[0] / malignant_rows.shape[0]:.3f}."
         )
-    rng = np.random.default_rng(random_state)
+    rng = get_generator(random_state, owner=func, seeds=True)
     chosen = rng.choice(malignant_rows, size=n_minority, replace=False)
     rows = np.sort(np.concatenate([benign_rows, chosen]))
     return X[rows], malignant[rows].astype(np.int64)
@@ -87,7 +89,7 @@ def make_imbalanced_classification(n_samples=1000, ratio=10.0, n_features=2, cla
     apart whatever the dimension: 1.0 overlaps noticeably, 3.0 is nearly
     separable.  The minority gets ``round(n_samples / (ratio + 1))`` rows
     (at least 1), the majority the rest; rows are shuffled.  Deterministic
-    for a given ``random_state`` (NumPy ``default_rng``).
+    for a given int ``random_state`` (see :func:`chainrule.random.get_generator`).
 
     Returns ``(X float32 of shape (n_samples, n_features), y int64)``.
     """
@@ -101,7 +103,7 @@ def make_imbalanced_classification(n_samples=1000, ratio=10.0, n_features=2, cla
     ratio = _check_ratio(func, ratio)
     n_minority = min(n_samples - 1, max(1, int(round(n_samples / (ratio + 1)))))
     n_majority = n_samples - n_minority
-    rng = np.random.default_rng(random_state)
+    rng = get_generator(random_state, owner=func, seeds=True)
     direction = np.full(n_features, 1.0 / np.sqrt(n_features))
     X = rng.standard_normal((n_samples, n_features))
     y = np.r_[np.zeros(n_majority, dtype=np.int64), np.ones(n_minority, dtype=np.int64)]

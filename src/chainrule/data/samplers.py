@@ -16,42 +16,17 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from ..random import check_generator, get_generator
+
 __all__ = [
+    "BalancedBatchSampler",
+    "BatchSampler",
+    "RandomSampler",
     "Sampler",
     "SequentialSampler",
-    "RandomSampler",
     "SubsetRandomSampler",
     "WeightedRandomSampler",
-    "BatchSampler",
-    "BalancedBatchSampler",
 ]
-
-
-def _resolve_generator(generator, where: str) -> np.random.Generator:
-    """Return ``generator``, or chainrule's default generator when it is None.
-
-    Imported lazily so this module does not depend on the order in which the package loads.
-    """
-    if generator is None:
-        from chainrule.random import default_generator
-
-        return default_generator()
-    if isinstance(generator, np.random.Generator):
-        return generator
-    raise TypeError(
-        f"{where}: expected generator= to be a numpy.random.Generator or None, "
-        f"got {type(generator).__name__}"
-    )
-
-
-def _check_generator(generator, where: str):
-    """Validate a generator argument at construction time (None is resolved later, per epoch)."""
-    if generator is not None and not isinstance(generator, np.random.Generator):
-        raise TypeError(
-            f"{where}: expected generator= to be a numpy.random.Generator or None, "
-            f"got {type(generator).__name__}"
-        )
-    return generator
 
 
 def _is_int(value) -> bool:
@@ -108,7 +83,7 @@ class RandomSampler(Sampler):
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
-        self.generator = _check_generator(generator, "RandomSampler")
+        self.generator = check_generator(generator, "RandomSampler")
         if num_samples is not None and (not _is_int(num_samples) or num_samples <= 0):
             raise ValueError(
                 f"RandomSampler: num_samples should be a positive integer, got {num_samples!r}"
@@ -121,7 +96,7 @@ class RandomSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
-        gen = _resolve_generator(self.generator, "RandomSampler")
+        gen = get_generator(self.generator, owner="RandomSampler")
         count = self.num_samples
         if n == 0:
             return iter(())
@@ -144,10 +119,10 @@ class SubsetRandomSampler(Sampler):
 
     def __init__(self, indices: Sequence[int], generator=None) -> None:
         self.indices = indices
-        self.generator = _check_generator(generator, "SubsetRandomSampler")
+        self.generator = check_generator(generator, "SubsetRandomSampler")
 
     def __iter__(self) -> Iterator[int]:
-        gen = _resolve_generator(self.generator, "SubsetRandomSampler")
+        gen = get_generator(self.generator, owner="SubsetRandomSampler")
         for i in gen.permutation(len(self.indices)).tolist():
             yield self.indices[i]
 
@@ -208,10 +183,10 @@ class WeightedRandomSampler(Sampler):
         self.weights = w
         self.num_samples = int(num_samples)
         self.replacement = replacement
-        self.generator = _check_generator(generator, "WeightedRandomSampler")
+        self.generator = check_generator(generator, "WeightedRandomSampler")
 
     def __iter__(self) -> Iterator[int]:
-        gen = _resolve_generator(self.generator, "WeightedRandomSampler")
+        gen = get_generator(self.generator, owner="WeightedRandomSampler")
         p = self.weights / self.weights.sum()
         drawn = gen.choice(len(p), size=self.num_samples, replace=self.replacement, p=p)
         return iter(drawn.tolist())
@@ -286,10 +261,10 @@ class BalancedBatchSampler(Sampler):
         self.num_batches = int(num_batches) if num_batches is not None else max(1, -(-largest // self.per_class))
         if self.num_batches <= 0:
             raise ValueError(f"BalancedBatchSampler: num_batches must be positive, got {num_batches}")
-        self.generator = _check_generator(generator, "BalancedBatchSampler")
+        self.generator = check_generator(generator, "BalancedBatchSampler")
 
     def __iter__(self):
-        rng = _resolve_generator(self.generator, "BalancedBatchSampler")
+        rng = get_generator(self.generator, owner="BalancedBatchSampler")
         needed = self.num_batches * self.per_class
         streams = []
         for ix in self.class_indices:

@@ -9,7 +9,7 @@
 
 The generators are pure NumPy and seeded: ``random_state`` is an int seed, a
 ``numpy.random.Generator``, or None for chainrule's default generator (so
-``chainrule.manual_seed`` fixes them too). They return NumPy arrays (X float32, class labels
+``chainrule.manual_seed`` fixes them too; see :func:`chainrule.random.get_generator`). They return NumPy arrays (X float32, class labels
 int64) that :class:`~chainrule.data.TensorDataset` accepts directly.
 """
 from __future__ import annotations
@@ -21,24 +21,11 @@ import numpy as np
 
 import chainrule as cr
 
-from .samplers import _resolve_generator
+from ..random import get_generator
 
-__all__ = ["load_digits", "make_moons", "make_spirals", "make_polynomial_regression"]
+__all__ = ["load_digits", "make_moons", "make_polynomial_regression", "make_spirals"]
 
 _EXTRA_HINT = 'pip install "chainrule[datasets]"'
-
-
-def _rng(random_state, where: str) -> np.random.Generator:
-    if isinstance(random_state, (numbers.Integral, np.integer)) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"{where}: random_state must be a non-negative int seed, got {random_state}")
-        return np.random.default_rng(int(random_state))
-    if random_state is None or isinstance(random_state, np.random.Generator):
-        return _resolve_generator(random_state, where)
-    raise TypeError(
-        f"{where}: random_state should be None, an int seed or a numpy.random.Generator, "
-        f"got {type(random_state).__name__}"
-    )
 
 
 def _positive_int(value, name: str, where: str, minimum: int = 1) -> int:
@@ -56,7 +43,7 @@ def _noise(noise, where: str) -> float:
     return float(noise)
 
 
-def load_digits(split: str | None = None, test_size: float | int = 0.2, random_state: int = 0,
+def load_digits(split: str | None = None, test_size: float | int = 0.2, random_state=0,
                 flatten: bool = True):
     """scikit-learn's handwritten digits (1,797 images of 8x8 pixels, classes 0-9).
 
@@ -70,7 +57,9 @@ def load_digits(split: str | None = None, test_size: float | int = 0.2, random_s
         random_state: seed of the split, so ``"train"`` and ``"test"`` requested in separate
             calls are complementary. The split is stratified (each digit appears in both
             halves in the same proportion) so a small test set is not accidentally short of a
-            class.
+            class. An int (or a ``RandomState``) goes to scikit-learn's ``train_test_split`` as
+            is; None or a ``numpy.random.Generator`` supplies that seed, None meaning chainrule's
+            default generator as everywhere else.
         flatten: images as 64-vectors (for MLPs) when True, as ``1 x 8 x 8`` channel-first
             images (for conv nets and image transforms) when False.
     """
@@ -108,6 +97,8 @@ def load_digits(split: str | None = None, test_size: float | int = 0.2, random_s
             )
     elif not 0 < test_size < 1:
         raise ValueError(f"load_digits: a fractional test_size must be strictly between 0 and 1, got {test_size}")
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        random_state = int(get_generator(random_state, owner="load_digits").integers(2**32))
     x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=test_size, random_state=random_state, stratify=y)
     train, test = make(x_tr, y_tr), make(x_te, y_te)
     return {"train": train, "test": test, "both": (train, test)}[split]
@@ -133,7 +124,7 @@ def make_moons(n_samples=100, *, shuffle: bool = True, noise: float | None = Non
         n_out = total // 2
         n_in = total - n_out
     sigma = _noise(noise, where)
-    rng = _rng(random_state, where)
+    rng = get_generator(random_state, owner=where, seeds=True)
     t_out = np.linspace(0, np.pi, n_out)
     t_in = np.linspace(0, np.pi, n_in)
     outer = np.stack([np.cos(t_out), np.sin(t_out)], axis=1)
@@ -169,7 +160,7 @@ def make_spirals(n_samples: int = 100, n_classes: int = 2, noise: float | None =
     if not isinstance(turns, (numbers.Real, np.number)) or isinstance(turns, bool) or not turns > 0:
         raise ValueError(f"{where}: turns should be a positive number, got {turns!r}")
     sigma = _noise(noise, where)
-    rng = _rng(random_state, where)
+    rng = get_generator(random_state, owner=where, seeds=True)
     xs, ys = [], []
     for c in range(k):
         m = n // k + (1 if c < n % k else 0)
@@ -204,7 +195,7 @@ def make_polynomial_regression(n_samples: int = 100, degree: int = 3, noise: flo
     sigma = _noise(noise, where)
     if not (isinstance(x_range, (tuple, list)) and len(x_range) == 2 and x_range[0] < x_range[1]):
         raise ValueError(f"{where}: x_range should be a (low, high) pair with low < high, got {x_range!r}")
-    rng = _rng(random_state, where)
+    rng = get_generator(random_state, owner=where, seeds=True)
     coef = rng.standard_normal(d + 1)
     x = rng.uniform(float(x_range[0]), float(x_range[1]), size=(n, 1))
     y = np.polynomial.polynomial.polyval(x, coef)

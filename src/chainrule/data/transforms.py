@@ -24,17 +24,17 @@ import numpy as np
 
 import chainrule as cr
 
-from .samplers import _check_generator, _resolve_generator
+from ..random import check_generator, get_generator
 
 __all__ = [
     "Compose",
+    "GaussianNoise",
+    "Normalize",
+    "RandomErasing",
+    "RandomHorizontalFlip",
+    "RandomRotation",
     "RandomShift",
     "RandomTranslate",
-    "RandomRotation",
-    "RandomHorizontalFlip",
-    "GaussianNoise",
-    "RandomErasing",
-    "Normalize",
     "ToTensor",
 ]
 
@@ -107,12 +107,12 @@ class RandomShift:
                 f"{type(self).__name__}: max_shift should be a non-negative int or a pair of them, got {max_shift!r}"
             )
         self.max_shift = (int(pair[0]), int(pair[1]))
-        self.generator = _check_generator(generator, type(self).__name__)
+        self.generator = check_generator(generator, type(self).__name__)
 
     def __call__(self, img):
         where = type(self).__name__
         array, is_tensor = _unwrap(img, where)
-        gen = _resolve_generator(self.generator, where)
+        gen = get_generator(self.generator, owner=where)
         dy = int(gen.integers(-self.max_shift[0], self.max_shift[0] + 1))
         dx = int(gen.integers(-self.max_shift[1], self.max_shift[1] + 1))
         return _wrap(_shift(array, dy, dx), is_tensor)
@@ -204,11 +204,11 @@ class RandomRotation:
             raise ValueError(f"RandomRotation: fill should be a number, got {fill!r}")
         self.degrees = rng
         self.fill = float(fill)
-        self.generator = _check_generator(generator, "RandomRotation")
+        self.generator = check_generator(generator, "RandomRotation")
 
     def __call__(self, img):
         array, is_tensor = _unwrap(img, "RandomRotation")
-        gen = _resolve_generator(self.generator, "RandomRotation")
+        gen = get_generator(self.generator, owner="RandomRotation")
         angle = float(gen.uniform(self.degrees[0], self.degrees[1]))
         return _wrap(_rotate(array, angle, self.fill), is_tensor)
 
@@ -225,11 +225,11 @@ class RandomHorizontalFlip:
 
     def __init__(self, p: float = 0.5, generator=None) -> None:
         self.p = _check_probability(p, "RandomHorizontalFlip")
-        self.generator = _check_generator(generator, "RandomHorizontalFlip")
+        self.generator = check_generator(generator, "RandomHorizontalFlip")
 
     def __call__(self, img):
         array, is_tensor = _unwrap(img, "RandomHorizontalFlip")
-        gen = _resolve_generator(self.generator, "RandomHorizontalFlip")
+        gen = get_generator(self.generator, owner="RandomHorizontalFlip")
         if gen.random() < self.p:
             array = np.ascontiguousarray(array[..., ::-1])
         return _wrap(array, is_tensor)
@@ -252,11 +252,11 @@ class GaussianNoise:
             raise ValueError(f"GaussianNoise: mean should be a finite number, got {mean!r}")
         self.std = float(std)
         self.mean = float(mean)
-        self.generator = _check_generator(generator, "GaussianNoise")
+        self.generator = check_generator(generator, "GaussianNoise")
 
     def __call__(self, img):
         array, is_tensor = _unwrap(img, "GaussianNoise")
-        gen = _resolve_generator(self.generator, "GaussianNoise")
+        gen = get_generator(self.generator, owner="GaussianNoise")
         dtype = _float_dtype(array.dtype)
         noise = gen.normal(self.mean, self.std, size=array.shape)
         return _wrap((array.astype(np.float64) + noise).astype(dtype), is_tensor)
@@ -298,7 +298,7 @@ class RandomErasing:
         self.scale = (float(scale[0]), float(scale[1]))
         self.ratio = (float(ratio[0]), float(ratio[1]))
         self.value = value
-        self.generator = _check_generator(generator, "RandomErasing")
+        self.generator = check_generator(generator, "RandomErasing")
 
     def get_params(self, height: int, width: int, gen: np.random.Generator):
         """Top, left, height, width of the rectangle to erase; a zero-size box when none fits."""
@@ -318,7 +318,7 @@ class RandomErasing:
 
     def __call__(self, img):
         array, is_tensor = _unwrap(img, "RandomErasing")
-        gen = _resolve_generator(self.generator, "RandomErasing")
+        gen = get_generator(self.generator, owner="RandomErasing")
         if gen.random() >= self.p:
             return _wrap(array, is_tensor)
         top, left, h, w = self.get_params(*array.shape[-2:], gen)

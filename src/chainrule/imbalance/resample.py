@@ -13,10 +13,11 @@ output row).
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
+from ..random import get_generator
 from .neighbors import kneighbors
 from .split import EvaluationSplit
 from .strategy import check_sampling_strategy
@@ -32,24 +33,15 @@ __all__ = [
 
 
 def check_random_state(random_state, owner="check_random_state"):
-    """Turn ``random_state`` into a ``np.random.Generator``.
+    """Turn ``random_state`` into a ``np.random.Generator`` (scikit-learn's name for it).
 
-    ``None`` gives fresh OS entropy; an int seeds a new generator (so the
-    same int always gives the same output); a ``Generator`` is used as is
-    (and advanced); a legacy ``RandomState`` seeds a new generator from its
-    stream, so it is advanced too and remains reproducible from its seed.
+    ``None`` is chainrule's default generator (reseeded by ``chainrule.manual_seed``); an int
+    seeds a new generator (so the same int always gives the same output); a ``Generator`` is
+    used as is (and advanced); a legacy ``RandomState`` seeds a new generator from its stream,
+    so it is advanced too and remains reproducible from its seed. Anything else raises
+    ``ValueError``, as scikit-learn does. See :func:`chainrule.random.get_generator`.
     """
-    if random_state is None:
-        return np.random.default_rng()
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2**63 - 1, dtype=np.int64))
-    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
-        return np.random.default_rng(int(random_state))
-    raise ValueError(
-        f"{owner}: random_state must be None, an int, a numpy Generator or a RandomState, got {random_state!r}."
-    )
+    return get_generator(random_state, owner=owner, seeds=True, error=ValueError)
 
 
 def _check_classification_y(owner, y, n_samples):

@@ -17,6 +17,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ..random import get_generator
+
 __all__ = ["EvaluationSplit", "mark_evaluation", "stratified_kfold", "stratified_train_test_indices"]
 
 
@@ -44,12 +46,6 @@ def mark_evaluation(array):
     return view
 
 
-def _rng(random_state):
-    from .resample import check_random_state
-
-    return check_random_state(random_state, "split")
-
-
 def stratified_train_test_indices(y, *, test_size=0.25, random_state=None):
     """Row indices ``(train, test)`` with each class split in the same proportion.
 
@@ -70,7 +66,7 @@ def stratified_train_test_indices(y, *, test_size=0.25, random_state=None):
         fraction = float(test_size)
     else:
         raise ValueError(f"stratified_train_test_indices: test_size must be a float in (0, 1) or an int, got {test_size!r}.")
-    rng = _rng(random_state)
+    rng = get_generator(random_state, owner="stratified_train_test_indices", seeds=True, error=ValueError)
     train, test = [], []
     for cls in np.unique(y):
         rows = rng.permutation(np.flatnonzero(y == cls))
@@ -94,7 +90,7 @@ def stratified_kfold(y, n_splits=5, *, random_state=None):
         raise ValueError(f"stratified_kfold: n_splits must be an integer >= 2, got {n_splits!r}.")
     if n_splits > y.shape[0]:
         raise ValueError(f"stratified_kfold: Cannot have n_splits={n_splits} greater than the number of samples {y.shape[0]}.")
-    rng = _rng(random_state)
+    rng = get_generator(random_state, owner="stratified_kfold", seeds=True, error=ValueError)
     fold_of = np.empty(y.shape[0], dtype=np.int64)
     offset = 0
     for cls in np.unique(y):

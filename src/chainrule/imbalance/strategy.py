@@ -25,7 +25,7 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["check_sampling_strategy", "class_counts", "SAMPLING_TYPES"]
+__all__ = ["SAMPLING_TYPES", "check_sampling_strategy", "class_counts"]
 
 SAMPLING_TYPES = ("over-sampling", "under-sampling", "clean-sampling")
 STRING_STRATEGIES = ("auto", "minority", "majority", "not minority", "not majority", "all")
