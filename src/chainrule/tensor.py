@@ -10,8 +10,8 @@ Memory works as in PyTorch. A view (``view``, ``reshape`` where possible, slicin
 and ``numpy()`` / ``from_numpy``. An in-place op (``add_``, ``+=``, ``x[i] = v``, ...) writes into
 that memory, bumps the counter, and rebases the tensor's history onto a new node whose input is
 the previous value; on a view it also rebases the base (``CopySlices``), and every other view of
-the base rebuilds its ``grad_fn`` from the base the next time it is used. docs/autograd.md walks
-through it with examples.
+the base rebuilds its ``grad_fn`` from the base the next time it is used. That machinery lives in
+``inplace.py``; docs/autograd.md walks through it with examples.
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ import weakref
 
 import numpy as np
 
-from . import autograd, backend
-from .autograd import VIEW_MULTI_OUTPUT, VIEW_NO_GRAD, Function, _state, memory_root
+from . import backend, inplace
+from .autograd import _state
 from .autograd import backward as _backward
 from .ops import arithmetic, linalg, reduce, shape, unary
 from .ops.softmax import LogSoftmax, Softmax
@@ -148,108 +148,11 @@ class Tensor:
             counter = self._vc = [0]
         counter[0] += 1
 
-    def _sync_view(self) -> None:
-        """Rebuild this view's ``grad_fn`` from its base after the shared memory was written in
-        place: the view now reads the base's new value, so its history is the base's new history
-        followed by the same view ops."""
-        counter = self._vc
-        self._view_version = counter[0]
-        base = self._base
-        if not base._requires_grad or self._view_kind == VIEW_NO_GRAD:
-            return
-        previous = _state.grad_enabled
-        _state.grad_enabled = True
-        try:
-            rebuilt = base
-            for cls, kwargs in self._view_steps:
-                rebuilt = cls.apply(rebuilt, **kwargs)
-        finally:
-            _state.grad_enabled = previous
-        counter_after = self._vc[0]  # replaying views never writes: the version is unchanged
-        self._view_version = counter_after
-        self._set_history(rebuilt._grad_fn)
-
-    def _set_history(self, node) -> None:
-        """Point this tensor at a new graph node (after an in-place op); retain_grad follows."""
-        old = self._grad_fn
-        self._grad_fn = node
-        self._requires_grad = True
-        if self._retains_grad:
-            if old is not None:
-                old.retained = None
-            node.retained = weakref.ref(self)
-
-    def _check_inplace_allowed(self, op_name) -> None:
-        """PyTorch's refusals before any in-place write that autograd would have to record."""
-        if not _state.grad_enabled:
-            return
-        if self._requires_grad and self._grad_fn is None and self._base is None:
-            raise RuntimeError(
-                f"{op_name}: a leaf tensor that requires grad (shape {self.shape}) is being used in an "
-                "in-place operation; wrap the update in chainrule.no_grad() or work on a .clone()"
-            )
-        base = self._base
-        if base is not None and base._requires_grad:
-            if base._grad_fn is None:
-                raise RuntimeError(
-                    f"{op_name}: a view of a leaf tensor that requires grad (base shape {base.shape}) is "
-                    "being used in an in-place operation; wrap it in chainrule.no_grad() or work on a .clone()"
-                )
-            if self._view_kind == VIEW_NO_GRAD:
-                raise RuntimeError(
-                    f"{op_name}: this view (shape {self.shape}) was created under no_grad() of a tensor "
-                    "that requires grad and is being modified in place with grad mode on; make the "
-                    "view with grad mode on, or work on a .clone()"
-                )
-            if self._view_kind == VIEW_MULTI_OUTPUT:
-                raise RuntimeError(
-                    f"{op_name}: this tensor (shape {self.shape}) is one of several views returned by "
-                    "split/chunk/unbind, which cannot be modified in place; use an out-of-place op "
-                    "or .clone() the piece first"
-                )
-
-    def _inplace(self, op_name, compute, *args, check_dtype=True, **kwargs) -> "Tensor":
-        """Compute ``compute(self, *args)`` (an op's ``apply``) out of place, write it into this
-        tensor's memory (every view sees it), bump the version and, when a graph is being
-        recorded, rebase the history:
-        the new node's input is this tensor's previous value (and, for a view, its base is
-        rebased onto a CopySlices node)."""
-        if self._base is not None and self._view_version != self._vc[0]:
-            self._sync_view()
-        self._check_inplace_allowed(op_name)
-        target = self._data
-        if any(s == 0 and n > 1 for s, n in zip(target.strides, target.shape)) or not target.flags.writeable:
-            raise RuntimeError(
-                f"{op_name}: more than one element of the written-to tensor (shape {target.shape}) refers "
-                "to a single memory location (an expand()ed tensor, say); .clone() it before the "
-                "in-place operation"
-            )
-        result = compute(self, *args, **kwargs)
-        new = result._data
-        if new.shape != target.shape:
-            raise RuntimeError(
-                f"{op_name}: output with shape {list(target.shape)} doesn't match the broadcast shape "
-                f"{list(new.shape)}"
-            )
-        if check_dtype and new.dtype != target.dtype and not np.can_cast(new.dtype, target.dtype, "same_kind"):
-            raise RuntimeError(
-                f"{op_name}: result type {new.dtype} can't be cast to the desired output type "
-                f"{target.dtype} (the in-place tensor's dtype)"
-            )
-        node = result._grad_fn
-        if node is not None and node.saved_versions is not None and not _aliases(self, args):
-            _detach_saved_from(node, self)
-        np.copyto(target, new, casting="unsafe")
-        self._bump_version()
-        if node is None:
-            return self
-        if node.saved_versions is not None or node.saved_tensors:
-            _resave_output_as(node, new, self)
-        if self._base is None:
-            self._set_history(node)
-        else:
-            _rebase_base(self, node)
-        return self
+    # The in-place machinery lives in inplace.py; bound here as methods, so it costs no extra call.
+    _inplace = inplace.write_inplace
+    _check_inplace_allowed = inplace.check_inplace_allowed
+    _sync_view = inplace.sync_view
+    _set_history = inplace.set_history
 
     # ------------------------------------------------------------------ basic properties
     @property
@@ -625,7 +528,7 @@ class Tensor:
 
     def masked_fill_(self, mask, value) -> "Tensor":
         mask, value = self._masked_fill_arguments("masked_fill_", mask, value)
-        return self._inplace("masked_fill_", _masked_fill, mask, value, check_dtype=False)
+        return self._inplace("masked_fill_", inplace.masked_fill, mask, value, check_dtype=False)
 
     # ------------------------------------------------------------------ comparisons (no gradient)
     def __eq__(self, other):
@@ -897,7 +800,7 @@ class Tensor:
     def masked_fill(self, mask, value):
         """Where ``mask`` holds, ``value`` (a number, or a 0-d tensor that may require grad)."""
         mask, value = self._masked_fill_arguments("masked_fill", mask, value)
-        return _masked_fill(self, mask, value)
+        return inplace.masked_fill(self, mask, value)
 
     def gather(self, dim, index):
         return shape.Gather.apply(self, dim=dim, index=as_array(index))
@@ -910,67 +813,3 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
-
-
-def _masked_fill(tensor, mask, value):
-    out = arithmetic.Where.apply(mask, value, tensor)
-    # masked_fill keeps the filled tensor's dtype, whatever the value's.
-    return out if out.dtype == tensor.dtype else shape.Cast.apply(out, dtype=tensor.dtype)
-
-
-def _aliases(tensor, args):
-    """True when an argument shares ``tensor``'s memory (``y.mul_(y)``): as in PyTorch, what the
-    node saved of that argument is then *not* protected, and backward reports the overwrite."""
-    counter = tensor._vc
-    return counter is not None and any(isinstance(a, Tensor) and a._vc is counter for a in args)
-
-
-def _detach_saved_from(node, tensor):
-    """Before an in-place op overwrites ``tensor``, give its node private copies of whatever it
-    saved of the old value (as PyTorch saves ``original_self``): the gradient stays right."""
-    saved = list(node.saved_tensors)
-    kept = []
-    for entry in node.saved_versions:
-        index, counter = entry[0], entry[1]
-        if counter is tensor._vc:
-            saved[index] = saved[index].copy()
-        else:
-            kept.append(entry)
-    node.saved_tensors = tuple(saved)
-    node.saved_versions = kept or None
-
-
-def _resave_output_as(node, result_array, tensor):
-    """The in-place op's output now lives in ``tensor``'s memory: where the node saved its output,
-    point it there and record the new version, so a later in-place write is caught as in PyTorch."""
-    saved = list(node.saved_tensors)
-    entries = [e for e in (node.saved_versions or ()) if saved[e[0]] is not result_array]
-    changed = False
-    for index, array in enumerate(saved):
-        if array is result_array:
-            saved[index] = tensor._data
-            entries.append((index, tensor._vc, tensor._vc[0]))
-            changed = True
-    if changed:
-        node.saved_tensors = tuple(saved)
-        node.saved_versions = entries or None
-
-
-def _rebase_base(view, node):
-    """After an in-place op on ``view``, its base's value is the old base with the view's region
-    replaced by the op's output: record that as a CopySlices node and make it the base's history.
-    The view itself rebuilds its grad_fn from the new base when next used (its version is stale)."""
-    base = view._base
-    if base._requires_grad:
-        base_edge = base._grad_fn if base._grad_fn is not None else base
-    else:
-        base_edge = None
-    copy = shape.CopySlices.__new__(shape.CopySlices)
-    copy.edges = [base_edge, node]
-    copy.steps = view._view_steps
-    copy.template = base._data
-    copy.out_hooks = None
-    copy.retained = None
-    copy.freed = False
-    copy.out_shape = base._data.shape
-    base._set_history(copy)

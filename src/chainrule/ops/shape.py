@@ -481,7 +481,7 @@ def replay_view(array, steps):
 class CopySlices(Function):
     """The base's new value after an in-place op on one of its views: the old base everywhere
     except the view's region, which holds the op's output. So dL/d(old base) is g with the
-    region zeroed, and dL/d(op output) is g's region. Built by ``Tensor._inplace``, never by
+    region zeroed, and dL/d(op output) is g's region. Built by ``inplace.write_inplace``, never by
     ``apply`` (its "forward" is the write into shared memory)."""
 
     @staticmethod
