@@ -52,14 +52,7 @@ def default_collate(batch):
     if isinstance(elem, cr.Tensor):
         return _stack([b._data for b in _same_kind(batch, cr.Tensor)], "default_collate")
     if isinstance(elem, (np.ndarray, np.generic)) and not isinstance(elem, (np.str_, np.bytes_)):
-        arrays = [np.asarray(b) for b in _same_kind(batch, (np.ndarray, np.generic))]
-        for a in arrays:
-            if a.dtype.kind not in "fiub":
-                raise TypeError(
-                    f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
-                    f"lists; found a numpy array of dtype {a.dtype}"
-                )
-        return _stack(arrays, "default_collate")
+        return _collate_arrays(batch)
     if isinstance(elem, (bool, np.bool_)):
         return cr.tensor(np.asarray(batch, dtype=np.bool_), dtype=np.bool_)
     if isinstance(elem, numbers.Integral):
@@ -77,23 +70,41 @@ def default_collate(batch):
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return type(elem)(*(default_collate(field) for field in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
-        size = len(elem)
-        if any(len(sample) != size for sample in batch):
-            raise RuntimeError(
-                "default_collate: each element in list of batch should be of equal size, got "
-                f"lengths {sorted({len(sample) for sample in batch})}"
-            )
-        columns = [default_collate(column) for column in zip(*batch)]
-        if isinstance(elem, tuple):
-            return columns
-        try:
-            return type(elem)(columns)
-        except TypeError:
-            return columns
+        return _collate_sequences(batch)
     raise TypeError(
         "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
         f"found {type(elem).__name__}"
     )
+
+
+def _collate_arrays(batch):
+    """NumPy arrays and scalars of numbers stacked into one Tensor."""
+    arrays = [np.asarray(b) for b in _same_kind(batch, (np.ndarray, np.generic))]
+    for a in arrays:
+        if a.dtype.kind not in "fiub":
+            raise TypeError(
+                f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
+                f"lists; found a numpy array of dtype {a.dtype}"
+            )
+    return _stack(arrays, "default_collate")
+
+
+def _collate_sequences(batch):
+    """Equal-length sequences collated position by position; a tuple gives a list, as in PyTorch."""
+    elem = batch[0]
+    size = len(elem)
+    if any(len(sample) != size for sample in batch):
+        raise RuntimeError(
+            "default_collate: each element in list of batch should be of equal size, got "
+            f"lengths {sorted({len(sample) for sample in batch})}"
+        )
+    columns = [default_collate(column) for column in zip(*batch)]
+    if isinstance(elem, tuple):
+        return columns
+    try:
+        return type(elem)(columns)
+    except TypeError:
+        return columns
 
 
 def _same_kind(batch, kind):
