@@ -414,12 +414,12 @@ def _collect_nodes(roots):
 
 
 def _run_hooks(hooks, grad_array):
-    from .tensor import Tensor
+    from .tensor import Tensor, as_array
 
     for hook in hooks:
         result = hook(Tensor._wrap(grad_array))
         if result is not None:
-            grad_array = result._data if isinstance(result, Tensor) else np.asarray(result)
+            grad_array = np.asarray(as_array(result))
     return grad_array
 
 
@@ -450,7 +450,7 @@ def _accumulate_leaf(leaf, grad_array, owned_ids):
 
 def _seed(tensor, grad_tensor):
     """The starting gradient dL/d(tensor) for one root of backward, validated."""
-    from .tensor import Tensor
+    from .tensor import as_array
 
     if not tensor.requires_grad:
         raise RuntimeError(
@@ -464,7 +464,7 @@ def _seed(tensor, grad_tensor):
                 f"output has shape {tensor._data.shape}; pass gradient= of that shape"
             )
         return np.ones_like(tensor._data)
-    seed = grad_tensor._data if isinstance(grad_tensor, Tensor) else np.asarray(grad_tensor)
+    seed = np.asarray(as_array(grad_tensor))
     if seed.shape != tensor._data.shape:
         raise RuntimeError(
             f"backward: gradient has shape {seed.shape} but the output has shape "
@@ -473,10 +473,11 @@ def _seed(tensor, grad_tensor):
     return seed.astype(tensor._data.dtype, copy=False)
 
 
-def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
-    """Backpropagate from ``tensors`` (a tensor or a sequence of them) into the leaves' ``.grad``.
+def _roots_and_seeds(tensors, grad_tensors):
+    """The roots of a backward call and their seeds dL/d(root), validated.
 
-    ``inputs`` optionally restricts accumulation to those leaves (as in ``torch.autograd.backward``).
+    A root that is a leaf has nothing to walk: its seed goes straight into ``leaf_grads``.
+    Returns ``(root nodes, their seeds, leaf_grads, leaves)``, the last two keyed by ``id``.
     """
     from .tensor import Tensor
 
@@ -487,7 +488,6 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
     roots, root_seeds = [], []
     leaf_grads = {}
     leaves = {}
-    only = None if inputs is None else {id(t) for t in inputs}
     for tensor, grad_tensor in zip(tensors, grad_tensors):
         seed = _seed(tensor, grad_tensor)
         node = tensor.grad_fn
@@ -497,12 +497,41 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
             continue
         roots.append(node)
         root_seeds.append(seed)
+    return roots, root_seeds, leaf_grads, leaves
 
+
+def _accumulate_leaves(leaves, leaf_grads, inputs):
+    """Add each leaf's summed gradient into its ``.grad`` (only the ``inputs`` leaves, if given)."""
+    only = None if inputs is None else {id(t) for t in inputs}
+    owned = set()
+    for key, leaf in leaves.items():
+        if only is not None and key not in only:
+            continue
+        _accumulate_leaf(leaf, np.asarray(leaf_grads[key]), owned)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
+    """Backpropagate from ``tensors`` into the leaves' ``.grad``, as ``torch.autograd.backward``.
+
+    The graph is walked once in reverse topological order; each node's gradient is complete
+    before its ``backward`` runs, and unless ``retain_graph`` the node frees its saved arrays
+    and its edges afterwards.
+
+    Args:
+        tensors: a tensor or a sequence of them (the roots).
+        grad_tensors: dL/d(root) for each root; None for a one-element root means 1.
+        retain_graph: keep the graph (saved arrays and edges) for another backward.
+        inputs: if given, accumulate only into these leaves.
+    """
+    from .tensor import Tensor
+
+    roots, root_seeds, leaf_grads, leaves = _roots_and_seeds(tensors, grad_tensors)
     anomaly = _state.anomaly
     order = _collect_nodes(roots)
     for node, seed in zip(roots, root_seeds):
         node._grad_sum = seed if node._grad_sum is None else node._grad_sum + seed
     try:
+        # The per-node body stays inline: it runs once per node, the hottest loop of backward.
         for node in order:
             grad_output = node._grad_sum
             if grad_output is None:
@@ -556,11 +585,7 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
     finally:
         for node in order:  # after an error, leave no half-summed gradient behind
             node._grad_sum = None
-    owned = set()
-    for key, leaf in leaves.items():
-        if only is not None and key not in only:
-            continue
-        _accumulate_leaf(leaf, np.asarray(leaf_grads[key]), owned)
+    _accumulate_leaves(leaves, leaf_grads, inputs)
 
 
 def _raise_bad_gradient_shape(node, grad, shape):
