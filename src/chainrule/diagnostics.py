@@ -55,7 +55,11 @@ def _check_module(model, where: str) -> None:
 # ---------------------------------------------------------------------------- gradients
 def gradient_norms(model) -> dict:
     """``{parameter name: L2 norm of its .grad}``, for every parameter that has a gradient
-    (parameters whose ``.grad`` is None — frozen, or unused in the last backward — are left out)."""
+    (parameters whose ``.grad`` is None — frozen, or unused in the last backward — are left out).
+
+    Args:
+        model: the Module whose parameters' gradients are measured (after a backward pass).
+    """
     _check_module(model, "gradient_norms")
     return {name: _l2(p.grad._data) for name, p in model.named_parameters() if p.grad is not None}
 
@@ -67,6 +71,10 @@ def layer_gradient_norms(model, include_bias: bool = False) -> dict:
     pooled into one norm — the classic per-layer gradient-flow plot. Biases (parameters whose
     name starts with ``bias``) are left out unless ``include_bias=True``: their gradient is just
     the summed upstream gradient and says little about how well the layer's weights learn.
+
+    Args:
+        model: the Module whose gradients are measured (after a backward pass).
+        include_bias: whether bias gradients count towards their module's norm.
     """
     _check_module(model, "layer_gradient_norms")
     squares: dict[str, float] = {}
@@ -123,10 +131,13 @@ def _observe(model, data, modules: dict, on_output, where: str) -> None:
 def dead_relu_fraction(model, data, layer_types=(nn.ReLU,)) -> dict:
     """``{module name: fraction of its units that output 0 for every sample in data}``.
 
-    ``layer_types``: the module classes to watch. A *unit* is one position of the layer's output
-    without the batch axis (a feature for (N, F) outputs). ``data`` is a Tensor/array of
-    inputs or a loader yielding inputs or (inputs, targets) batches. Layers that never ran are
-    left out.
+    A *unit* is one position of the layer's output without the batch axis (a feature for (N, F)
+    outputs). Layers that never ran are left out.
+
+    Args:
+        model: the Module to run.
+        data: a Tensor/array of inputs, or a loader yielding inputs or (inputs, targets) batches.
+        layer_types: the module classes to watch.
     """
     _check_module(model, "dead_relu_fraction")
     layer_types = tuple(layer_types)
@@ -157,6 +168,10 @@ def activation_stats(model, data) -> dict:
     ``saturation`` is, for ``Sigmoid`` layers, the fraction of outputs < 0.01 or > 0.99 and, for
     ``Tanh`` layers, the fraction with |output| > 0.99 (where the derivative is below ~0.02);
     None for other layers.
+
+    Args:
+        model: the Module to run.
+        data: a Tensor/array of inputs, or a loader yielding inputs or (inputs, targets) batches.
     """
     _check_module(model, "activation_stats")
     modules = {name: m for name, m in model.named_modules() if name and next(m.children(), None) is None}
@@ -211,8 +226,12 @@ def _named_arrays(obj, where: str) -> dict:
 def weight_sparsity(model, tol: float = 1e-3) -> dict:
     """``{'parameters': {name: fraction of |w| < tol}, 'overall': fraction over all of them}``.
 
-    ``model`` is a Module (its parameters) or a state dict. ``overall`` weighs each parameter
-    by its size, i.e. it is the fraction over every scalar weight of the model.
+    ``overall`` weighs each parameter by its size, i.e. it is the fraction over every scalar
+    weight of the model.
+
+    Args:
+        model: a Module (its parameters) or a state dict (name -> array).
+        tol: the magnitude below which a weight counts as zero.
     """
     if not tol >= 0:
         raise ValueError(f"weight_sparsity: tol must be >= 0, got {tol!r}")
@@ -232,6 +251,10 @@ def update_to_weight_ratio(before_state, after_state) -> dict:
     Take ``before = model.state_dict()``, run an optimizer step (or an epoch), then
     ``after = model.state_dict()``. A weight that was exactly zero gives ``inf`` if it moved and
     NaN if it did not.
+
+    Args:
+        before_state: the earlier snapshot: a state dict or a Module.
+        after_state: the later snapshot, with the same entries and shapes.
     """
     before = _named_arrays(before_state, "update_to_weight_ratio")
     after = _named_arrays(after_state, "update_to_weight_ratio")

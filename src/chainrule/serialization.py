@@ -158,9 +158,15 @@ def _fspath(path, where: str) -> str:
 def save(obj, path) -> None:
     """Write ``obj`` (a state dict, or a dict of them) to ``path`` as a safetensors file.
 
-    ``obj`` may nest dicts (str or int keys), lists and tuples of NumPy arrays, chainrule
-    Tensors (stored as arrays), NumPy scalars and Python str/int/float/bool/None. The write is
-    atomic: either the whole new file is at ``path`` afterwards, or the old one still is.
+    The write is atomic: either the whole new file is at ``path`` afterwards, or the old one still is.
+
+    Args:
+        obj: nested dicts (str or int keys), lists and tuples of NumPy arrays, chainrule Tensors
+            (stored as arrays), NumPy scalars and Python str/int/float/bool/None.
+        path: a str or os.PathLike file name.
+
+    Raises:
+        TypeError: ``obj`` holds something else (chainrule never pickles).
     """
     path = _fspath(path, "chainrule.save")
     arrays: dict = {}
@@ -251,7 +257,13 @@ def load(path):
     """Read a file written by :func:`save` and return the same nested object, arrays as NumPy.
 
     A safetensors file written by another tool (no chainrule metadata) loads as a plain
-    ``{name: array}`` dict. A truncated or corrupted file raises ``ValueError`` naming the path.
+    ``{name: array}`` dict.
+
+    Args:
+        path: a str or os.PathLike file name.
+
+    Raises:
+        ValueError: the file is truncated or corrupted (the message names the path).
     """
     path = _fspath(path, "chainrule.load")
     with open(path, "rb") as f:

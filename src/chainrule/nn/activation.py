@@ -104,7 +104,11 @@ class ELU(_Activation, function=F.elu, arguments={"alpha": 1.0}, inplace=True):
 
 
 class GELU(_Activation, function=F.gelu, arguments={"approximate": "none"}):
-    """x · Φ(x) with Φ the standard normal CDF; ``approximate='tanh'`` uses the tanh approximation."""
+    """x · Φ(x) with Φ the standard normal CDF.
+
+    Args:
+        approximate: 'none' (the exact erf form) or 'tanh' (the tanh approximation).
+    """
 
     def __init__(self, approximate: str = "none"):
         if approximate not in ("none", "tanh"):

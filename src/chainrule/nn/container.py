@@ -35,8 +35,11 @@ def _renumber(container, modules) -> None:
 
 
 class Sequential(Module):
-    """Chain modules: ``forward(x)`` feeds x through each child in order. Built from positional
-    modules (named '0', '1', ...) or from one (Ordered)dict of name -> module."""
+    """Chain modules: ``forward(x)`` feeds x through each child in order.
+
+    Args:
+        *args: the modules, named '0', '1', ... in order, or one (Ordered)dict of name -> module.
+    """
 
     def __init__(self, *args):
         super().__init__()
@@ -101,7 +104,11 @@ class Sequential(Module):
 
 
 class ModuleList(Module):
-    """A list of modules that registers them (so their parameters are found), without a forward."""
+    """A list of modules that registers them (so their parameters are found), without a forward.
+
+    Args:
+        modules: an iterable of modules to start with.
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -176,7 +183,11 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """An ordered dict of modules that registers them; keys must be valid module names."""
+    """An ordered dict of modules that registers them; keys must be valid module names.
+
+    Args:
+        modules: a mapping or an iterable of (name, module) pairs to start with.
+    """
 
     def __init__(self, modules=None):
         super().__init__()

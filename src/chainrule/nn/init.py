@@ -42,7 +42,12 @@ _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv
 def calculate_gain(nonlinearity: str, param=None):
     """The factor by which a nonlinearity shrinks the standard deviation of its input, inverted:
     1 for linear/sigmoid, 5/3 for tanh, sqrt(2) for ReLU, sqrt(2 / (1 + slope^2)) for leaky ReLU
-    (slope ``param``, default 0.01), 3/4 for SELU (PyTorch's values)."""
+    (slope ``param``, default 0.01), 3/4 for SELU (PyTorch's values).
+
+    Args:
+        nonlinearity: the function's name as in ``torch.nn.functional`` ('relu', 'tanh', ...).
+        param: the negative slope, for ``'leaky_relu'``.
+    """
     if nonlinearity in _LINEAR_FNS or nonlinearity == "sigmoid":
         return 1
     if nonlinearity == "tanh":
@@ -102,32 +107,68 @@ def _fill(tensor, values):
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
-    """Fill with U(a, b)."""
+    """Fill with U(a, b).
+
+    Args:
+        tensor: the floating point Tensor to fill in place (returned).
+        a: the lower bound.
+        b: the upper bound.
+        generator: the ``numpy.random.Generator`` to draw from (default: chainrule's).
+    """
     _check_tensor("uniform_", tensor)
     return _fill(tensor, get_generator(generator).uniform(a, b, size=tensor.shape))
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
-    """Fill with N(mean, std^2)."""
+    """Fill with N(mean, std^2).
+
+    Args:
+        tensor: the floating point Tensor to fill in place (returned).
+        mean: the mean.
+        std: the standard deviation.
+        generator: the ``numpy.random.Generator`` to draw from (default: chainrule's).
+    """
     _check_tensor("normal_", tensor)
     return _fill(tensor, get_generator(generator).normal(mean, std, size=tensor.shape))
 
 
 def constant_(tensor, val: float):
+    """Fill with ``val``.
+
+    Args:
+        tensor: the floating point Tensor to fill in place (returned).
+        val: the value.
+    """
     _check_tensor("constant_", tensor)
     return _fill(tensor, val)
 
 
 def zeros_(tensor):
+    """Fill with 0.
+
+    Args:
+        tensor: the floating point Tensor to fill in place (returned).
+    """
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor):
+    """Fill with 1.
+
+    Args:
+        tensor: the floating point Tensor to fill in place (returned).
+    """
     return constant_(tensor, 1.0)
 
 
 def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
-    """Glorot uniform: U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out))."""
+    """Glorot uniform: U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)).
+
+    Args:
+        tensor: the floating point Tensor to fill in place (returned).
+        gain: the scale, e.g. ``calculate_gain('tanh')``.
+        generator: the ``numpy.random.Generator`` to draw from (default: chainrule's).
+    """
     _check_tensor("xavier_uniform_", tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -136,7 +177,13 @@ def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
 
 
 def xavier_normal_(tensor, gain: float = 1.0, generator=None):
-    """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    Args:
+        tensor: the floating point Tensor to fill in place (returned).
+        gain: the scale, e.g. ``calculate_gain('tanh')``.
+        generator: the ``numpy.random.Generator`` to draw from (default: chainrule's).
+    """
     _check_tensor("xavier_normal_", tensor)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -155,7 +202,15 @@ def _kaiming_std(fn_name, tensor, a, mode, nonlinearity):
 def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
 
-    ``nn.Linear`` uses a = sqrt(5), which makes gain^2 = 2 / 6 and b = 1 / sqrt(fan_in)."""
+    ``nn.Linear`` uses a = sqrt(5), which makes gain^2 = 2 / 6 and b = 1 / sqrt(fan_in).
+
+    Args:
+        tensor: the floating point Tensor to fill in place (returned).
+        a: the negative slope of the rectifier after this layer (for ``leaky_relu``).
+        mode: ``'fan_in'`` keeps the forward pass's variance, ``'fan_out'`` the backward pass's.
+        nonlinearity: the nonlinearity after this layer, as for :func:`calculate_gain`.
+        generator: the ``numpy.random.Generator`` to draw from (default: chainrule's).
+    """
     std = _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
     if std is None:
         return tensor
@@ -164,7 +219,15 @@ def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: s
 
 
 def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
-    """He normal: N(0, std^2) with std = gain / sqrt(fan)."""
+    """He normal: N(0, std^2) with std = gain / sqrt(fan).
+
+    Args:
+        tensor: the floating point Tensor to fill in place (returned).
+        a: the negative slope of the rectifier after this layer (for ``leaky_relu``).
+        mode: ``'fan_in'`` keeps the forward pass's variance, ``'fan_out'`` the backward pass's.
+        nonlinearity: the nonlinearity after this layer, as for :func:`calculate_gain`.
+        generator: the ``numpy.random.Generator`` to draw from (default: chainrule's).
+    """
     std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
     if std is None:
         return tensor

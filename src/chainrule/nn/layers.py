@@ -38,7 +38,15 @@ class Linear(Module):
     """y = x W^T + b with W of shape (out_features, in_features).
 
     Initialised exactly as PyTorch: W ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)),
-    and b ~ U(-1/sqrt(in), 1/sqrt(in)). ``generator=`` (chainrule addition) seeds that draw.
+    and b ~ U(-1/sqrt(in), 1/sqrt(in)).
+
+    Args:
+        in_features: size of each input sample (the last dim).
+        out_features: size of each output sample.
+        bias: whether to learn the additive bias b.
+        device: 'cpu' or None (the only device of the NumPy backend).
+        dtype: the parameters' floating point dtype (default: chainrule's default dtype).
+        generator: seeds the initialisation draw (a chainrule addition).
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None,
@@ -79,7 +87,19 @@ class Embedding(Module):
 
     Initialised N(0, 1) with the ``padding_idx`` row zeroed; that row also never receives a
     gradient, so it stays the zero vector. ``max_norm`` renormalises looked-up rows in place
-    before the lookup, as PyTorch does. ``scale_grad_by_freq`` and ``sparse`` are not supported.
+    before the lookup, as PyTorch does.
+
+    Args:
+        num_embeddings: the vocabulary size (rows of ``weight``).
+        embedding_dim: the size of each vector.
+        padding_idx: a row that stays zero and gets no gradient (negative counts from the end).
+        max_norm: if given, looked-up rows with a larger ``norm_type``-norm are rescaled to it.
+        norm_type: the p of the norm for ``max_norm``.
+        scale_grad_by_freq: not supported (must be False).
+        sparse: not supported (must be False).
+        device: 'cpu' or None (the only device of the NumPy backend).
+        dtype: the parameters' floating point dtype (default: chainrule's default dtype).
+        generator: seeds the initialisation draw (a chainrule addition).
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, max_norm=None,
@@ -123,7 +143,13 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None, max_norm=None,
                         norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False):
-        """Wrap a given (num_embeddings, embedding_dim) matrix; frozen (no gradient) by default."""
+        """Wrap a given (num_embeddings, embedding_dim) matrix; frozen (no gradient) by default.
+
+        Args:
+            embeddings: the 2-D weight Tensor, used as the layer's ``weight``.
+            freeze: whether the weight is excluded from training (``requires_grad=False``).
+            padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse: as for ``Embedding``.
+        """
         if embeddings.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {tuple(embeddings.shape)}")
         rows, cols = embeddings.shape
@@ -161,7 +187,13 @@ class Embedding(Module):
 class Dropout(Module):
     """Zero each element with probability p in training and scale the survivors by 1/(1-p);
     the identity in eval mode. Masks come from ``generator=`` or chainrule's default generator.
-    ``inplace`` is accepted for compatibility; the result is always a new tensor."""
+    ``inplace`` is accepted for compatibility; the result is always a new tensor.
+
+    Args:
+        p: the probability of zeroing an element, in [0, 1].
+        inplace: accepted for compatibility (shown in the repr).
+        generator: the generator the masks are drawn from (a chainrule addition).
+    """
 
     def __init__(self, p: float = 0.5, inplace: bool = False, *, generator=None):
         super().__init__()
@@ -179,7 +211,12 @@ class Dropout(Module):
 
 
 class Flatten(Module):
-    """Flatten dims start_dim..end_dim into one (default: everything but the batch dim)."""
+    """Flatten dims start_dim..end_dim into one (default: everything but the batch dim).
+
+    Args:
+        start_dim: the first dim flattened.
+        end_dim: the last dim flattened (inclusive; negative counts from the end).
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()

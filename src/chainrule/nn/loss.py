@@ -37,6 +37,8 @@ def _as_tensor(name: str, value):
 
 
 class _Loss(Module):
+    """Base of the loss modules: resolves ``reduction`` (and PyTorch's legacy flags)."""
+
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
         if size_average is not None or reduce is not None:
@@ -48,6 +50,8 @@ class _Loss(Module):
 
 
 class _WeightedLoss(_Loss):
+    """A loss with an optional per-class ``weight``, registered as a buffer."""
+
     def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", _as_tensor(type(self).__name__ + " weight", weight))
@@ -63,7 +67,12 @@ def _warn_if_broadcasting(name: str, input, target) -> None:
 
 
 class MSELoss(_Loss):
-    """Mean squared error: mean over elements of (input - target)^2."""
+    """Mean squared error: mean over elements of (input - target)^2.
+
+    Args:
+        size_average, reduce: PyTorch's deprecated flags, mapped onto ``reduction`` with a warning.
+        reduction: 'mean', 'sum' or 'none' (the per-element losses).
+    """
 
     def forward(self, input, target):
         _warn_if_broadcasting("MSELoss", input, target)
@@ -71,7 +80,12 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error: mean over elements of |input - target|."""
+    """Mean absolute error: mean over elements of |input - target|.
+
+    Args:
+        size_average, reduce: PyTorch's deprecated flags, mapped onto ``reduction`` with a warning.
+        reduction: 'mean', 'sum' or 'none' (the per-element losses).
+    """
 
     def forward(self, input, target):
         _warn_if_broadcasting("L1Loss", input, target)
@@ -80,7 +94,15 @@ class L1Loss(_Loss):
 
 class CrossEntropyLoss(_WeightedLoss):
     """Softmax cross-entropy from logits (N, C, *) against class indices (N, *) or class
-    probabilities (N, C, *); optional class weights, ignore_index and label smoothing."""
+    probabilities (N, C, *).
+
+    Args:
+        weight: a per-class rescaling weight of shape (C,) (a buffer, so it is in ``state_dict``).
+        size_average, reduce: PyTorch's deprecated flags, mapped onto ``reduction`` with a warning.
+        ignore_index: a target value that contributes nothing (and is left out of the mean).
+        reduction: 'mean', 'sum' or 'none' (the per-element losses).
+        label_smoothing: the share ε of the target mass spread uniformly over the classes, in [0, 1].
+    """
 
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
                  reduction: str = "mean", label_smoothing: float = 0.0):
@@ -94,7 +116,14 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood on log-probabilities (pair with LogSoftmax)."""
+    """Negative log-likelihood on log-probabilities (pair with LogSoftmax).
+
+    Args:
+        weight: a per-class rescaling weight of shape (C,) (a buffer, so it is in ``state_dict``).
+        size_average, reduce: PyTorch's deprecated flags, mapped onto ``reduction`` with a warning.
+        ignore_index: a target value that contributes nothing (and is left out of the mean).
+        reduction: 'mean', 'sum' or 'none' (the per-element losses).
+    """
 
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
                  reduction: str = "mean"):
@@ -108,7 +137,14 @@ class NLLLoss(_WeightedLoss):
 
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits (sigmoid folded in, never overflows); ``pos_weight`` scales
-    the positive term per class, the usual lever for class imbalance."""
+    the positive term per class, the usual lever for class imbalance.
+
+    Args:
+        weight: a rescaling weight broadcast against the per-element losses (a buffer).
+        size_average, reduce: PyTorch's deprecated flags, mapped onto ``reduction`` with a warning.
+        reduction: 'mean', 'sum' or 'none' (the per-element losses).
+        pos_weight: a weight of the positive term per class, e.g. negatives / positives (a buffer).
+    """
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None):
         super().__init__(size_average, reduce, reduction)
@@ -121,7 +157,13 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class BCELoss(_WeightedLoss):
-    """Binary cross-entropy on probabilities in [0, 1] (logs clamped at -100 as in PyTorch)."""
+    """Binary cross-entropy on probabilities in [0, 1] (logs clamped at -100 as in PyTorch).
+
+    Args:
+        weight: a rescaling weight broadcast against the per-element losses (a buffer).
+        size_average, reduce: PyTorch's deprecated flags, mapped onto ``reduction`` with a warning.
+        reduction: 'mean', 'sum' or 'none' (the per-element losses).
+    """
 
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
@@ -134,6 +176,13 @@ class FocalLoss(_Loss):
     ``binary=True`` takes logits and 0/1 targets of the same shape (torchvision's
     ``sigmoid_focal_loss``, alpha weighting positives vs negatives; alpha < 0 disables it);
     ``binary=False`` takes (N, C) logits and class indices, ``alpha`` an optional per-class weight.
+
+    Args:
+        alpha: the positive-class weight (binary; None or < 0 disables it) or a per-class weight.
+        gamma: the focusing exponent, >= 0 (0 gives plain cross-entropy).
+        reduction: 'mean', 'sum' or 'none' (the per-element losses).
+        binary: sigmoid focal loss on logits (True) or softmax focal loss over C classes (False).
+        ignore_index: a class index that contributes nothing (``binary=False`` only).
     """
 
     def __init__(self, alpha=0.25, gamma: float = 2.0, reduction: str = "mean", binary: bool = True,

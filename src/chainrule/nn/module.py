@@ -31,8 +31,13 @@ __all__ = ["IncompatibleKeys", "Module", "Parameter", "RemovableHandle"]
 
 class Parameter(Tensor):
     """A tensor that is a module's trainable state: assigning one to a module attribute registers
-    it, so ``module.parameters()`` finds it. It shares memory with ``data`` (as in PyTorch) and
-    requires grad by default."""
+    it, so ``module.parameters()`` finds it.
+
+    Args:
+        data: the initial value, whose memory the parameter shares (as in PyTorch); a non-leaf
+            Tensor contributes its values only. Default: an empty tensor.
+        requires_grad: whether the parameter is trained.
+    """
 
     __slots__ = ()  # Tensor uses __slots__; the subclass adds no state of its own.
 
@@ -55,7 +60,11 @@ _hook_ids = itertools.count()
 
 class RemovableHandle:
     """Returned by ``register_forward_hook``/``register_forward_pre_hook``; ``remove()`` (or leaving a
-    ``with`` block) unregisters the hook."""
+    ``with`` block) unregisters the hook.
+
+    Args:
+        hooks: the module's hook registry (id -> hook) the new hook's id belongs to.
+    """
 
     def __init__(self, hooks: dict):
         self.hooks = hooks

@@ -22,6 +22,16 @@ class _BatchNorm(Module):
     (momentum=None: cumulative average, momentum_t = 1 / num_batches_tracked). Evaluation: normalise
     with the running statistics. With ``track_running_stats=False`` there are no buffers and batch
     statistics are used in both modes.
+
+    Args:
+        num_features: the number of channels C (dim 1 of the input).
+        eps: added to the variance before the square root.
+        momentum: the weight of the batch statistics in the running update (None: cumulative).
+        affine: whether to learn a per-channel ``weight`` (ones) and ``bias`` (zeros).
+        track_running_stats: whether to keep ``running_mean``/``running_var`` buffers.
+        device: 'cpu' or None (the only device of the NumPy backend).
+        dtype: the parameters' and buffers' floating point dtype (default: chainrule's default).
+        bias: with ``affine``, whether to learn the bias too.
     """
 
     _expected_ranks: tuple = ()
@@ -123,7 +133,16 @@ class BatchNorm2d(_BatchNorm):
 
 class LayerNorm(Module):
     """Normalise each sample over its trailing ``normalized_shape`` dims (no running statistics, so
-    train and eval behave the same), then apply an elementwise weight (ones) and bias (zeros)."""
+    train and eval behave the same), then apply an elementwise weight (ones) and bias (zeros).
+
+    Args:
+        normalized_shape: the trailing shape normalised over (an int for the last dim alone).
+        eps: added to the variance before the square root.
+        elementwise_affine: whether to learn ``weight`` and ``bias`` of ``normalized_shape``.
+        bias: with ``elementwise_affine``, whether to learn the bias too.
+        device: 'cpu' or None (the only device of the NumPy backend).
+        dtype: the parameters' and buffers' floating point dtype (default: chainrule's default).
+    """
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
                  device=None, dtype=None):

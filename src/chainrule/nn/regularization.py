@@ -43,14 +43,22 @@ def _sum_of(terms, dtype):
 
 
 def l2_penalty(params) -> Tensor:
-    """sum over all given tensors of w^2 (no 1/2 factor); differentiable, d/dw = 2w."""
+    """sum over all given tensors of w^2 (no 1/2 factor); differentiable, d/dw = 2w.
+
+    Args:
+        params: a Module (its parameters), one Tensor, or an iterable of Tensors.
+    """
     tensors = _tensors("l2_penalty", params)
     dtype = tensors[0].dtype if tensors else np.float32
     return _sum_of([(w * w).sum() for w in tensors], dtype)
 
 
 def l1_penalty(params) -> Tensor:
-    """sum over all given tensors of |w|; differentiable with subgradient sign(w) (0 at w = 0)."""
+    """sum over all given tensors of |w|; differentiable with subgradient sign(w) (0 at w = 0).
+
+    Args:
+        params: a Module (its parameters), one Tensor, or an iterable of Tensors.
+    """
     tensors = _tensors("l1_penalty", params)
     dtype = tensors[0].dtype if tensors else np.float32
     return _sum_of([w.abs().sum() for w in tensors], dtype)
@@ -62,7 +70,15 @@ def param_groups_weight_decay(model: Module, weight_decay: float = 1e-5, no_weig
 
     A parameter goes to no-decay when it has at most one dimension (biases, BatchNorm/LayerNorm
     weights) or its name is in ``no_weight_decay_list``. Both groups are always returned (one may be
-    empty). Raises RuntimeError if any parameter would land in no group or in both.
+    empty).
+
+    Args:
+        model: the Module whose parameters are split.
+        weight_decay: the decay of the first group.
+        no_weight_decay_list: parameter names (as ``named_parameters`` gives them) never decayed.
+
+    Raises:
+        RuntimeError: if any parameter would land in no group or in both.
     """
     if not isinstance(model, Module):
         raise TypeError(f"param_groups_weight_decay: expected a Module, got {type(model).__name__}")

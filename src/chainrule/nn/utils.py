@@ -54,8 +54,15 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
 
     The joint norm is the norm of the per-parameter norms (equal to the norm of all gradients
     concatenated). The scale is min(1, max_norm / (total + 1e-6)) and is applied even when it is 1,
-    as in PyTorch. A NaN/Inf total raises when ``error_if_nonfinite`` and otherwise propagates into
-    the gradients. ``foreach`` is accepted for compatibility and ignored.
+    as in PyTorch.
+
+    Args:
+        parameters: a Tensor or an iterable of Tensors whose ``.grad`` is clipped.
+        max_norm: the largest joint norm allowed.
+        norm_type: the order p of the norm (``inf`` for the max norm).
+        error_if_nonfinite: raise RuntimeError on a NaN/Inf total norm instead of letting it
+            propagate into the gradients.
+        foreach: accepted for compatibility and ignored.
     """
     params = _as_list("clip_grad_norm_", parameters)
     grads = [p.grad for p in params if p.grad is not None]
@@ -83,7 +90,13 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
-    """Clamp every gradient element of ``parameters`` to [-clip_value, clip_value] in place."""
+    """Clamp every gradient element of ``parameters`` to [-clip_value, clip_value] in place.
+
+    Args:
+        parameters: a Tensor or an iterable of Tensors whose ``.grad`` is clamped.
+        clip_value: the largest absolute value a gradient element keeps.
+        foreach: accepted for compatibility and ignored.
+    """
     params = _as_list("clip_grad_value_", parameters)
     clip_value = float(clip_value)
     for p in params:
@@ -93,7 +106,11 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
 
 
 def parameters_to_vector(parameters) -> Tensor:
-    """Concatenate the flattened parameters into one 1-D tensor (differentiable, as in PyTorch)."""
+    """Concatenate the flattened parameters into one 1-D tensor (differentiable, as in PyTorch).
+
+    Args:
+        parameters: a Tensor or a non-empty iterable of Tensors.
+    """
     params = _as_list("parameters_to_vector", parameters)
     if not params:
         raise ValueError("parameters_to_vector: got an empty parameter list")
@@ -105,6 +122,10 @@ def vector_to_parameters(vec, parameters) -> None:
 
     Each parameter's memory becomes a *copy* of its slice (PyTorch makes it a view of ``vec``):
     a later in-place update of one would otherwise silently change the other.
+
+    Args:
+        vec: a 1-D Tensor with as many elements as all ``parameters`` together.
+        parameters: a Tensor or an iterable of Tensors, filled in order.
     """
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected a chainrule Tensor for vec, but got {type(vec).__name__}")

@@ -124,7 +124,16 @@ class AdamW(Adam):
     *unregularised* gradient. Unlike Adam's coupled L2 term (λp added to g and then divided by
     sqrt(v)), the decay here is not rescaled per coordinate, so every weight decays at the same
     relative rate — which is what "weight decay" means for SGD and what generalises better for
-    adaptive methods. Default λ is 1e-2. See ``Adam`` for the full update.
+    adaptive methods. See ``Adam`` for the full update.
+
+    Args:
+        params: tensors or parameter-group dicts to optimize.
+        lr (float): learning rate η. Default: 1e-3.
+        betas (tuple[float, float]): decay rates (β1, β2) of the two moments. Default: (0.9, 0.999).
+        eps (float): ε added to the denominator for numerical stability. Default: 1e-8.
+        weight_decay (float): λ, applied decoupled. Default: 1e-2.
+        amsgrad (bool): use the AMSGrad variant. Default: False.
+        maximize (bool): ascend the objective. Default: False.
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,

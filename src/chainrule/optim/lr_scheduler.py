@@ -340,6 +340,12 @@ def get_linear_schedule_with_warmup(optimizer, num_warmup_steps: int, num_traini
     Warm-up matters for Adam-type optimizers: in the first steps the second-moment estimate is
     built from few gradients, so full-size steps are unreliable. Returned as a ``LambdaLR`` whose
     factor is a ``functools.partial`` of a module-level function (picklable, as in transformers).
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        num_warmup_steps (int): W, the steps of the warm-up.
+        num_training_steps (int): N, the step at which the rate reaches 0.
+        last_epoch (int): index of the last step, to resume a schedule. Default: -1.
     """
     factor = functools.partial(_linear_warmup_factor, num_warmup_steps=num_warmup_steps,
                                num_training_steps=num_training_steps)

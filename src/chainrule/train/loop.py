@@ -36,9 +36,10 @@ def _as_array(value) -> np.ndarray:
 def accuracy(outputs, targets) -> float:
     """Fraction of samples whose predicted class equals the target.
 
-    ``outputs`` of shape (N, C, ...) are class scores (logits or probabilities; the class axis is
-    1, as for ``cross_entropy``) and ``targets`` (N, ...) class indices. ``outputs`` of the same
-    shape as ``targets`` are binary logits, predicted positive when > 0.
+    Args:
+        outputs: class scores (N, C, ...) (logits or probabilities; the class axis is 1, as for
+            ``cross_entropy``), or binary logits of the targets' shape, predicted positive when > 0.
+        targets: class indices (N, ...).
     """
     scores, labels = _as_array(outputs), _as_array(targets)
     if scores.ndim == labels.ndim + 1:
@@ -121,10 +122,13 @@ class _RunningMeans:
 class Trainer:
     """The state of one ``fit`` run, shared with every callback as ``callback.trainer``.
 
-    Attributes: ``model``, ``loss_fn``, ``optimizer``, ``scheduler``, ``metrics`` (name -> fn),
-    ``epochs``, ``epoch`` (current, 0-based), ``steps_per_epoch`` (None if the loader has no
-    length), ``global_step`` (optimizer steps taken in this run), ``grad_clip``, and
-    ``stop_training``, which a callback sets to end training after the current batch.
+    Args:
+        model, loss_fn, optimizer, scheduler, epochs, grad_clip: as given to :func:`fit`.
+        metrics: name -> ``fn(outputs, targets)``, already resolved.
+        steps_per_epoch: the loader's length, or None if it has none.
+
+    Besides those, ``epoch`` (current, 0-based), ``global_step`` (optimizer steps taken in this
+    run) and ``stop_training``, which a callback sets to end training after the current batch.
     """
 
     def __init__(self, model, loss_fn, optimizer, scheduler=None, metrics=None, epochs=1,
@@ -190,8 +194,16 @@ def _train_one_epoch(trainer: Trainer, loader, callbacks) -> dict:
 def evaluate(model, loader, loss_fn=None, metrics=None) -> dict:
     """Mean loss and metrics of ``model`` over ``loader`` in eval mode, without building graphs.
 
-    Returns ``{'loss': ..., '<metric>': ...}`` (means weighted by batch size). The model's
-    train/eval mode is restored afterwards.
+    The model's train/eval mode is restored afterwards.
+
+    Args:
+        model: the ``chainrule.nn.Module`` to evaluate.
+        loader: yields ``(inputs, targets)`` batches.
+        loss_fn: ``loss_fn(outputs, targets) -> scalar Tensor``, or None for metrics only.
+        metrics: as for :func:`fit`.
+
+    Returns:
+        ``{'loss': ..., '<metric>': ...}``: means weighted by batch size.
     """
     metric_fns = _resolve_metrics(metrics)
     means = _RunningMeans()

@@ -40,7 +40,11 @@ class Callback:
 
 
 class CallbackList:
-    """Calls each hook on every callback, in the order they were given."""
+    """Calls each hook on every callback, in the order they were given.
+
+    Args:
+        callbacks: an iterable of :class:`Callback` instances.
+    """
 
     def __init__(self, callbacks):
         self.callbacks = list(callbacks)
@@ -91,6 +95,7 @@ def _monitor_op(monitor: str, mode: str, who: str):
 
 
 def _monitored_value(logs, monitor: str, who: str):
+    """``logs[monitor]``, or None with a RuntimeWarning naming the available keys (Keras's rule)."""
     value = (logs or {}).get(monitor)
     if value is None:
         warnings.warn(

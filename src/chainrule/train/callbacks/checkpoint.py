@@ -30,6 +30,7 @@ class ModelCheckpoint(Callback):
             ``'ckpt-{epoch:02d}-{val_loss:.3f}.safetensors'``.
         monitor, mode: the quantity that decides what "best" is (see :class:`EarlyStopping`).
         save_best_only: only write when ``monitor`` improved on the best value so far.
+        verbose: 1 prints a line to stderr for every checkpoint written.
         initial_value_threshold: a value the monitored quantity must beat before the first save
             (with ``save_best_only``), e.g. the best value of the run being resumed.
     """
@@ -84,6 +85,16 @@ def resume(path, model, optimizer, scheduler=None) -> int:
     Pass the result as ``fit(..., initial_epoch=resume(...))``: with the same data, model code
     and hyperparameters, the resumed run then repeats exactly (bit for bit) the losses the
     uninterrupted run would have produced.
+
+    Args:
+        path: a file written by :class:`ModelCheckpoint`.
+        model: the model to load the weights into.
+        optimizer: the optimizer to load the state into.
+        scheduler: the learning-rate scheduler to restore, if the run had one.
+
+    Raises:
+        ValueError: the file is not a ModelCheckpoint file, holds no scheduler state while a
+            scheduler was given, or holds a different kind of generator state.
     """
     checkpoint = load(path)
     required = ("model", "optimizer", "epoch", "rng")

@@ -30,6 +30,16 @@ class EarlyStopping(Callback):
     monitored value improves, and loaded back when training ends (whether it stopped early or
     ran all its epochs): the model is left at its best epoch, not its last.
 
+    Args:
+        monitor: the logged quantity to watch, e.g. 'val_loss' or 'val_accuracy'.
+        min_delta: the smallest change that counts as an improvement.
+        patience: epochs without improvement before training stops.
+        verbose: 1 prints a line to stderr when stopping and when restoring weights.
+        mode: 'min', 'max', or 'auto' (inferred from the monitor's name).
+        baseline: a value the monitored quantity must beat to reset the patience counter.
+        restore_best_weights: whether to load the best epoch's weights at the end of training.
+        start_from_epoch: epochs of warm-up during which nothing is monitored.
+
     Attributes after training: ``stopped_epoch`` (0 if training was not stopped), ``best``,
     ``best_epoch``, ``best_weights``.
     """

@@ -18,6 +18,10 @@ class GradientMonitor(Callback):
     recorded step (NaN when the parameter got no gradient that step); ``steps`` holds the global
     step numbers (0-based) of the recorded entries. Norms are of the raw gradients, before any
     clipping.
+
+    Args:
+        model: the module to watch (default: the model being trained).
+        every: record every ``every``-th step only.
     """
 
     def __init__(self, model=None, every: int = 1):

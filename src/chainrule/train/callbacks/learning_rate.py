@@ -15,6 +15,10 @@ class LearningRateScheduler(Callback):
 
     ``lr`` is the current rate of the first parameter group; the new rate is written into every
     group. For PyTorch's schedulers pass ``scheduler=`` to ``fit`` instead.
+
+    Args:
+        schedule: ``schedule(epoch, lr) -> new lr`` (epoch 0-based), returning a finite number.
+        verbose: 1 prints the new rate to stderr every epoch.
     """
 
     def __init__(self, schedule, verbose: int = 0):

@@ -30,8 +30,14 @@ class ProgressBar(Callback):
     redrawn at most every ``refresh_interval`` seconds, then completed with the validation
     metrics at the end of the epoch. verbose=1 when the stream is not a TTY (a log file, CI,
     pytest's capture) or verbose=2: only that completed line, once per epoch — no ``\\r``
-    frames filling a log. verbose=0: nothing. Written to ``stream`` (default: ``sys.stderr``,
-    looked up when training starts, so redirection and capture work).
+    frames filling a log. verbose=0: nothing.
+
+    Args:
+        verbose: 0, 1 or 2, as above.
+        stream: where to write (default: ``sys.stderr``, looked up when training starts, so
+            redirection and capture work).
+        width: the bar's length in characters.
+        refresh_interval: the least time in seconds between two redraws.
     """
 
     def __init__(self, verbose: int = 1, stream=None, width: int = 30, refresh_interval: float = 0.1):
