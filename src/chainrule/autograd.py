@@ -414,12 +414,12 @@ def _collect_nodes(roots):
 
 
 def _run_hooks(hooks, grad_array):
-    from .tensor import Tensor, as_array
+    from .tensor import Tensor, unwrap_tensor
 
     for hook in hooks:
         result = hook(Tensor._wrap(grad_array))
         if result is not None:
-            grad_array = np.asarray(as_array(result))
+            grad_array = np.asarray(unwrap_tensor(result))
     return grad_array
 
 
@@ -450,7 +450,7 @@ def _accumulate_leaf(leaf, grad_array, owned_ids):
 
 def _seed(tensor, grad_tensor):
     """The starting gradient dL/d(tensor) for one root of backward, validated."""
-    from .tensor import as_array
+    from .tensor import unwrap_tensor
 
     if not tensor.requires_grad:
         raise RuntimeError(
@@ -464,7 +464,7 @@ def _seed(tensor, grad_tensor):
                 f"output has shape {tensor._data.shape}; pass gradient= of that shape"
             )
         return np.ones_like(tensor._data)
-    seed = np.asarray(as_array(grad_tensor))
+    seed = np.asarray(unwrap_tensor(grad_tensor))
     if seed.shape != tensor._data.shape:
         raise RuntimeError(
             f"backward: gradient has shape {seed.shape} but the output has shape "

@@ -13,7 +13,7 @@ from .ops.embedding import Embedding
 from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, MSELoss, NLLLoss, check_reduction
 from .ops.normalization import BatchNorm, LayerNorm
 from .ops.softmax import LogSoftmax, Softmax
-from .tensor import Tensor, as_array, as_tensor_operand
+from .tensor import Tensor, as_tensor_operand, unwrap_tensor
 
 
 def _tensor_or_array(value):
@@ -65,7 +65,7 @@ def minimum(input, other):
 
 
 def where(condition, input, other):
-    return arithmetic.Where.apply(np.asarray(as_array(condition)),
+    return arithmetic.Where.apply(np.asarray(unwrap_tensor(condition)),
                                   as_tensor_operand("where", input, keep_numbers=True),
                                   as_tensor_operand("where", other, keep_numbers=True))
 
@@ -240,7 +240,7 @@ def gather(input, dim, index):
 
 def one_hot(tensor, num_classes=-1):
     """Class indices -> int64 one-hot rows (no gradient, as in PyTorch)."""
-    indices = np.asarray(as_array(tensor))
+    indices = np.asarray(unwrap_tensor(tensor))
     if indices.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer (int64) tensor of class indices, got dtype {indices.dtype}")
     if indices.size and indices.min() < 0:
@@ -263,7 +263,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    return NLLLoss.apply(as_tensor_operand("nll_loss", input), np.asarray(as_array(target)), _tensor_or_array(weight),
+    return NLLLoss.apply(as_tensor_operand("nll_loss", input), np.asarray(unwrap_tensor(target)), _tensor_or_array(weight),
                          ignore_index=ignore_index, reduction=reduction)
 
 
@@ -290,7 +290,7 @@ def l1_loss(input, target, reduction="mean"):
 
 # ---------------------------------------------------------------- layers' functions
 def embedding(input, weight, padding_idx=None):
-    return Embedding.apply(weight, np.asarray(as_array(input)), padding_idx=padding_idx)
+    return Embedding.apply(weight, np.asarray(unwrap_tensor(input)), padding_idx=padding_idx)
 
 
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):
@@ -361,7 +361,7 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
     """
     check_reduction("focal_loss", reduction)
     input = as_tensor_operand("focal_loss", input)
-    target_raw = np.asarray(as_array(target))
+    target_raw = np.asarray(unwrap_tensor(target))
     if input.ndim != 2:
         raise ValueError(f"focal_loss: expected (N, C) logits, got shape {input.shape}")
     if target_raw.shape != (input.shape[0],):
@@ -373,7 +373,7 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
     log_p = log_softmax(input, dim=1).gather(1, safe[:, None]).squeeze(1)
     loss = -((1 - log_p.exp()) ** gamma) * log_p if gamma else -log_p
     if alpha is not None:
-        loss = loss * Tensor(np.asarray(as_array(alpha), dtype=input.dtype)[safe])
+        loss = loss * Tensor(np.asarray(unwrap_tensor(alpha), dtype=input.dtype)[safe])
     loss = loss * Tensor(keep.astype(input.dtype))
     if reduction == "mean":
         return loss.sum() / builtins.max(int(keep.sum()), 1)

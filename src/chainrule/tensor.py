@@ -67,7 +67,7 @@ def as_tensor_operand(op_name, value, *, keep_numbers=False):
     )
 
 
-def as_array(value):
+def unwrap_tensor(value):
     """The NumPy array behind a Tensor (its own memory, no copy); any other value unchanged, so
     Python numbers stay weakly typed in the NumPy expression that receives them."""
     return value._data if isinstance(value, Tensor) else value
@@ -429,10 +429,10 @@ class Tensor:
         return linalg.MatMul.apply(as_tensor_operand("matmul", other, keep_numbers=True), self)
 
     def __floordiv__(self, other):
-        return Tensor(self._data // as_array(other))
+        return Tensor(self._data // unwrap_tensor(other))
 
     def __mod__(self, other):
-        return Tensor(self._data % as_array(other))
+        return Tensor(self._data % unwrap_tensor(other))
 
     # In-place operators write into the tensor's memory and rebase its history (see _inplace).
     def __iadd__(self, other):
@@ -532,31 +532,31 @@ class Tensor:
 
     # ------------------------------------------------------------------ comparisons (no gradient)
     def __eq__(self, other):
-        return Tensor(self._data == as_array(other))
+        return Tensor(self._data == unwrap_tensor(other))
 
     def __ne__(self, other):
-        return Tensor(self._data != as_array(other))
+        return Tensor(self._data != unwrap_tensor(other))
 
     def __lt__(self, other):
-        return Tensor(self._data < as_array(other))
+        return Tensor(self._data < unwrap_tensor(other))
 
     def __le__(self, other):
-        return Tensor(self._data <= as_array(other))
+        return Tensor(self._data <= unwrap_tensor(other))
 
     def __gt__(self, other):
-        return Tensor(self._data > as_array(other))
+        return Tensor(self._data > unwrap_tensor(other))
 
     def __ge__(self, other):
-        return Tensor(self._data >= as_array(other))
+        return Tensor(self._data >= unwrap_tensor(other))
 
     def __invert__(self):
         return Tensor(~self._data)
 
     def __and__(self, other):
-        return Tensor(self._data & as_array(other))
+        return Tensor(self._data & unwrap_tensor(other))
 
     def __or__(self, other):
-        return Tensor(self._data | as_array(other))
+        return Tensor(self._data | unwrap_tensor(other))
 
     def eq(self, other):
         return self == other
@@ -598,7 +598,7 @@ class Tensor:
         return Tensor(np.sign(self._data))
 
     def allclose(self, other, rtol=1e-5, atol=1e-8):
-        return bool(np.allclose(self._data, as_array(other), rtol=rtol, atol=atol))
+        return bool(np.allclose(self._data, unwrap_tensor(other), rtol=rtol, atol=atol))
 
     # ------------------------------------------------------------------ math methods
     def add(self, other, alpha=1):
@@ -761,7 +761,7 @@ class Tensor:
                     "share memory; .clone() it before assigning into it"
                 )
             try:
-                target[index] = as_array(value)
+                target[index] = unwrap_tensor(value)
             except (IndexError, ValueError) as error:
                 kind = IndexError if isinstance(error, IndexError) else RuntimeError
                 raise kind(f"__setitem__: {error} (tensor of shape {target.shape})") from None
@@ -781,10 +781,10 @@ class Tensor:
 
     def where(self, condition, other):
         """``x.where(cond, y)``: x where cond holds, else y (torch.Tensor.where)."""
-        return arithmetic.Where.apply(as_array(condition), self, as_tensor_operand("where", other, keep_numbers=True))
+        return arithmetic.Where.apply(unwrap_tensor(condition), self, as_tensor_operand("where", other, keep_numbers=True))
 
     def _masked_fill_arguments(self, op_name, mask, value):
-        mask = as_array(mask)
+        mask = unwrap_tensor(mask)
         if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
             got = mask.dtype if isinstance(mask, np.ndarray) else type(mask).__name__
             raise RuntimeError(f"{op_name}: only supports boolean masks, but got mask with dtype {got}")
@@ -803,7 +803,7 @@ class Tensor:
         return inplace.masked_fill(self, mask, value)
 
     def gather(self, dim, index):
-        return shape.Gather.apply(self, dim=dim, index=as_array(index))
+        return shape.Gather.apply(self, dim=dim, index=unwrap_tensor(index))
 
 
 class _HookHandle:

@@ -207,10 +207,10 @@ def flatten(tensor, start_dim=0, end_dim=-1):
 
 def normalize_index(index):
     """Turn Tensors and lists inside an index into NumPy arrays (ints as int64, masks as bool)."""
-    from ..tensor import as_array  # the tensor module sits above the ops
+    from ..tensor import unwrap_tensor  # the tensor module sits above the ops
 
     def convert(item):
-        item = as_array(item)
+        item = unwrap_tensor(item)
         if isinstance(item, list):
             item = np.asarray(item)
             if item.dtype.kind not in "biu":
