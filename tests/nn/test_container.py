@@ -51,6 +51,9 @@ def test_module_list_and_dict_register_their_members():
     layers.insert(0, nn.Tanh())
     assert isinstance(layers[0], nn.Tanh) and list(layers._modules) == ["0", "1", "2", "3", "4"]
     assert isinstance(layers.pop(0), nn.Tanh) and len(layers) == 4
+    with pytest.raises(TypeError, match="not a Module subclass"):
+        layers.insert(1, 3)
+    assert len(layers) == 4 and list(layers._modules) == ["0", "1", "2", "3"]
     with pytest.raises(NotImplementedError):
         layers(cr.ones(1))
     with pytest.raises(TypeError, match="iterable"):

@@ -151,11 +151,12 @@ class ModuleList(Module):
         return self
 
     def insert(self, index: int, module) -> None:
+        # Checked before renumbering, so a refused module leaves the list as it was.
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"ModuleList.insert: {type(module).__name__} is not a Module subclass")
         values = list(self._modules.values())
         values.insert(index, module)
-        self._modules.clear()
-        for i, child in enumerate(values):
-            self.add_module(str(i), child)
+        _renumber(self, values)
 
     def pop(self, idx=-1):
         module = self[idx]
