@@ -28,15 +28,15 @@ import numpy as np
 
 __all__ = [
     "Function",
-    "no_grad",
-    "enable_grad",
-    "inference_mode",
-    "set_grad_enabled",
-    "is_grad_enabled",
-    "detect_anomaly",
-    "is_anomaly_enabled",
     "backward",
+    "detect_anomaly",
+    "enable_grad",
     "grad",
+    "inference_mode",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
 ]
 
 

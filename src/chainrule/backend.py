@@ -13,6 +13,12 @@ import sys
 
 import numpy as np
 
+__all__ = [
+    "allocator_tuned", "as_array", "bool_", "double", "float", "float16", "float32", "float64",
+    "get_default_dtype", "int16", "int32", "int64", "int8", "long", "parse_to_args",
+    "set_default_dtype", "to_dtype", "uint8", "xp",
+]
+
 xp = np
 
 float16 = np.dtype(np.float16)

@@ -4,15 +4,20 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from .random import get_generator
-from .tensor import Tensor
 from .ops.shape import parse_shape_args
+from .random import get_generator
+from .tensor import Tensor, unwrap_tensor
+
+__all__ = [
+    "arange", "empty", "eye", "from_numpy", "full", "full_like", "linspace", "ones", "ones_like",
+    "rand", "rand_like", "randint", "randn", "randn_like", "randperm", "tensor", "zeros",
+    "zeros_like",
+]
 
 
 def tensor(data, dtype=None, requires_grad=False) -> Tensor:
     """Build a tensor from data (a copy): Python floats -> float32, ints -> int64, arrays keep dtype."""
-    if isinstance(data, Tensor):
-        data = data._data
+    data = unwrap_tensor(data)
     array = backend.as_array(data, dtype)
     if array is data:
         array = array.copy()

@@ -15,6 +15,17 @@ from .ops.normalization import BatchNorm, LayerNorm
 from .ops.softmax import LogSoftmax, Softmax
 from .tensor import Tensor, as_tensor_operand, unwrap_tensor
 
+__all__ = [
+    "abs", "add", "argmax", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "cat", "chunk", "clamp", "clip", "concat", "cross_entropy",
+    "div", "dropout", "elu", "embedding", "exp", "flatten", "focal_loss", "gather", "gelu",
+    "l1_loss", "layer_norm", "leaky_relu", "linear", "log", "log_softmax", "logsumexp", "matmul",
+    "max", "maximum", "mean", "min", "minimum", "mse_loss", "mul", "neg", "nll_loss", "norm",
+    "one_hot", "pad", "permute", "pow", "relu", "reshape", "sigmoid", "sigmoid_focal_loss",
+    "softmax", "softplus", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "tanh",
+    "transpose", "unsqueeze", "var", "where",
+]
+
 
 def _tensor_or_array(value):
     """A loss's target or weight argument as an op input: a Tensor stays one (a target of

@@ -15,6 +15,8 @@ import numpy as np
 from .autograd import backward as _backward
 from .tensor import Tensor
 
+__all__ = ["GradcheckError", "GradcheckResult", "check_gradients", "gradcheck"]
+
 
 class GradcheckError(AssertionError):
     """Raised when an analytical gradient disagrees with the numerical one."""

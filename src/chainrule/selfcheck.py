@@ -15,6 +15,8 @@ from . import functional as F
 from .gradcheck import check_gradients
 from .tensor import Tensor
 
+__all__ = ["Indices", "OPS", "Positive", "run"]
+
 
 class Positive(tuple):
     """Shape marker: draw this input from [0.5, 2.5)."""

@@ -25,6 +25,8 @@ from .autograd import backward as _backward
 from .ops import arithmetic, linalg, reduce, shape, unary
 from .ops.softmax import LogSoftmax, Softmax
 
+__all__ = ["Tensor", "as_tensor_operand", "unwrap_tensor"]
+
 
 def as_tensor_operand(op_name, value, *, keep_numbers=False):
     """``value`` as an input of a differentiable op: a Tensor as it is, an ndarray wrapped (no copy).

@@ -13,6 +13,11 @@ from .. import backend
 from ..autograd import Function
 from ._util import unbroadcast
 
+__all__ = [
+    "Add", "Div", "Maximum", "Minimum", "Mul", "Neg", "Pow", "Sub", "Where", "broadcast_error",
+    "torch_float_dtype",
+]
+
 
 def _shape(x):
     return x.shape if isinstance(x, np.ndarray) else ()

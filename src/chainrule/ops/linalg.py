@@ -8,6 +8,8 @@ from ..autograd import Function
 from ._util import normalize_dims, unbroadcast
 from .unary import require_floating
 
+__all__ = ["Linear", "MatMul", "Norm", "norm_order"]
+
 
 def _shape(x):
     return x.shape if isinstance(x, np.ndarray) else ()

@@ -27,6 +27,8 @@ import numpy as np
 
 from ..autograd import Function
 
+__all__ = ["BatchNorm", "LayerNorm"]
+
 
 def _check_param(op_name, what, param, shape, dtype):
     if param is None:

@@ -13,6 +13,11 @@ from ..autograd import Function
 from ._util import normalize_dims
 from .unary import floating
 
+__all__ = [
+    "LogSumExp", "MaxAll", "MaxDim", "MaxResult", "Mean", "Std", "Sum", "Var", "arg_reduce",
+    "expand_reduced", "max_or_min", "resolve_correction",
+]
+
 
 def expand_reduced(grad, input_shape, axes, keepdim):
     """Broadcast a reduced gradient back to ``input_shape``."""

@@ -13,6 +13,12 @@ import numpy as np
 from ..autograd import VIEW_MULTI_OUTPUT, Function, memory_root
 from ._util import normalize_dim, unbroadcast
 
+__all__ = [
+    "Cast", "Cat", "Clone", "Copy", "CopySlices", "Expand", "Gather", "GetItem", "IndexPut", "Pad",
+    "Permute", "Reshape", "Squeeze", "Stack", "Transpose", "Unsqueeze", "View", "chunk", "flatten",
+    "is_basic_index", "normalize_index", "parse_shape_args", "replay_view", "split",
+]
+
 
 def parse_shape_args(op_name, args):
     """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` like PyTorch."""

@@ -12,6 +12,11 @@ import numpy as np
 from .. import backend
 from ..autograd import Function
 
+__all__ = [
+    "Abs", "Clamp", "ELU", "Exp", "GELU", "LeakyReLU", "Log", "ReLU", "Sigmoid", "Softplus", "Sqrt",
+    "Tanh", "floating", "require_floating", "stable_sigmoid",
+]
+
 try:  # SciPy's erfc is exact and vectorised; the fallback below is exact but slower.
     from scipy.special import erfc as _erfc
 except ImportError:  # pragma: no cover - exercised only without SciPy
