@@ -28,7 +28,9 @@ from .ops.softmax import LogSoftmax, Softmax
 __all__ = ["Tensor", "as_tensor_operand", "unwrap_tensor"]
 
 
-def as_tensor_operand(op_name, value, *, keep_numbers=False):
+# keep_numbers is an ordinary parameter, not keyword-only: a keyword-only default costs a lookup on
+# every call, and chainrule.functional makes one call per op.
+def as_tensor_operand(op_name, value, keep_numbers=False):
     """``value`` as an input of a differentiable op: a Tensor as it is, an ndarray wrapped (no copy).
 
     With ``keep_numbers`` (the other operand of an operator: ``x + 1``), Python and NumPy numbers
@@ -46,7 +48,9 @@ def as_tensor_operand(op_name, value, *, keep_numbers=False):
         TypeError: ``value`` is of no type the op accepts.
     """
     kind = type(value)
-    if kind is Tensor or (keep_numbers and (kind is float or kind is int)):  # the common cases, first
+    if kind is Tensor:  # the common cases, first
+        return value
+    if keep_numbers and (kind is float or kind is int):
         return value
     if isinstance(value, np.ndarray):
         return Tensor._wrap(value)
