@@ -25,3 +25,10 @@ def test_one_hot_errors():
         F.one_hot(cr.tensor([0, -1]))
     with pytest.raises(TypeError, match="one_hot"):
         F.one_hot(cr.tensor([0.0, 1.0]))
+
+
+def test_python_number_inputs_become_tensors_of_that_value_not_of_that_size():
+    # Tensor(3) is three zeros (torch.Tensor's size form); a functional given the number 3 means 3.
+    assert F.exp(3).item() == pytest.approx(torch.exp(torch.tensor(3)).item())
+    assert F.exp(3).dtype == np.float32 and F.relu([1, -2]).tolist() == [1, 0]
+    assert F.pow(2, 3).item() == 8 and F.pow(2, 3).dtype == np.int64

@@ -61,7 +61,7 @@ def pow(input, exponent):  # noqa: A001 - PyTorch name
     if not isinstance(input, Tensor):
         if isinstance(exponent, Tensor):
             return as_tensor_operand("pow", input, keep_numbers=True) ** exponent
-        return Tensor(input) ** exponent
+        return as_tensor_operand("pow", input) ** exponent
     return input ** exponent
 
 

@@ -37,7 +37,7 @@ def as_tensor_operand(op_name, value, keep_numbers=False):
     come back as Python numbers: NumPy scalars are strongly typed (np.float64(2) * a float32
     array is float64 under NEP 50) but PyTorch treats both kinds as weak, and Python numbers are
     weak in NumPy too. Without it (the input of a ``chainrule.functional`` function), numbers and
-    nested lists become tensors as ``Tensor(value)`` builds them.
+    nested lists become tensors as ``chainrule.tensor(value)`` builds them.
 
     Args:
         op_name: the op's name for the error message.
@@ -66,7 +66,8 @@ def as_tensor_operand(op_name, value, keep_numbers=False):
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (list, tuple, int, float)):
-        return Tensor(value)
+        # torch.tensor's inference (ints stay int64); Tensor(3) would mean "3 zeros", as in torch
+        return Tensor._wrap(backend.as_array(value))
     raise TypeError(
         f"{op_name}: unsupported input of type {kind.__name__}; expected a Tensor, a NumPy array, "
         "a number or a (nested) list of numbers"
