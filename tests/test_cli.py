@@ -5,8 +5,8 @@ def test_check_command_gradchecks_every_op(capsys):
     assert cli.main(["check"]) == 0
     out = capsys.readouterr().out
     assert f"{len(selfcheck.OPS)}/{len(selfcheck.OPS)} ops pass" in out
-    for name, _, _ in selfcheck.OPS:
-        assert name in out
+    for row in selfcheck.OPS:
+        assert row.name in out
 
 
 def test_check_reports_a_broken_op(monkeypatch, capsys):

@@ -3,6 +3,7 @@ arguments. Each is a thin call into one op in ``chainrule.ops``."""
 from __future__ import annotations
 
 import builtins
+import inspect
 
 import numpy as np
 
@@ -15,16 +16,6 @@ from .ops.normalization import BatchNorm, LayerNorm
 from .ops.softmax import LogSoftmax, Softmax
 from .tensor import Tensor, as_tensor_operand, unwrap_tensor
 
-__all__ = [
-    "abs", "add", "argmax", "batch_norm", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "cat", "chunk", "clamp", "clip", "concat", "cross_entropy",
-    "div", "dropout", "elu", "embedding", "exp", "flatten", "focal_loss", "gather", "gelu",
-    "l1_loss", "layer_norm", "leaky_relu", "linear", "log", "log_softmax", "logsumexp", "matmul",
-    "max", "maximum", "mean", "min", "minimum", "mse_loss", "mul", "neg", "nll_loss", "norm",
-    "one_hot", "pad", "permute", "pow", "relu", "reshape", "sigmoid", "sigmoid_focal_loss",
-    "softmax", "softplus", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "tanh",
-    "transpose", "unsqueeze", "var", "where",
-]
 
 
 def _tensor_or_array(value):
@@ -391,3 +382,9 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+# Every public function defined above, so a new one needs no list of its own to be edited;
+# tests/test_public_api.py pins the result, so an accidental export still shows up in review.
+__all__ = sorted(name for name, value in list(globals().items())
+                 if inspect.isfunction(value) and value.__module__ == __name__ and not name.startswith("_"))

@@ -24,6 +24,7 @@ import inspect
 import numpy as np
 import pytest
 
+import chainrule
 from chainrule import selfcheck
 from chainrule.autograd import Function
 from chainrule.ops import arithmetic, dropout, embedding, linalg, loss, normalization, reduce, softmax, unary
@@ -59,9 +60,9 @@ def _trace_selfcheck():
         for cls, forward in originals.items():
             setattr(cls, "forward", recording(cls, forward.__func__))
         rng = np.random.default_rng(0)
-        for _, fn, cases in selfcheck.OPS:
-            for case in cases:
-                fn(*selfcheck._make_inputs(case, rng))
+        for row in selfcheck.OPS:
+            for case in row.cases:
+                row.fn(chainrule, *selfcheck.make_inputs(case, rng))
     finally:
         for cls, forward in originals.items():
             setattr(cls, "forward", forward)
