@@ -22,6 +22,7 @@ initialisation and data, same losses), so the printed losses can be compared wit
                                     [--src OTHER_CHECKOUT/src]   # benchmark another chainrule
     python benchmarks/bench_core.py --worker {chainrule,torch} --workload NAME ...   # one measurement
 """
+
 import argparse
 import json
 import os
@@ -37,6 +38,7 @@ FRAMEWORKS = ("chainrule", "torch")
 
 # ----------------------------------------------------------------------------- workloads
 # These run only inside a worker, after numpy has been imported there (see worker()).
+
 
 def mlp_problem(dims=(784, 512, 512, 10), batch=256):
     rs = np.random.RandomState(0)
@@ -55,7 +57,9 @@ def mlp_chainrule(params, x, y):
     import chainrule.functional as F
     from chainrule.optim import SGD
 
-    ws = [cr.tensor(p.T.copy(), requires_grad=True) if p.ndim == 2 else cr.tensor(p, requires_grad=True) for p in params]
+    ws = [
+        cr.tensor(p.T.copy(), requires_grad=True) if p.ndim == 2 else cr.tensor(p, requires_grad=True) for p in params
+    ]
     opt = SGD(ws, lr=LR)
     xt, yt = cr.tensor(x), cr.tensor(y)
     n = len(ws) // 2
@@ -71,6 +75,7 @@ def mlp_chainrule(params, x, y):
         loss.backward()
         opt.step()
         return loss.item()
+
     return step
 
 
@@ -99,6 +104,7 @@ def mlp_torch(params, x, y):
         loss.backward()
         opt.step()
         return loss.item()
+
     return step
 
 
@@ -135,6 +141,7 @@ def mlp_bn_chainrule(params, x, y):
         loss.backward()
         opt.step()
         return loss.item()
+
     return step
 
 
@@ -159,6 +166,7 @@ def mlp_bn_torch(params, x, y):
         loss.backward()
         opt.step()
         return loss.item()
+
     return step
 
 
@@ -184,6 +192,7 @@ def chain_chainrule(n):
             y = y + ct if k == 0 else (y * dt if k == 1 else y.tanh())
         y.sum().backward()
         return xt.grad.detach().numpy()
+
     return run
 
 
@@ -201,15 +210,22 @@ def chain_torch(n):
             y = y + ct if k == 0 else (y * dt if k == 1 else torch.tanh(y))
         y.sum().backward()
         return xt.grad.numpy()
+
     return run
 
 
-BUILDERS = {("mlp", "chainrule"): mlp_chainrule, ("mlp", "torch"): mlp_torch,
-            ("mlp-bn-dropout", "chainrule"): mlp_bn_chainrule, ("mlp-bn-dropout", "torch"): mlp_bn_torch,
-            ("per-op", "chainrule"): chain_chainrule, ("per-op", "torch"): chain_torch}
+BUILDERS = {
+    ("mlp", "chainrule"): mlp_chainrule,
+    ("mlp", "torch"): mlp_torch,
+    ("mlp-bn-dropout", "chainrule"): mlp_bn_chainrule,
+    ("mlp-bn-dropout", "torch"): mlp_bn_torch,
+    ("per-op", "chainrule"): chain_chainrule,
+    ("per-op", "torch"): chain_torch,
+}
 
 
 # ----------------------------------------------------------------------------- worker
+
 
 def worker(a):
     """Measure one (framework, workload) in this process; print one JSON line."""
@@ -222,10 +238,12 @@ def worker(a):
 
     if a.worker == "torch":
         import torch
+
         torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
         mod = torch
     else:
         import chainrule as mod
+
         if a.src and not os.path.abspath(mod.__file__).startswith(os.path.abspath(a.src) + os.sep):
             sys.exit(f"--src {a.src}: imported chainrule from {mod.__file__} instead")
 
@@ -241,8 +259,9 @@ def worker(a):
             t = time.perf_counter()
             run()
             times.append(time.perf_counter() - t)
-        rec.update(median_s=statistics.median(times), per_op_s=statistics.median(times) / a.n,
-                   grad=[float(g) for g in grad])
+        rec.update(
+            median_s=statistics.median(times), per_op_s=statistics.median(times) / a.n, grad=[float(g) for g in grad]
+        )
     else:
         step = build(*mlp_problem())
         losses, times = [], []
@@ -255,17 +274,38 @@ def worker(a):
 
     other = "chainrule" if a.worker == "torch" else "torch"
     assert other not in sys.modules, f"{a.worker} worker imported {other}"
-    rec.update(version=mod.__version__, file=mod.__file__,
-               threads={k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+    rec.update(
+        version=mod.__version__,
+        file=mod.__file__,
+        threads={k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
+    )
     print(json.dumps(rec), flush=True)
 
 
 # ----------------------------------------------------------------------------- parent
 
+
 def launch(fw, workload, a):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--workload", workload,
-           "--steps", str(a.steps), "--warmup", str(a.warmup), "--reps", str(a.reps),
-           "--warmup-reps", str(a.warmup_reps), "--n", str(a.n), "--threads", str(a.threads)]
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        fw,
+        "--workload",
+        workload,
+        "--steps",
+        str(a.steps),
+        "--warmup",
+        str(a.warmup),
+        "--reps",
+        str(a.reps),
+        "--warmup-reps",
+        str(a.warmup_reps),
+        "--n",
+        str(a.n),
+        "--threads",
+        str(a.threads),
+    ]
     env = dict(os.environ)
     if fw == "chainrule" and a.src:
         src = os.path.abspath(a.src)
@@ -282,10 +322,14 @@ def report(workload, rounds, scale, unit):
     ratios = [r["chainrule"]["median_s"] / r["torch"]["median_s"] for r in rounds]
     ours = [r["chainrule"]["median_s"] * scale for r in rounds]
     theirs = [r["torch"]["median_s"] * scale for r in rounds]
-    print(f"{workload:15s} ratio chainrule/torch  median {statistics.median(ratios):5.2f}x"
-          f"  min {min(ratios):5.2f}x  max {max(ratios):5.2f}x   ({len(rounds)} rounds)")
-    print(f"{'':15s} chainrule median {statistics.median(ours):7.2f} {unit} [{min(ours):.2f}-{max(ours):.2f}]"
-          f"   torch median {statistics.median(theirs):7.2f} {unit} [{min(theirs):.2f}-{max(theirs):.2f}]")
+    print(
+        f"{workload:15s} ratio chainrule/torch  median {statistics.median(ratios):5.2f}x"
+        f"  min {min(ratios):5.2f}x  max {max(ratios):5.2f}x   ({len(rounds)} rounds)"
+    )
+    print(
+        f"{'':15s} chainrule median {statistics.median(ours):7.2f} {unit} [{min(ours):.2f}-{max(ours):.2f}]"
+        f"   torch median {statistics.median(theirs):7.2f} {unit} [{min(theirs):.2f}-{max(theirs):.2f}]"
+    )
     first = rounds[0]
     c, t = first["chainrule"], first["torch"]
     if workload == "per-op":
@@ -293,8 +337,10 @@ def report(workload, rounds, scale, unit):
         print(f"{'':15s} max |grad diff| {diff:.2e}")
     else:
         # BN+Dropout: the masks come from different generators, so only the first losses agree closely.
-        print(f"{'':15s} loss0 {c['loss0']:.6f}/{t['loss0']:.6f}  last {c['loss_last']:.6f}/{t['loss_last']:.6f}"
-              "  (chainrule/torch, round 1)")
+        print(
+            f"{'':15s} loss0 {c['loss0']:.6f}/{t['loss0']:.6f}  last {c['loss_last']:.6f}/{t['loss_last']:.6f}"
+            "  (chainrule/torch, round 1)"
+        )
     return statistics.median(ratios)
 
 
@@ -303,9 +349,13 @@ def parent(a):
     bad = [w for w in names if w not in WORKLOADS]
     if bad:
         sys.exit(f"unknown workload(s) {bad}; choose from {WORKLOADS} or 'all'")
-    threads = "/".join(os.environ.get(k, str(a.threads)) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"))
-    print(f"python {sys.version.split()[0]}  rounds {a.rounds}  steps {a.steps}+{a.warmup} warm-up  "
-          f"reps {a.reps}+{a.warmup_reps}  n {a.n}  OMP/OPENBLAS/MKL threads {threads}")
+    threads = "/".join(
+        os.environ.get(k, str(a.threads)) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    )
+    print(
+        f"python {sys.version.split()[0]}  rounds {a.rounds}  steps {a.steps}+{a.warmup} warm-up  "
+        f"reps {a.reps}+{a.warmup_reps}  n {a.n}  OMP/OPENBLAS/MKL threads {threads}"
+    )
     summary, shown = [], False
     for workload in names:
         per_op = workload == "per-op"
@@ -320,15 +370,19 @@ def parent(a):
             rounds.append(rec)
             c, t = rec["chainrule"]["median_s"] * scale, rec["torch"]["median_s"] * scale
             extra = "" if per_op else f"   loss0 {rec['chainrule']['loss0']:.6f}/{rec['torch']['loss0']:.6f}"
-            print(f"  {workload:15s} round {r:2d}  chainrule {c:7.2f} {unit}  torch {t:7.2f} {unit}"
-                  f"  ratio {c / t:5.2f}x{extra}   load {os.getloadavg()[0]:.2f}", flush=True)
+            print(
+                f"  {workload:15s} round {r:2d}  chainrule {c:7.2f} {unit}  torch {t:7.2f} {unit}"
+                f"  ratio {c / t:5.2f}x{extra}   load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
         summary.append((workload, report(workload, rounds, scale, unit)))
     return summary
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--workload", default="all", help=f"'all' or a comma list of {', '.join(WORKLOADS)}")
     ap.add_argument("--rounds", type=int, default=5, help="chainrule/torch worker pairs per workload")
     ap.add_argument("--steps", type=int, default=50, help="timed MLP steps per worker")
@@ -336,11 +390,15 @@ def main():
     ap.add_argument("--reps", type=int, default=20, help="timed per-op chain runs per worker")
     ap.add_argument("--warmup-reps", type=int, default=3, help="untimed per-op chain runs per worker")
     ap.add_argument("--n", type=int, default=1000, help="ops in the per-op chain")
-    ap.add_argument("--threads", type=int, default=2,
-                    help="default for OMP/OPENBLAS/MKL_NUM_THREADS (setdefault: the env wins)")
-    ap.add_argument("--src", default=None,
-                    help="prepend this path (e.g. OTHER_CHECKOUT/src) to sys.path/PYTHONPATH in the "
-                         "chainrule worker; default: the installed chainrule")
+    ap.add_argument(
+        "--threads", type=int, default=2, help="default for OMP/OPENBLAS/MKL_NUM_THREADS (setdefault: the env wins)"
+    )
+    ap.add_argument(
+        "--src",
+        default=None,
+        help="prepend this path (e.g. OTHER_CHECKOUT/src) to sys.path/PYTHONPATH in the "
+        "chainrule worker; default: the installed chainrule",
+    )
     ap.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:

@@ -5,6 +5,7 @@ tensors built from the same NumPy arrays, then compares the forward values and t
 every floating input for a random output weighting; in float64 it also runs ``chainrule.gradcheck``.
 Each op's test is then one line per case.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,8 +39,7 @@ def _as_list(out):
     return list(out) if isinstance(out, (tuple, list)) else [out]
 
 
-def check_op(ours, theirs, *arrays, grad=True, gradcheck=None, rtol=None, atol=None, seed=0,
-             gradcheck_atol=1e-5):
+def check_op(ours, theirs, *arrays, grad=True, gradcheck=None, rtol=None, atol=None, seed=0, gradcheck_atol=1e-5):
     """Compare forward and input gradients of ``ours`` (chainrule) and ``theirs`` (torch).
 
     ``arrays`` may mix ndarrays (become tensors; floating ones require grad) and other values
@@ -81,8 +81,10 @@ def check_op(ours, theirs, *arrays, grad=True, gradcheck=None, rtol=None, atol=N
     if gradcheck is None:
         gradcheck = dtype == np.float64
     if gradcheck:
-        inputs = [_wrap_ours(a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype == np.float32 else a, True)
-                  for a in arrays]
+        inputs = [
+            _wrap_ours(a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype == np.float32 else a, True)
+            for a in arrays
+        ]
         cr.gradcheck(ours, tuple(inputs), atol=gradcheck_atol)
     return ours_out
 

@@ -28,7 +28,7 @@ def test_shared_subexpression_accumulates_within_one_backward():
     y = x * x
     z = y * y + y  # x^4 + x^2
     z.sum().backward()
-    np.testing.assert_allclose(x.grad.detach().numpy(), 4 * 1.5 ** 3 + 2 * 1.5)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 4 * 1.5**3 + 2 * 1.5)
 
 
 def test_graph_is_freed_and_second_backward_raises():
@@ -60,6 +60,7 @@ def test_no_grad_records_nothing_and_enable_grad_restores():
     @cr.no_grad()
     def f(t):
         return t * 3
+
     assert not f(x).requires_grad
 
 
@@ -151,7 +152,7 @@ def test_custom_function_and_gradcheck_report():
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return x ** 3
+            return x**3
 
         @staticmethod
         def backward(ctx, grad_output):

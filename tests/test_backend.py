@@ -1,6 +1,7 @@
 """chainrule.backend: array creation follows torch.tensor's dtype inference, dtypes are parsed in
 one place, the default floating dtype is validated and honoured, and the malloc tuning is a
 plain flag that CHAINRULE_NO_MALLOPT switches off."""
+
 import os
 import platform
 import subprocess
@@ -61,17 +62,29 @@ def test_as_array_documented_rules():
     assert backend.as_array(np.zeros(2)).dtype == cr.float64
 
 
-@pytest.mark.parametrize("data, dtype, torch_dtype", [
-    ([1, 2], cr.float32, torch.float32),
-    ([1.0, 2.0], cr.float64, torch.float64),
-    ([-1.5, 2.7], cr.int64, torch.int64),
-    ([0, 1, 2], cr.bool_, torch.bool),
-    (np.arange(3, dtype=np.int32), cr.float16, torch.float16),
-    (np.array([1.5, 2.5]), cr.float32, torch.float32),
-    (2.5, cr.int32, torch.int32),
-    ([300], cr.int16, torch.int16),
-], ids=["int->float32", "float->float64", "float->int64 truncates", "int->bool", "int32 array->float16",
-        "float64 array->float32", "scalar->int32", "int->int16"])
+@pytest.mark.parametrize(
+    "data, dtype, torch_dtype",
+    [
+        ([1, 2], cr.float32, torch.float32),
+        ([1.0, 2.0], cr.float64, torch.float64),
+        ([-1.5, 2.7], cr.int64, torch.int64),
+        ([0, 1, 2], cr.bool_, torch.bool),
+        (np.arange(3, dtype=np.int32), cr.float16, torch.float16),
+        (np.array([1.5, 2.5]), cr.float32, torch.float32),
+        (2.5, cr.int32, torch.int32),
+        ([300], cr.int16, torch.int16),
+    ],
+    ids=[
+        "int->float32",
+        "float->float64",
+        "float->int64 truncates",
+        "int->bool",
+        "int32 array->float16",
+        "float64 array->float32",
+        "scalar->int32",
+        "int->int16",
+    ],
+)
 def test_as_array_with_dtype_matches_torch_tensor(data, dtype, torch_dtype):
     array = backend.as_array(data, dtype)
     expected = torch.tensor(data, dtype=torch_dtype).numpy()
@@ -99,8 +112,9 @@ def test_as_array_keeps_non_contiguous_views():
     assert backend.as_array(a) is a
 
 
-@pytest.mark.parametrize("ragged", [[[1, 2], [3]], [[1.0], [2.0, 3.0]], [[[1, 2], [3, 4]], [[5, 6]]]],
-                         ids=["ints", "floats", "3-d"])
+@pytest.mark.parametrize(
+    "ragged", [[[1, 2], [3]], [[1.0], [2.0, 3.0]], [[[1, 2], [3, 4]], [[5, 6]]]], ids=["ints", "floats", "3-d"]
+)
 def test_ragged_lists_raise_a_clear_value_error(ragged):
     with pytest.raises(ValueError, match=r"tensor: data must be rectangular \(every row the same length\)"):
         backend.as_array(ragged)
@@ -108,21 +122,41 @@ def test_ragged_lists_raise_a_clear_value_error(ragged):
         cr.tensor(ragged)
 
 
-@pytest.mark.parametrize("data", [["a", "b"], ["1.0"], [None], [1 + 2j], [object()], {"a": 1}],
-                         ids=["strings", "numeric string", "None", "complex", "object", "dict"])
+@pytest.mark.parametrize(
+    "data",
+    [["a", "b"], ["1.0"], [None], [1 + 2j], [object()], {"a": 1}],
+    ids=["strings", "numeric string", "None", "complex", "object", "dict"],
+)
 def test_unsupported_data_raises_type_error(data):
-    with pytest.raises(TypeError, match="tensor: cannot build a tensor from data of dtype .*; expected numbers or bools"):
+    with pytest.raises(
+        TypeError, match="tensor: cannot build a tensor from data of dtype .*; expected numbers or bools"
+    ):
         backend.as_array(data)
     with pytest.raises(TypeError, match="cannot build a tensor"):
         cr.tensor(data)
 
 
-@pytest.mark.parametrize("spelling, expected", [
-    (cr.float32, np.float32), (cr.float64, np.float64), (cr.float16, np.float16), (cr.int8, np.int8),
-    (cr.int16, np.int16), (cr.int32, np.int32), (cr.int64, np.int64), (cr.uint8, np.uint8), (cr.bool_, np.bool_),
-    (np.float32, np.float32), (np.dtype("int32"), np.int32), ("float64", np.float64), ("int64", np.int64),
-    (int, np.int64), (float, np.float32), (bool, np.bool_),
-])
+@pytest.mark.parametrize(
+    "spelling, expected",
+    [
+        (cr.float32, np.float32),
+        (cr.float64, np.float64),
+        (cr.float16, np.float16),
+        (cr.int8, np.int8),
+        (cr.int16, np.int16),
+        (cr.int32, np.int32),
+        (cr.int64, np.int64),
+        (cr.uint8, np.uint8),
+        (cr.bool_, np.bool_),
+        (np.float32, np.float32),
+        (np.dtype("int32"), np.int32),
+        ("float64", np.float64),
+        ("int64", np.int64),
+        (int, np.int64),
+        (float, np.float32),
+        (bool, np.bool_),
+    ],
+)
 def test_to_dtype_returns_a_numpy_dtype(spelling, expected):
     dtype = backend.to_dtype(spelling)
     assert isinstance(dtype, np.dtype)
@@ -138,8 +172,9 @@ def test_torch_style_aliases():
     assert backend.double == np.float64 and backend.long == np.int64
 
 
-@pytest.mark.parametrize("wrong", ["nonsense", torch.float32, object(), 3.5], ids=["unknown name", "torch dtype",
-                                                                                  "object", "float value"])
+@pytest.mark.parametrize(
+    "wrong", ["nonsense", torch.float32, object(), 3.5], ids=["unknown name", "torch dtype", "object", "float value"]
+)
 def test_to_dtype_rejects_unsupported_dtypes(wrong):
     with pytest.raises(TypeError, match=r"unsupported dtype .*; expected a NumPy dtype such as chainrule\.float32"):
         backend.to_dtype(wrong)
@@ -163,8 +198,11 @@ def test_set_default_dtype_accepts_floating_dtypes(dtype):
         cr.set_default_dtype(previous)
 
 
-@pytest.mark.parametrize("dtype", [cr.int64, cr.int32, cr.bool_, cr.uint8, "int16", int, bool],
-                         ids=["int64", "int32", "bool", "uint8", "'int16'", "int", "bool type"])
+@pytest.mark.parametrize(
+    "dtype",
+    [cr.int64, cr.int32, cr.bool_, cr.uint8, "int16", int, bool],
+    ids=["int64", "int32", "bool", "uint8", "'int16'", "int", "bool type"],
+)
 def test_set_default_dtype_rejects_non_floating_dtypes_like_torch(dtype):
     with pytest.raises(TypeError, match="set_default_dtype: expected a floating dtype, got"):
         cr.set_default_dtype(dtype)
@@ -180,10 +218,33 @@ def test_set_default_dtype_rejects_unknown_names():
 
 
 @pytest.mark.usefixtures("float64_default")
-@pytest.mark.parametrize("data", [1.5, [1.0, 2.0], [[1.0], [2.0]], [1, 2.5], [True, 2.5], [1, 2], [True],
-                                  np.float32(1.5), np.array([1.0], dtype=np.float32), np.array([1.0])],
-                         ids=["float", "floats", "nested floats", "ints and floats", "bools and floats", "ints",
-                              "bools", "numpy float32 scalar", "float32 array", "float64 array"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        1.5,
+        [1.0, 2.0],
+        [[1.0], [2.0]],
+        [1, 2.5],
+        [True, 2.5],
+        [1, 2],
+        [True],
+        np.float32(1.5),
+        np.array([1.0], dtype=np.float32),
+        np.array([1.0]),
+    ],
+    ids=[
+        "float",
+        "floats",
+        "nested floats",
+        "ints and floats",
+        "bools and floats",
+        "ints",
+        "bools",
+        "numpy float32 scalar",
+        "float32 array",
+        "float64 array",
+    ],
+)
 def test_default_dtype_decides_python_floats_only_like_torch(data):
     assert cr.get_default_dtype() == cr.float64
     assert backend.as_array(data).dtype == torch.tensor(data).numpy().dtype
@@ -203,8 +264,10 @@ def test_allocator_setting_is_a_bool():
     assert type(backend.allocator_tuned) is bool
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
-                    reason="mallopt tuning exists on glibc only")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+    reason="mallopt tuning exists on glibc only",
+)
 def test_allocator_is_tuned_on_glibc_unless_switched_off():
     if os.environ.get("CHAINRULE_NO_MALLOPT"):
         pytest.skip("this test process runs with CHAINRULE_NO_MALLOPT set")
@@ -215,8 +278,14 @@ def _allocator_tuned_in_subprocess(**environ):
     env = {key: value for key, value in os.environ.items() if key != "CHAINRULE_NO_MALLOPT"}
     env.update(environ)
     # A fresh interpreter: the flag is decided once, when chainrule.backend is first imported.
-    result = subprocess.run([sys.executable, "-c", "import chainrule.backend as b; print(repr(b.allocator_tuned))"],
-                            env=env, capture_output=True, text=True, timeout=120, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", "import chainrule.backend as b; print(repr(b.allocator_tuned))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return result.stdout.strip()
 
 

@@ -1,6 +1,7 @@
 """chainrule.creation: every factory against its torch twin. Each case is one piece of code run
 with ``lib`` = chainrule and ``lib`` = torch; shape, dtype and requires_grad must agree, and the
 values too wherever they are deterministic."""
+
 import numpy as np
 import pytest
 import torch
@@ -208,9 +209,16 @@ def test_negative_sizes_are_refused(make):
         make(torch)
 
 
-@pytest.mark.parametrize("make", [lambda lib: lib.eye(-1), lambda lib: lib.eye(2, -1),
-                                  lambda lib: lib.linspace(0, 1, -1), lambda lib: lib.randint(0, 5, (-1,))],
-                         ids=["eye", "eye columns", "linspace steps", "randint"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.eye(-1),
+        lambda lib: lib.eye(2, -1),
+        lambda lib: lib.linspace(0, 1, -1),
+        lambda lib: lib.randint(0, 5, (-1,)),
+    ],
+    ids=["eye", "eye columns", "linspace steps", "randint"],
+)
 def test_negative_counts_are_refused(make):
     with pytest.raises(ValueError, match="negative|non-negative"):
         make(cr)

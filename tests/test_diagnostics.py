@@ -1,6 +1,7 @@
 """chainrule.diagnostics: gradient norms agree with PyTorch's gradients parameter by parameter,
 the activation statistics with direct NumPy computations, the weight statistics with hand-made
 weights; every hook is gone afterwards and the model's train/eval mode is restored."""
+
 import math
 
 import numpy as np
@@ -8,9 +9,9 @@ import pytest
 import torch
 
 import chainrule as cr
+import chainrule.functional as F
 import chainrule.nn as nn
 import chainrule.optim as optim
-import chainrule.functional as F
 from chainrule import diagnostics
 from chainrule.data import DataLoader, TensorDataset
 
@@ -30,9 +31,12 @@ def mlp(*sizes, activation=nn.ReLU):
 
 def torch_twin(model):
     """The same Sequential of Linear/ReLU/Tanh/Sigmoid in torch, with the same weights."""
-    kinds = {nn.Linear: lambda m: torch.nn.Linear(m.in_features, m.out_features, dtype=torch.float64),
-             nn.ReLU: lambda m: torch.nn.ReLU(), nn.Tanh: lambda m: torch.nn.Tanh(),
-             nn.Sigmoid: lambda m: torch.nn.Sigmoid()}
+    kinds = {
+        nn.Linear: lambda m: torch.nn.Linear(m.in_features, m.out_features, dtype=torch.float64),
+        nn.ReLU: lambda m: torch.nn.ReLU(),
+        nn.Tanh: lambda m: torch.nn.Tanh(),
+        nn.Sigmoid: lambda m: torch.nn.Sigmoid(),
+    }
     twin = torch.nn.Sequential(*[kinds[type(m)](m) for m in model])
     twin.load_state_dict({k: torch.from_numpy(v.astype(np.float64)) for k, v in model.state_dict().items()})
     return twin
@@ -97,7 +101,7 @@ def test_dead_relu_fraction_is_one_for_a_layer_biased_to_minus_1e3_and_zero_for_
 
 def test_dead_relu_fraction_counts_units_over_all_batches_of_a_loader():
     model = mlp(4, 8, 2)
-    model[0].bias.detach().numpy()[:3] = -1e3   # 3 of 8 units can never fire
+    model[0].bias.detach().numpy()[:3] = -1e3  # 3 of 8 units can never fire
     model[0].bias.detach().numpy()[3:] = 0.0
     model[0].weight.detach().numpy()[:] = 0.0
     model[0].weight.detach().numpy()[3:, 0] = 1.0  # the other 5 fire only when feature 0 is positive
@@ -122,8 +126,12 @@ def test_activation_stats_match_direct_computation_and_batching():
     h1 = np.tanh(h0)
     h2 = model[2](cr.tensor(h1.astype(np.float32))).detach().numpy().astype(np.float64)
     h3 = 1 / (1 + np.exp(-h2))
-    expected = {"0": (h0, None), "1": (h1, np.mean(np.abs(h1) > 0.99)),
-                "2": (h2, None), "3": (h3, np.mean((h3 < 0.01) | (h3 > 0.99)))}
+    expected = {
+        "0": (h0, None),
+        "1": (h1, np.mean(np.abs(h1) > 0.99)),
+        "2": (h2, None),
+        "3": (h3, np.mean((h3 < 0.01) | (h3 > 0.99))),
+    }
     for name, (values, saturation) in expected.items():
         assert stats[name]["mean"] == pytest.approx(values.mean(), rel=1e-4, abs=1e-5)
         assert stats[name]["std"] == pytest.approx(values.std(), rel=1e-4)

@@ -1,5 +1,6 @@
 """Run every Python block of docs/autograd.md in order, in one namespace: its asserts are the
 claims the page makes about graphs, in-place operations and version counters."""
+
 import pathlib
 import re
 

@@ -1,4 +1,5 @@
 """Run every Python block of docs/training.md in order, in one namespace."""
+
 import pathlib
 import re
 

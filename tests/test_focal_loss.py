@@ -1,12 +1,13 @@
 """Focal losses: torchvision's sigmoid_focal_loss formula (reference built from torch ops),
 reduction to BCE / cross-entropy at gamma = 0, and float64 gradchecks."""
+
 import numpy as np
 import pytest
 import torch
+from optest import check_op
 
 import chainrule as cr
 import chainrule.functional as F
-from optest import check_op
 
 
 def torchvision_sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none"):
@@ -27,8 +28,12 @@ def test_sigmoid_focal_loss_matches_torchvision_formula(alpha, gamma, reduction,
     rng = np.random.default_rng(0)
     x = (rng.standard_normal((6, 3)) * 3).astype(dtype)
     t = (rng.random((6, 3)) < 0.3).astype(dtype)
-    check_op(lambda a, b: F.sigmoid_focal_loss(a, b, alpha, gamma, reduction),
-             lambda a, b: torchvision_sigmoid_focal_loss(a, b, alpha, gamma, reduction), x, t)
+    check_op(
+        lambda a, b: F.sigmoid_focal_loss(a, b, alpha, gamma, reduction),
+        lambda a, b: torchvision_sigmoid_focal_loss(a, b, alpha, gamma, reduction),
+        x,
+        t,
+    )
 
 
 def test_sigmoid_focal_loss_is_bce_at_gamma_zero():
@@ -62,8 +67,11 @@ def test_multiclass_focal_loss(gamma, with_alpha):
     x = rng.standard_normal((7, 4)) * 2
     y = rng.integers(0, 4, 7)
     alpha = np.array([0.1, 0.2, 0.3, 0.4])
-    check_op(lambda a: F.focal_loss(a, y, gamma=gamma, alpha=alpha if with_alpha else None),
-             lambda a: _torch_focal(a, torch.from_numpy(y), gamma, torch.from_numpy(alpha) if with_alpha else None), x)
+    check_op(
+        lambda a: F.focal_loss(a, y, gamma=gamma, alpha=alpha if with_alpha else None),
+        lambda a: _torch_focal(a, torch.from_numpy(y), gamma, torch.from_numpy(alpha) if with_alpha else None),
+        x,
+    )
 
 
 def test_multiclass_focal_is_cross_entropy_at_gamma_zero_and_checks_targets():

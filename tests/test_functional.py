@@ -1,4 +1,5 @@
 """chainrule.functional's own functions that are no single op: one_hot against PyTorch."""
+
 import numpy as np
 import pytest
 import torch

@@ -4,6 +4,7 @@ FAILS on a wrong backward, with a message naming the input, the element and the 
 The deliberately wrong ops are written once and subclass either chainrule.Function or
 torch.autograd.Function (the forward/backward bodies read the same in both), so torch's own
 gradcheck confirms each verdict."""
+
 import re
 
 import numpy as np
@@ -81,8 +82,13 @@ def make_ops(base):
             (x,) = ctx.saved_tensors
             return grad_output * 2 * x * (1 + 1e-5)
 
-    return dict(cube=Cube, mul_forgets_to_swap=MulForgetsToSwap, sin_with_wrong_sign=SinWithWrongSign,
-                double_without_gradient=DoubleWithoutGradient, square_slightly_off=SquareSlightlyOff)
+    return dict(
+        cube=Cube,
+        mul_forgets_to_swap=MulForgetsToSwap,
+        sin_with_wrong_sign=SinWithWrongSign,
+        double_without_gradient=DoubleWithoutGradient,
+        square_slightly_off=SquareSlightlyOff,
+    )
 
 
 OURS = make_ops(cr.Function)
@@ -137,7 +143,7 @@ def test_passes_on_correct_ops(case):
 
 def test_passes_on_empty_inputs():
     # nothing to perturb; torch.autograd.gradcheck refuses such inputs, so no twin here
-    x, = ours(float64(0, 3))
+    (x,) = ours(float64(0, 3))
     assert cr.gradcheck(lambda x: x.exp(), (x,))
 
 
@@ -153,21 +159,21 @@ def test_accepts_a_single_tensor_instead_of_a_tuple():
 
 
 def test_passes_non_tensor_and_integer_arguments_through():
-    x, = ours(float64(2, 3))
+    (x,) = ours(float64(2, 3))
     index = cr.tensor([[0, 2], [1, 1]])
     assert cr.gradcheck(lambda x, i: F.gather(x, 1, i), (x, index))
     assert cr.gradcheck(lambda x, dim: x.sum(dim=dim), (x, 0))
 
 
 def test_several_outputs_are_all_checked():
-    x, = ours(float64(3))
+    (x,) = ours(float64(3))
     assert cr.gradcheck(lambda x: (x.exp(), x * 2), (x,))
     with pytest.raises(cr.GradcheckError, match="input 0"):
         cr.gradcheck(lambda x: (x.exp(), OURS["sin_with_wrong_sign"].apply(x)), (x,))
 
 
 def test_outputs_without_grad_are_ignored():
-    x, = ours(float64(2, 3))
+    (x,) = ours(float64(2, 3))
     assert cr.gradcheck(lambda x: (x.argmax(), x * 3), (x,))
 
 
@@ -205,8 +211,11 @@ def test_the_reported_values_are_consistent():
 
 def test_fails_on_a_sign_error():
     x = float64(2, 2)
-    with pytest.raises(cr.GradcheckError, match=r"input 0 \(shape \(2, 2\)\) at element \(\d, \d\).*"
-                                                r"relative error 2(\.0+)?;.*4 of 4 elements"):
+    with pytest.raises(
+        cr.GradcheckError,
+        match=r"input 0 \(shape \(2, 2\)\) at element \(\d, \d\).*"
+        r"relative error 2(\.0+)?;.*4 of 4 elements",
+    ):
         cr.gradcheck(OURS["sin_with_wrong_sign"].apply, ours(x))
     assert not torch_verdict("sin_with_wrong_sign", x)
 
@@ -235,15 +244,16 @@ def test_tolerances_decide_small_errors():
     assert torch.autograd.gradcheck(THEIRS["square_slightly_off"].apply, theirs(x))
     with pytest.raises(cr.GradcheckError, match="4 of 4 elements outside atol=1e-12, rtol=1e-07"):
         cr.gradcheck(OURS["square_slightly_off"].apply, ours(x), atol=1e-12, rtol=1e-7)
-    assert not torch.autograd.gradcheck(THEIRS["square_slightly_off"].apply, theirs(x), atol=1e-12, rtol=1e-7,
-                                        raise_exception=False)
+    assert not torch.autograd.gradcheck(
+        THEIRS["square_slightly_off"].apply, theirs(x), atol=1e-12, rtol=1e-7, raise_exception=False
+    )
 
 
 def test_only_inputs_that_require_grad_are_checked():
     a = float64(2, 3)
     b = a + 1.0
-    x, = ours(a)
-    y, = ours(b, requires_grad=False)
+    (x,) = ours(a)
+    (y,) = ours(b, requires_grad=False)
     # the wrong gradient goes to b, which nobody asked about
     assert cr.gradcheck(OURS["mul_forgets_to_swap"].apply, (x, y))
 
@@ -276,22 +286,26 @@ def test_inputs_are_left_exactly_as_they_were():
 # ------------------------------------------------------------------------------ refused inputs
 def test_float32_inputs_are_refused():
     x = cr.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
-    with pytest.raises(TypeError, match=r"gradcheck: input 0 has dtype float32; numerical differentiation needs "
-                                        r"float64 inputs"):
+    with pytest.raises(
+        TypeError,
+        match=r"gradcheck: input 0 has dtype float32; numerical differentiation needs "
+        r"float64 inputs",
+    ):
         cr.gradcheck(lambda x: x * 2, (x,))
 
 
 def test_the_refused_input_is_named():
-    x, = ours(float64(3))
+    (x,) = ours(float64(3))
     y = cr.tensor(np.ones(3, dtype=np.float16), requires_grad=True)
     with pytest.raises(TypeError, match="gradcheck: input 1 has dtype float16"):
         cr.gradcheck(lambda x, y: x * y, (x, y))
 
 
 def test_inputs_that_need_no_grad_are_refused():
-    x, = ours(float64(3), requires_grad=False)
-    with pytest.raises(ValueError, match="gradcheck: no input requires grad; pass tensors created with "
-                                         "requires_grad=True"):
+    (x,) = ours(float64(3), requires_grad=False)
+    with pytest.raises(
+        ValueError, match="gradcheck: no input requires grad; pass tensors created with requires_grad=True"
+    ):
         cr.gradcheck(lambda x: x * 2, (x,))
     with pytest.raises(ValueError, match="no input requires grad"):
         cr.gradcheck(lambda x: x * 2, (2.0,))

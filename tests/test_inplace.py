@@ -17,6 +17,7 @@ typo in a case cannot hide behind both libraries failing the same way.
 
 Error *messages* are never compared; the few chainrule-only message checks are at the end.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -146,18 +147,24 @@ def compare(expected, actual, path="result"):
             compare(expected[key], actual[key], f"{path}[{key!r}]")
         return
     if isinstance(expected, tuple):
-        check(isinstance(actual, tuple) and len(actual) == len(expected),
-            f"{path}: torch gave {expected!r}, chainrule gave {actual!r}")
+        check(
+            isinstance(actual, tuple) and len(actual) == len(expected),
+            f"{path}: torch gave {expected!r}, chainrule gave {actual!r}",
+        )
         for i, (e, a) in enumerate(zip(expected, actual)):
             compare(e, a, f"{path}[{i}]")
         return
     if isinstance(expected, float):
-        check(isinstance(actual, (float, int)) and not isinstance(actual, bool),
-            f"{path}: torch gave {expected!r}, chainrule gave {actual!r}")
+        check(
+            isinstance(actual, (float, int)) and not isinstance(actual, bool),
+            f"{path}: torch gave {expected!r}, chainrule gave {actual!r}",
+        )
         np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-12, err_msg=path)
         return
-    check(type(actual) is type(expected) and actual == expected,
-        f"{path}: torch gave {expected!r}, chainrule gave {actual!r}")
+    check(
+        type(actual) is type(expected) and actual == expected,
+        f"{path}: torch gave {expected!r}, chainrule gave {actual!r}",
+    )
 
 
 class Outcome:
@@ -193,13 +200,16 @@ def run_case(case, lib) -> Outcome:
 def _check_same(expected, actual):
     if expected.exc is not None:
         family = error_family(type(expected.exc))
-        check(actual.exc is not None,
+        check(
+            actual.exc is not None,
             f"torch raised {type(expected.exc).__name__} ({expected.exc}) at case line {expected.line}; "
-            f"chainrule {actual.describe()}")
-        check(isinstance(actual.exc, family),
-            f"torch raised {type(expected.exc).__name__} (family {family.__name__}); chainrule {actual.describe()}")
-        check(actual.line == expected.line,
-            f"torch raised at case line {expected.line}; chainrule {actual.describe()}")
+            f"chainrule {actual.describe()}",
+        )
+        check(
+            isinstance(actual.exc, family),
+            f"torch raised {type(expected.exc).__name__} (family {family.__name__}); chainrule {actual.describe()}",
+        )
+        check(actual.line == expected.line, f"torch raised at case line {expected.line}; chainrule {actual.describe()}")
         return
     check(actual.exc is None, f"torch {expected.describe()}; chainrule {actual.describe()}")
     compare(expected.value, actual.value)
@@ -212,7 +222,8 @@ def assert_same_behaviour(case):
         assert expected.exc is None, f"the case is broken under torch: {expected.describe()}"
     else:
         assert isinstance(expected.exc, declared), (
-            f"torch was expected to raise {declared.__name__}, but {expected.describe()}")
+            f"torch was expected to raise {declared.__name__}, but {expected.describe()}"
+        )
     actual = run_case(case, chainrule)
     try:
         _check_same(expected, actual)
@@ -224,19 +235,23 @@ def assert_same_behaviour(case):
     # where chainrule raised, its own traceback is the useful one, so it is appended.
     if actual.exc is not None:
         message += "\n\nchainrule traceback:\n" + "".join(
-            traceback.format_exception(type(actual.exc), actual.exc, actual.exc.__traceback__))
+            traceback.format_exception(type(actual.exc), actual.exc, actual.exc.__traceback__)
+        )
     pytest.fail(message, pytrace=False)
 
 
 def torch_raises(exc_type):
     """Declare that the decorated case raises ``exc_type`` under torch."""
+
     def mark(case):
         case.torch_raises = exc_type
         return case
+
     return mark
 
 
 # ====================================================================== small helpers (no lib branches)
+
 
 def f64(lib, data, requires_grad=False):
     return lib.tensor(data, dtype=lib.float64, requires_grad=requires_grad)
@@ -252,11 +267,11 @@ def all_equal(a, b) -> bool:
 
 # ====================================================================== 1. every in-place method, four contexts
 
-POS = [0.3, 0.6, 1.2, 0.9]        # positive: log_, sqrt_, pow_ with a tensor exponent
-MIXED = [0.3, -0.6, 1.2, -0.9]    # signs matter: abs_, clamp_, relu_
+POS = [0.3, 0.6, 1.2, 0.9]  # positive: log_, sqrt_, pow_ with a tensor exponent
+MIXED = [0.3, -0.6, 1.2, -0.9]  # signs matter: abs_, clamp_, relu_
 OPERAND = [0.5, -1.5, 2.0, 0.25]  # never zero (div)
 EXPONENT = [0.5, 1.5, 2.0, 3.0]
-WEIGHTS = [1.0, 2.0, 3.0, 4.0]    # loss = (y * WEIGHTS).sum(), so each element's gradient differs
+WEIGHTS = [1.0, 2.0, 3.0, 4.0]  # loss = (y * WEIGHTS).sum(), so each element's gradient differs
 MASK = [True, False, True, False]
 
 
@@ -399,6 +414,7 @@ def _make_graph_case(name, data, op):
         (y * f64(lib, WEIGHTS)).sum().backward()
         out.update(x_grad=x.grad, o_grad=o.grad)
         return out
+
     case.__name__ = case.__qualname__ = f"case_{name}_on_nonleaf"
     return case
 
@@ -409,8 +425,15 @@ def _make_plain_case(name, data, op):
         t = f32(lib, data)
         view = t[:]
         returned = op(lib, t, f32(lib, OPERAND))
-        return {"t": t, "view": view, "returned_self": returned is t, "requires_grad": t.requires_grad,
-                "is_leaf": t.is_leaf, "grad_fn_is_none": t.grad_fn is None}
+        return {
+            "t": t,
+            "view": view,
+            "returned_self": returned is t,
+            "requires_grad": t.requires_grad,
+            "is_leaf": t.is_leaf,
+            "grad_fn_is_none": t.grad_fn is None,
+        }
+
     case.__name__ = case.__qualname__ = f"case_{name}_on_plain_tensor"
     return case
 
@@ -423,11 +446,18 @@ def _make_no_grad_case(name, data, op):
         alias = x.detach()
         with lib.no_grad():
             returned = op(lib, x, f64(lib, OPERAND))
-        out = {"x": x, "alias": alias, "returned_self": returned is x, "requires_grad": x.requires_grad,
-               "is_leaf": x.is_leaf, "grad_fn_is_none": x.grad_fn is None}
+        out = {
+            "x": x,
+            "alias": alias,
+            "returned_self": returned is x,
+            "requires_grad": x.requires_grad,
+            "is_leaf": x.is_leaf,
+            "grad_fn_is_none": x.grad_fn is None,
+        }
         (x * x).sum().backward()
         out["x_grad"] = x.grad
         return out
+
     case.__name__ = case.__qualname__ = f"case_{name}_on_leaf_under_no_grad"
     return case
 
@@ -439,35 +469,50 @@ def _make_leaf_case(name, data, op):
         x = f64(lib, data, requires_grad=True)
         op(lib, x, f64(lib, OPERAND))
         return x
+
     case.__name__ = case.__qualname__ = f"case_{name}_on_leaf_requiring_grad_raises"
     return case
 
 
 INPLACE_MATRIX = []
 for _name, (_data, _op) in INPLACE_OPS.items():
-    INPLACE_MATRIX += [_make_graph_case(_name, _data, _op), _make_plain_case(_name, _data, _op),
-                       _make_no_grad_case(_name, _data, _op), _make_leaf_case(_name, _data, _op)]
+    INPLACE_MATRIX += [
+        _make_graph_case(_name, _data, _op),
+        _make_plain_case(_name, _data, _op),
+        _make_no_grad_case(_name, _data, _op),
+        _make_leaf_case(_name, _data, _op),
+    ]
 
 
 # uniform_ / normal_: values are random, so only shape, dtype, "values changed" and memory sharing.
+
 
 def case_uniform__on_plain_tensor(lib):
     t = f32(lib, [5.0] * 6).view(2, 3)
     view = t.view(6)
     returned = t.uniform_(-1.0, 2.0)
-    return {"shape": t.shape, "dtype": t.dtype, "returned_self": returned is t,
-            "changed": not all_equal(t, f32(lib, [5.0] * 6).view(2, 3)),
-            "in_range": bool(((t >= -1.0) & (t < 2.0)).all().item()),
-            "view_shares": all_equal(view, t.reshape(6)), "requires_grad": t.requires_grad}
+    return {
+        "shape": t.shape,
+        "dtype": t.dtype,
+        "returned_self": returned is t,
+        "changed": not all_equal(t, f32(lib, [5.0] * 6).view(2, 3)),
+        "in_range": bool(((t >= -1.0) & (t < 2.0)).all().item()),
+        "view_shares": all_equal(view, t.reshape(6)),
+        "requires_grad": t.requires_grad,
+    }
 
 
 def case_normal__on_plain_tensor(lib):
     t = f64(lib, [5.0] * 6).view(2, 3)
     view = t.view(6)
     returned = t.normal_(0.0, 1.0)
-    return {"shape": t.shape, "dtype": t.dtype, "returned_self": returned is t,
-            "changed": not all_equal(t, f64(lib, [5.0] * 6).view(2, 3)),
-            "view_shares": all_equal(view, t.reshape(6))}
+    return {
+        "shape": t.shape,
+        "dtype": t.dtype,
+        "returned_self": returned is t,
+        "changed": not all_equal(t, f64(lib, [5.0] * 6).view(2, 3)),
+        "view_shares": all_equal(view, t.reshape(6)),
+    }
 
 
 def case_uniform__on_nonleaf(lib):
@@ -491,8 +536,12 @@ def case_uniform__on_leaf_under_no_grad(lib):
     alias = x.detach()
     with lib.no_grad():
         x.uniform_()
-    return {"changed": not all_equal(alias, f64(lib, [5.0] * 4)), "alias_shares": all_equal(alias, x.detach()),
-            "is_leaf": x.is_leaf, "requires_grad": x.requires_grad}
+    return {
+        "changed": not all_equal(alias, f64(lib, [5.0] * 4)),
+        "alias_shares": all_equal(alias, x.detach()),
+        "is_leaf": x.is_leaf,
+        "requires_grad": x.requires_grad,
+    }
 
 
 @torch_raises(RuntimeError)
@@ -508,6 +557,7 @@ def case_normal__on_leaf_requiring_grad_raises(lib):
 
 
 # More in-place details.
+
 
 def case_fill__with_0dim_tensor_requiring_grad(lib):
     x = f64(lib, POS, requires_grad=True)
@@ -619,6 +669,7 @@ def case_inplace_on_0dim_sum(lib):
 
 
 # ====================================================================== 2. memory sharing
+
 
 def case_view_sees_base_write_and_base_sees_view_write(lib):
     x = lib.zeros(2, 3, dtype=lib.float64)
@@ -784,6 +835,7 @@ def case_view_of_leaf_modified_under_no_grad(lib):
 
 
 # ====================================================================== 3. history rebased correctly
+
 
 def case_loss_accumulated_with_iadd_in_a_loop(lib):
     w = f64(lib, [1.0, 2.0], requires_grad=True)
@@ -1013,6 +1065,7 @@ def case_view_of_leaf_modified_under_no_grad_then_backward(lib):
 
 # ====================================================================== 4. version counters
 
+
 def case_version_unsaved_plain_tensor_modified_is_fine(lib):
     a = f64(lib, [1.0, 2.0, 3.0])
     w = f64(lib, [0.5, 0.5, 0.5], requires_grad=True)
@@ -1199,6 +1252,7 @@ def case_second_backward_without_retain_graph_raises(lib):
 
 # ====================================================================== 5. errors
 
+
 @torch_raises(RuntimeError)
 def case_add__broadcast_would_change_shape_raises(lib):
     y = lib.zeros(3)
@@ -1313,12 +1367,20 @@ def case_matmul_operator_float32_float64_raises(lib):
 
 # ====================================================================== 6. .data
 
+
 def case_data_shares_memory_and_does_not_require_grad(lib):
     p = f64(lib, [1.0, 2.0, 3.0], requires_grad=True)
     d = p.data
     d.mul_(2.0)
-    return {"p": p, "d": d, "d_requires_grad": d.requires_grad, "d_is_leaf": d.is_leaf,
-            "p_requires_grad": p.requires_grad, "p_is_leaf": p.is_leaf, "d_is_tensor": isinstance(d, lib.Tensor)}
+    return {
+        "p": p,
+        "d": d,
+        "d_requires_grad": d.requires_grad,
+        "d_is_leaf": d.is_leaf,
+        "p_requires_grad": p.requires_grad,
+        "p_is_leaf": p.is_leaf,
+        "d_is_tensor": isinstance(d, lib.Tensor),
+    }
 
 
 def case_data_zero_(lib):
@@ -1370,6 +1432,7 @@ def case_data_modification_under_plain_sgd_step(lib):
 
 
 # ====================================================================== 7. gradient accumulation, leaves vs non-leaves
+
 
 def case_grad_accumulates_over_backward_calls(lib):
     x = f64(lib, [1.0, 2.0], requires_grad=True)
@@ -1455,8 +1518,16 @@ def case_is_leaf_and_requires_grad_flags(lib):
         with lib.enable_grad():
             e = x * 2
     flags = {}
-    for name, t in {"x": x, "plain": plain, "y": y, "plain_op": plain * 2, "no_grad": n, "enable_grad": e,
-                    "detach": y.detach(), "view_of_leaf": x[0:1]}.items():
+    for name, t in {
+        "x": x,
+        "plain": plain,
+        "y": y,
+        "plain_op": plain * 2,
+        "no_grad": n,
+        "enable_grad": e,
+        "detach": y.detach(),
+        "view_of_leaf": x[0:1],
+    }.items():
         flags[name] = (t.is_leaf, t.requires_grad)
     return flags
 
@@ -1477,6 +1548,7 @@ def case_grad_accumulation_with_views_of_leaf(lib):
 
 
 # ====================================================================== 8. smaller points
+
 
 def case_set_grad_enabled_as_plain_function(lib):
     x = f64(lib, [1.0, 2.0], requires_grad=True)
@@ -1563,8 +1635,10 @@ def case_batch_norm_training_running_stat_versions(lib):  # torch: updated, vers
     bn = lib.nn.BatchNorm1d(2).double()
     before = (bn.running_mean._version, bn.running_var._version)
     bn(f64(lib, [[1.0, 2.0], [3.0, 5.0], [0.0, 1.0]]))
-    return {"bumped": (bn.running_mean._version - before[0], bn.running_var._version - before[1]),
-            "running_mean": bn.running_mean}
+    return {
+        "bumped": (bn.running_mean._version - before[0], bn.running_var._version - before[1]),
+        "running_mean": bn.running_mean,
+    }
 
 
 def case_optimizer_step_bumps_parameter_version(lib):
@@ -1629,6 +1703,7 @@ def test_same_behaviour_as_torch(case):
 
 # ====================================================================== chainrule-only message checks
 
+
 def _version_error(build):
     with pytest.raises(RuntimeError) as info:
         build()
@@ -1642,6 +1717,7 @@ def test_version_error_message_names_shape_and_clone_saved_input():
         z = (a * w).sum()
         a.mul_(2)
         z.backward()
+
     message = _version_error(build)
     assert "(2, 3)" in message or "[2, 3]" in message, message
     assert "clone" in message, message
@@ -1653,6 +1729,7 @@ def test_version_error_message_names_shape_and_clone_saved_output():
         y = x.exp()
         y *= 2
         y.sum().backward()
+
     message = _version_error(build)
     assert "(4, 5)" in message or "[4, 5]" in message, message
     assert "clone" in message, message
@@ -1666,6 +1743,7 @@ def test_version_error_message_after_retain_graph():
         z.backward(retain_graph=True)
         a.add_(1.0)
         z.backward()
+
     message = _version_error(build)
     assert "(3,)" in message or "[3]" in message, message
     assert "clone" in message, message

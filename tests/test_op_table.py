@@ -5,18 +5,19 @@ Each row is written once as ``fn(lib, *inputs)``; here it runs with ``lib=torch`
 float64 gradcheck, through ``check_op``). The drift tests fail when a new ``Function`` or a new
 ``chainrule.functional`` name is added without a row, so the table cannot silently fall behind.
 """
+
 import inspect
 
 import numpy as np
 import pytest
 import torch
+from optest import check_op
 
 import chainrule
 import chainrule.functional as F
 from chainrule import ops
 from chainrule.autograd import Function, _collect_nodes
 from chainrule.op_table import OPS, make_arrays
-from optest import check_op
 
 CASES = [(row, case) for row in OPS for case in row.cases]
 IDS = [f"{row.name}-{i}" for row in OPS for i, _ in enumerate(row.cases)]
@@ -56,8 +57,10 @@ def test_every_function_is_reached_by_a_row():
     rng = np.random.default_rng(0)
     for row in OPS:
         for case in row.cases:
-            inputs = [chainrule.Tensor._wrap(a, requires_grad=a.dtype.kind == "f") if isinstance(a, np.ndarray)
-                      else a for a in make_arrays(case, rng)]
+            inputs = [
+                chainrule.Tensor._wrap(a, requires_grad=a.dtype.kind == "f") if isinstance(a, np.ndarray) else a
+                for a in make_arrays(case, rng)
+            ]
             outputs = row.fn(chainrule, *inputs)
             outputs = outputs if isinstance(outputs, (tuple, list)) else [outputs]
             roots = [o.grad_fn for o in outputs if o.grad_fn is not None]
@@ -75,11 +78,23 @@ NOT_AN_OP = {
     "one_hot": "integer output, no gradient: tests/test_functional.py",
     "concat": "an alias of cat",
     "clip": "an alias of clamp: tests/ops/test_unary.py",
-    "add": "the + operator's row", "sub": "the - operator's row", "mul": "the * operator's row",
-    "div": "the / operator's row", "neg": "the unary - row", "pow": "the ** rows",
-    "max": "a.max rows", "min": "a.min rows", "sum": "a.sum row", "mean": "a.mean row",
-    "var": "a.var row", "std": "a.std row", "reshape": "a.reshape row", "transpose": "a.transpose row",
-    "permute": "a.permute row", "squeeze": "a.squeeze row", "unsqueeze": "a.unsqueeze row",
+    "add": "the + operator's row",
+    "sub": "the - operator's row",
+    "mul": "the * operator's row",
+    "div": "the / operator's row",
+    "neg": "the unary - row",
+    "pow": "the ** rows",
+    "max": "a.max rows",
+    "min": "a.min rows",
+    "sum": "a.sum row",
+    "mean": "a.mean row",
+    "var": "a.var row",
+    "std": "a.std row",
+    "reshape": "a.reshape row",
+    "transpose": "a.transpose row",
+    "permute": "a.permute row",
+    "squeeze": "a.squeeze row",
+    "unsqueeze": "a.unsqueeze row",
 }
 
 
@@ -103,8 +118,10 @@ def test_every_functional_name_has_a_row_or_a_reason():
     rng = np.random.default_rng(0)
     for row in OPS:
         for case in row.cases:
-            inputs = [chainrule.Tensor._wrap(a, requires_grad=a.dtype.kind == "f") if isinstance(a, np.ndarray)
-                      else a for a in make_arrays(case, rng)]
+            inputs = [
+                chainrule.Tensor._wrap(a, requires_grad=a.dtype.kind == "f") if isinstance(a, np.ndarray) else a
+                for a in make_arrays(case, rng)
+            ]
             row.fn(lib, *inputs)
     used = {name.rsplit(".", 1)[-1] for name in seen}
     missing = sorted(set(F.__all__) - used - set(NOT_AN_OP))

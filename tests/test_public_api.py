@@ -7,6 +7,7 @@ Beyond the pin: the names in each ``__all__`` exist, ``chainrule`` mirrors ``tor
 (plus a few documented names of its own), and ``chainrule.functional`` / ``chainrule.nn.functional``
 hold exactly their functions, with nothing else (NumPy, builtins, Tensor, op classes) leaking.
 """
+
 import importlib
 import inspect
 import pathlib
@@ -78,8 +79,9 @@ def test_functional_exports_exactly_its_functions():
     import chainrule.nn.functional as NF
 
     assert F.__all__ == sorted(F.__all__)
-    defined = {n for n, v in vars(F).items()
-               if not n.startswith("_") and inspect.isfunction(v) and v.__module__ == F.__name__}
+    defined = {
+        n for n, v in vars(F).items() if not n.startswith("_") and inspect.isfunction(v) and v.__module__ == F.__name__
+    }
     assert set(F.__all__) == defined
     assert all(inspect.isfunction(getattr(F, n)) for n in F.__all__)
     assert NF.__all__ == F.__all__

@@ -1,5 +1,6 @@
 """chainrule.random: manual_seed makes a run reproducible, private generators keep their own
 streams, and generator= refuses anything that is not a numpy.random.Generator."""
+
 import numpy as np
 import pytest
 import torch
@@ -102,15 +103,17 @@ def test_manual_seed_does_not_reseed_private_generators():
     cr.randn(5, generator=private)
     cr.randn(5, generator=reference)
     cr.manual_seed(8)
-    np.testing.assert_array_equal(cr.randn(5, generator=private).detach().numpy(),
-                                  cr.randn(5, generator=reference).detach().numpy())
+    np.testing.assert_array_equal(
+        cr.randn(5, generator=private).detach().numpy(), cr.randn(5, generator=reference).detach().numpy()
+    )
 
 
 def test_two_private_generators_are_independent():
     a, b = cr.Generator(3), cr.Generator(3)
     cr.randn(100, generator=b)  # drawing from b must not move a
-    np.testing.assert_array_equal(cr.randn(4, generator=a).detach().numpy(),
-                                  cr.randn(4, generator=cr.Generator(3)).detach().numpy())
+    np.testing.assert_array_equal(
+        cr.randn(4, generator=a).detach().numpy(), cr.randn(4, generator=cr.Generator(3)).detach().numpy()
+    )
 
 
 def test_unseeded_generator_is_a_fresh_numpy_generator():
@@ -125,8 +128,11 @@ def test_get_generator_returns_the_generator_it_is_given():
     assert cr_random.get_generator(np.random.default_rng(1)) is not generator
 
 
-@pytest.mark.parametrize("wrong", ["seed", np.random.RandomState(0), torch.Generator(), 1.5],
-                         ids=["str", "RandomState", "torch.Generator", "float"])
+@pytest.mark.parametrize(
+    "wrong",
+    ["seed", np.random.RandomState(0), torch.Generator(), 1.5],
+    ids=["str", "RandomState", "torch.Generator", "float"],
+)
 def test_get_generator_rejects_other_objects(wrong):
     with pytest.raises(TypeError, match=r"numpy\.random\.Generator.*got " + type(wrong).__name__):
         cr_random.get_generator(wrong)

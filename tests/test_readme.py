@@ -1,4 +1,5 @@
 """The README's commands and example must stay true."""
+
 import pathlib
 import re
 

@@ -4,6 +4,7 @@ Round trips compare type, key order, key types and values exactly (arrays with d
 torch's own safetensors reader checks that a flat state dict is an ordinary weight file; the
 failure tests damage real files (truncate, overwrite) and simulate a crash mid-save.
 """
+
 import math
 import os
 import pathlib
@@ -39,13 +40,15 @@ def assert_identical(got, expected, where="obj"):
 
 def model_state():
     rng = np.random.default_rng(0)
-    return OrderedDict([
-        ("0.weight", rng.standard_normal((4, 3)).astype(np.float32)),
-        ("0.bias", rng.standard_normal(4).astype(np.float32)),
-        ("1.running_mean", np.zeros(4, np.float32)),
-        ("1.num_batches_tracked", np.array(7, dtype=np.int64)),
-        ("2.weight", rng.standard_normal((2, 4)).astype(np.float32)),
-    ])
+    return OrderedDict(
+        [
+            ("0.weight", rng.standard_normal((4, 3)).astype(np.float32)),
+            ("0.bias", rng.standard_normal(4).astype(np.float32)),
+            ("1.running_mean", np.zeros(4, np.float32)),
+            ("1.num_batches_tracked", np.array(7, dtype=np.int64)),
+            ("2.weight", rng.standard_normal((2, 4)).astype(np.float32)),
+        ]
+    )
 
 
 def optimizer_state():
@@ -56,10 +59,26 @@ def optimizer_state():
             2: {"step": np.float32(3.0), "momentum_buffer": None},
         },
         "param_groups": [
-            {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0, "amsgrad": False,
-             "maximize": False, "foreach": None, "params": [0, 1, 2]},
-            {"lr": 0.1, "betas": (0.5, 0.9), "eps": 1e-8, "weight_decay": 0.01, "amsgrad": True,
-             "maximize": False, "foreach": None, "params": [3]},
+            {
+                "lr": 1e-3,
+                "betas": (0.9, 0.999),
+                "eps": 1e-8,
+                "weight_decay": 0,
+                "amsgrad": False,
+                "maximize": False,
+                "foreach": None,
+                "params": [0, 1, 2],
+            },
+            {
+                "lr": 0.1,
+                "betas": (0.5, 0.9),
+                "eps": 1e-8,
+                "weight_decay": 0.01,
+                "amsgrad": True,
+                "maximize": False,
+                "foreach": None,
+                "params": [3],
+            },
         ],
     }
 
@@ -107,10 +126,14 @@ def test_combined_checkpoint_round_trip(tmp_path):
         "model": model_state(),
         "optimizer": optimizer_state(),
         "epoch": 3,
-        "scheduler": {"last_epoch": 4, "base_lrs": [0.1, 0.01], "_last_lr": [0.05, 0.005],
-                      "milestones": Counter({3: 1, 7: 2})},
+        "scheduler": {
+            "last_epoch": 4,
+            "base_lrs": [0.1, 0.01],
+            "_last_lr": [0.05, 0.005],
+            "milestones": Counter({3: 1, 7: 2}),
+        },
         "rng": rng_state,
-        "misc": [None, True, "text", -2**70, float("inf"), float("nan"), 1e-300, [], {}, ()],
+        "misc": [None, True, "text", -(2**70), float("inf"), float("nan"), 1e-300, [], {}, ()],
     }
     cr.save(checkpoint, tmp_path / "ckpt.safetensors")
     loaded = cr.load(tmp_path / "ckpt.safetensors")
@@ -122,8 +145,7 @@ def test_combined_checkpoint_round_trip(tmp_path):
     assert np.array_equal(restored.random(5), reference.random(5))
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64, np.int32, np.int8,
-                                   np.uint8, np.bool_])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64, np.int32, np.int8, np.uint8, np.bool_])
 def test_dtypes_and_shapes_preserved(tmp_path, dtype):
     rng = np.random.default_rng(2)
     arrays = {
@@ -169,13 +191,16 @@ def test_bare_array_and_scalar_roots(tmp_path):
     assert cr.load(tmp_path / "b.safetensors") == 3
 
 
-@pytest.mark.parametrize("obj, message", [
-    ({"x": {1, 2}}, r"obj\['x'\] of type set"),
-    ({"x": object()}, "of type object"),
-    ({1.5: np.zeros(1)}, "keys must be str or int"),
-    ({"x": np.array([1 + 2j])}, "complex128"),
-    ({"x": np.array(["a"])}, "<U1"),
-])
+@pytest.mark.parametrize(
+    "obj, message",
+    [
+        ({"x": {1, 2}}, r"obj\['x'\] of type set"),
+        ({"x": object()}, "of type object"),
+        ({1.5: np.zeros(1)}, "keys must be str or int"),
+        ({"x": np.array([1 + 2j])}, "complex128"),
+        ({"x": np.array(["a"])}, "<U1"),
+    ],
+)
 def test_unsupported_objects_raise_type_error_naming_where(tmp_path, obj, message):
     with pytest.raises(TypeError, match=message):
         cr.save(obj, tmp_path / "bad.safetensors")
@@ -248,8 +273,7 @@ def test_small_header_length_with_invalid_json_says_header_is_not_json(tmp_path)
 def test_structure_that_names_a_missing_tensor_is_reported_as_corruption(tmp_path):
     path = str(tmp_path / "forged.safetensors")
     structure = '{"version": 1, "root": {"t": "array", "name": "missing"}}'
-    safetensors.numpy.save_file({"present": np.zeros(1)}, path,
-                                metadata={"chainrule.structure": structure})
+    safetensors.numpy.save_file({"present": np.zeros(1)}, path, metadata={"chainrule.structure": structure})
     with pytest.raises(ValueError, match="forged.safetensors.*does not match its tensors"):
         cr.load(path)
 

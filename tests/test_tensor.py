@@ -25,7 +25,7 @@ def test_tensor_copies_but_from_numpy_shares():
 
 def test_python_scalars_on_either_side_keep_float32():
     x = cr.tensor([1.0, 2.0])
-    for y in (x + 1, 1 + x, x * 2.5, 2.5 * x, x - 1, 1 - x, x / 2, 2 / x, x ** 2, 2 ** x, x + np.float64(1)):
+    for y in (x + 1, 1 + x, x * 2.5, 2.5 * x, x - 1, 1 - x, x / 2, 2 / x, x**2, 2**x, x + np.float64(1)):
         assert y.dtype == cr.float32
     np.testing.assert_allclose((1 - x).detach().numpy(), [0.0, -1.0])
     np.testing.assert_allclose((2 / x).detach().numpy(), [2.0, 1.0])
@@ -110,8 +110,8 @@ def test_subpackages_are_reachable_from_the_top_level():
 
 
 def test_pytorch_habits_work():
-    import chainrule.nn.functional as NF
     import chainrule.functional as F
+    import chainrule.nn.functional as NF
 
     x = cr.randn(2, 3, requires_grad=True)
     assert x.to("cpu") is x and x.cpu() is x and x.device == "cpu"

@@ -19,6 +19,7 @@ In-place writes are guarded by version counters: a node that saved an array of s
 remembers that tensor's version, and backward refuses to run it if the tensor was written in
 place since (docs/autograd.md).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -258,8 +259,14 @@ class Function:
                     # the usual unary case (exp, tanh, sigmoid, relu save their output)
                     counter = result._vc = [0]
                     ctx.saved_versions = ((0, counter, 0),)
-                elif len(saved) == 2 and len(raw) == 2 and saved[0] is raw[0] and saved[1] is raw[1] \
-                        and inputs[0] is not raw[0] and inputs[1] is not raw[1]:
+                elif (
+                    len(saved) == 2
+                    and len(raw) == 2
+                    and saved[0] is raw[0]
+                    and saved[1] is raw[1]
+                    and inputs[0] is not raw[0]
+                    and inputs[1] is not raw[1]
+                ):
                     # the usual binary case (mul, div, matmul save both operand tensors)
                     first, second = inputs[0]._vc, inputs[1]._vc
                     if first is None:
@@ -467,8 +474,7 @@ def _seed(tensor, grad_tensor):
     seed = np.asarray(unwrap_tensor(grad_tensor))
     if seed.shape != tensor._data.shape:
         raise RuntimeError(
-            f"backward: gradient has shape {seed.shape} but the output has shape "
-            f"{tensor._data.shape}; they must match"
+            f"backward: gradient has shape {seed.shape} but the output has shape {tensor._data.shape}; they must match"
         )
     return seed.astype(tensor._data.dtype, copy=False)
 
@@ -552,8 +558,11 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
             if node.retained is not None:
                 kept = node.retained()
                 if kept is not None:
-                    kept.grad = (Tensor._wrap(grad_output.copy()) if kept.grad is None
-                                 else Tensor._wrap(kept.grad._data + grad_output))
+                    kept.grad = (
+                        Tensor._wrap(grad_output.copy())
+                        if kept.grad is None
+                        else Tensor._wrap(kept.grad._data + grad_output)
+                    )
             input_grads = node.backward(node, grad_output)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
@@ -612,8 +621,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=Fa
             temporary.append(t)
         t.grad = None
     try:
-        backward(outputs, grad_outputs, retain_graph=retain_graph,
-                 inputs=[t for t in inputs if t.grad_fn is None])
+        backward(outputs, grad_outputs, retain_graph=retain_graph, inputs=[t for t in inputs if t.grad_fn is None])
         results = []
         for t in inputs:
             if t.grad is None and not allow_unused:

@@ -3,6 +3,7 @@
 Everything numeric in chainrule runs on NumPy today. Keeping array creation here means a GPU
 backend (CuPy exposes the same API) would be a change to this file, not to every op.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -14,9 +15,25 @@ import sys
 import numpy as np
 
 __all__ = [
-    "allocator_tuned", "as_array", "bool_", "double", "float", "float16", "float32", "float64",
-    "get_default_dtype", "int16", "int32", "int64", "int8", "long", "parse_to_args",
-    "set_default_dtype", "to_dtype", "uint8", "xp",
+    "allocator_tuned",
+    "as_array",
+    "bool_",
+    "double",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "get_default_dtype",
+    "int16",
+    "int32",
+    "int64",
+    "int8",
+    "long",
+    "parse_to_args",
+    "set_default_dtype",
+    "to_dtype",
+    "uint8",
+    "xp",
 ]
 
 xp = np

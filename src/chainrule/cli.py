@@ -1,4 +1,5 @@
 """``chainrule`` command line: ``chainrule check`` (gradcheck every op on this machine)."""
+
 from __future__ import annotations
 
 import argparse

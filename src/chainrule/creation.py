@@ -1,4 +1,5 @@
 """Tensor factories with PyTorch's names: tensor, zeros, ones, full, randn, rand, arange, eye, ..."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,23 @@ from .random import get_generator
 from .tensor import Tensor, unwrap_tensor
 
 __all__ = [
-    "arange", "empty", "eye", "from_numpy", "full", "full_like", "linspace", "ones", "ones_like",
-    "rand", "rand_like", "randint", "randn", "randn_like", "randperm", "tensor", "zeros",
+    "arange",
+    "empty",
+    "eye",
+    "from_numpy",
+    "full",
+    "full_like",
+    "linspace",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "randperm",
+    "tensor",
+    "zeros",
     "zeros_like",
 ]
 
@@ -101,6 +117,7 @@ def _like(name, fill):
     def factory(input, dtype=None, requires_grad=False, **kwargs):
         dtype = backend.to_dtype(dtype) or input.dtype
         return Tensor(fill(input.shape, dtype, **kwargs), requires_grad=requires_grad)
+
     factory.__name__ = name
     factory.__doc__ = f"``{name}(input)``: a new tensor with input's shape and dtype."
     return factory

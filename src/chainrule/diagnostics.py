@@ -17,6 +17,7 @@ Activations are observed with forward hooks; every hook is removed before the fu
 even if the forward pass raises, and the forward passes run under ``no_grad`` in eval mode (the
 model's mode is restored afterwards).
 """
+
 from __future__ import annotations
 
 import math
@@ -109,6 +110,7 @@ def _observe(model, data, modules: dict, on_output, where: str) -> None:
     was_training = model.training
     try:
         for name, module in modules.items():
+
             def hook(module, inputs, output, name=name):
                 if isinstance(output, Tensor):
                     on_output(name, module, output._data)
@@ -269,9 +271,7 @@ def update_to_weight_ratio(before_state, after_state) -> dict:
     for name, old in before.items():
         new = after[name]
         if old.shape != new.shape:
-            raise ValueError(
-                f"update_to_weight_ratio: {name!r} has shape {old.shape} before but {new.shape} after"
-            )
+            raise ValueError(f"update_to_weight_ratio: {name!r} has shape {old.shape} before but {new.shape} after")
         update = _l2(new.astype(np.float64) - old.astype(np.float64))
         weight = _l2(old)
         if weight == 0:

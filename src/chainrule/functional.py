@@ -1,5 +1,6 @@
 """``chainrule.functional`` (import as ``F``): the user-facing functions, PyTorch names and
 arguments. Each is a thin call into one op in ``chainrule.ops``."""
+
 from __future__ import annotations
 
 import builtins
@@ -15,7 +16,6 @@ from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, M
 from .ops.normalization import BatchNorm, LayerNorm
 from .ops.softmax import LogSoftmax, Softmax
 from .tensor import Tensor, as_tensor_operand, unwrap_tensor
-
 
 
 def _tensor_or_array(value):
@@ -53,23 +53,27 @@ def pow(input, exponent):  # noqa: A001 - PyTorch name
         if isinstance(exponent, Tensor):
             return as_tensor_operand("pow", input, keep_numbers=True) ** exponent
         return as_tensor_operand("pow", input) ** exponent
-    return input ** exponent
+    return input**exponent
 
 
 def maximum(input, other):
-    return arithmetic.Maximum.apply(as_tensor_operand("maximum", input),
-                                    as_tensor_operand("maximum", other, keep_numbers=True))
+    return arithmetic.Maximum.apply(
+        as_tensor_operand("maximum", input), as_tensor_operand("maximum", other, keep_numbers=True)
+    )
 
 
 def minimum(input, other):
-    return arithmetic.Minimum.apply(as_tensor_operand("minimum", input),
-                                    as_tensor_operand("minimum", other, keep_numbers=True))
+    return arithmetic.Minimum.apply(
+        as_tensor_operand("minimum", input), as_tensor_operand("minimum", other, keep_numbers=True)
+    )
 
 
 def where(condition, input, other):
-    return arithmetic.Where.apply(np.asarray(unwrap_tensor(condition)),
-                                  as_tensor_operand("where", input, keep_numbers=True),
-                                  as_tensor_operand("where", other, keep_numbers=True))
+    return arithmetic.Where.apply(
+        np.asarray(unwrap_tensor(condition)),
+        as_tensor_operand("where", input, keep_numbers=True),
+        as_tensor_operand("where", other, keep_numbers=True),
+    )
 
 
 def matmul(input, other):
@@ -259,35 +263,53 @@ def one_hot(tensor, num_classes=-1):
 # ---------------------------------------------------------------- losses
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     # weight goes in positionally (a non-differentiable input), so the version check covers it
-    return CrossEntropy.apply(as_tensor_operand("cross_entropy", input), _tensor_or_array(target),
-                              _tensor_or_array(weight), ignore_index=ignore_index, reduction=reduction,
-                              label_smoothing=label_smoothing)
+    return CrossEntropy.apply(
+        as_tensor_operand("cross_entropy", input),
+        _tensor_or_array(target),
+        _tensor_or_array(weight),
+        ignore_index=ignore_index,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+    )
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    return NLLLoss.apply(as_tensor_operand("nll_loss", input), np.asarray(unwrap_tensor(target)), _tensor_or_array(weight),
-                         ignore_index=ignore_index, reduction=reduction)
+    return NLLLoss.apply(
+        as_tensor_operand("nll_loss", input),
+        np.asarray(unwrap_tensor(target)),
+        _tensor_or_array(weight),
+        ignore_index=ignore_index,
+        reduction=reduction,
+    )
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
-    return BCEWithLogits.apply(as_tensor_operand("binary_cross_entropy_with_logits", input),
-                               _tensor_or_array(target), _tensor_or_array(weight), _tensor_or_array(pos_weight),
-                               reduction=reduction)
+    return BCEWithLogits.apply(
+        as_tensor_operand("binary_cross_entropy_with_logits", input),
+        _tensor_or_array(target),
+        _tensor_or_array(weight),
+        _tensor_or_array(pos_weight),
+        reduction=reduction,
+    )
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    return BinaryCrossEntropy.apply(as_tensor_operand("binary_cross_entropy", input),
-                                    _tensor_or_array(target), _tensor_or_array(weight), reduction=reduction)
+    return BinaryCrossEntropy.apply(
+        as_tensor_operand("binary_cross_entropy", input),
+        _tensor_or_array(target),
+        _tensor_or_array(weight),
+        reduction=reduction,
+    )
 
 
 def mse_loss(input, target, reduction="mean"):
-    return MSELoss.apply(as_tensor_operand("mse_loss", input), as_tensor_operand("mse_loss", target),
-                         reduction=reduction)
+    return MSELoss.apply(
+        as_tensor_operand("mse_loss", input), as_tensor_operand("mse_loss", target), reduction=reduction
+    )
 
 
 def l1_loss(input, target, reduction="mean"):
-    return L1Loss.apply(as_tensor_operand("l1_loss", input), as_tensor_operand("l1_loss", target),
-                        reduction=reduction)
+    return L1Loss.apply(as_tensor_operand("l1_loss", input), as_tensor_operand("l1_loss", target), reduction=reduction)
 
 
 # ---------------------------------------------------------------- layers' functions
@@ -313,7 +335,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     input = as_tensor_operand("layer_norm", input)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(normalized_shape)
-    if k == 0 or k > input.ndim or tuple(input.shape[input.ndim - k:]) != normalized_shape:
+    if k == 0 or k > input.ndim or tuple(input.shape[input.ndim - k :]) != normalized_shape:
         raise ValueError(
             f"layer_norm: given normalized_shape={list(normalized_shape)}, expected an input of shape "
             f"[*, {', '.join(map(str, normalized_shape))}], but got an input of shape {tuple(input.shape)}"
@@ -324,8 +346,16 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalise each channel (axis 1) by batch statistics (training, updating the running buffers
     in place) or by the running buffers (evaluation)."""
-    return BatchNorm.apply(as_tensor_operand("batch_norm", input), weight, bias, running_mean, running_var,
-                           training=training, momentum=momentum, eps=eps)
+    return BatchNorm.apply(
+        as_tensor_operand("batch_norm", input),
+        weight,
+        bias,
+        running_mean,
+        running_var,
+        training=training,
+        momentum=momentum,
+        eps=eps,
+    )
 
 
 # ---------------------------------------------------------------- cost-sensitive losses
@@ -371,7 +401,9 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
     keep = target_raw != ignore_index
     safe = np.where(keep, target_raw, 0)
     if keep.any() and (safe[keep].min() < 0 or safe[keep].max() >= input.shape[1]):
-        raise IndexError(f"focal_loss: targets must lie in [0, {input.shape[1]}), got values {np.unique(target_raw[keep])}")
+        raise IndexError(
+            f"focal_loss: targets must lie in [0, {input.shape[1]}), got values {np.unique(target_raw[keep])}"
+        )
     log_p = log_softmax(input, dim=1).gather(1, safe[:, None]).squeeze(1)
     loss = -((1 - log_p.exp()) ** gamma) * log_p if gamma else -log_p
     if alpha is not None:
@@ -386,5 +418,8 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
 
 # Every public function defined above, so a new one needs no list of its own to be edited;
 # tests/test_public_api.py pins the result, so an accidental export still shows up in review.
-__all__ = sorted(name for name, value in list(globals().items())
-                 if inspect.isfunction(value) and value.__module__ == __name__ and not name.startswith("_"))
+__all__ = sorted(
+    name
+    for name, value in list(globals().items())
+    if inspect.isfunction(value) and value.__module__ == __name__ and not name.startswith("_")
+)

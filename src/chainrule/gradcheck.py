@@ -6,6 +6,7 @@ and its analytical gradient is one backward pass with grad_output = v, i.e. the 
 product that every op's ``backward`` implements. Comparing the two for every input element checks
 each op's backward without building the whole Jacobian.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -25,6 +25,7 @@ An in-place op runs in four steps (``write_inplace``):
 The functions take the tensor as their first argument; ``Tensor`` binds the ones it calls as
 methods (``_inplace``, ``_sync_view``, ...), so using them costs no extra call.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -71,8 +72,7 @@ def write_inplace(tensor, op_name, compute, *args, check_dtype=True, **kwargs):
     new = result._data
     if new.shape != target.shape:
         raise RuntimeError(
-            f"{op_name}: output with shape {list(target.shape)} doesn't match the broadcast shape "
-            f"{list(new.shape)}"
+            f"{op_name}: output with shape {list(target.shape)} doesn't match the broadcast shape {list(new.shape)}"
         )
     if check_dtype and new.dtype != target.dtype and not np.can_cast(new.dtype, target.dtype, "same_kind"):
         raise RuntimeError(

@@ -15,6 +15,7 @@ A case is a tuple of input specs: a tuple of ints is a float64 input of that sha
 grad (drawn away from kinks, |x| >= 0.1), ``Positive(shape)`` one drawn from [0.5, 2.5),
 ``Indices((shape, high))`` an int64 input of class indices, and anything else is passed as is.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -86,8 +87,8 @@ OPS = [
     OpRow("mul", lambda lib, a, b: a * b, [((3, 4), (4,)), ((), (2, 3))]),
     OpRow("div", lambda lib, a, b: a / b, [((3, 4), Positive((4,)))]),
     OpRow("neg", lambda lib, a: -a, [((3, 4),)]),
-    OpRow("pow", lambda lib, a, b: a ** b, [(Positive((3, 4)), (3, 4))]),
-    OpRow("pow_scalar", lambda lib, a: a ** 3, [((3, 4),)]),
+    OpRow("pow", lambda lib, a, b: a**b, [(Positive((3, 4)), (3, 4))]),
+    OpRow("pow_scalar", lambda lib, a: a**3, [((3, 4),)]),
     OpRow("exp", lambda lib, a: lib.exp(a), [((3, 4),)]),
     OpRow("log", lambda lib, a: lib.log(a), [(Positive((3, 4)),)]),
     OpRow("sqrt", lambda lib, a: lib.sqrt(a), [(Positive((3, 4)),)]),
@@ -134,31 +135,62 @@ OPS = [
     OpRow("softmax", lambda lib, a: lib.softmax(a, dim=1), [((3, 4),)]),
     OpRow("log_softmax", lambda lib, a: lib.log_softmax(a, dim=0), [((3, 4),)]),
     OpRow("cross_entropy", lambda lib, x, y: lib.nn.functional.cross_entropy(x, y), [((5, 4), Indices(((5,), 4)))]),
-    OpRow("cross_entropy_smoothed",
-          lambda lib, x, y: lib.nn.functional.cross_entropy(x, y, label_smoothing=0.1,
-                                                            weight=_f64(lib, [1.0, 2.0, 0.5, 1.5])),
-          [((5, 4), Indices(((5,), 4)))]),
-    OpRow("nll_loss", lambda lib, x, y: lib.nn.functional.nll_loss(lib.log_softmax(x, 1), y),
-          [((5, 4), Indices(((5,), 4)))]),
-    OpRow("bce_with_logits",
-          lambda lib, x, t: lib.nn.functional.binary_cross_entropy_with_logits(
-              x, t, pos_weight=_f64(lib, [2.0, 0.5, 1.0])),
-          [((4, 3), Positive((4, 3)))]),
-    OpRow("binary_cross_entropy", lambda lib, p, t: lib.nn.functional.binary_cross_entropy(lib.sigmoid(p), t),
-          [((4, 3), Positive((4, 3)))]),
+    OpRow(
+        "cross_entropy_smoothed",
+        lambda lib, x, y: lib.nn.functional.cross_entropy(
+            x, y, label_smoothing=0.1, weight=_f64(lib, [1.0, 2.0, 0.5, 1.5])
+        ),
+        [((5, 4), Indices(((5,), 4)))],
+    ),
+    OpRow(
+        "nll_loss",
+        lambda lib, x, y: lib.nn.functional.nll_loss(lib.log_softmax(x, 1), y),
+        [((5, 4), Indices(((5,), 4)))],
+    ),
+    OpRow(
+        "bce_with_logits",
+        lambda lib, x, t: lib.nn.functional.binary_cross_entropy_with_logits(
+            x, t, pos_weight=_f64(lib, [2.0, 0.5, 1.0])
+        ),
+        [((4, 3), Positive((4, 3)))],
+    ),
+    OpRow(
+        "binary_cross_entropy",
+        lambda lib, p, t: lib.nn.functional.binary_cross_entropy(lib.sigmoid(p), t),
+        [((4, 3), Positive((4, 3)))],
+    ),
     OpRow("mse_loss", lambda lib, a, b: lib.nn.functional.mse_loss(a, b), [((3, 4), (3, 4))]),
     OpRow("l1_loss", lambda lib, a, b: lib.nn.functional.l1_loss(a, b), [((3, 4), (3, 4))]),
-    OpRow("linear", lambda lib, x, w, b: lib.nn.functional.linear(x, w, b), [((5, 3), (4, 3), (4,)), ((2, 5, 3), (4, 3), (4,))]),
+    OpRow(
+        "linear",
+        lambda lib, x, w, b: lib.nn.functional.linear(x, w, b),
+        [((5, 3), (4, 3), (4,)), ((2, 5, 3), (4, 3), (4,))],
+    ),
     OpRow("layer_norm", lambda lib, x, w, b: lib.nn.functional.layer_norm(x, (4,), w, b), [((3, 4), (4,), (4,))]),
-    OpRow("batch_norm", lambda lib, x, w, b: lib.nn.functional.batch_norm(x, None, None, w, b, training=True),
-          [((6, 3), (3,), (3,)), ((4, 3, 2), (3,), (3,))]),
+    OpRow(
+        "batch_norm",
+        lambda lib, x, w, b: lib.nn.functional.batch_norm(x, None, None, w, b, training=True),
+        [((6, 3), (3,), (3,)), ((4, 3, 2), (3,), (3,))],
+    ),
     OpRow("embedding", lambda lib, w: lib.nn.functional.embedding(lib.tensor([[0, 2], [2, 1]]), w), [((3, 4),)]),
     # No PyTorch twin of this spelling: torchvision owns sigmoid_focal_loss, focal_loss is ours,
     # and a dropout mask from a NumPy generator is not torch's.
-    OpRow("sigmoid_focal_loss", lambda lib, x, t: lib.nn.functional.sigmoid_focal_loss(x, t, reduction="mean"),
-          [((4, 3), Positive((4, 3)))], torch=False),
-    OpRow("focal_loss", lambda lib, x, y: lib.nn.functional.focal_loss(x, y, gamma=2.0),
-          [((5, 4), Indices(((5,), 4)))], torch=False),
-    OpRow("dropout", lambda lib, a: lib.nn.functional.dropout(a, 0.3, generator=np.random.default_rng(0)),
-          [((3, 4),)], torch=False),
+    OpRow(
+        "sigmoid_focal_loss",
+        lambda lib, x, t: lib.nn.functional.sigmoid_focal_loss(x, t, reduction="mean"),
+        [((4, 3), Positive((4, 3)))],
+        torch=False,
+    ),
+    OpRow(
+        "focal_loss",
+        lambda lib, x, y: lib.nn.functional.focal_loss(x, y, gamma=2.0),
+        [((5, 4), Indices(((5,), 4)))],
+        torch=False,
+    ),
+    OpRow(
+        "dropout",
+        lambda lib, a: lib.nn.functional.dropout(a, 0.3, generator=np.random.default_rng(0)),
+        [((3, 4),)],
+        torch=False,
+    ),
 ]

@@ -5,6 +5,7 @@ synthetic data, resampling) goes through a ``numpy.random.Generator`` obtained f
 ``None`` means the same thing wherever chainrule accepts a ``generator=`` or ``random_state=``:
 chainrule's default generator, the stream that :func:`manual_seed` reseeds.
 """
+
 from __future__ import annotations
 
 from numbers import Integral
@@ -38,8 +39,9 @@ def Generator(seed: int | None = None) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def get_generator(generator=None, *, owner: str | None = None, seeds: bool = False,
-                  error: type[Exception] = TypeError) -> np.random.Generator:
+def get_generator(
+    generator=None, *, owner: str | None = None, seeds: bool = False, error: type[Exception] = TypeError
+) -> np.random.Generator:
     """Resolve a ``generator=`` or ``random_state=`` argument to a ``numpy.random.Generator``.
 
     The one place that decides what such an argument means:

@@ -1,5 +1,6 @@
 """The install self-test behind ``chainrule check``: gradcheck every row of the op table
 (``chainrule.op_table.OPS``) in float64 on this machine. Inputs are drawn from a fixed seed."""
+
 from __future__ import annotations
 
 import time
@@ -15,8 +16,10 @@ __all__ = ["OPS", "make_inputs", "run"]
 
 def make_inputs(case, rng):
     """Tensors for one case of the op table: floating inputs require grad, indices do not."""
-    return [Tensor._wrap(a, requires_grad=a.dtype.kind == "f") if isinstance(a, np.ndarray) else a
-            for a in make_arrays(case, rng)]
+    return [
+        Tensor._wrap(a, requires_grad=a.dtype.kind == "f") if isinstance(a, np.ndarray) else a
+        for a in make_arrays(case, rng)
+    ]
 
 
 def run(verbose=True, out=print):

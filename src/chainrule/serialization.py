@@ -21,6 +21,7 @@ fsync'ed, and only then renamed over the target with ``os.replace`` (atomic on P
 within one file system). A crash mid-write leaves the previous checkpoint intact instead of a
 half-written one.
 """
+
 from __future__ import annotations
 
 import json
@@ -73,8 +74,7 @@ def _encode(obj, name: str, arrays: dict, where: str):
         return _encode_mapping(obj, name, arrays, where)
     if isinstance(obj, (list, tuple)):
         nodes = [
-            _encode(value, f"{name}.{i}" if name else str(i), arrays, f"{where}[{i}]")
-            for i, value in enumerate(obj)
+            _encode(value, f"{name}.{i}" if name else str(i), arrays, f"{where}[{i}]") for i, value in enumerate(obj)
         ]
         return {"t": "tuple" if isinstance(obj, tuple) else "list", "items": nodes}
     raise TypeError(
@@ -123,6 +123,7 @@ def _encode_mapping(obj, name: str, arrays: dict, where: str) -> dict:
     # type; any other mapping comes back as a plain dict.
     kind = "odict" if isinstance(obj, OrderedDict) else "counter" if isinstance(obj, Counter) else "dict"
     return {"t": kind, "items": items}
+
 
 _MAPPING_TYPES = {"dict": dict, "odict": OrderedDict, "counter": Counter}
 
@@ -232,15 +233,13 @@ def _read_header(data: bytes, path: str) -> dict:
         header = json.loads(data[8 : 8 + header_len].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(
-            f"chainrule.load: {path!r} is corrupted or not a safetensors file: its header is not valid "
-            f"JSON ({exc})"
+            f"chainrule.load: {path!r} is corrupted or not a safetensors file: its header is not valid JSON ({exc})"
         ) from None
     if not isinstance(header, dict):
         raise ValueError(f"chainrule.load: {path!r} is corrupted: its header is not a JSON object")
     body = len(data) - 8 - header_len
     try:
-        end = max((int(entry["data_offsets"][1]) for key, entry in header.items() if key != "__metadata__"),
-                  default=0)
+        end = max((int(entry["data_offsets"][1]) for key, entry in header.items() if key != "__metadata__"), default=0)
     except (TypeError, KeyError, IndexError, ValueError):
         raise ValueError(
             f"chainrule.load: {path!r} is corrupted: a tensor entry in its header has no valid data_offsets"

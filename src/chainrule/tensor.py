@@ -13,6 +13,7 @@ the previous value; on a view it also rebases the base (``CopySlices``), and eve
 the base rebuilds its ``grad_fn`` from the base the next time it is used. That machinery lives in
 ``inplace.py``; docs/autograd.md walks through it with examples.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -88,12 +89,24 @@ class Tensor:
     is wrapped without a copy and keeps its dtype. ``chainrule.tensor(...)`` is the usual factory.
     """
 
-    __slots__ = ("_data", "grad", "_requires_grad", "_grad_fn", "_hooks", "_retains_grad", "_vc",
-                 "_base", "_view_steps", "_view_version", "_view_kind", "__weakref__")
+    __slots__ = (
+        "_data",
+        "grad",
+        "_requires_grad",
+        "_grad_fn",
+        "_hooks",
+        "_retains_grad",
+        "_vc",
+        "_base",
+        "_view_steps",
+        "_view_version",
+        "_view_kind",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # so ndarray (op) Tensor defers to Tensor's reflected operators
 
     def __init__(self, *args, dtype=None, requires_grad: bool = False):
-        if len(args) == 1 and not (type(args[0]) is int):
+        if len(args) == 1 and type(args[0]) is not int:
             data = args[0]
             if isinstance(data, Tensor):
                 data = data._data
@@ -117,7 +130,7 @@ class Tensor:
             self.requires_grad_(True)
 
     @classmethod
-    def _wrap(cls, array, requires_grad: bool = False) -> "Tensor":
+    def _wrap(cls, array, requires_grad: bool = False) -> Tensor:
         """Wrap an ndarray as a new leaf without a copy or any dtype conversion (internal)."""
         out = cls.__new__(cls)
         out._data = array
@@ -132,7 +145,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ memory and versions
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """A tensor sharing this one's memory, cut off from the graph, with a version counter of
         its own (as in PyTorch, writes through ``.data`` are invisible to autograd's checks:
         ``p.data.zero_()`` works, and is exactly the escape hatch that makes it dangerous)."""
@@ -228,9 +241,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(
-                f"bool() of a tensor with {self._data.size} elements is ambiguous; use .any() or .all()"
-            )
+            raise RuntimeError(f"bool() of a tensor with {self._data.size} elements is ambiguous; use .any() or .all()")
         return bool(self._data)
 
     def __float__(self):
@@ -248,16 +259,14 @@ class Tensor:
         return id(self)
 
     # ------------------------------------------------------------------ autograd API
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"requires_grad_: only floating point tensors can require gradients, got dtype "
                 f"{self._data.dtype} (convert with .float() or .double() first)"
             )
         if not requires_grad and self.grad_fn is not None:
-            raise RuntimeError(
-                "requires_grad_(False): cannot change requires_grad of a non-leaf tensor; use .detach()"
-            )
+            raise RuntimeError("requires_grad_(False): cannot change requires_grad of a non-leaf tensor; use .detach()")
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -265,7 +274,7 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.backward``)."""
         _backward(self, gradient, retain_graph=retain_graph, inputs=inputs)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A new leaf sharing this tensor's memory *and* version counter, cut off from the graph:
         an in-place write through it is still seen by backward's saved-tensor checks."""
         out = Tensor._wrap(self._data)
@@ -275,11 +284,9 @@ class Tensor:
         out._vc = counter
         return out
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         if self._base is not None and self._base._requires_grad:
-            raise RuntimeError(
-                f"detach_: can't detach a view (shape {self.shape}) in place; use detach() instead"
-            )
+            raise RuntimeError(f"detach_: can't detach a view (shape {self.shape}) in place; use detach() instead")
         self._grad_fn = None
         self._requires_grad = False
         return self
@@ -329,7 +336,7 @@ class Tensor:
     def tolist(self):
         return self._data.tolist()
 
-    def to(self, *args, dtype=None, device=None) -> "Tensor":
+    def to(self, *args, dtype=None, device=None) -> Tensor:
         """``to(dtype)`` casts (differentiably for float targets); ``to('cpu')`` / ``device='cpu'``
         is accepted and changes nothing, since NumPy arrays always live in host memory."""
         dtype, _ = backend.parse_to_args("Tensor.to", args, dtype=dtype, device=device)
@@ -339,35 +346,35 @@ class Tensor:
             return self
         return shape.Cast.apply(self, dtype=dtype)
 
-    def type(self, dtype) -> "Tensor":
+    def type(self, dtype) -> Tensor:
         return self.to(dtype)
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self
 
     @property
     def device(self) -> str:
         return "cpu"
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(backend.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(backend.float64)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(backend.int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return self.to(backend.int32)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.to(backend.bool_)
 
-    def clone(self) -> "Tensor":
+    def clone(self) -> Tensor:
         return shape.Clone.apply(self)
 
-    def contiguous(self) -> "Tensor":
+    def contiguous(self) -> Tensor:
         """Itself when its memory is already C-ordered, else a C-ordered copy (as in PyTorch)."""
         return self if self._data.flags.c_contiguous else shape.Clone.apply(self)
 
@@ -500,14 +507,14 @@ class Tensor:
 
     clip_ = clamp_
 
-    def copy_(self, src) -> "Tensor":
+    def copy_(self, src) -> Tensor:
         """Write ``src`` (broadcast to this shape, cast to this dtype) into this tensor's memory.
         The gradient flows to ``src``; the overwritten value gets none."""
         if not isinstance(src, Tensor):
             src = np.asarray(src)
         return self._inplace("copy_", shape.Copy.apply, src, check_dtype=False)
 
-    def fill_(self, value) -> "Tensor":
+    def fill_(self, value) -> Tensor:
         if isinstance(value, Tensor):
             if value.ndim != 0:
                 raise RuntimeError(
@@ -516,24 +523,24 @@ class Tensor:
             return self._inplace("fill_", shape.Copy.apply, value, check_dtype=False)
         return self._inplace("fill_", shape.Copy.apply, np.asarray(value).astype(self._data.dtype), check_dtype=False)
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         return self.fill_(0)
 
-    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> "Tensor":
+    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> Tensor:
         """Fill with draws from U[a, b) (from the default or the given generator)."""
         from .random import get_generator
 
         values = get_generator(generator).uniform(a, b, self.shape)
         return self._inplace("uniform_", shape.Copy.apply, values.astype(self._data.dtype), check_dtype=False)
 
-    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> "Tensor":
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
         """Fill with draws from N(mean, std^2) (from the default or the given generator)."""
         from .random import get_generator
 
         values = get_generator(generator).normal(mean, std, self.shape)
         return self._inplace("normal_", shape.Copy.apply, values.astype(self._data.dtype), check_dtype=False)
 
-    def masked_fill_(self, mask, value) -> "Tensor":
+    def masked_fill_(self, mask, value) -> Tensor:
         mask, value = self._masked_fill_arguments("masked_fill_", mask, value)
         return self._inplace("masked_fill_", inplace.masked_fill, mask, value, check_dtype=False)
 
@@ -621,7 +628,7 @@ class Tensor:
         return self / other
 
     def pow(self, exponent):
-        return self ** exponent
+        return self**exponent
 
     def neg(self):
         return -self
@@ -684,14 +691,16 @@ class Tensor:
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         if isinstance(dim, bool):  # x.var(False): the unbiased-only overload
             dim, unbiased = None, dim
-        return reduce.Var.apply(self, dim=dim, keepdim=keepdim,
-                                correction=reduce.resolve_correction("var", correction, unbiased))
+        return reduce.Var.apply(
+            self, dim=dim, keepdim=keepdim, correction=reduce.resolve_correction("var", correction, unbiased)
+        )
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         if isinstance(dim, bool):
             dim, unbiased = None, dim
-        return reduce.Std.apply(self, dim=dim, keepdim=keepdim,
-                                correction=reduce.resolve_correction("std", correction, unbiased))
+        return reduce.Std.apply(
+            self, dim=dim, keepdim=keepdim, correction=reduce.resolve_correction("std", correction, unbiased)
+        )
 
     def logsumexp(self, dim, keepdim=False):
         return reduce.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
@@ -788,7 +797,9 @@ class Tensor:
 
     def where(self, condition, other):
         """``x.where(cond, y)``: x where cond holds, else y (torch.Tensor.where)."""
-        return arithmetic.Where.apply(unwrap_tensor(condition), self, as_tensor_operand("where", other, keep_numbers=True))
+        return arithmetic.Where.apply(
+            unwrap_tensor(condition), self, as_tensor_operand("where", other, keep_numbers=True)
+        )
 
     def _masked_fill_arguments(self, op_name, mask, value):
         mask = unwrap_tensor(mask)

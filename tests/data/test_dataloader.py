@@ -1,4 +1,5 @@
 """DataLoader and default_collate, checked against torch.utils.data."""
+
 import collections
 
 import numpy as np
@@ -93,7 +94,9 @@ def test_default_collate_values_and_tensors():
 
 
 def test_default_collate_errors():
-    with pytest.raises(RuntimeError, match=r"default_collate: cannot stack samples of different shapes \[\(2,\), \(3,\)\]"):
+    with pytest.raises(
+        RuntimeError, match=r"default_collate: cannot stack samples of different shapes \[\(2,\), \(3,\)\]"
+    ):
         default_collate([np.zeros(2), np.zeros(3)])
     with pytest.raises(TypeError, match="default_collate: batch must contain .* found object"):
         default_collate([object(), object()])

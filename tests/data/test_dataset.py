@@ -1,4 +1,5 @@
 """Datasets and random_split, checked against torch.utils.data where a twin exists."""
+
 import warnings
 
 import numpy as np
@@ -97,8 +98,16 @@ def test_custom_dataset_and_base_class():
 
 @pytest.mark.parametrize(
     "n, lengths",
-    [(10, [3, 7]), (11, [0.8, 0.2]), (10, [0.33, 0.33, 0.34]), (7, [0.5, 0.5]), (5, [1]), (3, [0.1, 0.1, 0.8]),
-     (100, [0.25, 0.25, 0.25, 0.25]), (13, [0.7, 0.2, 0.1])],
+    [
+        (10, [3, 7]),
+        (11, [0.8, 0.2]),
+        (10, [0.33, 0.33, 0.34]),
+        (7, [0.5, 0.5]),
+        (5, [1]),
+        (3, [0.1, 0.1, 0.8]),
+        (100, [0.25, 0.25, 0.25, 0.25]),
+        (13, [0.7, 0.2, 0.1]),
+    ],
 )
 def test_random_split_sizes_match_torch(n, lengths):
     ds = TensorDataset(np.arange(n, dtype=np.int64))
@@ -142,7 +151,11 @@ def test_random_split_errors_and_warning():
 
 def test_transform_dataset():
     x, y = _xy(4)
-    ds = TransformDataset(TensorDataset(x, y), transform=lambda t: t.detach().numpy() * 2, target_transform=lambda t: int(t.detach().numpy()) + 10)
+    ds = TransformDataset(
+        TensorDataset(x, y),
+        transform=lambda t: t.detach().numpy() * 2,
+        target_transform=lambda t: int(t.detach().numpy()) + 10,
+    )
     xi, yi = ds[1]
     np.testing.assert_array_equal(xi, x[1] * 2)
     assert yi == int(y[1]) + 10

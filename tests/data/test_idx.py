@@ -1,4 +1,5 @@
 """IDX (MNIST format) reader and writer: round trips and clear rejection of malformed files."""
+
 import gzip
 import struct
 

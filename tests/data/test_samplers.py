@@ -1,4 +1,5 @@
 """Samplers (which indices, in what order), checked against torch.utils.data."""
+
 import numpy as np
 import pytest
 import torch
@@ -87,7 +88,9 @@ def test_weighted_sampler_balances_classes_in_a_loader():
     y = np.array([0] * 90 + [1] * 10, dtype=np.int64)
     ds = TensorDataset(np.zeros((100, 1), np.float32), y)
     weights = 1.0 / np.bincount(y)[y]
-    loader = DataLoader(ds, batch_size=50, sampler=WeightedRandomSampler(weights, 4000, generator=np.random.default_rng(5)))
+    loader = DataLoader(
+        ds, batch_size=50, sampler=WeightedRandomSampler(weights, 4000, generator=np.random.default_rng(5))
+    )
     labels = np.concatenate([b[1].detach().numpy() for b in loader])
     assert len(labels) == 4000 and 0.45 < labels.mean() < 0.55
 
@@ -110,9 +113,10 @@ def test_seeded_and_works_with_dataloader():
     first = list(BalancedBatchSampler(labels, 6, num_batches=3, generator=cr.random.Generator(5)))
     again = list(BalancedBatchSampler(labels, 6, num_batches=3, generator=cr.random.Generator(5)))
     assert first == again
-    loader = DataLoader(TensorDataset(cr.tensor(x), cr.tensor(labels)),
-                        batch_sampler=BalancedBatchSampler(labels, 6, num_batches=2))
-    for xb, yb in loader:
+    loader = DataLoader(
+        TensorDataset(cr.tensor(x), cr.tensor(labels)), batch_sampler=BalancedBatchSampler(labels, 6, num_batches=2)
+    )
+    for _, yb in loader:
         assert np.bincount(yb.detach().numpy(), minlength=3).tolist() == [2, 2, 2]
 
 

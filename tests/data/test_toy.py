@@ -1,4 +1,5 @@
 """Ready-made datasets: load_digits (needs scikit-learn) and the seeded synthetic generators."""
+
 import sys
 
 import numpy as np

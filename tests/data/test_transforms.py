@@ -1,4 +1,5 @@
 """Image transforms: shapes, dtypes, seeded determinism and exact geometric identities."""
+
 import math
 
 import numpy as np
@@ -114,7 +115,9 @@ def test_shift_moves_content_and_zero_fills():
         dy, dx = y - 2, x - 2
         assert abs(dy) <= 2 and abs(dx) <= 2
         expected = np.zeros_like(img)
-        expected[max(dy, 0):5 + min(dy, 0), max(dx, 0):5 + min(dx, 0)] = img[max(-dy, 0):5 - max(dy, 0), max(-dx, 0):5 - max(dx, 0)]
+        expected[max(dy, 0) : 5 + min(dy, 0), max(dx, 0) : 5 + min(dx, 0)] = img[
+            max(-dy, 0) : 5 - max(dy, 0), max(-dx, 0) : 5 - max(dx, 0)
+        ]
         np.testing.assert_array_equal(out, expected)
     np.testing.assert_array_equal(RandomShift(0)(img), img)
     assert RandomShift(1)(np.ones((4, 4), np.uint8)).dtype == np.uint8

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from imbalanced_blobs import THREE, blobs, counts
 
 from chainrule import imbalance as ci
 from chainrule.imbalance import kneighbors
-from imbalanced_blobs import THREE, blobs, counts
 
 
 class OneNearestNeighbour:
@@ -71,6 +71,11 @@ def test_resampling_before_split_inflates_scores():
     tr, te = ci.stratified_train_test_indices(y_leak, test_size=0.3, random_state=0)
     leaky = recall_score(y_leak[te], OneNearestNeighbour(X_leak[tr], y_leak[tr]).predict(X_leak[te]))
     honest = ci.cross_val_score_resampled(
-        ci.ImbPipeline(ci.RandomOverSampler(random_state=0), OneNearestNeighbour), X, y, metric=recall_score, n_splits=3, random_state=0
+        ci.ImbPipeline(ci.RandomOverSampler(random_state=0), OneNearestNeighbour),
+        X,
+        y,
+        metric=recall_score,
+        n_splits=3,
+        random_state=0,
     ).mean()
     assert leaky > 0.9 > honest + 0.3

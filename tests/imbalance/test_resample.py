@@ -8,27 +8,45 @@ import pytest
 imblearn_over = pytest.importorskip("imblearn.over_sampling")
 imblearn_under = pytest.importorskip("imblearn.under_sampling")
 
-import chainrule as cr  # noqa: E402
-from chainrule import imbalance as ci  # noqa: E402
 from imbalanced_blobs import BINARY, THREE, THREE_STR, blobs, counts  # noqa: E402
 
+import chainrule as cr  # noqa: E402
+from chainrule import imbalance as ci  # noqa: E402
 
 OVER = [
-    (lambda s: ci.RandomOverSampler(sampling_strategy=s, random_state=0), lambda s: imblearn_over.RandomOverSampler(sampling_strategy=s, random_state=0)),
-    (lambda s: ci.SMOTE(sampling_strategy=s, random_state=0), lambda s: imblearn_over.SMOTE(sampling_strategy=s, random_state=0)),
-    (lambda s: ci.BorderlineSMOTE(sampling_strategy=s, random_state=0), lambda s: imblearn_over.BorderlineSMOTE(sampling_strategy=s, random_state=0)),
+    (
+        lambda s: ci.RandomOverSampler(sampling_strategy=s, random_state=0),
+        lambda s: imblearn_over.RandomOverSampler(sampling_strategy=s, random_state=0),
+    ),
+    (
+        lambda s: ci.SMOTE(sampling_strategy=s, random_state=0),
+        lambda s: imblearn_over.SMOTE(sampling_strategy=s, random_state=0),
+    ),
+    (
+        lambda s: ci.BorderlineSMOTE(sampling_strategy=s, random_state=0),
+        lambda s: imblearn_over.BorderlineSMOTE(sampling_strategy=s, random_state=0),
+    ),
     (
         lambda s: ci.BorderlineSMOTE(sampling_strategy=s, random_state=0, kind="borderline-2"),
         lambda s: imblearn_over.BorderlineSMOTE(sampling_strategy=s, random_state=0, kind="borderline-2"),
     ),
-    (lambda s: ci.ADASYN(sampling_strategy=s, random_state=0), lambda s: imblearn_over.ADASYN(sampling_strategy=s, random_state=0)),
+    (
+        lambda s: ci.ADASYN(sampling_strategy=s, random_state=0),
+        lambda s: imblearn_over.ADASYN(sampling_strategy=s, random_state=0),
+    ),
     # Our own sampler draws the same counts as random over-sampling.
-    (lambda s: ci.GaussianNoiseOverSampler(sampling_strategy=s, random_state=0), lambda s: imblearn_over.RandomOverSampler(sampling_strategy=s, random_state=0)),
+    (
+        lambda s: ci.GaussianNoiseOverSampler(sampling_strategy=s, random_state=0),
+        lambda s: imblearn_over.RandomOverSampler(sampling_strategy=s, random_state=0),
+    ),
 ]
 OVER_IDS = ["ros", "smote", "borderline1", "borderline2", "adasyn", "gaussian"]
 
 UNDER = [
-    (lambda s: ci.RandomUnderSampler(sampling_strategy=s, random_state=0), lambda s: imblearn_under.RandomUnderSampler(sampling_strategy=s, random_state=0)),
+    (
+        lambda s: ci.RandomUnderSampler(sampling_strategy=s, random_state=0),
+        lambda s: imblearn_under.RandomUnderSampler(sampling_strategy=s, random_state=0),
+    ),
     (
         lambda s: ci.RandomUnderSampler(sampling_strategy=s, random_state=0, replacement=True),
         lambda s: imblearn_under.RandomUnderSampler(sampling_strategy=s, random_state=0, replacement=True),
@@ -38,8 +56,41 @@ UNDER = [
 UNDER_IDS = ["rus", "rus-replacement", "tomek"]
 
 STRATEGIES = {
-    "binary": (BINARY, ["auto", "minority", "not majority", "not minority", "all", "majority", 0.5, 1.0, 0.1, {0: 120, 1: 60}, {0: 30, 1: 25}, 1.5]),
-    "three": (THREE, ["auto", "minority", "not majority", "not minority", "all", "majority", 0.5, {1: 70, 2: 50}, {0: 20}, {2: 10}, {5: 10}, [0, 1], "bogus"]),
+    "binary": (
+        BINARY,
+        [
+            "auto",
+            "minority",
+            "not majority",
+            "not minority",
+            "all",
+            "majority",
+            0.5,
+            1.0,
+            0.1,
+            {0: 120, 1: 60},
+            {0: 30, 1: 25},
+            1.5,
+        ],
+    ),
+    "three": (
+        THREE,
+        [
+            "auto",
+            "minority",
+            "not majority",
+            "not minority",
+            "all",
+            "majority",
+            0.5,
+            {1: 70, 2: 50},
+            {0: 20},
+            {2: 10},
+            {5: 10},
+            [0, 1],
+            "bogus",
+        ],
+    ),
     "three-str": (THREE_STR, ["auto", "not minority", {"kiwi": 60, "lime": 30}, {"lime": 10}]),
 }
 
@@ -82,7 +133,12 @@ def test_under_sampler_counts_match_imblearn(make, data):
 def test_callable_strategy():
     X, y = THREE
     strategy = lambda y: {1: 60, 2: 60}  # noqa: E731
-    compare_counts(ci.SMOTE(sampling_strategy=strategy, random_state=0), imblearn_over.SMOTE(sampling_strategy=strategy, random_state=0), X, y)
+    compare_counts(
+        ci.SMOTE(sampling_strategy=strategy, random_state=0),
+        imblearn_over.SMOTE(sampling_strategy=strategy, random_state=0),
+        X,
+        y,
+    )
 
 
 @pytest.mark.parametrize(
@@ -127,7 +183,10 @@ def test_input_errors():
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sampler", [ci.RandomUnderSampler(random_state=0), ci.RandomUnderSampler(random_state=0, replacement=True), ci.TomekLinks()])
+@pytest.mark.parametrize(
+    "sampler",
+    [ci.RandomUnderSampler(random_state=0), ci.RandomUnderSampler(random_state=0, replacement=True), ci.TomekLinks()],
+)
 def test_under_sampling_keeps_only_original_rows(sampler):
     X, y = THREE
     X_res, y_res = sampler.fit_resample(X, y)

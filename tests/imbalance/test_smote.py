@@ -3,9 +3,9 @@
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from imbalanced_blobs import blobs
 
 from chainrule import imbalance as ci
-from imbalanced_blobs import blobs
 
 
 def brute_force_neighbour_sets(X, k):
@@ -37,8 +37,19 @@ def minority_problems(draw):
     n_min = draw(st.integers(3, 12))
     n_maj = draw(st.integers(n_min + 1, 30))
     coords = st.floats(-50, 50, allow_nan=False, allow_infinity=False, width=64)
-    X_min = np.array(draw(st.lists(st.lists(coords, min_size=n_features, max_size=n_features), min_size=n_min, max_size=n_min, unique_by=tuple)))
-    X_maj = np.array(draw(st.lists(st.lists(coords, min_size=n_features, max_size=n_features), min_size=n_maj, max_size=n_maj)))
+    X_min = np.array(
+        draw(
+            st.lists(
+                st.lists(coords, min_size=n_features, max_size=n_features),
+                min_size=n_min,
+                max_size=n_min,
+                unique_by=tuple,
+            )
+        )
+    )
+    X_maj = np.array(
+        draw(st.lists(st.lists(coords, min_size=n_features, max_size=n_features), min_size=n_maj, max_size=n_maj))
+    )
     k = draw(st.integers(1, n_min - 1))
     seed = draw(st.integers(0, 2**32 - 1))
     return X_min, X_maj, k, seed

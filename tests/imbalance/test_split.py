@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from imbalanced_blobs import counts
 
 from chainrule import imbalance as ci
-from imbalanced_blobs import counts
 
 
 def test_stratified_splits():

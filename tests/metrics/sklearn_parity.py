@@ -132,9 +132,15 @@ def multiclass_probas(draw):
     n_classes = draw(st.integers(3, 4))
     y_true = np.array(draw(st.lists(st.integers(0, n_classes - 1), min_size=n, max_size=n)))
     raw = np.array(
-        draw(st.lists(st.lists(st.sampled_from([1, 2, 3, 4]), min_size=n_classes, max_size=n_classes), min_size=n, max_size=n)),
+        draw(
+            st.lists(
+                st.lists(st.sampled_from([1, 2, 3, 4]), min_size=n_classes, max_size=n_classes), min_size=n, max_size=n
+            )
+        ),
         dtype=np.float64,
     )
     proba = raw / raw.sum(axis=1, keepdims=True)
-    weights = draw(st.one_of(st.none(), st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=n, max_size=n).map(np.array)))
+    weights = draw(
+        st.one_of(st.none(), st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=n, max_size=n).map(np.array))
+    )
     return y_true, proba, weights

@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 sk_metrics = pytest.importorskip("sklearn.metrics")
 
-from chainrule import metrics as cr  # noqa: E402
 from sklearn_parity import SETTINGS, ZERO_DIVISIONS, check_same, label_pairs, multiclass_probas  # noqa: E402
+
+from chainrule import metrics as cr  # noqa: E402
 
 
 @settings(max_examples=150, **SETTINGS)
@@ -19,7 +20,12 @@ def test_label_metrics_match_sklearn(data, normalize, use_labels):
     check_same(cr.accuracy_score, sk_metrics.accuracy_score, y_true, y_pred, normalize=False, sample_weight=w)
     for adjusted in (False, True):
         check_same(
-            cr.balanced_accuracy_score, sk_metrics.balanced_accuracy_score, y_true, y_pred, sample_weight=w, adjusted=adjusted
+            cr.balanced_accuracy_score,
+            sk_metrics.balanced_accuracy_score,
+            y_true,
+            y_pred,
+            sample_weight=w,
+            adjusted=adjusted,
         )
     check_same(cr.matthews_corrcoef, sk_metrics.matthews_corrcoef, y_true, y_pred, sample_weight=w)
     labels = None
@@ -28,7 +34,13 @@ def test_label_metrics_match_sklearn(data, normalize, use_labels):
         pool = list(np.unique(np.concatenate([y_true, y_pred])))
         labels = pool[::-1][:2] + (["zebra"] if isinstance(pool[0], str) else [7])
     check_same(
-        cr.confusion_matrix, sk_metrics.confusion_matrix, y_true, y_pred, labels=labels, sample_weight=w, normalize=normalize
+        cr.confusion_matrix,
+        sk_metrics.confusion_matrix,
+        y_true,
+        y_pred,
+        labels=labels,
+        sample_weight=w,
+        normalize=normalize,
     )
 
 

@@ -6,8 +6,9 @@ from hypothesis import strategies as st
 
 imb_metrics = pytest.importorskip("imblearn.metrics")
 
-from chainrule import metrics as cr  # noqa: E402
 from sklearn_parity import SETTINGS, check_same, label_pairs  # noqa: E402
+
+from chainrule import metrics as cr  # noqa: E402
 
 
 @settings(max_examples=60, **SETTINGS)

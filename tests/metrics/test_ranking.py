@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 sk_metrics = pytest.importorskip("sklearn.metrics")
 
-from chainrule import metrics as cr  # noqa: E402
 from sklearn_parity import SETTINGS, binary_scores, check_same, multiclass_probas  # noqa: E402
+
+from chainrule import metrics as cr  # noqa: E402
 
 
 @settings(max_examples=160, **SETTINGS)
@@ -16,7 +17,9 @@ from sklearn_parity import SETTINGS, binary_scores, check_same, multiclass_proba
 def test_binary_ranking_metrics_match_sklearn(data, max_fpr, drop):
     y_true, y_score, w = data
     pos = "pos" if y_true.dtype.kind == "U" else None
-    check_same(cr.roc_curve, sk_metrics.roc_curve, y_true, y_score, pos_label=pos, sample_weight=w, drop_intermediate=drop)
+    check_same(
+        cr.roc_curve, sk_metrics.roc_curve, y_true, y_score, pos_label=pos, sample_weight=w, drop_intermediate=drop
+    )
     check_same(
         cr.precision_recall_curve,
         sk_metrics.precision_recall_curve,
@@ -48,7 +51,13 @@ def test_multiclass_ranking_metrics_match_sklearn(data, multi_class, average):
     if multi_class == "ovo":
         w = None
     check_same(
-        cr.roc_auc_score, sk_metrics.roc_auc_score, y_true, proba, multi_class=multi_class, average=average, sample_weight=w
+        cr.roc_auc_score,
+        sk_metrics.roc_auc_score,
+        y_true,
+        proba,
+        multi_class=multi_class,
+        average=average,
+        sample_weight=w,
     )
     n_classes = proba.shape[1]
     check_same(
@@ -62,7 +71,12 @@ def test_multiclass_ranking_metrics_match_sklearn(data, multi_class, average):
     )
     for ap_average in ("macro", "weighted", "micro", "samples", None):
         check_same(
-            cr.average_precision_score, sk_metrics.average_precision_score, y_true, proba, average=ap_average, sample_weight=w
+            cr.average_precision_score,
+            sk_metrics.average_precision_score,
+            y_true,
+            proba,
+            average=ap_average,
+            sample_weight=w,
         )
 
 

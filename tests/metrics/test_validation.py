@@ -10,7 +10,6 @@ sk_metrics = pytest.importorskip("sklearn.metrics")
 
 from chainrule import metrics as cr  # noqa: E402
 
-
 ERROR_CASES = [
     ("accuracy_score", ([0, 1, 1], [0, 1]), {}),
     ("accuracy_score", ([0, 1], [0.5, 1.0]), {}),

@@ -1,11 +1,12 @@
 """Shared helper for the nn tests: run a chainrule module and its PyTorch twin with the same
 weights and inputs, and compare outputs, input gradients and parameter gradients."""
+
 import numpy as np
 import pytest
 import torch
+from optest import TOLERANCES
 
 import chainrule as cr
-from optest import TOLERANCES
 
 
 def copy_weights(ours, theirs):
@@ -41,7 +42,9 @@ def compare_twins(ours, theirs, *inputs, seed=0, rtol=None, atol=None, copy=True
     t_out.backward(torch.from_numpy(weights))
     for i, (o, t) in enumerate(zip(ours_in, theirs_in)):
         if isinstance(t, torch.Tensor) and t.requires_grad:
-            np.testing.assert_allclose(o.grad.detach().numpy(), t.grad.numpy(), **tol, err_msg=f"grad of input {i} differs")
+            np.testing.assert_allclose(
+                o.grad.detach().numpy(), t.grad.numpy(), **tol, err_msg=f"grad of input {i} differs"
+            )
     ours_params = dict(ours.named_parameters())
     theirs_params = dict(theirs.named_parameters())
     assert ours_params.keys() == theirs_params.keys()
@@ -50,7 +53,9 @@ def compare_twins(ours, theirs, *inputs, seed=0, rtol=None, atol=None, copy=True
         if t.grad is None:
             assert o.grad is None or not np.any(o.grad.detach().numpy()), f"{name}: torch has no grad, ours is non-zero"
             continue
-        np.testing.assert_allclose(o.grad.detach().numpy(), t.grad.numpy(), **tol, err_msg=f"grad of parameter {name} differs")
+        np.testing.assert_allclose(
+            o.grad.detach().numpy(), t.grad.numpy(), **tol, err_msg=f"grad of parameter {name} differs"
+        )
     return out, t_out
 
 

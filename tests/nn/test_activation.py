@@ -1,5 +1,6 @@
 """The activation modules against their PyTorch twins: outputs and input gradients on the same
 input, constructor signatures and reprs."""
+
 import inspect
 
 import numpy as np
@@ -53,10 +54,17 @@ def test_softmax_implicit_dim_follows_torch_legacy_rule():
 
 # ---------------------------------------------------------------- constructors and repr
 REPRS = [
-    lambda m: m.ReLU(), lambda m: m.ReLU(inplace=True), lambda m: m.LeakyReLU(0.2, True),
-    lambda m: m.ELU(), lambda m: m.GELU("tanh"), lambda m: m.Sigmoid(),
-    lambda m: m.Tanh(), lambda m: m.Softmax(dim=1), lambda m: m.LogSoftmax(-1),
-    lambda m: m.Softmax(), lambda m: m.Softplus(2.0, 10.0),
+    lambda m: m.ReLU(),
+    lambda m: m.ReLU(inplace=True),
+    lambda m: m.LeakyReLU(0.2, True),
+    lambda m: m.ELU(),
+    lambda m: m.GELU("tanh"),
+    lambda m: m.Sigmoid(),
+    lambda m: m.Tanh(),
+    lambda m: m.Softmax(dim=1),
+    lambda m: m.LogSoftmax(-1),
+    lambda m: m.Softmax(),
+    lambda m: m.Softplus(2.0, 10.0),
 ]
 
 
@@ -72,8 +80,9 @@ NAMES = ["ELU", "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax",
 def test_constructor_signature_and_state_match_torch(name):
     ours, theirs = getattr(nn, name), getattr(tnn, name)
     # torch's Sigmoid and Tanh inherit Module.__init__(*args, **kwargs), which takes no arguments either.
-    torch_parameters = [p for p in inspect.signature(theirs).parameters.values()
-                        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    torch_parameters = [
+        p for p in inspect.signature(theirs).parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
     assert list(inspect.signature(ours).parameters) == [p.name for p in torch_parameters]
     for parameter in torch_parameters:
         assert inspect.signature(ours).parameters[parameter.name].default == parameter.default

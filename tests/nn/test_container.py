@@ -1,5 +1,6 @@
 """Sequential, ModuleList and ModuleDict: indexing, slicing, editing with positional renumbering,
 registration of their members and reprs — checked against PyTorch's containers."""
+
 import pytest
 import torch.nn as tnn
 

@@ -1,6 +1,7 @@
 """nn.init: gains and fans equal PyTorch's; each initialiser draws from the distribution PyTorch's
 formula prescribes (checked statistically on large tensors, and against torch's own samples);
 fills are in place, seeded and return the tensor."""
+
 import math
 
 import numpy as np
@@ -12,8 +13,20 @@ import chainrule as cr
 import chainrule.nn as nn
 from chainrule.nn import init
 
-NONLINEARITIES = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-                  "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"]
+NONLINEARITIES = [
+    "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "selu",
+]
 
 
 @pytest.mark.parametrize("nonlinearity", NONLINEARITIES)
@@ -23,7 +36,9 @@ def test_calculate_gain_matches_torch(nonlinearity):
 
 @pytest.mark.parametrize("param", [None, 0, 0.2, 1, math.sqrt(5)])
 def test_leaky_relu_gain_matches_torch(param):
-    assert init.calculate_gain("leaky_relu", param) == pytest.approx(tinit.calculate_gain("leaky_relu", param), rel=1e-15)
+    assert init.calculate_gain("leaky_relu", param) == pytest.approx(
+        tinit.calculate_gain("leaky_relu", param), rel=1e-15
+    )
 
 
 @pytest.mark.parametrize("bad", [("swish", None), ("leaky_relu", True), ("leaky_relu", "0.1")])
@@ -36,7 +51,9 @@ def test_calculate_gain_rejects_what_torch_rejects(bad):
 
 @pytest.mark.parametrize("shape", [(3, 5), (4, 3, 2, 2), (2, 3, 5), (7, 1)])
 def test_fan_in_and_fan_out_match_torch(shape):
-    assert init._calculate_fan_in_and_fan_out(cr.zeros(*shape)) == tinit._calculate_fan_in_and_fan_out(torch.zeros(shape))
+    assert init._calculate_fan_in_and_fan_out(cr.zeros(*shape)) == tinit._calculate_fan_in_and_fan_out(
+        torch.zeros(shape)
+    )
     with pytest.raises(ValueError, match="fewer than 2 dimensions"):
         init._calculate_fan_in_and_fan_out(cr.zeros(4))
     with pytest.raises(ValueError, match="fan_in, fan_out"):

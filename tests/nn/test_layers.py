@@ -1,5 +1,6 @@
 """Linear, Embedding, Dropout, Identity and Flatten against their PyTorch twins: same weights, same
 input; outputs, input gradients and parameter gradients."""
+
 import numpy as np
 import pytest
 import torch
@@ -92,7 +93,9 @@ def test_embedding_from_pretrained_and_max_norm():
     ours = nn.Embedding.from_pretrained(cr.tensor(table), freeze=False, max_norm=1.5)
     theirs = tnn.Embedding.from_pretrained(torch.tensor(table), freeze=False, max_norm=1.5)
     idx = np.array([0, 3, 3])
-    np.testing.assert_allclose(ours(cr.tensor(idx)).detach().numpy(), theirs(torch.tensor(idx)).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        ours(cr.tensor(idx)).detach().numpy(), theirs(torch.tensor(idx)).detach().numpy(), rtol=1e-6
+    )
     np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match="padding_idx"):
         nn.Embedding(3, 2, padding_idx=3)
@@ -144,10 +147,15 @@ def test_identity_returns_input():
 
 # ---------------------------------------------------------------- repr
 REPRS = [
-    lambda m: m.Linear(3, 4), lambda m: m.Linear(3, 4, bias=False),
-    lambda m: m.Embedding(10, 3), lambda m: m.Embedding(10, 3, padding_idx=0, max_norm=1.0),
-    lambda m: m.Dropout(), lambda m: m.Dropout(0.2, inplace=True),
-    lambda m: m.Identity(), lambda m: m.Flatten(), lambda m: m.Flatten(0, 2),
+    lambda m: m.Linear(3, 4),
+    lambda m: m.Linear(3, 4, bias=False),
+    lambda m: m.Embedding(10, 3),
+    lambda m: m.Embedding(10, 3, padding_idx=0, max_norm=1.0),
+    lambda m: m.Dropout(),
+    lambda m: m.Dropout(0.2, inplace=True),
+    lambda m: m.Identity(),
+    lambda m: m.Flatten(),
+    lambda m: m.Flatten(0, 2),
 ]
 
 

@@ -1,5 +1,6 @@
 """Loss modules against their PyTorch twins: constructor arguments (weights, ignore_index, label
 smoothing, pos_weight, the legacy size_average/reduce flags), values and input gradients."""
+
 import numpy as np
 import pytest
 import torch
@@ -39,11 +40,18 @@ def check(ours, theirs, x, target, dtype, target_grad=False):
 def test_regression_losses(dtype, reduction, name):
     x = rng(1).standard_normal((4, 3)).astype(dtype)
     y = rng(2).standard_normal((4, 3)).astype(dtype)
-    check(getattr(nn, name)(reduction=reduction), getattr(tnn, name)(reduction=reduction), x, y, dtype, target_grad=True)
+    check(
+        getattr(nn, name)(reduction=reduction), getattr(tnn, name)(reduction=reduction), x, y, dtype, target_grad=True
+    )
 
 
-CE_OPTIONS = [{}, dict(ignore_index=1), dict(label_smoothing=0.2), dict(weight=[0.2, 1.0, 3.0, 0.5]),
-              dict(weight=[0.2, 1.0, 3.0, 0.5], ignore_index=0, label_smoothing=0.1)]
+CE_OPTIONS = [
+    {},
+    dict(ignore_index=1),
+    dict(label_smoothing=0.2),
+    dict(weight=[0.2, 1.0, 3.0, 0.5]),
+    dict(weight=[0.2, 1.0, 3.0, 0.5], ignore_index=0, label_smoothing=0.1),
+]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -55,8 +63,13 @@ def test_cross_entropy_loss(dtype, reduction, options):
     weight = options.get("weight")
     ours_options = dict(options, weight=None if weight is None else cr.tensor(np.array(weight, dtype)))
     theirs_options = dict(options, weight=None if weight is None else torch.tensor(np.array(weight, dtype)))
-    check(nn.CrossEntropyLoss(reduction=reduction, **ours_options),
-          tnn.CrossEntropyLoss(reduction=reduction, **theirs_options), x, y, dtype)
+    check(
+        nn.CrossEntropyLoss(reduction=reduction, **ours_options),
+        tnn.CrossEntropyLoss(reduction=reduction, **theirs_options),
+        x,
+        y,
+        dtype,
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -73,12 +86,20 @@ def test_nll_loss(dtype, reduction):
     x = rng(7).standard_normal((5, 3)).astype(dtype)
     y = np.array([0, 2, 1, 2, 0])
     w = np.array([1.0, 2.0, 0.5], dtype)
-    check(nn.NLLLoss(weight=cr.tensor(w), ignore_index=1, reduction=reduction),
-          tnn.NLLLoss(weight=torch.tensor(w), ignore_index=1, reduction=reduction), x, y, dtype)
+    check(
+        nn.NLLLoss(weight=cr.tensor(w), ignore_index=1, reduction=reduction),
+        tnn.NLLLoss(weight=torch.tensor(w), ignore_index=1, reduction=reduction),
+        x,
+        y,
+        dtype,
+    )
     # NLLLoss after LogSoftmax equals CrossEntropyLoss on the logits.
     logits = cr.tensor(x)
-    np.testing.assert_allclose(nn.NLLLoss()(nn.LogSoftmax(1)(logits), cr.tensor(y)).detach().numpy(),
-                               nn.CrossEntropyLoss()(logits, cr.tensor(y)).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        nn.NLLLoss()(nn.LogSoftmax(1)(logits), cr.tensor(y)).detach().numpy(),
+        nn.CrossEntropyLoss()(logits, cr.tensor(y)).detach().numpy(),
+        rtol=1e-6,
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -92,8 +113,13 @@ def test_bce_with_logits_loss(dtype, reduction, weighted):
         w, pw = rng(10).random(3).astype(dtype) + 0.5, np.array([1.0, 3.0, 0.2], dtype)
         kwargs = dict(weight=cr.tensor(w), pos_weight=cr.tensor(pw))
         t_kwargs = dict(weight=torch.tensor(w), pos_weight=torch.tensor(pw))
-    check(nn.BCEWithLogitsLoss(reduction=reduction, **kwargs), tnn.BCEWithLogitsLoss(reduction=reduction, **t_kwargs),
-          x, y, dtype)
+    check(
+        nn.BCEWithLogitsLoss(reduction=reduction, **kwargs),
+        tnn.BCEWithLogitsLoss(reduction=reduction, **t_kwargs),
+        x,
+        y,
+        dtype,
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

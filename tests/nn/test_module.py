@@ -1,6 +1,7 @@
 """Module and Parameter: registration, traversal, modes, state_dict, hooks, repr, dtype casting —
 checked against PyTorch's behaviour on the same architectures (the containers themselves are
 tested in test_container.py)."""
+
 import copy
 
 import numpy as np
@@ -66,8 +67,9 @@ def test_named_parameters_buffers_modules_match_torch():
     assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
     assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]
     assert [n for n, _ in ours.named_children()] == [n for n, _ in theirs.named_children()]
-    assert [type(m).__name__ for m in ours.modules()] == [type(m).__name__.replace("TorchBlock", "Block")
-                                                          for m in theirs.modules()]
+    assert [type(m).__name__ for m in ours.modules()] == [
+        type(m).__name__.replace("TorchBlock", "Block") for m in theirs.modules()
+    ]
     assert len(list(ours.parameters())) == len(list(theirs.parameters())) == 8
     assert [n for n, _ in ours[0].named_parameters(recurse=False)] == []
     assert [n for n, _ in ours[0].named_buffers(recurse=False)] == ["scale", "cache"]
@@ -79,7 +81,9 @@ def test_shared_parameters_and_modules_are_yielded_once():
     model = nn.Sequential(shared, nn.ReLU(), shared)
     t_shared = tnn.Linear(2, 2)
     t_model = tnn.Sequential(t_shared, tnn.ReLU(), t_shared)
-    assert [n for n, _ in model.named_parameters()] == [n for n, _ in t_model.named_parameters()] == ["0.weight", "0.bias"]
+    assert (
+        [n for n, _ in model.named_parameters()] == [n for n, _ in t_model.named_parameters()] == ["0.weight", "0.bias"]
+    )
     assert len(list(model.modules())) == len(list(t_model.modules())) == 3
     assert len(list(model.named_modules(remove_duplicate=False))) == 4
     assert list(model.state_dict()) == list(t_model.state_dict())  # state_dict keeps every path
@@ -134,7 +138,7 @@ def test_get_submodule_and_missing_forward():
     assert ours.get_submodule("") is ours
     with pytest.raises(AttributeError, match="no submodule"):
         ours.get_submodule("0.nope")
-    with pytest.raises(NotImplementedError, match="missing the required \"forward\""):
+    with pytest.raises(NotImplementedError, match='missing the required "forward"'):
         nn.Module()(1)
 
 
@@ -285,12 +289,16 @@ def test_forward_hooks_modify_and_remove():
     pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
     post = layer.register_forward_hook(lambda m, args, out: calls.append((m, args[0].shape)) or out + 1)
     out = layer(cr.ones(3, 2))
-    np.testing.assert_allclose(out.detach().numpy(), np.broadcast_to(layer.bias.detach().numpy() + 1, (3, 2)), rtol=1e-6)
+    np.testing.assert_allclose(
+        out.detach().numpy(), np.broadcast_to(layer.bias.detach().numpy() + 1, (3, 2)), rtol=1e-6
+    )
     assert calls == [(layer, (3, 2))]
     pre.remove()
     post.remove()
     pre.remove()  # removing twice is harmless
-    np.testing.assert_allclose(layer(cr.ones(1, 2)).detach().numpy(), (cr.ones(1, 2) @ layer.weight.T + layer.bias).detach().numpy())
+    np.testing.assert_allclose(
+        layer(cr.ones(1, 2)).detach().numpy(), (cr.ones(1, 2) @ layer.weight.T + layer.bias).detach().numpy()
+    )
     assert len(calls) == 1
 
 

@@ -1,5 +1,6 @@
 """BatchNorm1d/2d and LayerNorm modules against PyTorch: training steps (outputs, input and
 parameter gradients, running statistics, num_batches_tracked), evaluation, options and errors."""
+
 import numpy as np
 import pytest
 import torch
@@ -18,7 +19,7 @@ def as_dtype(module, dtype):
 def sgd_step(ours, theirs, lr=0.1):
     """The same plain SGD update on both, so later steps run with trained (non-trivial) weights."""
     with torch.no_grad():
-        for (name, p), (_, t) in zip(ours.named_parameters(), theirs.named_parameters()):
+        for (_, p), (_, t) in zip(ours.named_parameters(), theirs.named_parameters()):
             p.data = p.data - lr * p.grad.data
             t -= lr * t.grad
     ours.zero_grad()
@@ -51,8 +52,16 @@ def test_batchnorm1d_ten_training_steps_then_eval_match_torch(twin, dtype, shape
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("options", [dict(affine=False), dict(track_running_stats=False), dict(bias=False),
-                                     dict(eps=1e-2, momentum=0.5), dict(affine=False, track_running_stats=False)])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(affine=False),
+        dict(track_running_stats=False),
+        dict(bias=False),
+        dict(eps=1e-2, momentum=0.5),
+        dict(affine=False, track_running_stats=False),
+    ],
+)
 def test_batchnorm1d_options_match_torch(twin, dtype, options):
     ours = as_dtype(nn.BatchNorm1d(4, **options), dtype)
     theirs = as_dtype(tnn.BatchNorm1d(4, **options), dtype)

@@ -1,5 +1,6 @@
 """chainrule.nn's namespace: ``nn.__all__`` is sorted and lists exactly the public names of its
 submodules (so a new layer cannot be forgotten), and nothing else leaks into the package."""
+
 import types
 
 import chainrule.nn as nn

@@ -1,5 +1,6 @@
 """l1_penalty / l2_penalty (values and (sub)gradients against torch) and the weight-decay
 parameter split (every parameter in exactly one group; biases and norm weights exempt)."""
+
 import numpy as np
 import pytest
 import torch
@@ -21,7 +22,7 @@ def test_l2_penalty_value_and_gradient_match_torch(dtype):
     ours = [nn.Parameter(cr.tensor(w)), nn.Parameter(cr.tensor(b))]
     theirs = [torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)]
     penalty = nn.l2_penalty(ours)
-    t_penalty = sum((t ** 2).sum() for t in theirs)
+    t_penalty = sum((t**2).sum() for t in theirs)
     np.testing.assert_allclose(penalty.item(), t_penalty.item(), rtol=1e-6)
     assert penalty.dtype == dtype
     (0.3 * penalty).backward()

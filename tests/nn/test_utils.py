@@ -1,5 +1,6 @@
 """nn.utils: clip_grad_norm_ / clip_grad_value_ against torch.nn.utils (returned norm and clipped
 gradients), and parameters_to_vector / vector_to_parameters."""
+
 import math
 
 import numpy as np
@@ -46,20 +47,22 @@ def test_clip_grad_norm_matches_torch(dtype, norm_type, max_norm):
     if max_norm < total.item():  # clipped: the new joint norm is max_norm (up to the 1e-6 guard)
         per = [np.abs(o.grad.detach().numpy().astype(np.float64)).ravel() for o in ours]
         joint = np.concatenate(per)
-        new = joint.max() if norm_type == math.inf else np.sum(joint ** norm_type) ** (1 / norm_type)
+        new = joint.max() if norm_type == math.inf else np.sum(joint**norm_type) ** (1 / norm_type)
         np.testing.assert_allclose(new, max_norm, rtol=1e-4)
 
 
 def test_clip_grad_norm_skips_params_without_grad_and_accepts_a_tensor():
     ours, theirs = twins_with_grads(np.float64)
     ours[1].grad, theirs[1].grad = None, None
-    np.testing.assert_allclose(utils.clip_grad_norm_(iter(ours), 0.1).item(),
-                               tutils.clip_grad_norm_(iter(theirs), 0.1).item(), rtol=1e-12)
+    np.testing.assert_allclose(
+        utils.clip_grad_norm_(iter(ours), 0.1).item(), tutils.clip_grad_norm_(iter(theirs), 0.1).item(), rtol=1e-12
+    )
     assert ours[1].grad is None
     assert_grads_equal([ours[0]], [theirs[0]], 1e-12)
     single, t_single = twins_with_grads(np.float64, seed=1)
-    np.testing.assert_allclose(utils.clip_grad_norm_(single[0], 0.2).item(),
-                               tutils.clip_grad_norm_(t_single[0], 0.2).item(), rtol=1e-12)
+    np.testing.assert_allclose(
+        utils.clip_grad_norm_(single[0], 0.2).item(), tutils.clip_grad_norm_(t_single[0], 0.2).item(), rtol=1e-12
+    )
     assert utils.clip_grad_norm_([nn.Parameter(cr.ones(2))], 1.0).item() == 0.0
 
 

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from optest import check_op, randn
 
 import chainrule as cr
 import chainrule.functional as F
-from optest import check_op, randn
 
 BINARY = [
     ("add", lambda a, b: a + b),
@@ -32,7 +32,7 @@ DTYPES = [np.float64, np.float32]
 @pytest.mark.parametrize("exponent", [2, 0.5, -1, 0, 3, 2.0, -2.5, 1])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_pow_scalar_exponent_positive_base(exponent, dtype):
-    check_op(lambda a: a ** exponent, lambda a: a ** exponent, randn(3, 4, dtype=dtype, seed=2, low=0.3))
+    check_op(lambda a: a**exponent, lambda a: a**exponent, randn(3, 4, dtype=dtype, seed=2, low=0.3))
 
 
 @pytest.mark.parametrize("exponent", [2, -1, 0, 3, -2, 2.0, 3.0])
@@ -40,7 +40,7 @@ def test_pow_scalar_exponent_positive_base(exponent, dtype):
 def test_pow_integer_exponent_negative_base(exponent, dtype):
     x = randn(3, 4, dtype=np.float64, seed=3)
     x = np.where(np.abs(x) < 0.3, -0.7, x).astype(dtype)  # both signs, away from 0 for negative powers
-    check_op(lambda a: a ** exponent, lambda a: a ** exponent, x)
+    check_op(lambda a: a**exponent, lambda a: a**exponent, x)
     check_op(lambda a: a.pow(exponent), lambda a: a.pow(exponent), x)
 
 
@@ -48,12 +48,12 @@ def test_pow_integer_exponent_negative_base(exponent, dtype):
 def test_pow_scalar_exponent_at_zero_base(exponent):
     # 0 ** 0 has gradient 0 (not 0 * inf); 0 ** 0.5 has +inf, 0 ** -1 gives inf and -inf grad.
     x = np.array([0.0, 0.5, 2.0])
-    check_op(lambda a: a ** exponent, lambda a: a ** exponent, x, gradcheck=False)
+    check_op(lambda a: a**exponent, lambda a: a**exponent, x, gradcheck=False)
 
 
 @pytest.mark.parametrize("exponent", [0.5, 1.5])
 def test_pow_fractional_exponent_of_negative_base_is_nan_like_torch(exponent):
-    check_op(lambda a: a ** exponent, lambda a: a ** exponent, np.array([-1.0, 4.0]), gradcheck=False)
+    check_op(lambda a: a**exponent, lambda a: a**exponent, np.array([-1.0, 4.0]), gradcheck=False)
 
 
 @pytest.mark.parametrize("sa,sb", [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1), (3,)), ((), (2, 3)), ((2, 3), ())])
@@ -61,7 +61,7 @@ def test_pow_fractional_exponent_of_negative_base_is_nan_like_torch(exponent):
 def test_pow_tensor_exponent(sa, sb, dtype):
     base = randn(*sa, dtype=dtype, seed=4, low=0.3)
     exponent = randn(*sb, dtype=dtype, seed=5)
-    check_op(lambda a, b: a ** b, lambda a, b: a ** b, base, exponent)
+    check_op(lambda a, b: a**b, lambda a, b: a**b, base, exponent)
     check_op(F.pow, torch.pow, base, exponent)
 
 
@@ -69,19 +69,19 @@ def test_pow_tensor_exponent_at_zero_base():
     # PyTorch: d/d base is 0 where the exponent is 0; d/d exponent is 0 where base == 0, exponent >= 0.
     base = np.array([0.0, 0.0, 0.0, 2.0, 0.5])
     exponent = np.array([0.0, 2.0, 1.0, 0.0, -1.0])
-    check_op(lambda a, b: a ** b, lambda a, b: a ** b, base, exponent, gradcheck=False)
+    check_op(lambda a, b: a**b, lambda a, b: a**b, base, exponent, gradcheck=False)
 
 
 @pytest.mark.parametrize("base", [2, 0.5, 3.0, 1])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_pow_scalar_base(base, dtype):
     x = randn(3, 4, dtype=dtype, seed=6)
-    check_op(lambda e: base ** e, lambda e: base ** e, x)
+    check_op(lambda e: base**e, lambda e: base**e, x)
     check_op(lambda e: F.pow(base, e), lambda e: torch.pow(base, e), x)
 
 
 def test_pow_scalar_base_zero():
-    check_op(lambda e: 0 ** e, lambda e: 0 ** e, np.array([0.0, 1.0, 2.5]), gradcheck=False)
+    check_op(lambda e: 0**e, lambda e: 0**e, np.array([0.0, 1.0, 2.5]), gradcheck=False)
 
 
 # ------------------------------------------------------------------ neg, Python scalars
@@ -94,10 +94,17 @@ def test_neg(dtype):
 
 
 SCALAR_CASES = [
-    ("2 - x", lambda x: 2 - x), ("x - 2", lambda x: x - 2), ("2.5 + x", lambda x: 2.5 + x),
-    ("x + 1", lambda x: x + 1), ("3 * x", lambda x: 3 * x), ("x * 0.5", lambda x: x * 0.5),
-    ("x / 3", lambda x: x / 3), ("3 / x", lambda x: 3 / x), ("1.5 / x", lambda x: 1.5 / x),
-    ("x / 0.25", lambda x: x / 0.25), ("+x", lambda x: +x),
+    ("2 - x", lambda x: 2 - x),
+    ("x - 2", lambda x: x - 2),
+    ("2.5 + x", lambda x: 2.5 + x),
+    ("x + 1", lambda x: x + 1),
+    ("3 * x", lambda x: 3 * x),
+    ("x * 0.5", lambda x: x * 0.5),
+    ("x / 3", lambda x: x / 3),
+    ("3 / x", lambda x: 3 / x),
+    ("1.5 / x", lambda x: 1.5 / x),
+    ("x / 0.25", lambda x: x / 0.25),
+    ("+x", lambda x: +x),
 ]
 
 
@@ -111,14 +118,20 @@ def test_python_scalar_on_either_side(name, fn, dtype):
 @pytest.mark.parametrize("scalar", [2.5, 3, np.float64(2.5), np.int64(3)])
 def test_float32_with_scalar_stays_float32(scalar):
     x = cr.tensor(np.ones(3, np.float32))
-    for out in (x * scalar, scalar * x, x + scalar, scalar - x, x / scalar, scalar / x, x ** scalar):
+    for out in (x * scalar, scalar * x, x + scalar, scalar - x, x / scalar, scalar / x, x**scalar):
         assert out.dtype == np.float32, (scalar, out.dtype)
 
 
 # ------------------------------------------------------------------ maximum / minimum
-@pytest.mark.parametrize("ours,theirs", [(F.maximum, torch.maximum), (F.minimum, torch.minimum),
-                                         (lambda a, b: a.maximum(b), lambda a, b: a.maximum(b)),
-                                         (lambda a, b: a.minimum(b), lambda a, b: a.minimum(b))])
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [
+        (F.maximum, torch.maximum),
+        (F.minimum, torch.minimum),
+        (lambda a, b: a.maximum(b), lambda a, b: a.maximum(b)),
+        (lambda a, b: a.minimum(b), lambda a, b: a.minimum(b)),
+    ],
+)
 @pytest.mark.parametrize("sa,sb", [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((0, 2), (2,))])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_maximum_minimum(ours, theirs, sa, sb, dtype):
@@ -141,8 +154,16 @@ def test_maximum_minimum_ties_split_the_gradient(ours, theirs, dtype):
 
 
 # ------------------------------------------------------------------ where
-@pytest.mark.parametrize("sc,sa,sb", [((3, 4), (3, 4), (3, 4)), ((3, 1), (1, 4), (3, 4)), ((4,), (3, 4), ()),
-                                      ((2, 1, 1), (3, 1), (1, 4)), ((0, 4), (4,), (1,))])
+@pytest.mark.parametrize(
+    "sc,sa,sb",
+    [
+        ((3, 4), (3, 4), (3, 4)),
+        ((3, 1), (1, 4), (3, 4)),
+        ((4,), (3, 4), ()),
+        ((2, 1, 1), (3, 1), (1, 4)),
+        ((0, 4), (4,), (1,)),
+    ],
+)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_where_broadcasting(sc, sa, sb, dtype):
     cond = randn(*sc, seed=11) > 0
@@ -158,8 +179,9 @@ def test_where_with_python_scalar(dtype):
 
 
 # ------------------------------------------------------------------ errors
-@pytest.mark.parametrize("name,fn", BINARY + [("maximum", F.maximum), ("minimum", F.minimum),
-                                              ("pow", lambda a, b: a ** b)])
+@pytest.mark.parametrize(
+    "name,fn", BINARY + [("maximum", F.maximum), ("minimum", F.minimum), ("pow", lambda a, b: a**b)]
+)
 def test_broadcast_mismatch_names_op_and_shapes(name, fn):
     a, b = cr.tensor(np.ones((3, 4))), cr.tensor(np.ones((2, 4)))
     with pytest.raises(ValueError, match=rf"{name}.*\(3, 4\).*\(2, 4\)"):
@@ -178,10 +200,14 @@ def test_unsupported_operand_type_names_op():
 
 # ------------------------------------------------------------------ dtype promotion (PyTorch's, by category)
 PROMOTION = [
-    (np.array([1, 2, 3]), 2.5), (np.array([1, 2, 3]), np.array([2, 4, 6])),
-    (np.array([1, 2, 3]), np.ones(3, np.float32)), (np.ones(3, np.float32), np.asarray(2.0)),
-    (np.array([1, 2, 3], np.int32), np.asarray(2.0)), (np.ones(3, np.float16), np.ones(3, np.float32)),
-    (np.array([1, 2, 3], np.int32), 2), (np.array([True, False, True]), 1.5),
+    (np.array([1, 2, 3]), 2.5),
+    (np.array([1, 2, 3]), np.array([2, 4, 6])),
+    (np.array([1, 2, 3]), np.ones(3, np.float32)),
+    (np.ones(3, np.float32), np.asarray(2.0)),
+    (np.array([1, 2, 3], np.int32), np.asarray(2.0)),
+    (np.ones(3, np.float16), np.ones(3, np.float32)),
+    (np.array([1, 2, 3], np.int32), 2),
+    (np.array([True, False, True]), 1.5),
 ]
 
 
@@ -208,9 +234,16 @@ def test_integer_to_negative_power_errors_like_torch():
         cr.tensor([1, 2]) ** -1
 
 
-@pytest.mark.parametrize("ours,theirs", [(lambda x, y: x * y,) * 2, (lambda x, y: x / y,) * 2,
-                                         (lambda x, y: y - x,) * 2, (lambda x, y: x ** y,) * 2,
-                                         (F.maximum, torch.maximum)])
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [
+        (lambda x, y: x * y,) * 2,
+        (lambda x, y: x / y,) * 2,
+        (lambda x, y: y - x,) * 2,
+        (lambda x, y: x**y,) * 2,
+        (F.maximum, torch.maximum),
+    ],
+)
 @pytest.mark.parametrize("other", [np.asarray(1.7), randn(4, seed=16)])
 def test_mixed_float_dtypes_forward_and_gradients(ours, theirs, other):
     # float32 (3, 4) with a float64 0-d tensor stays float32; with a float64 (4,) tensor it is float64

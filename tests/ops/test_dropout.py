@@ -1,10 +1,11 @@
 """F.dropout (ops/dropout.py): statistics of the mask, identity cases, seeding and the gradient."""
+
 import numpy as np
 import pytest
+from optest import randn
 
 import chainrule as cr
 import chainrule.functional as F
-from optest import randn
 
 DTYPES = [np.float64, np.float32]
 

@@ -8,6 +8,7 @@ are RuntimeError) with a message in chainrule's style, "op: what was wrong, got 
 naming the op and the offending dtypes. The ``ALLOWED`` cases pin the other side of each rule:
 what torch accepts (one floating operand of a loss, int matmul, exp of an int) must keep working.
 """
+
 import numpy as np
 import pytest
 import torch
@@ -42,47 +43,100 @@ def labels(lib):
 # name -> (case, op named in the message, dtypes named in the message)
 RAISES = {
     # class-index losses on integer logits / log-probabilities
-    "cross_entropy_long_input": (lambda lib: F(lib).cross_entropy(long2x3(lib), labels(lib)), "cross_entropy", ["int64"]),
-    "cross_entropy_bool_input": (lambda lib: F(lib).cross_entropy(bool2x3(lib), labels(lib)), "cross_entropy", ["bool"]),
-    "cross_entropy_int32_input": (lambda lib: F(lib).cross_entropy(long2x3(lib).int(), labels(lib)), "cross_entropy",
-                                  ["int32"]),
-    "cross_entropy_long_input_1d": (lambda lib: F(lib).cross_entropy(lib.tensor([1, 2, 3]), lib.tensor(1)),
-                                    "cross_entropy", ["int64"]),
-    "cross_entropy_long_probability_target": (lambda lib: F(lib).cross_entropy(f32(lib, 2, 3), long2x3(lib)),
-                                              "cross_entropy", ["int64"]),
-    "cross_entropy_long_probability_target_1d": (lambda lib: F(lib).cross_entropy(f32(lib, 3), lib.tensor([0, 1, 0])),
-                                                 "cross_entropy", ["int64"]),
+    "cross_entropy_long_input": (
+        lambda lib: F(lib).cross_entropy(long2x3(lib), labels(lib)),
+        "cross_entropy",
+        ["int64"],
+    ),
+    "cross_entropy_bool_input": (
+        lambda lib: F(lib).cross_entropy(bool2x3(lib), labels(lib)),
+        "cross_entropy",
+        ["bool"],
+    ),
+    "cross_entropy_int32_input": (
+        lambda lib: F(lib).cross_entropy(long2x3(lib).int(), labels(lib)),
+        "cross_entropy",
+        ["int32"],
+    ),
+    "cross_entropy_long_input_1d": (
+        lambda lib: F(lib).cross_entropy(lib.tensor([1, 2, 3]), lib.tensor(1)),
+        "cross_entropy",
+        ["int64"],
+    ),
+    "cross_entropy_long_probability_target": (
+        lambda lib: F(lib).cross_entropy(f32(lib, 2, 3), long2x3(lib)),
+        "cross_entropy",
+        ["int64"],
+    ),
+    "cross_entropy_long_probability_target_1d": (
+        lambda lib: F(lib).cross_entropy(f32(lib, 3), lib.tensor([0, 1, 0])),
+        "cross_entropy",
+        ["int64"],
+    ),
     "nll_loss_long_input": (lambda lib: F(lib).nll_loss(long2x3(lib), labels(lib)), "nll_loss", ["int64"]),
     "nll_loss_bool_input": (lambda lib: F(lib).nll_loss(bool2x3(lib), labels(lib)), "nll_loss", ["bool"]),
     # regression losses: no floating operand at all
     "mse_loss_long": (lambda lib: F(lib).mse_loss(long2x3(lib), long2x3(lib)), "mse_loss", ["int64"]),
-    "mse_loss_long_sum": (lambda lib: F(lib).mse_loss(long2x3(lib), long2x3(lib), reduction="sum"), "mse_loss", ["int64"]),
+    "mse_loss_long_sum": (
+        lambda lib: F(lib).mse_loss(long2x3(lib), long2x3(lib), reduction="sum"),
+        "mse_loss",
+        ["int64"],
+    ),
     "mse_loss_bool": (lambda lib: F(lib).mse_loss(bool2x3(lib), bool2x3(lib)), "mse_loss", ["bool"]),
     "mse_loss_bool_long": (lambda lib: F(lib).mse_loss(bool2x3(lib), long2x3(lib)), "mse_loss", ["bool", "int64"]),
     "l1_loss_long_mean": (lambda lib: F(lib).l1_loss(long2x3(lib), long2x3(lib)), "l1_loss", ["int64"]),
-    "l1_loss_int32_long_mean": (lambda lib: F(lib).l1_loss(long2x3(lib).int(), long2x3(lib)), "l1_loss",
-                                ["int32", "int64"]),
+    "l1_loss_int32_long_mean": (
+        lambda lib: F(lib).l1_loss(long2x3(lib).int(), long2x3(lib)),
+        "l1_loss",
+        ["int32", "int64"],
+    ),
     "l1_loss_bool": (lambda lib: F(lib).l1_loss(bool2x3(lib), bool2x3(lib)), "l1_loss", ["bool"]),
-    "l1_loss_bool_float": (lambda lib: F(lib).l1_loss(bool2x3(lib), f64(lib, 2, 3), reduction="sum"), "l1_loss",
-                           ["bool", "float64"]),
-    "l1_loss_float_bool": (lambda lib: F(lib).l1_loss(f64(lib, 2, 3), bool2x3(lib), reduction="none"), "l1_loss",
-                           ["float64", "bool"]),
+    "l1_loss_bool_float": (
+        lambda lib: F(lib).l1_loss(bool2x3(lib), f64(lib, 2, 3), reduction="sum"),
+        "l1_loss",
+        ["bool", "float64"],
+    ),
+    "l1_loss_float_bool": (
+        lambda lib: F(lib).l1_loss(f64(lib, 2, 3), bool2x3(lib), reduction="none"),
+        "l1_loss",
+        ["float64", "bool"],
+    ),
     # binary cross-entropy: integer inputs, integer or bool targets
-    "bce_long_input": (lambda lib: F(lib).binary_cross_entropy(long2x3(lib), long2x3(lib)), "binary_cross_entropy",
-                       ["int64"]),
-    "bce_long_target": (lambda lib: F(lib).binary_cross_entropy(f32(lib, 2, 3), long2x3(lib)),
-                        "binary_cross_entropy", ["int64"]),
-    "bce_bool_target": (lambda lib: F(lib).binary_cross_entropy(f64(lib, 2, 3), bool2x3(lib)),
-                        "binary_cross_entropy", ["bool"]),
-    "bce_with_logits_long_input": (lambda lib: F(lib).binary_cross_entropy_with_logits(long2x3(lib), f32(lib, 2, 3)),
-                                   "binary_cross_entropy_with_logits", ["int64"]),
-    "bce_with_logits_bool_input": (lambda lib: F(lib).binary_cross_entropy_with_logits(bool2x3(lib), bool2x3(lib)),
-                                   "binary_cross_entropy_with_logits", ["bool"]),
-    "bce_with_logits_long_target": (lambda lib: F(lib).binary_cross_entropy_with_logits(f32(lib, 2, 3), long2x3(lib)),
-                                    "binary_cross_entropy_with_logits", ["int64"]),
-    "bce_with_logits_bool_target": (lambda lib: F(lib).binary_cross_entropy_with_logits(f32(lib, 2, 3), bool2x3(lib),
-                                                                                        reduction="none"),
-                                    "binary_cross_entropy_with_logits", ["bool"]),
+    "bce_long_input": (
+        lambda lib: F(lib).binary_cross_entropy(long2x3(lib), long2x3(lib)),
+        "binary_cross_entropy",
+        ["int64"],
+    ),
+    "bce_long_target": (
+        lambda lib: F(lib).binary_cross_entropy(f32(lib, 2, 3), long2x3(lib)),
+        "binary_cross_entropy",
+        ["int64"],
+    ),
+    "bce_bool_target": (
+        lambda lib: F(lib).binary_cross_entropy(f64(lib, 2, 3), bool2x3(lib)),
+        "binary_cross_entropy",
+        ["bool"],
+    ),
+    "bce_with_logits_long_input": (
+        lambda lib: F(lib).binary_cross_entropy_with_logits(long2x3(lib), f32(lib, 2, 3)),
+        "binary_cross_entropy_with_logits",
+        ["int64"],
+    ),
+    "bce_with_logits_bool_input": (
+        lambda lib: F(lib).binary_cross_entropy_with_logits(bool2x3(lib), bool2x3(lib)),
+        "binary_cross_entropy_with_logits",
+        ["bool"],
+    ),
+    "bce_with_logits_long_target": (
+        lambda lib: F(lib).binary_cross_entropy_with_logits(f32(lib, 2, 3), long2x3(lib)),
+        "binary_cross_entropy_with_logits",
+        ["int64"],
+    ),
+    "bce_with_logits_bool_target": (
+        lambda lib: F(lib).binary_cross_entropy_with_logits(f32(lib, 2, 3), bool2x3(lib), reduction="none"),
+        "binary_cross_entropy_with_logits",
+        ["bool"],
+    ),
     # softmax family and the activations torch has no integer kernel for
     "softmax_long": (lambda lib: F(lib).softmax(long2x3(lib), dim=1), "softmax", ["int64"]),
     "softmax_bool": (lambda lib: F(lib).softmax(bool2x3(lib), dim=0), "softmax", ["bool"]),
@@ -98,20 +152,41 @@ RAISES = {
     "dropout_long": (lambda lib: F(lib).dropout(long2x3(lib), 0.5), "dropout", ["int64"]),
     "dropout_bool": (lambda lib: F(lib).dropout(bool2x3(lib), 0.2), "dropout", ["bool"]),
     # matrix products never promote
-    "linear_f64_input_f32_weight": (lambda lib: F(lib).linear(f64(lib, 2, 3), f32(lib, 4, 3)), "linear",
-                                    ["float64", "float32"]),
-    "linear_f32_input_f64_weight": (lambda lib: F(lib).linear(f32(lib, 2, 3), f64(lib, 4, 3), f64(lib, 4)), "linear",
-                                    ["float32", "float64"]),
-    "linear_1d_f64_input_f32_weight": (lambda lib: F(lib).linear(f64(lib, 3), f32(lib, 4, 3)), "linear",
-                                       ["float64", "float32"]),
-    "linear_3d_f64_input_f32_weight": (lambda lib: F(lib).linear(f64(lib, 2, 2, 3), f32(lib, 4, 3)), "linear",
-                                       ["float64", "float32"]),
-    "linear_f32_bias_f64": (lambda lib: F(lib).linear(f32(lib, 2, 3), f32(lib, 4, 3), f64(lib, 4)), "linear",
-                            ["float64", "float32"]),
-    "linear_long_bias_f64": (lambda lib: F(lib).linear(long2x3(lib), long2x3(lib), f64(lib, 2)), "linear",
-                             ["float64", "int64"]),
-    "linear_f64_input_long_weight": (lambda lib: F(lib).linear(f64(lib, 2, 3), long2x3(lib)), "linear",
-                                     ["float64", "int64"]),
+    "linear_f64_input_f32_weight": (
+        lambda lib: F(lib).linear(f64(lib, 2, 3), f32(lib, 4, 3)),
+        "linear",
+        ["float64", "float32"],
+    ),
+    "linear_f32_input_f64_weight": (
+        lambda lib: F(lib).linear(f32(lib, 2, 3), f64(lib, 4, 3), f64(lib, 4)),
+        "linear",
+        ["float32", "float64"],
+    ),
+    "linear_1d_f64_input_f32_weight": (
+        lambda lib: F(lib).linear(f64(lib, 3), f32(lib, 4, 3)),
+        "linear",
+        ["float64", "float32"],
+    ),
+    "linear_3d_f64_input_f32_weight": (
+        lambda lib: F(lib).linear(f64(lib, 2, 2, 3), f32(lib, 4, 3)),
+        "linear",
+        ["float64", "float32"],
+    ),
+    "linear_f32_bias_f64": (
+        lambda lib: F(lib).linear(f32(lib, 2, 3), f32(lib, 4, 3), f64(lib, 4)),
+        "linear",
+        ["float64", "float32"],
+    ),
+    "linear_long_bias_f64": (
+        lambda lib: F(lib).linear(long2x3(lib), long2x3(lib), f64(lib, 2)),
+        "linear",
+        ["float64", "int64"],
+    ),
+    "linear_f64_input_long_weight": (
+        lambda lib: F(lib).linear(f64(lib, 2, 3), long2x3(lib)),
+        "linear",
+        ["float64", "int64"],
+    ),
     "linear_bool": (lambda lib: F(lib).linear(bool2x3(lib), bool2x3(lib)), "linear", ["bool"]),
     "nn_linear_f64_input": (lambda lib: lib.nn.Linear(3, 4)(f64(lib, 2, 3)), "linear", ["float64", "float32"]),
     "matmul_f64_f32": (lambda lib: lib.matmul(f64(lib, 2, 3), f32(lib, 3, 4)), "matmul", ["float64", "float32"]),
@@ -144,8 +219,9 @@ def test_raises_what_torch_raises(name):
     assert theirs is not None, f"{name}: torch does not raise (the case is wrong)"
     ours = _raised(case, cr)
     assert ours is not None, f"{name}: torch raised {type(theirs).__name__}: {theirs}; chainrule did not raise"
-    assert type(ours) is type(theirs), (f"{name}: torch raised {type(theirs).__name__}, chainrule "
-                                        f"{type(ours).__name__}: {ours}")
+    assert type(ours) is type(theirs), (
+        f"{name}: torch raised {type(theirs).__name__}, chainrule {type(ours).__name__}: {ours}"
+    )
     message = str(ours)
     assert message.startswith(f"{op}: ") and "got" in message and "; expected" in message, message
     for dtype in dtypes:

@@ -1,11 +1,12 @@
 """F.embedding (ops/embedding.py) against PyTorch: lookups, repeated indices, padding_idx, errors."""
+
 import numpy as np
 import pytest
 import torch.nn.functional as TF
+from optest import check_op, randn
 
 import chainrule as cr
 import chainrule.functional as F
-from optest import check_op, randn
 
 DTYPES = [np.float64, np.float32]
 
@@ -17,9 +18,13 @@ DTYPES = [np.float64, np.float32]
 def test_embedding_matches_torch(indices, padding_idx, dtype):
     weight = randn(6, 3, dtype=dtype, seed=22)
     # the padding row's zero gradient is deliberately not the derivative, so only gradcheck without it
-    check_op(lambda w, i: F.embedding(i, w, padding_idx=padding_idx),
-             lambda w, i: TF.embedding(i, w, padding_idx=padding_idx), weight, indices,
-             gradcheck=None if padding_idx is None else False)
+    check_op(
+        lambda w, i: F.embedding(i, w, padding_idx=padding_idx),
+        lambda w, i: TF.embedding(i, w, padding_idx=padding_idx),
+        weight,
+        indices,
+        gradcheck=None if padding_idx is None else False,
+    )
 
 
 def test_embedding_accumulates_repeats_and_zeroes_padding_row():

@@ -1,31 +1,32 @@
 """matmul (ops/linalg.py) against PyTorch: every rank combination torch.matmul accepts, batch
 broadcasting, empty dims, and the errors."""
+
 import numpy as np
 import pytest
 import torch
+from optest import check_op, randn
 
 import chainrule as cr
 import chainrule.functional as F
-from optest import check_op, randn
 
 SHAPES = [
-    ((4,), (4,)),              # dot product -> 0-d
-    ((3, 4), (4,)),            # matrix @ vector
-    ((4,), (4, 5)),            # vector @ matrix
+    ((4,), (4,)),  # dot product -> 0-d
+    ((3, 4), (4,)),  # matrix @ vector
+    ((4,), (4, 5)),  # vector @ matrix
     ((3, 4), (4, 5)),
     ((1, 4), (4, 1)),
-    ((2, 3, 4), (2, 4, 5)),    # batched
+    ((2, 3, 4), (2, 4, 5)),  # batched
     ((2, 1, 3, 4), (5, 4, 2)),  # batch dims broadcast: (2,1) vs (5,) -> (2,5)
-    ((3, 4), (2, 4, 5)),       # a matrix broadcast over b's batch
+    ((3, 4), (2, 4, 5)),  # a matrix broadcast over b's batch
     ((2, 3, 4), (4, 5)),
-    ((4,), (2, 4, 5)),         # 1-D on the left of a batch
-    ((2, 3, 4), (4,)),         # 1-D on the right of a batch
+    ((4,), (2, 4, 5)),  # 1-D on the left of a batch
+    ((2, 3, 4), (4,)),  # 1-D on the right of a batch
     ((1, 3, 4), (6, 4, 2)),
-    ((0,), (0,)),              # empty inner dim: zeros
+    ((0,), (0,)),  # empty inner dim: zeros
     ((3, 0), (0, 5)),
     ((0, 4), (4, 5)),
     ((3, 4), (4, 0)),
-    ((0, 3, 4), (4, 2)),       # empty batch
+    ((0, 3, 4), (4, 2)),  # empty batch
     ((2, 3, 0), (1, 0, 5)),
 ]
 
@@ -61,8 +62,10 @@ def test_linear_matches_torch():
     check_op(F.linear, torch.nn.functional.linear, randn(2, 5, 3, seed=9), w)
 
 
-@pytest.mark.parametrize("sa,sb,inner", [((3, 4), (5, 6), "4 vs 5"), ((4,), (3,), "4 vs 3"), ((2, 3), (4,), "3 vs 4"),
-                                         ((2, 3, 4), (2, 5, 6), "4 vs 5")])
+@pytest.mark.parametrize(
+    "sa,sb,inner",
+    [((3, 4), (5, 6), "4 vs 5"), ((4,), (3,), "4 vs 3"), ((2, 3), (4,), "3 vs 4"), ((2, 3, 4), (2, 5, 6), "4 vs 5")],
+)
 def test_inner_dimension_mismatch_names_both_shapes(sa, sb, inner):
     with pytest.raises(ValueError, match="matmul") as info:
         cr.tensor(np.ones(sa)) @ cr.tensor(np.ones(sb))

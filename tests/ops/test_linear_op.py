@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 import torch
+from optest import check_op, randn
 
 import chainrule.functional as F
-from optest import check_op, randn
 
 
 @pytest.mark.parametrize("x_shape", [(5, 3), (3,), (2, 4, 3), (0, 3)])
@@ -19,5 +19,6 @@ def test_linear_matches_torch(x_shape, bias, dtype):
 
 def test_linear_shape_error_names_op():
     import chainrule as cr
+
     with pytest.raises(ValueError, match=r"linear: input of shape \(2, 5\).*weight of shape \(4, 3\)"):
         F.linear(cr.ones(2, 5), cr.ones(4, 3))

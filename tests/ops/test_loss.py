@@ -3,17 +3,19 @@ and on probabilities), mse_loss and l1_loss.
 
 Class weights and pos_weight are closed over rather than passed as arrays: check_op makes every
 floating array argument require grad, and PyTorch has no derivative for those arguments."""
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from optest import check_op, randn
 
 import chainrule as cr
 import chainrule.functional as F
-from optest import check_op, randn
 
 DTYPES = [np.float64, np.float32]
 REDUCTIONS = ["mean", "sum", "none"]
+
 
 def _torch(array):
     return None if array is None else torch.from_numpy(array)
@@ -61,9 +63,12 @@ def test_cross_entropy_class_indices_matches_torch(shapes, weighted, reduction, 
     target = _class_targets(t_shape, n_classes, ignore=ignore_index, seed=len(x_shape))
     weight = _class_weight(n_classes, dtype) if weighted else None
     kw = dict(ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
-    check_op(lambda x, t: F.cross_entropy(x, t, weight=weight, **kw),
-             lambda x, t: TF.cross_entropy(x, t, weight=_torch(weight), **kw),
-             randn(*x_shape, dtype=dtype, seed=2), target)
+    check_op(
+        lambda x, t: F.cross_entropy(x, t, weight=weight, **kw),
+        lambda x, t: TF.cross_entropy(x, t, weight=_torch(weight), **kw),
+        randn(*x_shape, dtype=dtype, seed=2),
+        target,
+    )
 
 
 def _probability_targets(shape, dtype, seed=3):
@@ -81,9 +86,12 @@ def test_cross_entropy_probability_targets_matches_torch(x_shape, weighted, redu
     # the target is an array argument, so its gradient is compared with torch's as well
     weight = _class_weight(_n_classes(x_shape), dtype) if weighted else None
     kw = dict(reduction=reduction, label_smoothing=label_smoothing)
-    check_op(lambda x, t: F.cross_entropy(x, t, weight=weight, **kw),
-             lambda x, t: TF.cross_entropy(x, t, weight=_torch(weight), **kw),
-             randn(*x_shape, dtype=dtype, seed=4), _probability_targets(x_shape, dtype))
+    check_op(
+        lambda x, t: F.cross_entropy(x, t, weight=weight, **kw),
+        lambda x, t: TF.cross_entropy(x, t, weight=_torch(weight), **kw),
+        randn(*x_shape, dtype=dtype, seed=4),
+        _probability_targets(x_shape, dtype),
+    )
 
 
 def test_cross_entropy_probability_target_without_grad():
@@ -104,9 +112,13 @@ def test_cross_entropy_extreme_logits_finite_with_torch_gradients(label_smoothin
     # No gradcheck here: at +-1000 the loss is piecewise almost linear and the central difference
     # mostly measures float64 round-off of 1000-sized numbers; torch's gradient is the reference.
     for reduction in REDUCTIONS:
-        out = check_op(lambda a, t: F.cross_entropy(a, t, reduction=reduction, label_smoothing=label_smoothing),
-                       lambda a, t: TF.cross_entropy(a, t, reduction=reduction, label_smoothing=label_smoothing),
-                       x, target, gradcheck=False)[0]
+        out = check_op(
+            lambda a, t, r=reduction: F.cross_entropy(a, t, reduction=r, label_smoothing=label_smoothing),
+            lambda a, t, r=reduction: TF.cross_entropy(a, t, reduction=r, label_smoothing=label_smoothing),
+            x,
+            target,
+            gradcheck=False,
+        )[0]
         assert np.isfinite(out.detach().numpy()).all()
 
 
@@ -165,10 +177,16 @@ def test_nll_loss_matches_torch(shapes, weighted, reduction, ignore_index, dtype
     n_classes = _n_classes(x_shape)
     target = _class_targets(t_shape, n_classes, ignore=ignore_index, seed=9)
     weight = _class_weight(n_classes, dtype) if weighted else None
-    log_probs = torch.log_softmax(torch.from_numpy(randn(*x_shape, dtype=dtype, seed=10)), 0 if len(x_shape) == 1 else 1).numpy()
+    log_probs = torch.log_softmax(
+        torch.from_numpy(randn(*x_shape, dtype=dtype, seed=10)), 0 if len(x_shape) == 1 else 1
+    ).numpy()
     kw = dict(ignore_index=ignore_index, reduction=reduction)
-    check_op(lambda x, t: F.nll_loss(x, t, weight=weight, **kw),
-             lambda x, t: TF.nll_loss(x, t, weight=_torch(weight), **kw), log_probs, target)
+    check_op(
+        lambda x, t: F.nll_loss(x, t, weight=weight, **kw),
+        lambda x, t: TF.nll_loss(x, t, weight=_torch(weight), **kw),
+        log_probs,
+        target,
+    )
 
 
 def test_nll_loss_on_log_softmax_equals_cross_entropy():
@@ -212,9 +230,14 @@ def test_bce_with_logits_matches_torch(weight_shape, pos_weight_shape, reduction
     pos_weight = None if pos_weight_shape is None else (0.5 + 2 * rng.random(pos_weight_shape)).astype(dtype)
     kw = dict(reduction=reduction)
     # the target is an array argument: its gradient is checked too
-    check_op(lambda x, y: F.binary_cross_entropy_with_logits(x, y, weight=weight, pos_weight=pos_weight, **kw),
-             lambda x, y: TF.binary_cross_entropy_with_logits(x, y, weight=_torch(weight), pos_weight=_torch(pos_weight), **kw),
-             randn(4, 3, dtype=dtype, seed=15), _soft_labels((4, 3), dtype))
+    check_op(
+        lambda x, y: F.binary_cross_entropy_with_logits(x, y, weight=weight, pos_weight=pos_weight, **kw),
+        lambda x, y: TF.binary_cross_entropy_with_logits(
+            x, y, weight=_torch(weight), pos_weight=_torch(pos_weight), **kw
+        ),
+        randn(4, 3, dtype=dtype, seed=15),
+        _soft_labels((4, 3), dtype),
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -222,9 +245,13 @@ def test_bce_with_logits_matches_torch(weight_shape, pos_weight_shape, reduction
 def test_bce_with_logits_extreme_logits(reduction, dtype):
     x = _extreme_logits((4, 3), dtype, seed=16)
     pos_weight = np.array([1.0, 2.0, 0.5], dtype)
-    out = check_op(lambda a, y: F.binary_cross_entropy_with_logits(a, y, reduction=reduction, pos_weight=pos_weight),
-                   lambda a, y: TF.binary_cross_entropy_with_logits(a, y, reduction=reduction, pos_weight=_torch(pos_weight)),
-                   x, _soft_labels((4, 3), dtype), gradcheck=False)[0]
+    out = check_op(
+        lambda a, y: F.binary_cross_entropy_with_logits(a, y, reduction=reduction, pos_weight=pos_weight),
+        lambda a, y: TF.binary_cross_entropy_with_logits(a, y, reduction=reduction, pos_weight=_torch(pos_weight)),
+        x,
+        _soft_labels((4, 3), dtype),
+        gradcheck=False,
+    )[0]
     assert np.isfinite(out.detach().numpy()).all()
 
 
@@ -246,18 +273,25 @@ def test_bce_with_logits_target_without_grad_and_shape_error():
 def test_bce_on_probabilities_matches_torch(weight_shape, reduction, dtype):
     p = (0.05 + 0.9 * np.random.default_rng(18).random((4, 3))).astype(dtype)  # away from 0 and 1
     weight = None if weight_shape is None else (0.5 + np.random.default_rng(19).random(weight_shape)).astype(dtype)
-    check_op(lambda a, y: F.binary_cross_entropy(a, y, weight=weight, reduction=reduction),
-             lambda a, y: TF.binary_cross_entropy(a, y, weight=_torch(weight), reduction=reduction),
-             p, _soft_labels((4, 3), dtype))
+    check_op(
+        lambda a, y: F.binary_cross_entropy(a, y, weight=weight, reduction=reduction),
+        lambda a, y: TF.binary_cross_entropy(a, y, weight=_torch(weight), reduction=reduction),
+        p,
+        _soft_labels((4, 3), dtype),
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_bce_on_exact_zero_and_one_clamps_log_like_torch(dtype):
     p = np.array([0.0, 1.0, 0.0, 1.0, 0.5, 1e-30], dtype)
     y = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 1.0], dtype)
-    out = check_op(lambda a: F.binary_cross_entropy(a, y, reduction="none"),
-                   lambda a: TF.binary_cross_entropy(a, torch.from_numpy(y), reduction="none"),
-                   p, gradcheck=False, rtol=1e-6)[0]
+    out = check_op(
+        lambda a: F.binary_cross_entropy(a, y, reduction="none"),
+        lambda a: TF.binary_cross_entropy(a, torch.from_numpy(y), reduction="none"),
+        p,
+        gradcheck=False,
+        rtol=1e-6,
+    )[0]
     np.testing.assert_allclose(out.detach().numpy()[:2], [100, 100])  # log(0) clamped at -100
     with pytest.raises(ValueError, match="binary_cross_entropy"):
         F.binary_cross_entropy(cr.tensor([1.5]), np.array([1.0]))
@@ -274,9 +308,12 @@ REGRESSION_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), ()
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
 @pytest.mark.filterwarnings("ignore:Using a target size")
 def test_regression_losses_match_torch(name, x_shape, t_shape, reduction, dtype):
-    check_op(lambda x, t: getattr(F, name)(x, t, reduction=reduction),
-             lambda x, t: getattr(TF, name)(x, t, reduction=reduction),
-             randn(*x_shape, dtype=dtype, seed=20), randn(*t_shape, dtype=dtype, seed=21))
+    check_op(
+        lambda x, t: getattr(F, name)(x, t, reduction=reduction),
+        lambda x, t: getattr(TF, name)(x, t, reduction=reduction),
+        randn(*x_shape, dtype=dtype, seed=20),
+        randn(*t_shape, dtype=dtype, seed=21),
+    )
 
 
 def test_regression_loss_errors():

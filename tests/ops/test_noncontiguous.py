@@ -1,10 +1,11 @@
 """Ops on non-contiguous inputs (transposed, strided, broadcast views) match torch and gradcheck."""
+
 import numpy as np
 import pytest
 import torch
+from optest import check_op
 
 import chainrule.functional as F
-from optest import check_op
 
 rng = np.random.default_rng(0)
 BASE = rng.standard_normal((6, 8))
@@ -25,7 +26,11 @@ OPS = [
     ("reshape", lambda x: x.reshape(-1), lambda x: x.reshape(-1)),
     ("var", lambda x: x.var(1), lambda x: x.var(1)),
     ("getitem", lambda x: x[[0, 0, 1]], lambda x: x[[0, 0, 1]]),
-    ("layer_norm", lambda x: F.layer_norm(x, (x.shape[-1],)), lambda x: torch.nn.functional.layer_norm(x, (x.shape[-1],))),
+    (
+        "layer_norm",
+        lambda x: F.layer_norm(x, (x.shape[-1],)),
+        lambda x: torch.nn.functional.layer_norm(x, (x.shape[-1],)),
+    ),
 ]
 
 

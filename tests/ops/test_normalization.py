@@ -1,14 +1,15 @@
 """The fused BatchNorm and LayerNorm ops (ops/normalization.py): forward and every gradient against
 PyTorch in float32 and float64, and the hand-derived backward against float64 central differences."""
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from optest import check_op, randn
 
 import chainrule as cr
 import chainrule.functional as F
 from chainrule.ops.normalization import BatchNorm, LayerNorm
-from optest import check_op, randn
 
 BN_SHAPES = [(6, 3), (4, 3, 5), (3, 2, 3, 2), (2, 1)]
 
@@ -20,8 +21,13 @@ def test_batch_norm_training_matches_torch(shape, dtype):
     x = (randn(*shape, dtype=dtype, seed=1) * 3 + 1).astype(dtype)
     w = randn(c, dtype=dtype, seed=2)
     b = randn(c, dtype=dtype, seed=3)
-    check_op(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
-             lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True), x, w, b)
+    check_op(
+        lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True),
+        x,
+        w,
+        b,
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -29,9 +35,13 @@ def test_batch_norm_eval_uses_running_stats(dtype):
     x = randn(5, 3, 4, dtype=dtype, seed=4)
     w, b = randn(3, dtype=dtype, seed=5), randn(3, dtype=dtype, seed=6)
     mean, var = randn(3, dtype=dtype, seed=7), randn(3, dtype=dtype, low=0.5)
-    check_op(lambda x, w, b: F.batch_norm(x, cr.tensor(mean), cr.tensor(var), w, b, training=False, eps=1e-3),
-             lambda x, w, b: TF.batch_norm(x, torch.tensor(mean), torch.tensor(var), w, b, training=False, eps=1e-3),
-             x, w, b)
+    check_op(
+        lambda x, w, b: F.batch_norm(x, cr.tensor(mean), cr.tensor(var), w, b, training=False, eps=1e-3),
+        lambda x, w, b: TF.batch_norm(x, torch.tensor(mean), torch.tensor(var), w, b, training=False, eps=1e-3),
+        x,
+        w,
+        b,
+    )
 
 
 @pytest.mark.parametrize("affine", ["none", "weight", "bias"])
@@ -39,22 +49,34 @@ def test_batch_norm_without_affine_params(affine):
     x = randn(7, 4, dtype=np.float64, seed=8)
     p = randn(4, dtype=np.float64, seed=9)
     if affine == "none":
-        check_op(lambda x: F.batch_norm(x, None, None, training=True),
-                 lambda x: TF.batch_norm(x, None, None, training=True), x)
+        check_op(
+            lambda x: F.batch_norm(x, None, None, training=True),
+            lambda x: TF.batch_norm(x, None, None, training=True),
+            x,
+        )
     elif affine == "weight":
-        check_op(lambda x, w: F.batch_norm(x, None, None, w, training=True),
-                 lambda x, w: TF.batch_norm(x, None, None, w, training=True), x, p)
+        check_op(
+            lambda x, w: F.batch_norm(x, None, None, w, training=True),
+            lambda x, w: TF.batch_norm(x, None, None, w, training=True),
+            x,
+            p,
+        )
     else:
-        check_op(lambda x, b: F.batch_norm(x, None, None, None, b, training=True),
-                 lambda x, b: TF.batch_norm(x, None, None, None, b, training=True), x, p)
+        check_op(
+            lambda x, b: F.batch_norm(x, None, None, None, b, training=True),
+            lambda x, b: TF.batch_norm(x, None, None, None, b, training=True),
+            x,
+            p,
+        )
 
 
 def test_batch_norm_gradcheck_including_weight_and_bias():
     x = cr.tensor(randn(5, 3, 2, seed=10) * 2 + 0.5, requires_grad=True)
     w = cr.tensor(randn(3, seed=11), requires_grad=True)
     b = cr.tensor(randn(3, seed=12), requires_grad=True)
-    assert cr.gradcheck(lambda x, w, b: BatchNorm.apply(x, w, b, None, None, training=True, momentum=0.1, eps=1e-5),
-                        (x, w, b))
+    assert cr.gradcheck(
+        lambda x, w, b: BatchNorm.apply(x, w, b, None, None, training=True, momentum=0.1, eps=1e-5), (x, w, b)
+    )
     mean, var = cr.tensor(randn(3, seed=13)), cr.tensor(randn(3, seed=14, low=0.2))
     assert cr.gradcheck(lambda x, w, b: BatchNorm.apply(x, w, b, mean, var, training=False), (x, w, b))
 
@@ -103,8 +125,9 @@ def test_layer_norm_matches_torch(shape, normalized, dtype):
     x = (randn(*shape, dtype=dtype, seed=17) * 2 - 1).astype(dtype)
     w = randn(*normalized, dtype=dtype, seed=18)
     b = randn(*normalized, dtype=dtype, seed=19)
-    check_op(lambda x, w, b: F.layer_norm(x, normalized, w, b),
-             lambda x, w, b: TF.layer_norm(x, normalized, w, b), x, w, b)
+    check_op(
+        lambda x, w, b: F.layer_norm(x, normalized, w, b), lambda x, w, b: TF.layer_norm(x, normalized, w, b), x, w, b
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

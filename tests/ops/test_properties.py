@@ -4,14 +4,15 @@ shapes and dims, each against PyTorch (forward and gradients) through ``check_op
 Float64 parity with torch is already tight, so the numerical gradcheck is off here for speed; the
 example-based tests in this folder run it.
 """
+
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from optest import check_op
 
 import chainrule.functional as F
-from optest import check_op
 
 SETTINGS = settings(max_examples=200, deadline=None)
 SIZES = st.integers(0, 4)
@@ -26,7 +27,7 @@ def broadcastable_pairs(draw):
 
     def operand():
         keep = draw(st.integers(0, ndim))
-        dims = result[ndim - keep:]
+        dims = result[ndim - keep :]
         return tuple(1 if draw(st.booleans()) and draw(st.booleans()) else n for n in dims)
 
     return operand(), operand()
@@ -47,8 +48,7 @@ BINARY = {
 
 
 @SETTINGS
-@given(shapes=broadcastable_pairs(), op=st.sampled_from(sorted(BINARY)), seed=st.integers(0, 2**16),
-       ties=st.booleans())
+@given(shapes=broadcastable_pairs(), op=st.sampled_from(sorted(BINARY)), seed=st.integers(0, 2**16), ties=st.booleans())
 def test_binary_ops_broadcast_like_torch(shapes, op, seed, ties):
     sa, sb = shapes
     a, b = _array(sa, seed), _array(sb, seed + 1)
@@ -75,28 +75,39 @@ def shape_and_dim(draw):
 
 @SETTINGS
 @pytest.mark.filterwarnings("ignore:.*degrees of freedom:UserWarning")  # torch's, for N <= 1 in var
-@given(case=shape_and_dim(), keepdim=st.booleans(), op=st.sampled_from(["sum", "mean", "var", "logsumexp"]),
-       seed=st.integers(0, 2**16))
+@given(
+    case=shape_and_dim(),
+    keepdim=st.booleans(),
+    op=st.sampled_from(["sum", "mean", "var", "logsumexp"]),
+    seed=st.integers(0, 2**16),
+)
 def test_reductions_match_torch(case, keepdim, op, seed):
     shape, dim = case
     x = _array(shape, seed)
     if op == "logsumexp":
         dim = tuple(range(len(shape))) if dim is None else dim  # torch's logsumexp needs dim
-        check_op(lambda t: F.logsumexp(t, dim, keepdim), lambda t: torch.logsumexp(t, dim, keepdim), x,
-                 gradcheck=False)
+        check_op(lambda t: F.logsumexp(t, dim, keepdim), lambda t: torch.logsumexp(t, dim, keepdim), x, gradcheck=False)
         return
     ours, theirs = getattr(F, op), getattr(torch, op)
     if dim is None:
-        check_op(lambda t: ours(t, None, keepdim=keepdim), lambda t: theirs(t, None, keepdim=keepdim) if keepdim
-                 else theirs(t), x, gradcheck=False)
+        check_op(
+            lambda t: ours(t, None, keepdim=keepdim),
+            lambda t: theirs(t, None, keepdim=keepdim) if keepdim else theirs(t),
+            x,
+            gradcheck=False,
+        )
     else:
-        check_op(lambda t: ours(t, dim, keepdim=keepdim), lambda t: theirs(t, dim, keepdim=keepdim), x,
-                 gradcheck=False)
+        check_op(lambda t: ours(t, dim, keepdim=keepdim), lambda t: theirs(t, dim, keepdim=keepdim), x, gradcheck=False)
 
 
 @SETTINGS
-@given(case=shape_and_dim(), keepdim=st.booleans(), op=st.sampled_from(["max", "min"]), seed=st.integers(0, 2**16),
-       ties=st.booleans())
+@given(
+    case=shape_and_dim(),
+    keepdim=st.booleans(),
+    op=st.sampled_from(["max", "min"]),
+    seed=st.integers(0, 2**16),
+    ties=st.booleans(),
+)
 def test_max_min_dim_match_torch(case, keepdim, op, seed, ties):
     shape, dim = case
     x = _array(shape, seed)
@@ -109,5 +120,6 @@ def test_max_min_dim_match_torch(case, keepdim, op, seed, ties):
     dim = dim if isinstance(dim, int) else dim[0]
     if len(shape) and shape[dim] == 0:
         return  # IndexError in both; pinned in test_reduce.py
-    check_op(lambda t: getattr(F, op)(t, dim, keepdim), lambda t: getattr(torch, op)(t, dim, keepdim), x,
-             gradcheck=False)
+    check_op(
+        lambda t: getattr(F, op)(t, dim, keepdim), lambda t: getattr(torch, op)(t, dim, keepdim), x, gradcheck=False
+    )

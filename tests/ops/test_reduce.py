@@ -1,20 +1,33 @@
 """Reductions (ops/reduce.py) against PyTorch: every dim form, keepdim, size-1 / empty / 0-d inputs,
 ties, Bessel corrections and extreme inputs."""
+
 import numpy as np
 import pytest
 import torch
+from optest import check_op, randn
 
 import chainrule as cr
 import chainrule.functional as F
-from optest import check_op, randn
 
 DTYPES = [np.float64, np.float32]
 
 # (shape, dim) pairs: None, int, negative int, tuples (incl. negatives, unsorted), size-1 axes.
 DIM_CASES = [
-    ((3, 4), None), ((3, 4), 0), ((3, 4), 1), ((3, 4), -1), ((3, 4), (0, 1)), ((3, 4), (-1, 0)),
-    ((2, 3, 4), (0, 2)), ((2, 3, 4), (-1, -3)), ((2, 3, 4), 1), ((2, 1, 4), 1), ((1, 1), None),
-    ((5,), 0), ((5,), -1), ((2, 3, 4), [2, 1]), ((2, 3, 4), ()),
+    ((3, 4), None),
+    ((3, 4), 0),
+    ((3, 4), 1),
+    ((3, 4), -1),
+    ((3, 4), (0, 1)),
+    ((3, 4), (-1, 0)),
+    ((2, 3, 4), (0, 2)),
+    ((2, 3, 4), (-1, -3)),
+    ((2, 3, 4), 1),
+    ((2, 1, 4), 1),
+    ((1, 1), None),
+    ((5,), 0),
+    ((5,), -1),
+    ((2, 3, 4), [2, 1]),
+    ((2, 3, 4), ()),
 ]
 
 
@@ -31,8 +44,12 @@ def _call(fn, dim, keepdim, **kw):
 def test_sum_mean(op, shape, dim, keepdim, dtype):
     x = randn(*shape, dtype=dtype, seed=0)
     check_op(_call(getattr(F, op), dim, keepdim), _call(getattr(torch, op), dim, keepdim), x)
-    check_op(_call(lambda t, *a, **k: getattr(t, op)(*a, **k), dim, keepdim),
-             _call(lambda t, *a, **k: getattr(t, op)(*a, **k), dim, keepdim), x, gradcheck=False)
+    check_op(
+        _call(lambda t, *a, **k: getattr(t, op)(*a, **k), dim, keepdim),
+        _call(lambda t, *a, **k: getattr(t, op)(*a, **k), dim, keepdim),
+        x,
+        gradcheck=False,
+    )
 
 
 @pytest.mark.parametrize("shape,dim", DIM_CASES)
@@ -43,8 +60,9 @@ def test_logsumexp(shape, dim, keepdim, dtype):
         dim = tuple(range(len(shape)))  # torch.logsumexp needs dim; () is a torch bug, not a semantics
     x = randn(*shape, dtype=dtype, seed=1)
     check_op(lambda t: F.logsumexp(t, dim, keepdim), lambda t: torch.logsumexp(t, dim, keepdim), x)
-    check_op(lambda t: t.logsumexp(dim, keepdim=keepdim), lambda t: t.logsumexp(dim, keepdim=keepdim), x,
-             gradcheck=False)
+    check_op(
+        lambda t: t.logsumexp(dim, keepdim=keepdim), lambda t: t.logsumexp(dim, keepdim=keepdim), x, gradcheck=False
+    )
 
 
 @pytest.mark.parametrize("shape,dim", DIM_CASES)
@@ -61,17 +79,21 @@ def test_var_std(op, shape, dim, keepdim, correction, dtype):
     # torch's var/std backward takes dim=() as N = 1 while its forward reduces everything (a torch
     # bug); ours treats () exactly as "all dims", so compare with the explicit tuple.
     torch_dim = tuple(range(len(shape))) if dim == () else dim
-    check_op(lambda t: getattr(F, op)(t, dim, keepdim=keepdim, correction=correction),
-             lambda t: getattr(torch, op)(t, torch_dim, keepdim=keepdim, correction=correction), x,
-             gradcheck=gradcheck)
+    check_op(
+        lambda t: getattr(F, op)(t, dim, keepdim=keepdim, correction=correction),
+        lambda t: getattr(torch, op)(t, torch_dim, keepdim=keepdim, correction=correction),
+        x,
+        gradcheck=gradcheck,
+    )
 
 
 @pytest.mark.parametrize("unbiased", [True, False])
 @pytest.mark.parametrize("op", ["var", "std"])
 def test_var_std_unbiased_keyword_and_positional(op, unbiased):
     x = randn(3, 5, seed=3)
-    check_op(lambda t: getattr(F, op)(t, 1, unbiased=unbiased),
-             lambda t: getattr(torch, op)(t, 1, unbiased=unbiased), x)
+    check_op(
+        lambda t: getattr(F, op)(t, 1, unbiased=unbiased), lambda t: getattr(torch, op)(t, 1, unbiased=unbiased), x
+    )
     check_op(lambda t: getattr(t, op)(unbiased=unbiased), lambda t: getattr(t, op)(unbiased=unbiased), x)
     # torch's positional order is (dim, unbiased, keepdim): a bare bool after dim means unbiased
     check_op(lambda t: getattr(t, op)(1, unbiased), lambda t: getattr(t, op)(1, unbiased), x)
@@ -111,8 +133,12 @@ def _too_few_cases():
 def test_var_std_with_too_few_elements_match_torch(op, x, dim, correction):
     # N - correction <= 0: the value is nan (0/0) or inf; torch's gradient is inf/nan for a full
     # reduction but 2 (x - m) / (N - c) along dims (finite when N < c). Match every case.
-    check_op(lambda t: getattr(F, op)(t, dim, correction=correction),
-             lambda t: getattr(torch, op)(t, dim, correction=correction), x, gradcheck=False)
+    check_op(
+        lambda t: getattr(F, op)(t, dim, correction=correction),
+        lambda t: getattr(torch, op)(t, dim, correction=correction),
+        x,
+        gradcheck=False,
+    )
 
 
 def test_var_rejects_integer_input():
@@ -133,8 +159,10 @@ def test_max_min_full(op, shape, dtype):
 
 
 @pytest.mark.parametrize("op", ["max", "min"])
-@pytest.mark.parametrize("shape,dim", [((3, 4), 0), ((3, 4), 1), ((3, 4), -1), ((2, 3, 4), -2), ((5,), 0),
-                                       ((), 0), ((), -1), ((1, 4), 0), ((0, 3), 1)])
+@pytest.mark.parametrize(
+    "shape,dim",
+    [((3, 4), 0), ((3, 4), 1), ((3, 4), -1), ((2, 3, 4), -2), ((5,), 0), ((), 0), ((), -1), ((1, 4), 0), ((0, 3), 1)],
+)
 @pytest.mark.parametrize("keepdim", [False, True])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_max_min_dim(op, shape, dim, keepdim, dtype):
@@ -155,7 +183,7 @@ def test_max_min_ties(op, dtype):
         x = -x
     check_op(getattr(F, op), getattr(torch, op), x, gradcheck=False)
     for dim in (0, 1):
-        check_op(lambda t: getattr(F, op)(t, dim), lambda t: getattr(torch, op)(t, dim), x, gradcheck=False)
+        check_op(lambda t, d=dim: getattr(F, op)(t, d), lambda t, d=dim: getattr(torch, op)(t, d), x, gradcheck=False)
     t = cr.tensor(x, requires_grad=True)
     getattr(F, op)(t).backward()
     assert t.grad.detach().numpy()[2].tolist() == [0.25] * 4 and (t.grad.detach().numpy()[:2] == 0).all()
@@ -188,8 +216,10 @@ def test_argmax_argmin_match_torch():
 
 
 # ------------------------------------------------------------------ empty, size-1 and 0-d
-@pytest.mark.parametrize("shape,dim", [((0,), None), ((0,), 0), ((0, 3), 0), ((0, 3), 1), ((2, 0), 1),
-                                       ((2, 0), None), ((2, 0, 3), (0, 1)), ((1, 0), -1)])
+@pytest.mark.parametrize(
+    "shape,dim",
+    [((0,), None), ((0,), 0), ((0, 3), 0), ((0, 3), 1), ((2, 0), 1), ((2, 0), None), ((2, 0, 3), (0, 1)), ((1, 0), -1)],
+)
 @pytest.mark.parametrize("keepdim", [False, True])
 def test_reductions_over_empty(shape, dim, keepdim):
     # sum over nothing is 0, mean of nothing is nan, logsumexp of nothing is -inf: all as torch
@@ -197,8 +227,9 @@ def test_reductions_over_empty(shape, dim, keepdim):
     check_op(_call(F.sum, dim, keepdim), _call(torch.sum, dim, keepdim), x)
     check_op(_call(F.mean, dim, keepdim), _call(torch.mean, dim, keepdim), x, gradcheck=False)
     lse_dim = tuple(range(len(shape))) if dim is None else dim
-    check_op(lambda t: F.logsumexp(t, lse_dim, keepdim), lambda t: torch.logsumexp(t, lse_dim, keepdim), x,
-             gradcheck=False)
+    check_op(
+        lambda t: F.logsumexp(t, lse_dim, keepdim), lambda t: torch.logsumexp(t, lse_dim, keepdim), x, gradcheck=False
+    )
 
 
 def test_sum_of_empty_is_zero_and_mean_is_nan():
@@ -221,8 +252,9 @@ def test_zero_dim_tensor(dim, keepdim):
 
 # ------------------------------------------------------------------ stability
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("values", [[1000.0, 1000.0, -1000.0], [-1000.0, -1000.0, -999.0], [1e4, -1e4, 1e4 - 1],
-                                    [-1e4, -1e4, -1e4]])
+@pytest.mark.parametrize(
+    "values", [[1000.0, 1000.0, -1000.0], [-1000.0, -1000.0, -999.0], [1e4, -1e4, 1e4 - 1], [-1e4, -1e4, -1e4]]
+)
 def test_logsumexp_extreme_inputs(values, dtype):
     x = np.array([values, [0.0, 1.0, 2.0]], dtype=dtype)
     with np.errstate(over="raise", invalid="raise"):
@@ -242,11 +274,20 @@ def test_var_is_stable_for_large_offsets():
 
 
 # ------------------------------------------------------------------ errors
-@pytest.mark.parametrize("name,call", [
-    ("sum", lambda t: t.sum(2)), ("mean", lambda t: t.mean(-3)), ("var", lambda t: t.var(5)),
-    ("std", lambda t: t.std(2)), ("logsumexp", lambda t: t.logsumexp(2)), ("max", lambda t: t.max(2)),
-    ("min", lambda t: t.min(-3)), ("sum", lambda t: t.sum((0, 7))), ("argmax", lambda t: t.argmax(4)),
-])
+@pytest.mark.parametrize(
+    "name,call",
+    [
+        ("sum", lambda t: t.sum(2)),
+        ("mean", lambda t: t.mean(-3)),
+        ("var", lambda t: t.var(5)),
+        ("std", lambda t: t.std(2)),
+        ("logsumexp", lambda t: t.logsumexp(2)),
+        ("max", lambda t: t.max(2)),
+        ("min", lambda t: t.min(-3)),
+        ("sum", lambda t: t.sum((0, 7))),
+        ("argmax", lambda t: t.argmax(4)),
+    ],
+)
 def test_bad_dim_raises_index_error_naming_the_op(name, call):
     with pytest.raises(IndexError, match=rf"^{name}.*range"):
         call(cr.tensor(np.ones((2, 3))))
@@ -267,19 +308,30 @@ def test_var_unbiased_only_overload_and_conflicting_arguments():
 
 def test_integer_inputs_like_torch():
     x = np.array([[1, 0, 3], [2, 2, 1]], dtype=np.int32)
-    for ours, theirs in [(lambda t: t.sum(), lambda t: t.sum()), (lambda t: t.sum(1), lambda t: t.sum(1)),
-                         (lambda t: F.logsumexp(t, 1), lambda t: torch.logsumexp(t, 1)),
-                         (lambda t: t.max(), lambda t: t.max()), (lambda t: t.max(1)[0], lambda t: t.max(1)[0])]:
+    for ours, theirs in [
+        (lambda t: t.sum(), lambda t: t.sum()),
+        (lambda t: t.sum(1), lambda t: t.sum(1)),
+        (lambda t: F.logsumexp(t, 1), lambda t: torch.logsumexp(t, 1)),
+        (lambda t: t.max(), lambda t: t.max()),
+        (lambda t: t.max(1)[0], lambda t: t.max(1)[0]),
+    ]:
         out, expected = ours(cr.tensor(x)), theirs(torch.from_numpy(x)).numpy()
         assert out.dtype == expected.dtype
         np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-6)
 
 
-@pytest.mark.parametrize("ours,theirs", [(F.max, torch.max), (F.min, torch.min),
-                                         (lambda t: F.max(t, 1), lambda t: torch.max(t, 1)),
-                                         (lambda t: F.min(t, 0), lambda t: torch.min(t, 0)),
-                                         (lambda t: F.logsumexp(t, 1), lambda t: torch.logsumexp(t, 1)),
-                                         (F.sum, torch.sum), (lambda t: F.var(t, 1), lambda t: torch.var(t, 1))])
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [
+        (F.max, torch.max),
+        (F.min, torch.min),
+        (lambda t: F.max(t, 1), lambda t: torch.max(t, 1)),
+        (lambda t: F.min(t, 0), lambda t: torch.min(t, 0)),
+        (lambda t: F.logsumexp(t, 1), lambda t: torch.logsumexp(t, 1)),
+        (F.sum, torch.sum),
+        (lambda t: F.var(t, 1), lambda t: torch.var(t, 1)),
+    ],
+)
 def test_nan_propagates_like_torch(ours, theirs):
     # a NaN is the max/min (values and index); full max/min share the gradient among the NaNs
     x = np.array([[1.0, np.nan, 3.0, np.nan], [0.0, 2.0, 2.0, 1.0]])

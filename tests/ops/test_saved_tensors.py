@@ -17,6 +17,7 @@ is recorded with its raw arguments), plus the explicit ``EXTRA`` cases below for
 not reach; a new op is picked up by ``inspect`` and fails ``test_every_op_has_a_case`` until it
 has one.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -54,18 +55,19 @@ def _trace_selfcheck():
         def record(ctx, *args, **kwargs):
             calls.append((cls, args, kwargs))
             return forward(ctx, *args, **kwargs)
+
         return staticmethod(record)
 
     try:
         for cls, forward in originals.items():
-            setattr(cls, "forward", recording(cls, forward.__func__))
+            cls.forward = recording(cls, forward.__func__)
         rng = np.random.default_rng(0)
         for row in selfcheck.OPS:
             for case in row.cases:
                 row.fn(chainrule, *selfcheck.make_inputs(case, rng))
     finally:
         for cls, forward in originals.items():
-            setattr(cls, "forward", forward)
+            cls.forward = forward
     return calls
 
 

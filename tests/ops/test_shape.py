@@ -1,16 +1,17 @@
 """Shape ops against PyTorch: reshape/view, transpose, permute, .T, expand, squeeze, unsqueeze,
 flatten, indexing, gather, cat, stack, split, chunk and pad. Every case compares the forward
 values and the input gradient with torch (float32 and float64) and gradchecks in float64."""
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from optest import check_op, randn
 
 import chainrule as cr
 import chainrule.functional as F
-from optest import check_op, randn
 
 DTYPES = [np.float64, np.float32]
 
@@ -228,7 +229,9 @@ def test_cat_matches_torch(shapes, dim, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape,count,dim", [((2, 3), 3, 0), ((2, 3), 2, -1), ((2, 3), 2, 1), ((), 3, 0), ((0, 2), 2, 1)])
+@pytest.mark.parametrize(
+    "shape,count,dim", [((2, 3), 3, 0), ((2, 3), 2, -1), ((2, 3), 2, 1), ((), 3, 0), ((0, 2), 2, 1)]
+)
 def test_stack_matches_torch(shape, count, dim, dtype):
     arrays = [randn(*shape, dtype=dtype, seed=i) for i in range(count)]
     check_op(lambda *xs: cr.stack(xs, dim=dim), lambda *xs: torch.stack(xs, dim=dim), *arrays)
@@ -236,7 +239,12 @@ def test_stack_matches_torch(shape, count, dim, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_cat_skips_legacy_empty_1d_tensor_like_torch(dtype):
-    arrays = [np.zeros(0, dtype), randn(2, 3, dtype=dtype, seed=1), np.zeros(0, dtype), randn(1, 3, dtype=dtype, seed=2)]
+    arrays = [
+        np.zeros(0, dtype),
+        randn(2, 3, dtype=dtype, seed=1),
+        np.zeros(0, dtype),
+        randn(1, 3, dtype=dtype, seed=2),
+    ]
     check_op(lambda *xs: cr.cat(xs), lambda *xs: torch.cat(xs), *arrays)
     check_op(lambda *xs: cr.cat(xs), lambda *xs: torch.cat(xs), np.zeros(0, dtype), np.zeros(0, dtype))
 
@@ -277,8 +285,10 @@ def test_split_matches_torch(shape, sizes, dim, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape,chunks,dim", [((5, 2), 3, 0), ((6, 2), 4, 0), ((2, 7), 2, -1), ((2, 3), 5, 1), ((4, 2), 4, 0),
-                                                     ((0, 3), 2, 0), ((3, 0), 3, 1)])
+@pytest.mark.parametrize(
+    "shape,chunks,dim",
+    [((5, 2), 3, 0), ((6, 2), 4, 0), ((2, 7), 2, -1), ((2, 3), 5, 1), ((4, 2), 4, 0), ((0, 3), 2, 0), ((3, 0), 3, 1)],
+)
 def test_chunk_matches_torch(shape, chunks, dim, dtype):
     x = randn(*shape, dtype=dtype, seed=9)
     out = check_op(lambda a: cr.chunk(a, chunks, dim), lambda a: torch.chunk(a, chunks, dim), x)
@@ -321,8 +331,9 @@ PADS = [
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,pad,value", PADS)
 def test_pad_matches_torch(shape, pad, value, dtype):
-    check_op(lambda x: F.pad(x, pad, value=value), lambda x: TF.pad(x, pad, value=value),
-             randn(*shape, dtype=dtype, seed=10))
+    check_op(
+        lambda x: F.pad(x, pad, value=value), lambda x: TF.pad(x, pad, value=value), randn(*shape, dtype=dtype, seed=10)
+    )
 
 
 def test_pad_errors():

@@ -1,11 +1,12 @@
 """softmax and log_softmax (ops/softmax.py) against PyTorch, at ordinary and extreme logits."""
+
 import numpy as np
 import pytest
 import torch
+from optest import check_op, randn
 
 import chainrule as cr
 import chainrule.functional as F
-from optest import check_op, randn
 
 DTYPES = [np.float64, np.float32]
 
@@ -19,8 +20,19 @@ def _extreme_logits(shape, dtype, seed=0):
 
 
 # ------------------------------------------------------------------------------ softmax family
-SOFTMAX_CASES = [((5,), 0), ((5,), -1), ((3, 4), 0), ((3, 4), 1), ((3, 4), -1), ((2, 1, 3), 1),
-                 ((2, 1, 3), -1), ((2, 3, 4), -2), ((), 0), ((), -1), ((3, 1), 1)]
+SOFTMAX_CASES = [
+    ((5,), 0),
+    ((5,), -1),
+    ((3, 4), 0),
+    ((3, 4), 1),
+    ((3, 4), -1),
+    ((2, 1, 3), 1),
+    ((2, 1, 3), -1),
+    ((2, 3, 4), -2),
+    ((), 0),
+    ((), -1),
+    ((3, 1), 1),
+]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

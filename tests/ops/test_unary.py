@@ -1,13 +1,14 @@
 """Elementwise ops (ops/unary.py) against PyTorch: smooth regions with gradcheck, kinks and
 boundaries without it (the derivative there is a convention, PyTorch's), and extreme inputs."""
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from optest import check_op, randn
 
 import chainrule as cr
 import chainrule.functional as F
-from optest import check_op, randn
 
 DTYPES = [np.float64, np.float32]
 
@@ -32,8 +33,12 @@ UNARY = [
     ("sigmoid", F.sigmoid, torch.sigmoid, "any"),
     ("relu", F.relu, torch.relu, [0.0]),
     ("leaky_relu", F.leaky_relu, TF.leaky_relu, [0.0]),
-    ("leaky_relu_0.2", lambda x: F.leaky_relu(x, negative_slope=0.2),
-     lambda x: TF.leaky_relu(x, negative_slope=0.2), [0.0]),
+    (
+        "leaky_relu_0.2",
+        lambda x: F.leaky_relu(x, negative_slope=0.2),
+        lambda x: TF.leaky_relu(x, negative_slope=0.2),
+        [0.0],
+    ),
     ("leaky_relu_neg", lambda x: F.leaky_relu(x, -0.5), lambda x: TF.leaky_relu(x, -0.5), [0.0]),
     ("elu", F.elu, TF.elu, [0.0]),
     ("elu_alpha", lambda x: F.elu(x, alpha=0.3), lambda x: TF.elu(x, alpha=0.3), [0.0]),
@@ -43,8 +48,12 @@ UNARY = [
     ("softplus_beta", lambda x: F.softplus(x, beta=2.0), lambda x: TF.softplus(x, beta=2.0), "any"),
     # threshold 1: part of the input lies in the linear region; the switch at beta*x = 1 is a
     # (tiny) discontinuity, so keep gradcheck's differences off it.
-    ("softplus_threshold", lambda x: F.softplus(x, beta=0.5, threshold=1.0),
-     lambda x: TF.softplus(x, beta=0.5, threshold=1.0), [2.0]),
+    (
+        "softplus_threshold",
+        lambda x: F.softplus(x, beta=0.5, threshold=1.0),
+        lambda x: TF.softplus(x, beta=0.5, threshold=1.0),
+        [2.0],
+    ),
     ("clamp_min", lambda x: F.clamp(x, min=-0.5), lambda x: torch.clamp(x, min=-0.5), [-0.5]),
     ("clamp_max", lambda x: F.clamp(x, max=0.3), lambda x: torch.clamp(x, max=0.3), [0.3]),
     ("clamp_both", lambda x: F.clamp(x, -0.5, 0.3), lambda x: torch.clamp(x, -0.5, 0.3), [-0.5, 0.3]),
@@ -88,18 +97,21 @@ def test_tensor_clamp_method_and_abs_operator():
 KINK_INPUT = np.array([-2.0, -0.5, 0.0, 0.0, 0.3, 1.0, 2.0])
 
 
-@pytest.mark.parametrize("ours,theirs", [
-    (F.relu, torch.relu),                       # grad 0 at 0
-    (F.abs, torch.abs),                         # subgradient 0 at 0
-    (lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2)),  # slope at 0
-    (lambda x: F.elu(x, alpha=2.0), lambda x: TF.elu(x, alpha=2.0)),    # alpha at 0
-    (lambda x: F.clamp(x, -0.5, 0.3), lambda x: torch.clamp(x, -0.5, 0.3)),  # bounds count as inside
-    (lambda x: F.clamp(x, min=0.0), lambda x: torch.clamp(x, min=0.0)),
-    (lambda x: F.clamp(x, max=1.0), lambda x: torch.clamp(x, max=1.0)),
-    (lambda x: F.clamp(x, 1.0, -1.0), lambda x: torch.clamp(x, 1.0, -1.0)),  # min > max: all = max
-    (lambda x: F.softplus(x, beta=10.0, threshold=3.0), lambda x: TF.softplus(x, beta=10.0, threshold=3.0)),
-    (lambda x: F.softplus(x, threshold=1.0), lambda x: TF.softplus(x, threshold=1.0)),  # x == threshold
-])
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [
+        (F.relu, torch.relu),  # grad 0 at 0
+        (F.abs, torch.abs),  # subgradient 0 at 0
+        (lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2)),  # slope at 0
+        (lambda x: F.elu(x, alpha=2.0), lambda x: TF.elu(x, alpha=2.0)),  # alpha at 0
+        (lambda x: F.clamp(x, -0.5, 0.3), lambda x: torch.clamp(x, -0.5, 0.3)),  # bounds count as inside
+        (lambda x: F.clamp(x, min=0.0), lambda x: torch.clamp(x, min=0.0)),
+        (lambda x: F.clamp(x, max=1.0), lambda x: torch.clamp(x, max=1.0)),
+        (lambda x: F.clamp(x, 1.0, -1.0), lambda x: torch.clamp(x, 1.0, -1.0)),  # min > max: all = max
+        (lambda x: F.softplus(x, beta=10.0, threshold=3.0), lambda x: TF.softplus(x, beta=10.0, threshold=3.0)),
+        (lambda x: F.softplus(x, threshold=1.0), lambda x: TF.softplus(x, threshold=1.0)),  # x == threshold
+    ],
+)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_kinks_match_torch(ours, theirs, dtype):
     check_op(ours, theirs, KINK_INPUT.astype(dtype), gradcheck=False)
@@ -121,7 +133,7 @@ def test_kink_gradients_are_the_documented_values():
 def test_sqrt_and_log_at_zero_match_torch(dtype):
     x = np.array([0.0, 1.0, 4.0], dtype=dtype)
     check_op(F.sqrt, torch.sqrt, x, gradcheck=False)  # grad +inf at 0
-    check_op(F.log, torch.log, x, gradcheck=False)    # -inf value, +inf grad at 0
+    check_op(F.log, torch.log, x, gradcheck=False)  # -inf value, +inf grad at 0
 
 
 def test_sqrt_and_log_of_negative_are_nan_like_torch():
@@ -154,14 +166,18 @@ EXTREME = np.array([-1e4, -1000.0, -50.0, 0.0, 50.0, 1000.0, 1e4])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("ours,theirs", [
-    (F.sigmoid, torch.sigmoid),
-    (F.softplus, TF.softplus),
-    (F.tanh, torch.tanh),
-    (F.elu, TF.elu),
-    (F.gelu, TF.gelu),
-    (lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh")),
-], ids=["sigmoid", "softplus", "tanh", "elu", "gelu", "gelu_tanh"])
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [
+        (F.sigmoid, torch.sigmoid),
+        (F.softplus, TF.softplus),
+        (F.tanh, torch.tanh),
+        (F.elu, TF.elu),
+        (F.gelu, TF.gelu),
+        (lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh")),
+    ],
+    ids=["sigmoid", "softplus", "tanh", "elu", "gelu", "gelu_tanh"],
+)
 def test_extreme_inputs_finite_and_match_torch(ours, theirs, dtype):
     x = EXTREME.astype(dtype)
     # An overflow (or inf - inf) inside the op is a bug even when the result comes out right;
@@ -178,16 +194,23 @@ def test_extreme_inputs_finite_and_match_torch(ours, theirs, dtype):
 def test_elu_gradient_keeps_relative_precision_far_left(alpha):
     # The slope alpha e^x is tiny here; it must be right to many digits, not merely near 0.
     x = np.array([-30.0, -25.0, -20.0, -5.0])
-    check_op(lambda t: F.elu(t, alpha=alpha), lambda t: TF.elu(t, alpha=alpha), x, atol=0, rtol=1e-12,
-             gradcheck=False)
+    check_op(lambda t: F.elu(t, alpha=alpha), lambda t: TF.elu(t, alpha=alpha), x, atol=0, rtol=1e-12, gradcheck=False)
 
 
-@pytest.mark.parametrize("ours,theirs", [
-    (F.exp, torch.exp), (F.log, torch.log), (F.sqrt, torch.sqrt), (F.tanh, torch.tanh), (F.sigmoid, torch.sigmoid),
-    (F.abs, torch.abs), (F.relu, torch.relu),
-    (lambda x: F.clamp(x, 0.5), lambda x: torch.clamp(x, 0.5)),
-    (lambda x: F.clamp(x, 1, 2), lambda x: torch.clamp(x, 1, 2)),
-])
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [
+        (F.exp, torch.exp),
+        (F.log, torch.log),
+        (F.sqrt, torch.sqrt),
+        (F.tanh, torch.tanh),
+        (F.sigmoid, torch.sigmoid),
+        (F.abs, torch.abs),
+        (F.relu, torch.relu),
+        (lambda x: F.clamp(x, 0.5), lambda x: torch.clamp(x, 0.5)),
+        (lambda x: F.clamp(x, 1, 2), lambda x: torch.clamp(x, 1, 2)),
+    ],
+)
 def test_integer_inputs_promote_like_torch(ours, theirs):
     # transcendental functions of ints are float32 (the default dtype); abs/relu/int clamp stay int
     x = np.array([[1, 0, 3], [2, 2, 1]])
@@ -218,18 +241,29 @@ def test_gelu_keeps_relative_precision_far_left(approximate, dtype):
     if approximate == "none":
         truth = x * ndtr(x)
     else:
-        u = np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)
+        u = np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)
         truth = x / (1 + np.exp(-2 * u))
     out = F.gelu(cr.tensor(x.astype(dtype)), approximate=approximate)
     np.testing.assert_allclose(out.detach().numpy(), truth, rtol=1e-12 if dtype == np.float64 else 1e-5, atol=0)
 
 
-@pytest.mark.parametrize("ours,theirs", [
-    (F.exp, torch.exp), (F.log, torch.log), (F.sqrt, torch.sqrt), (F.tanh, torch.tanh), (F.sigmoid, torch.sigmoid),
-    (F.relu, torch.relu), (F.leaky_relu, TF.leaky_relu), (F.elu, TF.elu), (F.gelu, TF.gelu), (F.softplus, TF.softplus),
-    (lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh")),
-    (lambda x: F.clamp(x, -1.0, 1.0), lambda x: torch.clamp(x, -1.0, 1.0)),
-])
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [
+        (F.exp, torch.exp),
+        (F.log, torch.log),
+        (F.sqrt, torch.sqrt),
+        (F.tanh, torch.tanh),
+        (F.sigmoid, torch.sigmoid),
+        (F.relu, torch.relu),
+        (F.leaky_relu, TF.leaky_relu),
+        (F.elu, TF.elu),
+        (F.gelu, TF.gelu),
+        (F.softplus, TF.softplus),
+        (lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh")),
+        (lambda x: F.clamp(x, -1.0, 1.0), lambda x: torch.clamp(x, -1.0, 1.0)),
+    ],
+)
 def test_nan_and_inf_inputs_match_torch(ours, theirs):
     x = np.array([np.nan, np.inf, -np.inf, 0.0, 1.0])
     check_op(ours, theirs, x, gradcheck=False)

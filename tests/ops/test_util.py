@@ -1,5 +1,6 @@
 """ops/_util.py: the one dim normaliser (every op that takes a dim raises the same IndexError, in
 PyTorch's wording, where torch raises IndexError too) and ``unbroadcast``."""
+
 import re
 
 import numpy as np
@@ -47,7 +48,9 @@ def test_dims_that_may_name_the_new_axis():
 def test_normalize_dim():
     assert normalize_dim("op", -1, 3) == 2
     assert normalize_dim("op", 0, 0) == 0 and normalize_dim("op", -1, 0) == 0  # a 0-d tensor takes 0 and -1
-    with pytest.raises(IndexError, match=re.escape("op: dimension out of range (expected to be in range of [-1, 0], but got 1)")):
+    with pytest.raises(
+        IndexError, match=re.escape("op: dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    ):
         normalize_dim("op", 1, 0)
 
 
@@ -65,8 +68,10 @@ def test_normalize_dims():
         normalize_dims("op", (0, 1.0), 3)
 
 
-@pytest.mark.parametrize("grad_shape,shape", [((4, 3), (4, 3)), ((4, 3), (3,)), ((4, 3), (1, 3)),
-                                              ((4, 3), (4, 1)), ((2, 4, 3), (1, 3)), ((4, 3), ())])
+@pytest.mark.parametrize(
+    "grad_shape,shape",
+    [((4, 3), (4, 3)), ((4, 3), (3,)), ((4, 3), (1, 3)), ((4, 3), (4, 1)), ((2, 4, 3), (1, 3)), ((4, 3), ())],
+)
 def test_unbroadcast_sums_over_broadcast_axes(grad_shape, shape):
     grad = np.arange(np.prod(grad_shape), dtype=np.float64).reshape(grad_shape)
     x = torch.zeros(shape, dtype=torch.float64, requires_grad=True)

@@ -1,20 +1,31 @@
 """The vector p-norm (``linalg.Norm``, ``F.norm``) against ``torch.norm``: every order, dim and
 keepdim, float32 and float64, gradcheck in float64, and PyTorch's gradient 0 at a zero vector and
 on zero rows (where sqrt(sum(x * x)) would give 0/0 = nan)."""
+
 import numpy as np
 import pytest
 import torch
+from optest import check_op, randn
 
 import chainrule as cr
 import chainrule.functional as F
 from chainrule.ops.linalg import Norm
-from optest import check_op, randn
 
 INF = float("inf")
 ORDERS = [2, 1, INF, -INF, 0.5, 1.5, 3, -1, "fro"]
 DIMS = [
-    ((5,), None), ((5,), 0), ((3, 4), None), ((3, 4), 0), ((3, 4), 1), ((3, 4), -1), ((3, 4), (0, 1)),
-    ((2, 3, 4), (0, 2)), ((2, 3, 4), [-1, 0]), ((2, 3, 4), 1), ((), None), ((), 0),
+    ((5,), None),
+    ((5,), 0),
+    ((3, 4), None),
+    ((3, 4), 0),
+    ((3, 4), 1),
+    ((3, 4), -1),
+    ((3, 4), (0, 1)),
+    ((2, 3, 4), (0, 2)),
+    ((2, 3, 4), [-1, 0]),
+    ((2, 3, 4), 1),
+    ((), None),
+    ((), 0),
 ]
 
 
@@ -107,15 +118,18 @@ def _raised(fn):
     return None
 
 
-@pytest.mark.parametrize("case", [
-    lambda lib: lib.norm(lib.tensor([[1, 2], [3, 4]])),                        # integer input
-    lambda lib: lib.norm(lib.tensor([True, False]), 1),
-    lambda lib: lib.norm(lib.zeros(0, 3), INF),                                 # max of nothing
-    lambda lib: lib.norm(lib.zeros(0, 3), -INF, dim=0),
-    lambda lib: lib.norm(lib.ones(2, 3, 4), "fro", dim=(0, 1, 2)),              # a matrix norm in torch
-    lambda lib: lib.norm(lib.ones(2, 3), "abc"),
-    lambda lib: lib.norm(lib.ones(2, 3), 2, dim=2),                             # dim out of range
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        lambda lib: lib.norm(lib.tensor([[1, 2], [3, 4]])),  # integer input
+        lambda lib: lib.norm(lib.tensor([True, False]), 1),
+        lambda lib: lib.norm(lib.zeros(0, 3), INF),  # max of nothing
+        lambda lib: lib.norm(lib.zeros(0, 3), -INF, dim=0),
+        lambda lib: lib.norm(lib.ones(2, 3, 4), "fro", dim=(0, 1, 2)),  # a matrix norm in torch
+        lambda lib: lib.norm(lib.ones(2, 3), "abc"),
+        lambda lib: lib.norm(lib.ones(2, 3), 2, dim=2),  # dim out of range
+    ],
+)
 def test_errors_like_torch(case):
     import chainrule.functional as ours_module
 

@@ -4,6 +4,7 @@ Each test builds an SGD optimizer with two parameter groups (lr 0.1 and 0.02) in
 attaches the same scheduler, and records every group's lr after construction and after each of
 50 ``optimizer.step(); scheduler.step()`` rounds.
 """
+
 import math
 import warnings
 
@@ -45,7 +46,7 @@ def lr_sequence(optimizer, scheduler, steps=STEPS, metrics=None):
 
 
 def decay(e):
-    return 0.95 ** e
+    return 0.95**e
 
 
 def bump(e):
@@ -110,22 +111,31 @@ def test_resume_with_last_epoch_matches_torch():
 def test_chained_schedulers_compose_like_torch():
     opt, topt = ours_optimizer(), theirs_optimizer()
     ours = [lr_scheduler.ExponentialLR(opt, gamma=0.97), lr_scheduler.MultiStepLR(opt, milestones=[10, 25], gamma=0.5)]
-    theirs = [torch.optim.lr_scheduler.ExponentialLR(topt, gamma=0.97),
-              torch.optim.lr_scheduler.MultiStepLR(topt, milestones=[10, 25], gamma=0.5)]
+    theirs = [
+        torch.optim.lr_scheduler.ExponentialLR(topt, gamma=0.97),
+        torch.optim.lr_scheduler.MultiStepLR(topt, milestones=[10, 25], gamma=0.5),
+    ]
     for _ in range(STEPS):
         opt.step()
         topt.step()
         for a, b in zip(ours, theirs):
             a.step()
             b.step()
-        np.testing.assert_allclose([g["lr"] for g in opt.param_groups], [g["lr"] for g in topt.param_groups], rtol=1e-12)
+        np.testing.assert_allclose(
+            [g["lr"] for g in opt.param_groups], [g["lr"] for g in topt.param_groups], rtol=1e-12
+        )
 
 
-@pytest.mark.parametrize("name,kwargs", [("StepLR", dict(step_size=4, gamma=0.5)),
-                                         ("MultiStepLR", dict(milestones=[3, 8])),
-                                         ("ExponentialLR", dict(gamma=0.9)),
-                                         ("CosineAnnealingLR", dict(T_max=10, eta_min=0.01)),
-                                         ("LinearLR", dict(start_factor=0.5, total_iters=6))])
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("StepLR", dict(step_size=4, gamma=0.5)),
+        ("MultiStepLR", dict(milestones=[3, 8])),
+        ("ExponentialLR", dict(gamma=0.9)),
+        ("CosineAnnealingLR", dict(T_max=10, eta_min=0.01)),
+        ("LinearLR", dict(start_factor=0.5, total_iters=6)),
+    ],
+)
 def test_step_with_epoch_uses_closed_form_like_torch(name, kwargs):
     opt, topt = ours_optimizer(), theirs_optimizer()
     ours = getattr(lr_scheduler, name)(opt, **kwargs)
@@ -186,7 +196,7 @@ def test_lambda_lr_saves_callable_object_state():
             self.rate = 0.5
 
         def __call__(self, epoch):
-            return self.rate ** epoch
+            return self.rate**epoch
 
     opt = ours_optimizer()
     sched = lr_scheduler.LambdaLR(opt, [Factor(), decay])
@@ -240,18 +250,29 @@ def test_reduce_lr_on_plateau_round_trip(kwargs, metric):
 
 
 # ------------------------------------------------------------------ errors
-@pytest.mark.parametrize("make,error,message", [
-    (lambda o: lr_scheduler.LinearLR(o, start_factor=0), ValueError, r"LinearLR: start_factor must be in \(0, 1\], got 0"),
-    (lambda o: lr_scheduler.LinearLR(o, end_factor=1.5), ValueError, r"LinearLR: end_factor .* got 1\.5"),
-    (lambda o: lr_scheduler.ReduceLROnPlateau(o, factor=1.0), ValueError, r"ReduceLROnPlateau: factor should be < 1\.0"),
-    (lambda o: lr_scheduler.ReduceLROnPlateau(o, mode="avg"), ValueError, r"mode 'avg' is unknown"),
-    (lambda o: lr_scheduler.ReduceLROnPlateau(o, threshold_mode="pct"), ValueError, r"threshold mode 'pct'"),
-    (lambda o: lr_scheduler.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, r"expected 2 min_lrs"),
-    (lambda o: lr_scheduler.LambdaLR(o, [decay]), ValueError, r"LambdaLR: expected 2 lr_lambdas"),
-    (lambda o: lr_scheduler.StepLR(o, step_size=0), ValueError, r"StepLR: step_size must be a positive integer"),
-    (lambda o: lr_scheduler.StepLR(o, step_size=3, last_epoch=4), KeyError, r"initial_lr"),
-    (lambda o: lr_scheduler.StepLR(object(), step_size=3), TypeError, r"StepLR: object is not an Optimizer"),
-])
+@pytest.mark.parametrize(
+    "make,error,message",
+    [
+        (
+            lambda o: lr_scheduler.LinearLR(o, start_factor=0),
+            ValueError,
+            r"LinearLR: start_factor must be in \(0, 1\], got 0",
+        ),
+        (lambda o: lr_scheduler.LinearLR(o, end_factor=1.5), ValueError, r"LinearLR: end_factor .* got 1\.5"),
+        (
+            lambda o: lr_scheduler.ReduceLROnPlateau(o, factor=1.0),
+            ValueError,
+            r"ReduceLROnPlateau: factor should be < 1\.0",
+        ),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o, mode="avg"), ValueError, r"mode 'avg' is unknown"),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o, threshold_mode="pct"), ValueError, r"threshold mode 'pct'"),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, r"expected 2 min_lrs"),
+        (lambda o: lr_scheduler.LambdaLR(o, [decay]), ValueError, r"LambdaLR: expected 2 lr_lambdas"),
+        (lambda o: lr_scheduler.StepLR(o, step_size=0), ValueError, r"StepLR: step_size must be a positive integer"),
+        (lambda o: lr_scheduler.StepLR(o, step_size=3, last_epoch=4), KeyError, r"initial_lr"),
+        (lambda o: lr_scheduler.StepLR(object(), step_size=3), TypeError, r"StepLR: object is not an Optimizer"),
+    ],
+)
 def test_invalid_arguments_raise(make, error, message):
     with pytest.raises(error, match=message):
         make(ours_optimizer())

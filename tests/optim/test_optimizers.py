@@ -6,6 +6,7 @@ after 100 steps the parameters must agree to rtol 1e-6. Every case uses two para
 different learning rates and a parameter that only gets a gradient every other step (so skipping
 ``grad is None`` is tested too).
 """
+
 import numpy as np
 import pytest
 import torch
@@ -194,8 +195,7 @@ def test_float32_parameters_stay_float32(name):
     params = [torch.tensor(a.copy(), requires_grad=True) for a in arrays]
     theirs = getattr(torch.optim, name)(make_groups(params, kwargs), **kwargs)
     for step in range(20):
-        grads = [g.astype(np.float32) if g is not None else None
-                 for g in grads_for_step(step, 1.0, ours.arrays())]
+        grads = [g.astype(np.float32) if g is not None else None for g in grads_for_step(step, 1.0, ours.arrays())]
         ours.step(grads)
         for p, g in zip(params, grads):
             p.grad = None if g is None else torch.from_numpy(g.copy())
@@ -307,24 +307,27 @@ def _param():
     return [cr.tensor(np.zeros(2), requires_grad=True)]
 
 
-@pytest.mark.parametrize("make,message", [
-    (lambda: optim.SGD(_param(), lr=-0.1), r"^SGD: invalid learning rate: -0\.1"),
-    (lambda: optim.SGD(_param(), momentum=-0.5), r"^SGD: invalid momentum value: -0\.5"),
-    (lambda: optim.SGD(_param(), weight_decay=-1), r"^SGD: invalid weight_decay value: -1"),
-    (lambda: optim.SGD(_param(), nesterov=True), r"^SGD: Nesterov momentum requires a momentum > 0"),
-    (lambda: optim.SGD(_param(), momentum=0.9, dampening=0.1, nesterov=True), r"zero dampening.*dampening=0\.1"),
-    (lambda: optim.Adam(_param(), betas=(1.5, 0.9)), r"^Adam: invalid beta parameter at index 0: 1\.5"),
-    (lambda: optim.Adam(_param(), betas=(0.9, 1.0)), r"^Adam: invalid beta parameter at index 1: 1\.0"),
-    (lambda: optim.Adam(_param(), betas=(-0.1, 0.9)), r"^Adam: invalid beta parameter at index 0: -0\.1"),
-    (lambda: optim.Adam(_param(), eps=-1e-8), r"^Adam: invalid epsilon value"),
-    (lambda: optim.AdamW(_param(), lr=-1.0), r"^AdamW: invalid learning rate: -1\.0"),
-    (lambda: optim.AdamW(_param(), betas=(0.9, 2.0)), r"^AdamW: invalid beta parameter at index 1: 2\.0"),
-    (lambda: optim.RMSprop(_param(), alpha=-0.1), r"^RMSprop: invalid alpha value: -0\.1"),
-    (lambda: optim.RMSprop(_param(), momentum=-1), r"^RMSprop: invalid momentum value: -1"),
-    (lambda: optim.Adagrad(_param(), lr_decay=-1), r"^Adagrad: invalid lr_decay value: -1"),
-    (lambda: optim.Adagrad(_param(), initial_accumulator_value=-1), r"^Adagrad: invalid initial_accumulator_value"),
-    (lambda: optim.SGD([], lr=0.1), r"^SGD: got an empty parameter list"),
-])
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda: optim.SGD(_param(), lr=-0.1), r"^SGD: invalid learning rate: -0\.1"),
+        (lambda: optim.SGD(_param(), momentum=-0.5), r"^SGD: invalid momentum value: -0\.5"),
+        (lambda: optim.SGD(_param(), weight_decay=-1), r"^SGD: invalid weight_decay value: -1"),
+        (lambda: optim.SGD(_param(), nesterov=True), r"^SGD: Nesterov momentum requires a momentum > 0"),
+        (lambda: optim.SGD(_param(), momentum=0.9, dampening=0.1, nesterov=True), r"zero dampening.*dampening=0\.1"),
+        (lambda: optim.Adam(_param(), betas=(1.5, 0.9)), r"^Adam: invalid beta parameter at index 0: 1\.5"),
+        (lambda: optim.Adam(_param(), betas=(0.9, 1.0)), r"^Adam: invalid beta parameter at index 1: 1\.0"),
+        (lambda: optim.Adam(_param(), betas=(-0.1, 0.9)), r"^Adam: invalid beta parameter at index 0: -0\.1"),
+        (lambda: optim.Adam(_param(), eps=-1e-8), r"^Adam: invalid epsilon value"),
+        (lambda: optim.AdamW(_param(), lr=-1.0), r"^AdamW: invalid learning rate: -1\.0"),
+        (lambda: optim.AdamW(_param(), betas=(0.9, 2.0)), r"^AdamW: invalid beta parameter at index 1: 2\.0"),
+        (lambda: optim.RMSprop(_param(), alpha=-0.1), r"^RMSprop: invalid alpha value: -0\.1"),
+        (lambda: optim.RMSprop(_param(), momentum=-1), r"^RMSprop: invalid momentum value: -1"),
+        (lambda: optim.Adagrad(_param(), lr_decay=-1), r"^Adagrad: invalid lr_decay value: -1"),
+        (lambda: optim.Adagrad(_param(), initial_accumulator_value=-1), r"^Adagrad: invalid initial_accumulator_value"),
+        (lambda: optim.SGD([], lr=0.1), r"^SGD: got an empty parameter list"),
+    ],
+)
 def test_invalid_hyperparameters_raise_value_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()

@@ -1,5 +1,6 @@
 """chainrule.optim's namespace: ``__all__`` lists (sorted) exactly the submodules' optimizers,
 the lr_scheduler module and the one scheduler PyTorch users reach for without it."""
+
 import types
 
 import chainrule.optim as optim

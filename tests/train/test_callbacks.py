@@ -1,6 +1,7 @@
 """Callbacks: EarlyStopping follows Keras's rules and restores the best epoch; ModelCheckpoint +
 resume continue a run bit-identically; the learning-rate, gradient and progress callbacks do
 what they say, and the progress bar stays quiet where it should."""
+
 import io
 import math
 import os
@@ -15,14 +16,22 @@ import chainrule.nn as nn
 import chainrule.optim as optim
 from chainrule.data import DataLoader, TensorDataset, load_digits
 from chainrule.random import default_generator
-from chainrule.train import (Callback, EarlyStopping, GradientMonitor, LearningRateScheduler, ModelCheckpoint,
-                             ProgressBar, evaluate, fit, resume)
+from chainrule.train import (
+    Callback,
+    EarlyStopping,
+    GradientMonitor,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+    evaluate,
+    fit,
+    resume,
+)
 
 
 def toy_loader(n=24, batch_size=8, shuffle=False, seed=0):
     rng = np.random.default_rng(seed)
-    data = TensorDataset(cr.tensor(rng.standard_normal((n, 5)).astype(np.float32)),
-                         cr.tensor(rng.integers(0, 3, n)))
+    data = TensorDataset(cr.tensor(rng.standard_normal((n, 5)).astype(np.float32)), cr.tensor(rng.integers(0, 3, n)))
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle)
 
 
@@ -62,27 +71,30 @@ def drive(callback, values, monitor="val_loss"):
 
 
 # ---------------------------------------------------------------------------- EarlyStopping rules
-@pytest.mark.parametrize("kwargs, values, stopped, best_epoch", [
-    # patience=0: the first epoch without improvement stops (but never epoch 0).
-    (dict(), [3.0, 2.0, 2.5, 1.0], 2, 1),
-    (dict(patience=2), [3.0, 2.0, 2.0, 2.0, 1.0], 3, 1),  # equal is not better
-    (dict(patience=2), [3.0, 2.0, 2.1, 1.5, 1.6, 1.7, 0.1], 5, 3),
-    # min_delta: an improvement must exceed it.
-    (dict(patience=1, min_delta=0.5), [3.0, 2.6, 2.4, 1.0], 1, 0),
-    (dict(patience=1, min_delta=0.3), [3.0, 2.6, 2.4, 1.0], 2, 1),
-    # mode='max', and 'auto' infers max for accuracies.
-    (dict(monitor="val_accuracy", mode="max"), [0.5, 0.6, 0.55], 2, 1),
-    (dict(monitor="val_accuracy"), [0.5, 0.6, 0.55], 2, 1),
-    # baseline: improving epochs that do not beat the baseline do not reset the patience count.
-    (dict(patience=2), [5.0, 4.0, 4.0, 4.0], 3, 1),
-    (dict(patience=2, baseline=1.0), [5.0, 4.0, 4.0], 2, 1),
-    (dict(patience=2, baseline=4.5), [5.0, 4.0, 4.0, 4.0], 3, 1),
-    # start_from_epoch: the warm-up epochs are not monitored at all.
-    (dict(patience=1), [1.0, 5.0, 6.0, 7.0], 1, 0),
-    (dict(patience=1, start_from_epoch=2), [1.0, 5.0, 6.0, 7.0], 3, 2),
-    # never stops while improving
-    (dict(patience=0), [5.0, 4.0, 3.0, 2.0], None, 3),
-])
+@pytest.mark.parametrize(
+    "kwargs, values, stopped, best_epoch",
+    [
+        # patience=0: the first epoch without improvement stops (but never epoch 0).
+        (dict(), [3.0, 2.0, 2.5, 1.0], 2, 1),
+        (dict(patience=2), [3.0, 2.0, 2.0, 2.0, 1.0], 3, 1),  # equal is not better
+        (dict(patience=2), [3.0, 2.0, 2.1, 1.5, 1.6, 1.7, 0.1], 5, 3),
+        # min_delta: an improvement must exceed it.
+        (dict(patience=1, min_delta=0.5), [3.0, 2.6, 2.4, 1.0], 1, 0),
+        (dict(patience=1, min_delta=0.3), [3.0, 2.6, 2.4, 1.0], 2, 1),
+        # mode='max', and 'auto' infers max for accuracies.
+        (dict(monitor="val_accuracy", mode="max"), [0.5, 0.6, 0.55], 2, 1),
+        (dict(monitor="val_accuracy"), [0.5, 0.6, 0.55], 2, 1),
+        # baseline: improving epochs that do not beat the baseline do not reset the patience count.
+        (dict(patience=2), [5.0, 4.0, 4.0, 4.0], 3, 1),
+        (dict(patience=2, baseline=1.0), [5.0, 4.0, 4.0], 2, 1),
+        (dict(patience=2, baseline=4.5), [5.0, 4.0, 4.0, 4.0], 3, 1),
+        # start_from_epoch: the warm-up epochs are not monitored at all.
+        (dict(patience=1), [1.0, 5.0, 6.0, 7.0], 1, 0),
+        (dict(patience=1, start_from_epoch=2), [1.0, 5.0, 6.0, 7.0], 3, 2),
+        # never stops while improving
+        (dict(patience=0), [5.0, 4.0, 3.0, 2.0], None, 3),
+    ],
+)
 def test_early_stopping_follows_keras_rules(kwargs, values, stopped, best_epoch):
     monitor = kwargs.get("monitor", "val_loss")
     callback = EarlyStopping(**kwargs)
@@ -138,9 +150,16 @@ def test_early_stopping_stops_an_overfitting_run_and_restores_its_best_epoch():
             snapshots.append(model.state_dict())
 
     early = EarlyStopping(patience=5, restore_best_weights=True)
-    history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3),
-                  DataLoader(tiny, batch_size=10, shuffle=True), val_loader, epochs=200,
-                  callbacks=[Snapshot(), early], verbose=0)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.Adam(model.parameters(), lr=1e-3),
+        DataLoader(tiny, batch_size=10, shuffle=True),
+        val_loader,
+        epochs=200,
+        callbacks=[Snapshot(), early],
+        verbose=0,
+    )
     val_losses = history.history["val_loss"]
     best = int(np.argmin(val_losses))
     assert len(val_losses) < 200 and early.stopped_epoch == len(val_losses) - 1
@@ -165,8 +184,17 @@ def resumable_setup(seed):
 def test_resume_from_checkpoint_continues_the_run_bit_identically(tmp_path, disturb_generator):
     model, optimizer, scheduler, train_loader, val_loader = resumable_setup(seed=0)
     checkpoint = ModelCheckpoint(tmp_path / "ckpt-{epoch}.safetensors")
-    full = fit(model, nn.CrossEntropyLoss(), optimizer, train_loader, val_loader, epochs=5,
-               callbacks=[checkpoint], scheduler=scheduler, verbose=0).history
+    full = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        train_loader,
+        val_loader,
+        epochs=5,
+        callbacks=[checkpoint],
+        scheduler=scheduler,
+        verbose=0,
+    ).history
     assert sorted(os.listdir(tmp_path)) == [f"ckpt-{i}.safetensors" for i in range(1, 6)]
 
     # A fresh process would rebuild everything from another seed; resume must undo all of it.
@@ -177,8 +205,17 @@ def test_resume_from_checkpoint_continues_the_run_bit_identically(tmp_path, dist
         # The control: one extra draw changes the next shuffles and dropout masks, so the test
         # above can tell whether the generator state was restored.
         default_generator().random()
-    resumed = fit(model2, nn.CrossEntropyLoss(), optimizer2, train_loader2, val_loader2, epochs=5,
-                  initial_epoch=start, scheduler=scheduler2, verbose=0).history
+    resumed = fit(
+        model2,
+        nn.CrossEntropyLoss(),
+        optimizer2,
+        train_loader2,
+        val_loader2,
+        epochs=5,
+        initial_epoch=start,
+        scheduler=scheduler2,
+        verbose=0,
+    ).history
     assert np.array_equal(resumed["lr"], full["lr"][2:])
     if disturb_generator:
         assert not np.array_equal(resumed["loss"], full["loss"][2:])
@@ -192,8 +229,16 @@ def test_resume_from_checkpoint_continues_the_run_bit_identically(tmp_path, dist
 def test_checkpoint_contents(tmp_path):
     model = small_model()
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    fit(model, nn.CrossEntropyLoss(), optimizer, toy_loader(), epochs=2,
-        callbacks=[ModelCheckpoint(tmp_path / "last.safetensors")], metrics=["accuracy"], verbose=0)
+    fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        toy_loader(),
+        epochs=2,
+        callbacks=[ModelCheckpoint(tmp_path / "last.safetensors")],
+        metrics=["accuracy"],
+        verbose=0,
+    )
     saved = cr.load(tmp_path / "last.safetensors")
     assert saved["epoch"] == 1 and saved["scheduler"] is None
     assert sorted(saved["logs"]) == ["accuracy", "loss", "lr"]
@@ -209,12 +254,16 @@ def test_checkpoint_contents(tmp_path):
 def test_save_best_only_writes_only_improving_epochs(tmp_path):
     model = small_model()
     checkpoint = ModelCheckpoint(tmp_path / "best-{epoch:02d}-{val_loss:.1f}.safetensors", save_best_only=True)
-    checkpoint.set_trainer(types.SimpleNamespace(model=model, optimizer=optim.SGD(model.parameters(), lr=0.1),
-                                                 scheduler=None))
+    checkpoint.set_trainer(
+        types.SimpleNamespace(model=model, optimizer=optim.SGD(model.parameters(), lr=0.1), scheduler=None)
+    )
     for epoch, value in enumerate([3.0, 2.0, 2.5, 1.0]):
         checkpoint.on_epoch_end(epoch, {"val_loss": value})
-    assert sorted(os.listdir(tmp_path)) == ["best-01-3.0.safetensors", "best-02-2.0.safetensors",
-                                            "best-04-1.0.safetensors"]
+    assert sorted(os.listdir(tmp_path)) == [
+        "best-01-3.0.safetensors",
+        "best-02-2.0.safetensors",
+        "best-04-1.0.safetensors",
+    ]
     assert cr.load(checkpoint.last_saved)["epoch"] == 3
 
     threshold = ModelCheckpoint(tmp_path / "t.safetensors", save_best_only=True, initial_value_threshold=0.5)
@@ -229,8 +278,15 @@ def test_resume_rejects_files_that_are_not_checkpoints(tmp_path):
     cr.save(model.state_dict(), tmp_path / "weights.safetensors")
     with pytest.raises(ValueError, match="resume: .*weights.safetensors' is not a ModelCheckpoint file"):
         resume(tmp_path / "weights.safetensors", model, optimizer)
-    fit(model, nn.CrossEntropyLoss(), optimizer, toy_loader(), epochs=1,
-        callbacks=[ModelCheckpoint(tmp_path / "c.safetensors")], verbose=0)
+    fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        toy_loader(),
+        epochs=1,
+        callbacks=[ModelCheckpoint(tmp_path / "c.safetensors")],
+        verbose=0,
+    )
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1)
     with pytest.raises(ValueError, match="holds no scheduler state"):
         resume(tmp_path / "c.safetensors", model, optimizer, scheduler)
@@ -239,16 +295,22 @@ def test_resume_rejects_files_that_are_not_checkpoints(tmp_path):
 # ---------------------------------------------------------------------------- learning rate
 def test_learning_rate_scheduler_sets_every_group_each_epoch():
     model = small_model()
-    optimizer = optim.SGD([{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.3}],
-                          lr=0.1)
+    optimizer = optim.SGD([{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.3}], lr=0.1)
     seen = []
 
     def halve_after_first(epoch, lr):
         seen.append((epoch, lr))
         return lr if epoch == 0 else lr / 2
 
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, toy_loader(), epochs=3,
-                  callbacks=[LearningRateScheduler(halve_after_first)], verbose=0)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        toy_loader(),
+        epochs=3,
+        callbacks=[LearningRateScheduler(halve_after_first)],
+        verbose=0,
+    )
     assert seen == [(0, 0.1), (1, 0.1), (2, 0.05)]
     assert history.history["lr"] == [0.1, 0.05, 0.025]
     assert [group["lr"] for group in optimizer.param_groups] == [0.025, 0.025]
@@ -257,8 +319,14 @@ def test_learning_rate_scheduler_sets_every_group_each_epoch():
 def test_learning_rate_scheduler_rejects_non_numbers():
     model = small_model()
     with pytest.raises(ValueError, match=r"schedule\(0, lr\) must return a finite number, got None"):
-        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), toy_loader(),
-            callbacks=[LearningRateScheduler(lambda epoch, lr: None)], verbose=0)
+        fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optim.SGD(model.parameters(), lr=0.1),
+            toy_loader(),
+            callbacks=[LearningRateScheduler(lambda epoch, lr: None)],
+            verbose=0,
+        )
     with pytest.raises(TypeError, match="schedule must be callable"):
         LearningRateScheduler(0.1)
 
@@ -271,12 +339,23 @@ def test_gradient_monitor_records_one_norm_per_step_per_parameter():
 
     class Capture(Callback):
         def on_after_backward(self, model):
-            captured.append({name: None if p.grad is None else np.linalg.norm(p.grad.detach().numpy().astype(np.float64))
-                             for name, p in model.named_parameters()})
+            captured.append(
+                {
+                    name: None if p.grad is None else np.linalg.norm(p.grad.detach().numpy().astype(np.float64))
+                    for name, p in model.named_parameters()
+                }
+            )
 
     monitor = GradientMonitor(model)
-    fit(model, nn.CrossEntropyLoss(), optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1),
-        toy_loader(n=24, batch_size=8), epochs=2, callbacks=[monitor, Capture()], verbose=0)
+    fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1),
+        toy_loader(n=24, batch_size=8),
+        epochs=2,
+        callbacks=[monitor, Capture()],
+        verbose=0,
+    )
     names = [name for name, _ in model.named_parameters()]
     assert list(monitor.history) == names
     assert monitor.steps == list(range(6))
@@ -293,8 +372,15 @@ def test_gradient_monitor_records_one_norm_per_step_per_parameter():
 def test_gradient_monitor_every_n_steps():
     model = small_model()
     monitor = GradientMonitor(model, every=4)
-    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), toy_loader(n=40, batch_size=4),
-        epochs=1, callbacks=[monitor], verbose=0)
+    fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        toy_loader(n=40, batch_size=4),
+        epochs=1,
+        callbacks=[monitor],
+        verbose=0,
+    )
     assert monitor.steps == [0, 4, 8]
     assert all(len(values) == 3 for values in monitor.history.values())
     with pytest.raises(ValueError, match="every must be a positive integer"):
@@ -309,8 +395,16 @@ class FakeTTY(io.StringIO):
 
 def quick_fit(**kwargs):
     model = small_model()
-    return fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), toy_loader(n=24, batch_size=4),
-               val_loader=toy_loader(n=8), epochs=3, metrics=["accuracy"], **kwargs)
+    return fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        toy_loader(n=24, batch_size=4),
+        val_loader=toy_loader(n=8),
+        epochs=3,
+        metrics=["accuracy"],
+        **kwargs,
+    )
 
 
 def test_progress_is_one_line_per_epoch_when_stderr_is_not_a_tty(capsys):
@@ -321,8 +415,11 @@ def test_progress_is_one_line_per_epoch_when_stderr_is_not_a_tty(capsys):
     assert "\r" not in captured.err and len(lines) == 3
     for epoch, line in enumerate(lines, start=1):
         assert line.startswith(f"Epoch {epoch}/3  6/6 [")
-        assert re.search(r"loss \d\.\d{4}  accuracy \d\.\d{4}  val_loss \d\.\d{4}  val_accuracy \d\.\d{4}  "
-                         r"(\d+ms|\d+\.\ds)$", line), line
+        assert re.search(
+            r"loss \d\.\d{4}  accuracy \d\.\d{4}  val_loss \d\.\d{4}  val_accuracy \d\.\d{4}  "
+            r"(\d+ms|\d+\.\ds)$",
+            line,
+        ), line
 
 
 def test_progress_is_silent_with_verbose_0(capsys):

@@ -57,8 +57,16 @@ def test_mlp_reaches_97_percent_on_digits():
     model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
     optimizer = optim.Adam(model.parameters(), lr=1e-2)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=20)
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, DataLoader(train, batch_size=32, shuffle=True),
-                  epochs=20, metrics=["accuracy"], scheduler=scheduler, verbose=0)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        DataLoader(train, batch_size=32, shuffle=True),
+        epochs=20,
+        metrics=["accuracy"],
+        scheduler=scheduler,
+        verbose=0,
+    )
     result = evaluate(model, DataLoader(test, batch_size=512), nn.CrossEntropyLoss(), metrics=["accuracy"])
     assert result["accuracy"] >= 0.97
     assert history.history["loss"][-1] < history.history["loss"][0] / 10
@@ -71,8 +79,9 @@ def test_fit_is_the_hand_written_loop_bit_for_bit():
         cr.manual_seed(7)
         model = small_model()
         optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-        history = fit(model, nn.CrossEntropyLoss(), optimizer, DataLoader(data, batch_size=6, shuffle=True),
-                      epochs=3, verbose=0)
+        history = fit(
+            model, nn.CrossEntropyLoss(), optimizer, DataLoader(data, batch_size=6, shuffle=True), epochs=3, verbose=0
+        )
         return history.history["loss"], model.state_dict()
 
     def run_by_hand():
@@ -103,9 +112,16 @@ def test_fit_is_the_hand_written_loop_bit_for_bit():
 
 def test_history_has_one_entry_per_epoch_for_loss_metrics_validation_and_lr():
     data = toy_data()
-    history = fit(small_model(), nn.CrossEntropyLoss(), optim.SGD(small_model().parameters(), lr=0.1),
-                  DataLoader(data, batch_size=8), val_loader=DataLoader(data, batch_size=8), epochs=2,
-                  metrics=["accuracy"], verbose=0)
+    history = fit(
+        small_model(),
+        nn.CrossEntropyLoss(),
+        optim.SGD(small_model().parameters(), lr=0.1),
+        DataLoader(data, batch_size=8),
+        val_loader=DataLoader(data, batch_size=8),
+        epochs=2,
+        metrics=["accuracy"],
+        verbose=0,
+    )
     assert isinstance(history, History)
     assert history.epoch == [0, 1]
     assert sorted(history.history) == ["accuracy", "loss", "lr", "val_accuracy", "val_loss"]
@@ -116,9 +132,16 @@ def test_val_logs_equal_evaluate_after_the_epoch():
     cr.manual_seed(1)
     data = toy_data(n=30)
     model = small_model()
-    history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-2),
-                  DataLoader(data, batch_size=4, shuffle=True), val_loader=DataLoader(data, batch_size=7),
-                  epochs=2, metrics={"acc": accuracy}, verbose=0)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.Adam(model.parameters(), lr=1e-2),
+        DataLoader(data, batch_size=4, shuffle=True),
+        val_loader=DataLoader(data, batch_size=7),
+        epochs=2,
+        metrics={"acc": accuracy},
+        verbose=0,
+    )
     result = evaluate(model, DataLoader(data, batch_size=7), nn.CrossEntropyLoss(), {"acc": accuracy})
     assert history.history["val_loss"][-1] == result["loss"]
     assert history.history["val_acc"][-1] == result["acc"]
@@ -171,13 +194,32 @@ def test_callback_hooks_run_in_order():
     recorder = Recorder()
     data = toy_data(n=4)
     model = small_model()
-    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), DataLoader(data, batch_size=2),
-        epochs=2, callbacks=[recorder], metrics=["accuracy"], verbose=0)
-    batch = [("batch_begin", 0), ("after_backward", True), ("batch_end", 0, ["accuracy", "loss", "size"]),
-             ("batch_begin", 1), ("after_backward", True), ("batch_end", 1, ["accuracy", "loss", "size"])]
+    fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        DataLoader(data, batch_size=2),
+        epochs=2,
+        callbacks=[recorder],
+        metrics=["accuracy"],
+        verbose=0,
+    )
+    batch = [
+        ("batch_begin", 0),
+        ("after_backward", True),
+        ("batch_end", 0, ["accuracy", "loss", "size"]),
+        ("batch_begin", 1),
+        ("after_backward", True),
+        ("batch_end", 1, ["accuracy", "loss", "size"]),
+    ]
     epoch_logs = ["accuracy", "loss", "lr"]
-    assert recorder.calls == (["train_begin", ("epoch_begin", 0)] + batch + [("epoch_end", 0, epoch_logs),
-                              ("epoch_begin", 1)] + batch + [("epoch_end", 1, epoch_logs), "train_end"])
+    assert recorder.calls == (
+        ["train_begin", ("epoch_begin", 0)]
+        + batch
+        + [("epoch_end", 0, epoch_logs), ("epoch_begin", 1)]
+        + batch
+        + [("epoch_end", 1, epoch_logs), "train_end"]
+    )
 
 
 def test_stop_training_ends_after_the_current_batch():
@@ -192,8 +234,15 @@ def test_stop_training_ends_after_the_current_batch():
 
     stopper = StopAtBatch()
     model = small_model()
-    history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
-                  DataLoader(toy_data(n=20), batch_size=4), epochs=5, callbacks=[stopper], verbose=0)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        DataLoader(toy_data(n=20), batch_size=4),
+        epochs=5,
+        callbacks=[stopper],
+        verbose=0,
+    )
     assert stopper.batches == 3 and history.epoch == [0]
 
 
@@ -201,8 +250,15 @@ def test_scheduler_is_stepped_after_each_epoch_and_lr_is_logged():
     model = small_model()
     optimizer = optim.SGD(model.parameters(), lr=0.1)
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, DataLoader(toy_data(), batch_size=8), epochs=3,
-                  scheduler=scheduler, verbose=0)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        DataLoader(toy_data(), batch_size=8),
+        epochs=3,
+        scheduler=scheduler,
+        verbose=0,
+    )
     assert history.history["lr"] == pytest.approx([0.1, 0.05, 0.025])
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.0125)
 
@@ -218,8 +274,9 @@ def test_reduce_lr_on_plateau_receives_the_validation_loss():
     model = small_model()
     optimizer = optim.SGD(model.parameters(), lr=0.1)
     data = DataLoader(toy_data(), batch_size=8)
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, data, val_loader=data, epochs=2,
-                  scheduler=Spy(optimizer), verbose=0)
+    history = fit(
+        model, nn.CrossEntropyLoss(), optimizer, data, val_loader=data, epochs=2, scheduler=Spy(optimizer), verbose=0
+    )
     assert received == history.history["val_loss"]
 
 
@@ -234,12 +291,20 @@ def test_grad_clip_limits_the_step_of_plain_sgd():
         def on_after_backward(self, model):
             grads.update({name: p.grad.detach().numpy().copy() for name, p in model.named_parameters()})
 
-    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=1.0), DataLoader(toy_data(), batch_size=40),
-        epochs=1, grad_clip=0.5, callbacks=[Grab()], verbose=0)
+    fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=1.0),
+        DataLoader(toy_data(), batch_size=40),
+        epochs=1,
+        grad_clip=0.5,
+        callbacks=[Grab()],
+        verbose=0,
+    )
     raw_norm = np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values()))
     assert raw_norm > 0.5
     steps = {name: before[name].astype(np.float64) - p.detach().numpy() for name, p in model.named_parameters()}
-    step_norm = np.sqrt(sum(np.sum(s ** 2) for s in steps.values()))
+    step_norm = np.sqrt(sum(np.sum(s**2) for s in steps.values()))
     assert step_norm == pytest.approx(0.5, rel=1e-3)
     for name, p in model.named_parameters():  # the step is the raw gradient scaled by 0.5 / ||g||
         expected = before[name] - (grads[name] * np.float32(0.5 / (raw_norm + 1e-6)))
@@ -248,22 +313,42 @@ def test_grad_clip_limits_the_step_of_plain_sgd():
 
 def test_initial_epoch_runs_only_the_remaining_epochs():
     model = small_model()
-    history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
-                  DataLoader(toy_data(), batch_size=8), epochs=3, initial_epoch=2, verbose=0)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        DataLoader(toy_data(), batch_size=8),
+        epochs=3,
+        initial_epoch=2,
+        verbose=0,
+    )
     assert history.epoch == [2]
 
 
 def test_metric_specifications():
     model = small_model()
     loader = DataLoader(toy_data(), batch_size=8)
-    history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), loader, epochs=1,
-                  metrics={"acc": "accuracy", "zero": lambda out, y: 0.0}, verbose=0)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        loader,
+        epochs=1,
+        metrics={"acc": "accuracy", "zero": lambda out, y: 0.0},
+        verbose=0,
+    )
     assert history.history["zero"] == [0.0] and 0 <= history.history["acc"][0] <= 1
     with pytest.raises(ValueError, match="unknown metric 'f2'"):
         fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), loader, metrics=["f2"], verbose=0)
     with pytest.raises(ValueError, match="reserved"):
-        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), loader,
-            metrics={"val_x": accuracy}, verbose=0)
+        fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optim.SGD(model.parameters(), lr=0.1),
+            loader,
+            metrics={"val_x": accuracy},
+            verbose=0,
+        )
 
 
 def test_bad_arguments_and_batches_raise_clear_errors():

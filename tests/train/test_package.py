@@ -1,5 +1,6 @@
 """chainrule.train's namespace: ``__all__`` is sorted and lists exactly the public names of the
 loop and of every callback module, and nothing else leaks into the packages."""
+
 import types
 
 import chainrule.train as train

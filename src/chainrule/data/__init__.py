@@ -6,6 +6,7 @@ indices to visit in what order, and the :class:`DataLoader` groups samples into 
 collate function. Randomness (shuffling, splitting, augmentation) draws from chainrule's seeded
 default generator unless a ``generator=`` is passed.
 """
+
 from . import transforms
 from .dataloader import DataLoader, default_collate, default_convert
 from .dataset import (

@@ -5,6 +5,7 @@ away enough gradient noise to take a useful step, yet is small enough to take ma
 pass over the data (and the leftover noise helps SGD escape sharp minima). The loader makes that
 batching, plus per-epoch shuffling, a one-liner, with PyTorch's arguments and semantics.
 """
+
 from __future__ import annotations
 
 import collections.abc
@@ -43,9 +44,7 @@ def default_collate(batch):
       ``for x, y in loader`` unpacking works.
     """
     if not isinstance(batch, collections.abc.Sequence) or isinstance(batch, (str, bytes)):
-        raise TypeError(
-            f"default_collate: expected a list of samples, got {type(batch).__name__}"
-        )
+        raise TypeError(f"default_collate: expected a list of samples, got {type(batch).__name__}")
     if len(batch) == 0:
         raise ValueError("default_collate: cannot collate an empty batch")
     elem = batch[0]
@@ -111,8 +110,7 @@ def _same_kind(batch, kind):
     for sample in batch:
         if not isinstance(sample, kind):
             raise TypeError(
-                f"default_collate: cannot mix {type(batch[0]).__name__} and {type(sample).__name__} "
-                "in one batch"
+                f"default_collate: cannot mix {type(batch[0]).__name__} and {type(sample).__name__} in one batch"
             )
     return batch
 
@@ -170,13 +168,19 @@ class DataLoader:
     torchvision, not to the loader.
     """
 
-    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = False,
-                 sampler=None, batch_sampler=None, collate_fn=None, drop_last: bool = False,
-                 generator=None) -> None:
+    def __init__(
+        self,
+        dataset,
+        batch_size: int | None = 1,
+        shuffle: bool | None = False,
+        sampler=None,
+        batch_sampler=None,
+        collate_fn=None,
+        drop_last: bool = False,
+        generator=None,
+    ) -> None:
         if not hasattr(dataset, "__getitem__"):
-            raise TypeError(
-                f"DataLoader: dataset must support indexing (__getitem__), got {type(dataset).__name__}"
-            )
+            raise TypeError(f"DataLoader: dataset must support indexing (__getitem__), got {type(dataset).__name__}")
         if shuffle is None:
             shuffle = False
         if not isinstance(shuffle, bool):
@@ -184,9 +188,7 @@ class DataLoader:
         if not isinstance(drop_last, bool):
             raise TypeError(f"DataLoader: drop_last should be a boolean value, got {drop_last!r}")
         if batch_size is not None and (not _is_int(batch_size) or batch_size <= 0):
-            raise ValueError(
-                f"DataLoader: batch_size should be a positive integer or None, got {batch_size!r}"
-            )
+            raise ValueError(f"DataLoader: batch_size should be a positive integer or None, got {batch_size!r}")
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
         check_generator(generator, "DataLoader")
@@ -203,8 +205,7 @@ class DataLoader:
             drop_last = False
         elif batch_size is None and drop_last:
             raise ValueError(
-                "DataLoader: batch_size=None option disables auto-batching and is mutually "
-                "exclusive with drop_last"
+                "DataLoader: batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
             )
 
         if sampler is None:
@@ -256,9 +257,7 @@ class DataLoader:
     def __len__(self) -> int:
         sampler = self._index_sampler
         if not hasattr(sampler, "__len__"):
-            raise TypeError(
-                f"DataLoader: cannot take len(): its {type(sampler).__name__} has no __len__"
-            )
+            raise TypeError(f"DataLoader: cannot take len(): its {type(sampler).__name__} has no __len__")
         return len(sampler)
 
     def __repr__(self) -> str:

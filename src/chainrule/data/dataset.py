@@ -4,6 +4,7 @@ A dataset answers "what is sample *i*?" and nothing else; ordering, batching and
 belong to samplers and the :class:`~chainrule.data.DataLoader`. That split (PyTorch's) lets the
 same data be wrapped, split, concatenated or augmented by composing small objects.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -37,7 +38,7 @@ class Dataset:
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
 
-    def __add__(self, other: "Dataset") -> "ConcatDataset":
+    def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
 
 
@@ -59,9 +60,7 @@ def _as_tensor(value, where: str, position: int):
     except Exception:  # pragma: no cover - numpy raises many kinds here
         array = None
     if array is None or array.dtype.kind not in "fiub":
-        raise TypeError(
-            f"{where}: argument {position} must be a Tensor or a numeric array, got {type(value).__name__}"
-        )
+        raise TypeError(f"{where}: argument {position} must be a Tensor or a numeric array, got {type(value).__name__}")
     return cr.tensor(array, dtype=array.dtype)
 
 
@@ -148,9 +147,7 @@ class ConcatDataset(Dataset):
         total = 0
         for d in self.datasets:
             if not hasattr(d, "__len__"):
-                raise TypeError(
-                    f"ConcatDataset: every dataset needs a length; {type(d).__name__} has no __len__"
-                )
+                raise TypeError(f"ConcatDataset: every dataset needs a length; {type(d).__name__} has no __len__")
             total += len(d)
             self.cumulative_sizes.append(total)
 
@@ -218,8 +215,7 @@ def _split_lengths(n: int, lengths) -> list[int]:
                 raise ValueError(f"random_split: lengths must be non-negative, got {lengths}")
         if total != n:
             raise ValueError(
-                f"random_split: sum of input lengths ({total}) does not equal the length of the "
-                f"input dataset ({n})"
+                f"random_split: sum of input lengths ({total}) does not equal the length of the input dataset ({n})"
             )
         return [int(x) for x in lengths]
     if not math.isclose(total, 1) or total > 1:
@@ -237,8 +233,7 @@ def _split_lengths(n: int, lengths) -> list[int]:
         sizes[i % len(sizes)] += 1
     for i, size in enumerate(sizes):
         if size == 0:
-            warnings.warn(f"random_split: length of split at index {i} is 0; this split will be empty",
-                          stacklevel=3)
+            warnings.warn(f"random_split: length of split at index {i} is 0; this split will be empty", stacklevel=3)
     return sizes
 
 
@@ -259,6 +254,6 @@ def random_split(dataset, lengths, generator=None) -> list[Subset]:
     perm = gen.permutation(n).tolist()
     out, offset = [], 0
     for size in sizes:
-        out.append(Subset(dataset, perm[offset:offset + size]))
+        out.append(Subset(dataset, perm[offset : offset + size]))
         offset += size
     return out

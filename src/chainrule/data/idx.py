@@ -6,6 +6,7 @@ The format is tiny, so it is parsed here with NumPy rather than through a depend
 downloads get truncated or mixed up, every mismatch between header and payload is reported with
 the file name and what was expected, instead of surfacing later as a baffling reshape error.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -59,9 +60,7 @@ def read_idx(path) -> np.ndarray:
     name = os.fspath(path)
     data = _read_bytes(path)
     if len(data) < 4:
-        raise ValueError(
-            f"read_idx: {name!r}: file is {len(data)} bytes, too short for the 4-byte IDX magic number"
-        )
+        raise ValueError(f"read_idx: {name!r}: file is {len(data)} bytes, too short for the 4-byte IDX magic number")
     if data[0] != 0 or data[1] != 0:
         raise ValueError(
             f"read_idx: {name!r}: wrong magic number 0x{data[:4].hex()}; an IDX file starts with two "
@@ -74,8 +73,7 @@ def read_idx(path) -> np.ndarray:
     header = 4 + 4 * ndim
     if len(data) < header:
         raise ValueError(
-            f"read_idx: {name!r}: truncated header: {ndim} dimensions need {header} header bytes, "
-            f"file has {len(data)}"
+            f"read_idx: {name!r}: truncated header: {ndim} dimensions need {header} header bytes, file has {len(data)}"
         )
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = _CODE_TO_DTYPE[code]
@@ -144,9 +142,7 @@ def load_idx_dataset(images_path, labels_path):
             f"load_idx_dataset: images file {img_name!r} must be 3-D (N x rows x cols), got shape {images.shape}"
         )
     if labels.ndim != 1:
-        raise ValueError(
-            f"load_idx_dataset: labels file {lbl_name!r} must be 1-D (N,), got shape {labels.shape}"
-        )
+        raise ValueError(f"load_idx_dataset: labels file {lbl_name!r} must be 1-D (N,), got shape {labels.shape}")
     if images.shape[0] != labels.shape[0]:
         raise ValueError(
             f"load_idx_dataset: image count {images.shape[0]} in {img_name!r} does not match label "

@@ -9,6 +9,7 @@ All randomness goes through a ``numpy.random.Generator``. When ``generator=None`
 asks for chainrule's default generator *each time it is iterated*, so ``chainrule.manual_seed``
 called before an epoch fixes that epoch's order, and every new epoch draws a fresh permutation.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -74,20 +75,15 @@ class RandomSampler(Sampler):
         generator: a ``numpy.random.Generator``; None uses chainrule's default generator.
     """
 
-    def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
-                 generator=None) -> None:
+    def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None, generator=None) -> None:
         if not isinstance(replacement, bool):
-            raise TypeError(
-                f"RandomSampler: replacement should be a boolean value, got {replacement!r}"
-            )
+            raise TypeError(f"RandomSampler: replacement should be a boolean value, got {replacement!r}")
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = check_generator(generator, "RandomSampler")
         if num_samples is not None and (not _is_int(num_samples) or num_samples <= 0):
-            raise ValueError(
-                f"RandomSampler: num_samples should be a positive integer, got {num_samples!r}"
-            )
+            raise ValueError(f"RandomSampler: num_samples should be a positive integer, got {num_samples!r}")
 
     @property
     def num_samples(self) -> int:
@@ -147,13 +143,9 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None) -> None:
         if not _is_int(num_samples) or num_samples <= 0:
-            raise ValueError(
-                f"WeightedRandomSampler: num_samples should be a positive integer, got {num_samples!r}"
-            )
+            raise ValueError(f"WeightedRandomSampler: num_samples should be a positive integer, got {num_samples!r}")
         if not isinstance(replacement, bool):
-            raise ValueError(
-                f"WeightedRandomSampler: replacement should be a boolean value, got {replacement!r}"
-            )
+            raise ValueError(f"WeightedRandomSampler: replacement should be a boolean value, got {replacement!r}")
         raw = weights.data if hasattr(weights, "data") and not isinstance(weights, np.ndarray) else weights
         try:
             w = np.asarray(raw, dtype=np.float64)
@@ -162,15 +154,12 @@ class WeightedRandomSampler(Sampler):
                 f"WeightedRandomSampler: weights must be a 1-D sequence of numbers, got {type(weights).__name__}"
             ) from None
         if w.ndim != 1:
-            raise ValueError(
-                f"WeightedRandomSampler: weights should be a 1-D sequence, got shape {w.shape}"
-            )
+            raise ValueError(f"WeightedRandomSampler: weights should be a 1-D sequence, got shape {w.shape}")
         if w.size == 0:
             raise ValueError("WeightedRandomSampler: weights is empty; expected at least one weight")
         if not np.all(np.isfinite(w)) or np.any(w < 0):
             raise ValueError(
-                "WeightedRandomSampler: weights must be finite and non-negative, "
-                f"got min {w.min()!r}, max {w.max()!r}"
+                f"WeightedRandomSampler: weights must be finite and non-negative, got min {w.min()!r}, max {w.max()!r}"
             )
         if w.sum() <= 0:
             raise ValueError("WeightedRandomSampler: weights sum to zero; at least one must be positive")
@@ -209,9 +198,7 @@ class BatchSampler(Sampler):
                 f"BatchSampler: batch_size should be a positive integer value, got batch_size={batch_size!r}"
             )
         if not isinstance(drop_last, bool):
-            raise ValueError(
-                f"BatchSampler: drop_last should be a boolean value, got drop_last={drop_last!r}"
-            )
+            raise ValueError(f"BatchSampler: drop_last should be a boolean value, got drop_last={drop_last!r}")
         self.sampler = sampler
         self.batch_size = int(batch_size)
         self.drop_last = drop_last

@@ -12,6 +12,7 @@ The generators are pure NumPy and seeded: ``random_state`` is an int seed, a
 ``chainrule.manual_seed`` fixes them too; see :func:`chainrule.random.get_generator`). They return NumPy arrays (X float32, class labels
 int64) that :class:`~chainrule.data.TensorDataset` accepts directly.
 """
+
 from __future__ import annotations
 
 import math
@@ -37,14 +38,17 @@ def _positive_int(value, name: str, where: str, minimum: int = 1) -> int:
 def _noise(noise, where: str) -> float:
     if noise is None:
         return 0.0
-    if not isinstance(noise, (numbers.Real, np.number)) or isinstance(noise, bool) or not noise >= 0 \
-            or not math.isfinite(noise):
+    if (
+        not isinstance(noise, (numbers.Real, np.number))
+        or isinstance(noise, bool)
+        or not noise >= 0
+        or not math.isfinite(noise)
+    ):
         raise ValueError(f"{where}: noise should be None or a finite non-negative number, got {noise!r}")
     return float(noise)
 
 
-def load_digits(split: str | None = None, test_size: float | int = 0.2, random_state=0,
-                flatten: bool = True):
+def load_digits(split: str | None = None, test_size: float | int = 0.2, random_state=0, flatten: bool = True):
     """scikit-learn's handwritten digits (1,797 images of 8x8 pixels, classes 0-9).
 
     Pixels (originally 0-16) are scaled to float32 in [0, 1]; labels are int64.
@@ -77,7 +81,7 @@ def load_digits(split: str | None = None, test_size: float | int = 0.2, random_s
     from .dataset import TensorDataset
 
     bunch = _sk_load_digits()
-    x = (np.asarray(bunch.data, dtype=np.float32) / np.float32(16.0))
+    x = np.asarray(bunch.data, dtype=np.float32) / np.float32(16.0)
     x = x if flatten else x.reshape(-1, 1, 8, 8)
     y = np.asarray(bunch.target, dtype=np.int64)
 
@@ -139,8 +143,15 @@ def make_moons(n_samples=100, *, shuffle: bool = True, noise: float | None = Non
     return x.astype(np.float32), y
 
 
-def make_spirals(n_samples: int = 100, n_classes: int = 2, noise: float | None = None, random_state=None,
-                 *, turns: float = 1.0, shuffle: bool = True):
+def make_spirals(
+    n_samples: int = 100,
+    n_classes: int = 2,
+    noise: float | None = None,
+    random_state=None,
+    *,
+    turns: float = 1.0,
+    shuffle: bool = True,
+):
     """``n_classes`` interleaved spiral arms in the plane, one per class.
 
     Each arm starts near the origin and winds ``turns`` revolutions out to radius 1; the arms are
@@ -177,8 +188,9 @@ def make_spirals(n_samples: int = 100, n_classes: int = 2, noise: float | None =
     return x.astype(np.float32), y
 
 
-def make_polynomial_regression(n_samples: int = 100, degree: int = 3, noise: float | None = 0.1,
-                               random_state=None, *, x_range=(-1.0, 1.0)):
+def make_polynomial_regression(
+    n_samples: int = 100, degree: int = 3, noise: float | None = 0.1, random_state=None, *, x_range=(-1.0, 1.0)
+):
     """Noisy samples of a random polynomial ``y = sum_k coef[k] * x**k + noise * N(0, 1)``.
 
     ``x`` is drawn uniformly from ``x_range``; the ``degree + 1`` true coefficients are standard

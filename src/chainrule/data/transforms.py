@@ -15,6 +15,7 @@ move or overwrite pixels (shift, flip, erase) keep the dtype; those that compute
 images. Randomness comes from ``generator=`` (a ``numpy.random.Generator``); None means
 chainrule's default generator, read at call time, so ``chainrule.manual_seed`` reproduces a run.
 """
+
 from __future__ import annotations
 
 import math
@@ -192,7 +193,9 @@ class RandomRotation:
     def __init__(self, degrees, fill: float = 0.0, generator=None) -> None:
         if _is_number(degrees):
             if degrees < 0:
-                raise ValueError(f"RandomRotation: if degrees is a single number it must be non-negative, got {degrees!r}")
+                raise ValueError(
+                    f"RandomRotation: if degrees is a single number it must be non-negative, got {degrees!r}"
+                )
             rng = (-float(degrees), float(degrees))
         elif isinstance(degrees, (tuple, list)) and len(degrees) == 2 and all(_is_number(d) for d in degrees):
             if degrees[0] > degrees[1]:
@@ -325,7 +328,7 @@ class RandomErasing:
         if h == 0:
             return _wrap(array, is_tensor)
         out = array.copy()
-        region = out[..., top:top + h, left:left + w]
+        region = out[..., top : top + h, left : left + w]
         if isinstance(self.value, str):
             patch = gen.standard_normal(region.shape)
         elif isinstance(self.value, (tuple, list)):
@@ -339,7 +342,7 @@ class RandomErasing:
             patch = np.broadcast_to(patch, region.shape)
         else:
             patch = self.value
-        out[..., top:top + h, left:left + w] = patch
+        out[..., top : top + h, left : left + w] = patch
         return _wrap(out, is_tensor)
 
     def __repr__(self) -> str:

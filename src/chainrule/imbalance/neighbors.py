@@ -91,7 +91,9 @@ def kneighbors(
     for start in range(0, n_query, block_rows):
         stop = min(start + block_rows, n_query)
         self_columns = query_indices[start:stop] if exclude_self else None
-        block_indices, block_sq_distances = _block_kneighbors(ref, ref_sq, queries[start:stop], self_columns, n_neighbors)
+        block_indices, block_sq_distances = _block_kneighbors(
+            ref, ref_sq, queries[start:stop], self_columns, n_neighbors
+        )
         indices[start:stop] = block_indices
         if return_distance:
             distances[start:stop] = np.sqrt(block_sq_distances)

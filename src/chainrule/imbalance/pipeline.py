@@ -185,7 +185,9 @@ def cross_val_score_resampled(pipeline, X, y, *, metric=None, n_splits=5, random
     if not isinstance(pipeline, ImbPipeline):
         raise ValueError(f"{owner}: pipeline must be an ImbPipeline, got {type(pipeline).__name__}.")
     if response not in ("predict", "predict_proba", "decision_function"):
-        raise ValueError(f"{owner}: response must be 'predict', 'predict_proba' or 'decision_function', got {response!r}.")
+        raise ValueError(
+            f"{owner}: response must be 'predict', 'predict_proba' or 'decision_function', got {response!r}."
+        )
     if metric is None:
         from ..metrics import balanced_accuracy_score as metric
     X = np.asarray(X)

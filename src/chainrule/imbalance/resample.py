@@ -142,7 +142,9 @@ class BaseSampler:
                 "if it contains a single sample."
             )
         if X.shape[0] < 1:
-            raise ValueError(f"{owner}: Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
+            raise ValueError(
+                f"{owner}: Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
+            )
         if self._needs_numeric:
             if X.dtype.kind not in "fiub":
                 raise ValueError(f"{owner}: X must be numeric for {type(self).__name__}, got dtype {X.dtype}.")
@@ -320,7 +322,9 @@ class RandomUnderSampler(BaseSampler):
             rows = np.flatnonzero(y == cls)
             key = cls.item() if hasattr(cls, "item") else cls
             if key in self.sampling_strategy_:
-                rows = rows[rng.choice(rows.shape[0], size=self.sampling_strategy_[key], replace=bool(self.replacement))]
+                rows = rows[
+                    rng.choice(rows.shape[0], size=self.sampling_strategy_[key], replace=bool(self.replacement))
+                ]
             kept.append(rows)
         self.sample_indices_ = np.concatenate(kept)
         return X[self.sample_indices_], y[self.sample_indices_]

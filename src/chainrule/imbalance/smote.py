@@ -138,9 +138,7 @@ class BorderlineSMOTE(BaseSampler):
 
     _sampling_type = "over-sampling"
 
-    def __init__(
-        self, sampling_strategy="auto", random_state=None, k_neighbors=5, m_neighbors=10, kind="borderline-1"
-    ):
+    def __init__(self, sampling_strategy="auto", random_state=None, k_neighbors=5, m_neighbors=10, kind="borderline-1"):
         super().__init__(sampling_strategy)
         self.random_state = random_state
         self.k_neighbors = k_neighbors

@@ -65,7 +65,9 @@ def stratified_train_test_indices(y, *, test_size=0.25, random_state=None):
     elif isinstance(test_size, Real) and 0 < test_size < 1:
         fraction = float(test_size)
     else:
-        raise ValueError(f"stratified_train_test_indices: test_size must be a float in (0, 1) or an int, got {test_size!r}.")
+        raise ValueError(
+            f"stratified_train_test_indices: test_size must be a float in (0, 1) or an int, got {test_size!r}."
+        )
     rng = get_generator(random_state, owner="stratified_train_test_indices", seeds=True, error=ValueError)
     train, test = [], []
     for cls in np.unique(y):
@@ -89,7 +91,9 @@ def stratified_kfold(y, n_splits=5, *, random_state=None):
     if not isinstance(n_splits, Integral) or n_splits < 2:
         raise ValueError(f"stratified_kfold: n_splits must be an integer >= 2, got {n_splits!r}.")
     if n_splits > y.shape[0]:
-        raise ValueError(f"stratified_kfold: Cannot have n_splits={n_splits} greater than the number of samples {y.shape[0]}.")
+        raise ValueError(
+            f"stratified_kfold: Cannot have n_splits={n_splits} greater than the number of samples {y.shape[0]}."
+        )
     rng = get_generator(random_state, owner="stratified_kfold", seeds=True, error=ValueError)
     fold_of = np.empty(y.shape[0], dtype=np.int64)
     offset = 0

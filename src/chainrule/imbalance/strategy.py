@@ -54,7 +54,9 @@ def _from_string(strategy, y, kind, owner):
     if strategy == "majority" and kind == "over-sampling":
         raise ValueError(f"{owner}: 'sampling_strategy'='majority' cannot be used with over-sampler.")
     if strategy == "minority" and kind != "over-sampling":
-        raise ValueError(f"{owner}: 'sampling_strategy'='minority' cannot be used with under-sampler and clean-sampler.")
+        raise ValueError(
+            f"{owner}: 'sampling_strategy'='minority' cannot be used with under-sampler and clean-sampler."
+        )
     selected = {
         "all": list(stats),
         "majority": [_majority(stats)],
@@ -71,7 +73,9 @@ def _from_dict(strategy, y, kind, owner):
     stats = class_counts(y)
     unknown = set(strategy) - set(stats)
     if unknown:
-        raise ValueError(f"{owner}: The {unknown} target class is/are not present in the data (classes: {list(stats)}).")
+        raise ValueError(
+            f"{owner}: The {unknown} target class is/are not present in the data (classes: {list(stats)})."
+        )
     if any(n < 0 for n in strategy.values()):
         raise ValueError(
             f"{owner}: The number of samples in a class cannot be negative. 'sampling_strategy' contains some "
@@ -110,7 +114,9 @@ def _from_list(strategy, y, kind, owner):
     stats = class_counts(y)
     unknown = set(strategy) - set(stats)
     if unknown:
-        raise ValueError(f"{owner}: The {unknown} target class is/are not present in the data (classes: {list(stats)}).")
+        raise ValueError(
+            f"{owner}: The {unknown} target class is/are not present in the data (classes: {list(stats)})."
+        )
     n_min = min(stats.values())
     return {c: n_min for c in stats if c in set(strategy)}
 

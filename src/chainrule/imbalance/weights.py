@@ -53,7 +53,9 @@ def compute_class_weight(class_weight, *, classes, y, sample_weight=None):
     classes = np.asarray(classes)
     y = np.asarray(y)
     if set(np.unique(y).tolist()) - set(classes.tolist()):
-        raise ValueError(f"{func}: classes should include all valid labels that can be in y (got classes={classes.tolist()}).")
+        raise ValueError(
+            f"{func}: classes should include all valid labels that can be in y (got classes={classes.tolist()})."
+        )
     if class_weight is None or (isinstance(class_weight, dict) and len(class_weight) == 0):
         return np.ones(classes.shape[0], dtype=np.float64)
     if isinstance(class_weight, str):
@@ -106,7 +108,9 @@ def compute_sample_weight(class_weight, y, *, indices=None):
         raise ValueError(f"{func}: The only valid class_weight for subsampling is 'balanced'. Given {class_weight}.")
     if n_outputs > 1:
         if class_weight is None or isinstance(class_weight, dict):
-            raise ValueError(f"{func}: For multi-output, class_weight should be a list of dicts, or the string 'balanced'.")
+            raise ValueError(
+                f"{func}: For multi-output, class_weight should be a list of dicts, or the string 'balanced'."
+            )
         if isinstance(class_weight, list) and len(class_weight) != n_outputs:
             raise ValueError(
                 f"{func}: For multi-output, number of elements in class_weight should match number of outputs. "

@@ -61,7 +61,9 @@ def _per_label_counts(func, y_true, y_pred, sample_weight, labels, present, floa
     """True positives, predicted and true totals for each entry of ``labels``."""
     labels = np.asarray(labels)
     if labels.size and not _compatible(labels, present):
-        raise _error(func, f"labels {labels.tolist()} are of a different type than the targets' labels {present.tolist()}.")
+        raise _error(
+            func, f"labels {labels.tolist()} are of a different type than the targets' labels {present.tolist()}."
+        )
     all_labels = np.unique(np.concatenate([labels, present])) if labels.size else present
     t = np.searchsorted(all_labels, y_true)
     p = np.searchsorted(all_labels, y_pred)
@@ -404,9 +406,7 @@ def _fbeta(func, y_true, y_pred, beta, labels, pos_label, average, sample_weight
     return f
 
 
-def f1_score(
-    y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None, zero_division="warn"
-):
+def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None, zero_division="warn"):
     """Harmonic mean of precision and recall (``fbeta_score`` with ``beta=1``)."""
     return _fbeta("f1_score", y_true, y_pred, 1, labels, pos_label, average, sample_weight, zero_division)
 
@@ -473,7 +473,7 @@ def _report_labels(func, labels, target_names, present):
                 f"{len(target_names)}. Try specifying the labels parameter",
             )
     if target_names is None:
-        target_names = ["%s" % label for label in labels]
+        target_names = [f"{label}" for label in labels]
     return labels, target_names, micro_is_accuracy
 
 

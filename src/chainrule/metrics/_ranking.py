@@ -127,9 +127,7 @@ def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_inter
 def _roc_curve(func, y_true, y_score, pos_label=None, sample_weight=None, drop_intermediate=True):
     fps, tps, thresholds = _binary_clf_curve(func, y_true, y_score, pos_label, sample_weight)
     if drop_intermediate and fps.shape[0] > 2:
-        keep = np.flatnonzero(
-            np.concatenate([[True], np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), [True]])
-        )
+        keep = np.flatnonzero(np.concatenate([[True], np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), [True]]))
         fps, tps, thresholds = fps[keep], tps[keep], thresholds[keep]
     tps = np.concatenate([[0.0], tps])
     fps = np.concatenate([[0.0], fps])
@@ -169,9 +167,7 @@ def precision_recall_curve(y_true, y_score, *, pos_label=None, sample_weight=Non
 def _precision_recall_curve(func, y_true, y_score, pos_label=None, sample_weight=None, drop_intermediate=False):
     fps, tps, thresholds = _binary_clf_curve(func, y_true, y_score, pos_label, sample_weight)
     if drop_intermediate and fps.shape[0] > 2:
-        keep = np.flatnonzero(
-            np.concatenate([[True], np.logical_or(np.diff(tps[:-1]), np.diff(tps[1:])), [True]])
-        )
+        keep = np.flatnonzero(np.concatenate([[True], np.logical_or(np.diff(tps[:-1]), np.diff(tps[1:])), [True]]))
         fps, tps, thresholds = fps[keep], tps[keep], thresholds[keep]
     ps = tps + fps
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -253,7 +249,9 @@ def average_precision_score(y_true, y_score, *, average="macro", pos_label=1, sa
     """
     func = "average_precision_score"
     if average not in (None, "micro", "macro", "weighted", "samples"):
-        raise _error(func, f"average must be one of {{'micro', 'samples', 'weighted', 'macro'}} or None, got {average!r}.")
+        raise _error(
+            func, f"average must be one of {{'micro', 'samples', 'weighted', 'macro'}} or None, got {average!r}."
+        )
     y_score = np.asarray(y_score)
     if sample_weight is not None:
         sample_weight = _column_or_1d(func, sample_weight, "sample_weight")
@@ -330,7 +328,9 @@ def roc_auc_score(
     """
     func = "roc_auc_score"
     if average not in (None, "micro", "macro", "samples", "weighted"):
-        raise _error(func, f"average must be one of {{'micro', 'macro', 'samples', 'weighted'}} or None, got {average!r}.")
+        raise _error(
+            func, f"average must be one of {{'micro', 'macro', 'samples', 'weighted'}} or None, got {average!r}."
+        )
     if multi_class not in ("raise", "ovr", "ovo"):
         raise _error(func, f"multi_class must be one of {{'raise', 'ovr', 'ovo'}}, got {multi_class!r}.")
     if max_fpr is not None and not (isinstance(max_fpr, Real) and 0 < max_fpr <= 1):
@@ -367,7 +367,9 @@ def roc_auc_score(
         y_flat = _column_or_1d(func, y_true, "y_true")
         classes = np.unique(y_flat)
         # The larger label is the positive class, as in label_binarize.
-        y_bin = (y_flat == classes[-1]).astype(np.int64) if classes.shape[0] == 2 else np.zeros(y_flat.shape[0], np.int64)
+        y_bin = (
+            (y_flat == classes[-1]).astype(np.int64) if classes.shape[0] == 2 else np.zeros(y_flat.shape[0], np.int64)
+        )
         return _average_binary_score(func, metric, y_bin, y_score, average, sample_weight=sample_weight)
     return _average_binary_score(func, metric, y_true, y_score, average, sample_weight=sample_weight)
 

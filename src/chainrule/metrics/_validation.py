@@ -50,7 +50,7 @@ def _check_consistent_length(func, **arrays):
     names = [n for n, a in arrays.items() if a is not None]
     lengths = [_num_samples(func, arrays[n], n) for n in names]
     if len(set(lengths)) > 1:
-        detail = ", ".join(f"{n}: {l}" for n, l in zip(names, lengths))
+        detail = ", ".join(f"{name}: {length}" for name, length in zip(names, lengths))
         raise _error(
             func,
             f"Found input variables with inconsistent numbers of samples: {lengths} ({detail}).",
@@ -95,9 +95,7 @@ def type_of_target(y, name="y", func="type_of_target"):
     if y.ndim == 2 and y.shape[1] > 1 and y.shape[0] > 0 and y.dtype.kind != "O":
         # Multilabel indicator: a 0/1 (or two-valued integral) matrix.
         labels = np.unique(y)
-        integral = y.dtype.kind in "biu" or (
-            y.dtype.kind == "f" and np.all(labels == labels.astype(np.int64))
-        )
+        integral = y.dtype.kind in "biu" or (y.dtype.kind == "f" and np.all(labels == labels.astype(np.int64)))
         if labels.shape[0] < 3 and integral:
             return "multilabel-indicator"
     if min(y.shape) == 0:

@@ -1,8 +1,9 @@
 """``chainrule.nn``: modules, layers, losses, initialisation and gradient utilities (PyTorch names).
 
-    import chainrule.nn as nn
-    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+import chainrule.nn as nn
+model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
 """
+
 from . import functional, init, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .container import ModuleDict, ModuleList, Sequential

@@ -7,6 +7,7 @@ with PyTorch's defaults (stored as attributes, passed on to the functional by ke
 the repr) and whether it takes ``inplace``. ``_Activation`` derives the constructor, ``forward``
 and ``extra_repr`` from that declaration.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -49,8 +50,10 @@ class _Activation(Module):
         cls._takes_inplace = inplace
         defaults = {**cls._arguments, **({"inplace": False} if inplace else {})}
         cls._signature = inspect.Signature(
-            [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default)
-             for name, default in defaults.items()]
+            [
+                inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default)
+                for name, default in defaults.items()
+            ]
         )
         if "__init__" not in cls.__dict__:
             cls.__init__ = _derived_init(cls)
@@ -70,8 +73,10 @@ class _Activation(Module):
 
     def extra_repr(self) -> str:
         # String arguments are quoted (GELU's approximate='tanh'), numbers are not, as in PyTorch.
-        parts = [f"{name}={getattr(self, name)!r}" if isinstance(default, str) else f"{name}={getattr(self, name)}"
-                 for name, default in self._arguments.items()]
+        parts = [
+            f"{name}={getattr(self, name)!r}" if isinstance(default, str) else f"{name}={getattr(self, name)}"
+            for name, default in self._arguments.items()
+        ]
         if self._takes_inplace and self.inplace:
             parts.append("inplace=True")
         return ", ".join(parts)

@@ -6,6 +6,7 @@ dict protocol on top of ``_modules``. ``Sequential`` and ``ModuleList`` keep the
 the positional names "0", "1", ... (renumbered after a deletion or insertion), which is what
 makes their state_dict keys (``0.weight``) match PyTorch's.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -72,16 +73,16 @@ class Sequential(Module):
             del self._modules[key]
         _renumber(self, list(self._modules.values()))
 
-    def append(self, module) -> "Sequential":
+    def append(self, module) -> Sequential:
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules) -> "Sequential":
+    def extend(self, modules) -> Sequential:
         for module in modules:
             self.append(module)
         return self
 
-    def insert(self, index: int, module) -> "Sequential":
+    def insert(self, index: int, module) -> Sequential:
         if not isinstance(module, Module):
             raise TypeError(f"Sequential.insert: {type(module).__name__} is not a Module subclass")
         n = len(self)
@@ -137,11 +138,11 @@ class ModuleList(Module):
             del values[_index("ModuleList", idx, len(self))]
         _renumber(self, values)
 
-    def append(self, module) -> "ModuleList":
+    def append(self, module) -> ModuleList:
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules) -> "ModuleList":
+    def extend(self, modules) -> ModuleList:
         if isinstance(modules, (Module, str)) or not hasattr(modules, "__iter__"):
             raise TypeError(
                 f"ModuleList.extend should be called with an iterable of modules, got {type(modules).__name__}"
@@ -163,10 +164,10 @@ class ModuleList(Module):
         del self[idx]
         return module
 
-    def __iadd__(self, modules) -> "ModuleList":
+    def __iadd__(self, modules) -> ModuleList:
         return self.extend(modules)
 
-    def __add__(self, other) -> "ModuleList":
+    def __add__(self, other) -> ModuleList:
         return ModuleList(list(self) + list(other))
 
     def __repr__(self) -> str:

@@ -12,6 +12,7 @@ or 1/fan_out; Xavier/Glorot compromises with 2/(fan_in + fan_out); Kaiming/He mu
 gain^2 = 2 for ReLU, which zeroes half its inputs. A uniform on [-b, b] has variance b^2/3, hence
 every ``bound = sqrt(3) * std``.
 """
+
 from __future__ import annotations
 
 import math
@@ -63,7 +64,7 @@ def calculate_gain(nonlinearity: str, param=None):
             raise ValueError(
                 f"calculate_gain: negative_slope is not a valid number, got {param!r}; expected an int or float"
             )
-        return math.sqrt(2.0 / (1 + negative_slope ** 2))
+        return math.sqrt(2.0 / (1 + negative_slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(

@@ -1,4 +1,5 @@
 """Basic layers: Linear, Embedding, Dropout, Identity, Flatten (PyTorch names, arguments, init)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -49,8 +50,9 @@ class Linear(Module):
         generator: seeds the initialisation draw (a chainrule addition).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None,
-                 *, generator=None):
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None, *, generator=None
+    ):
         super().__init__()
         dtype = _parameter_dtype("Linear", device, dtype)
         self.in_features = in_features
@@ -63,10 +65,10 @@ class Linear(Module):
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator=None) -> None:
-        init.kaiming_uniform_(self.weight, a=5 ** 0.5, generator=generator)
+        init.kaiming_uniform_(self.weight, a=5**0.5, generator=generator)
         if self.bias is not None:
             fan_in = self.in_features
-            bound = 1 / fan_in ** 0.5 if fan_in > 0 else 0
+            bound = 1 / fan_in**0.5 if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, input):
@@ -102,9 +104,22 @@ class Embedding(Module):
         generator: seeds the initialisation draw (a chainrule addition).
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, max_norm=None,
-                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False,
-                 _weight=None, _freeze: bool = False, device=None, dtype=None, *, generator=None):
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx=None,
+        max_norm=None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight=None,
+        _freeze: bool = False,
+        device=None,
+        dtype=None,
+        *,
+        generator=None,
+    ):
         super().__init__()
         dtype = _parameter_dtype("Embedding", device, dtype)
         if scale_grad_by_freq or sparse:
@@ -141,8 +156,16 @@ class Embedding(Module):
                 self.weight[self.padding_idx].fill_(0)
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None, max_norm=None,
-                        norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False):
+    def from_pretrained(
+        cls,
+        embeddings,
+        freeze: bool = True,
+        padding_idx=None,
+        max_norm=None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ):
         """Wrap a given (num_embeddings, embedding_dim) matrix; frozen (no gradient) by default.
 
         Args:
@@ -153,9 +176,18 @@ class Embedding(Module):
         if embeddings.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {tuple(embeddings.shape)}")
         rows, cols = embeddings.shape
-        return cls(rows, cols, padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
-                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=embeddings, _freeze=freeze,
-                   dtype=embeddings.dtype)
+        return cls(
+            rows,
+            cols,
+            padding_idx=padding_idx,
+            max_norm=max_norm,
+            norm_type=norm_type,
+            scale_grad_by_freq=scale_grad_by_freq,
+            sparse=sparse,
+            _weight=embeddings,
+            _freeze=freeze,
+            dtype=embeddings.dtype,
+        )
 
     def _renorm(self, indices) -> None:
         # Rows whose norm exceeds max_norm are scaled to max_norm / (norm + 1e-7), outside the graph.

@@ -1,6 +1,7 @@
 """Loss modules with PyTorch's constructor arguments, each a thin wrapper over a fused loss op in
 ``chainrule.functional``. Class weights (``weight``, ``pos_weight``) are registered buffers, as in
 PyTorch, so they appear in ``state_dict`` and follow ``module.double()``."""
+
 from __future__ import annotations
 
 import warnings
@@ -23,7 +24,8 @@ def _legacy_reduction(size_average, reduce) -> str:
     reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
     warnings.warn(
         f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
-        UserWarning, stacklevel=4,
+        UserWarning,
+        stacklevel=4,
     )
     return reduction
 
@@ -44,8 +46,10 @@ class _Loss(Module):
         if size_average is not None or reduce is not None:
             reduction = _legacy_reduction(size_average, reduce)
         if reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: {reduction!r} is not a valid value for reduction; "
-                             f"expected one of {_REDUCTIONS}")
+            raise ValueError(
+                f"{type(self).__name__}: {reduction!r} is not a valid value for reduction; "
+                f"expected one of {_REDUCTIONS}"
+            )
         self.reduction = reduction
 
 
@@ -62,7 +66,9 @@ def _warn_if_broadcasting(name: str, input, target) -> None:
         warnings.warn(
             f"{name}: using a target size {tuple(np.shape(target))} that is different to the input size "
             f"{tuple(np.shape(input))}. This will likely lead to incorrect results due to broadcasting. "
-            "Please ensure they have the same size.", UserWarning, stacklevel=3,
+            "Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
         )
 
 
@@ -104,15 +110,28 @@ class CrossEntropyLoss(_WeightedLoss):
         label_smoothing: the share ε of the target mass spread uniformly over the classes, in [0, 1].
     """
 
-    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
-                 reduction: str = "mean", label_smoothing: float = 0.0):
+    def __init__(
+        self,
+        weight=None,
+        size_average=None,
+        ignore_index: int = -100,
+        reduce=None,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+        return F.cross_entropy(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
 
 class NLLLoss(_WeightedLoss):
@@ -125,14 +144,12 @@ class NLLLoss(_WeightedLoss):
         reduction: 'mean', 'sum' or 'none' (the per-element losses).
     """
 
-    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
-                 reduction: str = "mean"):
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None, reduction: str = "mean"):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                          reduction=self.reduction)
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -152,8 +169,9 @@ class BCEWithLogitsLoss(_Loss):
         self.register_buffer("pos_weight", _as_tensor("BCEWithLogitsLoss pos_weight", pos_weight))
 
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
-                                                  pos_weight=self.pos_weight)
+        return F.binary_cross_entropy_with_logits(
+            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )
 
 
 class BCELoss(_WeightedLoss):
@@ -185,8 +203,9 @@ class FocalLoss(_Loss):
         ignore_index: a class index that contributes nothing (``binary=False`` only).
     """
 
-    def __init__(self, alpha=0.25, gamma: float = 2.0, reduction: str = "mean", binary: bool = True,
-                 ignore_index: int = -100):
+    def __init__(
+        self, alpha=0.25, gamma: float = 2.0, reduction: str = "mean", binary: bool = True, ignore_index: int = -100
+    ):
         super().__init__(None, None, reduction)
         if gamma < 0:
             raise ValueError(f"FocalLoss: gamma must be >= 0, got {gamma}")
@@ -196,8 +215,9 @@ class FocalLoss(_Loss):
         if self.binary:
             alpha = -1.0 if self.alpha is None else self.alpha
             return F.sigmoid_focal_loss(input, target, alpha=alpha, gamma=self.gamma, reduction=self.reduction)
-        return F.focal_loss(input, target, gamma=self.gamma, alpha=self.alpha, reduction=self.reduction,
-                            ignore_index=self.ignore_index)
+        return F.focal_loss(
+            input, target, gamma=self.gamma, alpha=self.alpha, reduction=self.reduction, ignore_index=self.ignore_index
+        )
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}, gamma={self.gamma}, binary={self.binary}"

@@ -15,6 +15,7 @@ themselves): a checkpoint taken mid-training must not change when training conti
 arrays are what ``chainrule.serialization`` writes. ``load_state_dict`` accepts NumPy arrays or
 tensors.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -260,7 +261,7 @@ class Module:
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
 
-    def get_submodule(self, target: str) -> "Module":
+    def get_submodule(self, target: str) -> Module:
         """The module at dotted path ``target`` ('' is this module)."""
         module = self
         if target == "":
@@ -340,7 +341,7 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ modes and gradients
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         """Set training mode (Dropout drops, BatchNorm uses batch statistics) here and below."""
         if not isinstance(mode, bool):
             raise ValueError(f"train: training mode is expected to be a bool, got {type(mode).__name__}")
@@ -349,10 +350,10 @@ class Module:
             child.train(mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
         for param in self.parameters():
             param.requires_grad_(requires_grad)
         return self
@@ -370,7 +371,7 @@ class Module:
                 param.grad.zero_()
 
     # ------------------------------------------------------------------ dtype
-    def _cast_floating(self, dtype) -> "Module":
+    def _cast_floating(self, dtype) -> Module:
         # Swapping the array keeps every Parameter object (and an optimizer's references to it) intact,
         # as PyTorch's module.double() does; integer buffers such as num_batches_tracked stay integer.
         for module in self.modules():
@@ -382,16 +383,16 @@ class Module:
                     tensor.grad._data = tensor.grad._data.astype(dtype, copy=False)
         return self
 
-    def double(self) -> "Module":
+    def double(self) -> Module:
         return self._cast_floating(backend.float64)
 
-    def float(self) -> "Module":  # noqa: A003 - PyTorch name
+    def float(self) -> Module:  # noqa: A003 - PyTorch name
         return self._cast_floating(backend.float32)
 
-    def half(self) -> "Module":
+    def half(self) -> Module:
         return self._cast_floating(backend.float16)
 
-    def to(self, *args, dtype=None, device=None) -> "Module":
+    def to(self, *args, dtype=None, device=None) -> Module:
         """Cast floating parameters and buffers in place, as ``module.to(dtype)`` in PyTorch.
 
         Args:
@@ -408,7 +409,7 @@ class Module:
             self._cast_floating(dtype)
         return self
 
-    def cpu(self) -> "Module":
+    def cpu(self) -> Module:
         return self
 
     # ------------------------------------------------------------------ state dict

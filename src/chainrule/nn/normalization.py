@@ -1,5 +1,6 @@
 """Normalisation layers: BatchNorm1d/BatchNorm2d and LayerNorm, over the fused ops in
 ``chainrule.ops.norm`` (PyTorch's arguments, buffers, state_dict keys and running-statistics rules)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,8 +37,18 @@ class _BatchNorm(Module):
 
     _expected_ranks: tuple = ()
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True,
-                 track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True):
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum=0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ):
         super().__init__()
         dtype = _parameter_dtype(type(self).__name__, device, dtype)
         self.num_features = num_features
@@ -115,8 +126,10 @@ class _BatchNorm(Module):
         )
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -144,8 +157,15 @@ class LayerNorm(Module):
         dtype: the parameters' and buffers' floating point dtype (default: chainrule's default).
     """
 
-    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         dtype = _parameter_dtype("LayerNorm", device, dtype)
         if isinstance(normalized_shape, (int, np.integer)):
@@ -173,5 +193,7 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )

@@ -10,6 +10,7 @@ normalisation weights (every parameter with at most one dimension) from weight d
 bias or a LayerNorm gain only fights the role those parameters play (shift and scale), it does not
 reduce capacity.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,10 @@ def _tensors(fn_name: str, params) -> list:
     tensors = list(params)
     for t in tensors:
         if not isinstance(t, Tensor):
-            raise TypeError(f"{fn_name}: expected a Module, a Tensor or an iterable of Tensors, got an element "
-                            f"of type {type(t).__name__}")
+            raise TypeError(
+                f"{fn_name}: expected a Module, a Tensor or an iterable of Tensors, got an element "
+                f"of type {type(t).__name__}"
+            )
     return tensors
 
 

@@ -6,6 +6,7 @@ and only its length is capped, which is what stops one exploding step from wreck
 classic remedy for RNNs). ``clip_grad_value_`` clamps each element instead, which changes the
 direction.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,11 +45,12 @@ def _vector_norm(array: np.ndarray, norm_type: float) -> float:
         return float(np.count_nonzero(values))
     if norm_type == 2:
         return float(np.sqrt(np.dot(values, values)))
-    return float(np.sum(values ** norm_type) ** (1.0 / norm_type))
+    return float(np.sum(values**norm_type) ** (1.0 / norm_type))
 
 
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
-                    foreach=None) -> Tensor:
+def clip_grad_norm_(
+    parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None
+) -> Tensor:
     """Scale the gradients of ``parameters`` in place so their joint ``norm_type``-norm is at most
     ``max_norm``; return the joint norm *before* clipping, as a 0-d Tensor.
 
@@ -140,6 +142,6 @@ def vector_to_parameters(vec, parameters) -> None:
     with no_grad():
         for p in params:
             n = p.numel()
-            p._data = vec._data[offset:offset + n].reshape(p.shape).copy()
+            p._data = vec._data[offset : offset + n].reshape(p.shape).copy()
             p._bump_version()
             offset += n

@@ -1,6 +1,16 @@
 """The differentiable primitives, one ``Function`` subclass per op, grouped by family."""
+
 from . import arithmetic, dropout, embedding, linalg, loss, normalization, reduce, shape, softmax, unary
 
 __all__ = [
-    "arithmetic", "dropout", "embedding", "linalg", "loss", "normalization", "reduce", "shape", "softmax", "unary",
+    "arithmetic",
+    "dropout",
+    "embedding",
+    "linalg",
+    "loss",
+    "normalization",
+    "reduce",
+    "shape",
+    "softmax",
+    "unary",
 ]

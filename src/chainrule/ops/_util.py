@@ -8,6 +8,7 @@ Broadcasting copies an input along some axes in the forward pass; the chain rule
 gradient of every copy flows back to the one original element, so the backward pass must *sum*
 over those axes. ``unbroadcast`` is that sum, used by every op that broadcasts.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@ Broadcast operands get their gradient summed back to their own shape by ``unbroa
 
 Result dtypes follow PyTorch's promotion by category (``torch_float_dtype``), not NumPy's by range.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +15,16 @@ from ..autograd import Function
 from ._util import unbroadcast
 
 __all__ = [
-    "Add", "Div", "Maximum", "Minimum", "Mul", "Neg", "Pow", "Sub", "Where", "broadcast_error",
+    "Add",
+    "Div",
+    "Maximum",
+    "Minimum",
+    "Mul",
+    "Neg",
+    "Pow",
+    "Sub",
+    "Where",
+    "broadcast_error",
     "torch_float_dtype",
 ]
 
@@ -62,8 +72,9 @@ def _binary(op_name, ufunc, a, b):
         # torch_float_dtype's own fast path, inline (once per op): both operands are arrays of the
         # result's dtype, or one is a Python number, which NumPy 2 and PyTorch both treat as weak.
         kind_a, kind_b = type(a), type(b)
-        if (kind_a is np.ndarray and a.dtype == out.dtype or kind_a is float or kind_a is int) and \
-                (kind_b is np.ndarray and b.dtype == out.dtype or kind_b is float or kind_b is int):
+        if (kind_a is np.ndarray and a.dtype == out.dtype or kind_a is float or kind_a is int) and (
+            kind_b is np.ndarray and b.dtype == out.dtype or kind_b is float or kind_b is int
+        ):
             return out
     except ValueError as error:
         try:
@@ -94,8 +105,10 @@ class Add(Function):
     def backward(ctx, grad_output):
         sa, sb = ctx.shapes
         shape = grad_output.shape  # the same-shape case needs no reduction (and no call)
-        return (grad_output if sa == shape else unbroadcast(grad_output, sa),
-                grad_output if sb == shape else unbroadcast(grad_output, sb))
+        return (
+            grad_output if sa == shape else unbroadcast(grad_output, sa),
+            grad_output if sb == shape else unbroadcast(grad_output, sb),
+        )
 
 
 class Sub(Function):
@@ -261,10 +274,18 @@ class Minimum(Function):
 
 
 def _split_by_winner(grad_output, a, b, wins):
-    tie = (a == b)
+    tie = a == b
     share = np.where(tie, grad_output * 0.5, grad_output)
-    grad_a = unbroadcast(np.where(wins(b, a) & ~tie, 0, share).astype(grad_output.dtype, copy=False), a.shape) if _is_array(a) else None
-    grad_b = unbroadcast(np.where(wins(a, b) & ~tie, 0, share).astype(grad_output.dtype, copy=False), b.shape) if _is_array(b) else None
+    grad_a = (
+        unbroadcast(np.where(wins(b, a) & ~tie, 0, share).astype(grad_output.dtype, copy=False), a.shape)
+        if _is_array(a)
+        else None
+    )
+    grad_b = (
+        unbroadcast(np.where(wins(a, b) & ~tie, 0, share).astype(grad_output.dtype, copy=False), b.shape)
+        if _is_array(b)
+        else None
+    )
     return grad_a, grad_b
 
 

@@ -1,4 +1,5 @@
 """Inverted dropout as one node that keeps its scaled mask for the backward pass."""
+
 from __future__ import annotations
 
 import numpy as np

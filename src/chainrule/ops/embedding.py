@@ -1,4 +1,5 @@
 """Embedding lookup: rows of a weight matrix picked by integer indices."""
+
 from __future__ import annotations
 
 import numpy as np

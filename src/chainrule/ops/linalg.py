@@ -1,5 +1,6 @@
 """Matrix multiplication with ``torch.matmul``'s rules (1-D, 2-D and broadcast batches), the fused
 ``linear``, and the vector p-norm (``torch.linalg.vector_norm`` / ``torch.norm``)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,8 +25,10 @@ def _check_same_dtype(op_name, dtype_a, dtype_b, what="both operands"):
             "dtype (cast one side with .float() or .double(), or a module with .to(dtype))"
         )
     if dtype_a.kind == "b":
-        raise NotImplementedError(f"{op_name}: bool tensors cannot be multiplied, got dtype {dtype_a}; "
-                                  "expected a numeric dtype (cast with .float() or .long())")
+        raise NotImplementedError(
+            f"{op_name}: bool tensors cannot be multiplied, got dtype {dtype_a}; "
+            "expected a numeric dtype (cast with .float() or .long())"
+        )
 
 
 class MatMul(Function):
@@ -129,12 +132,16 @@ def norm_order(p, dim):
     if isinstance(p, str):
         if p == "fro":
             if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) > 2:
-                raise RuntimeError(f"norm: p='fro' takes at most 2 dims, got dim={dim!r}; expected an int, "
-                                   "a pair, or a number p for a vector norm over more dims")
+                raise RuntimeError(
+                    f"norm: p='fro' takes at most 2 dims, got dim={dim!r}; expected an int, "
+                    "a pair, or a number p for a vector norm over more dims"
+                )
             return 2.0
         if p == "nuc":
-            raise NotImplementedError("norm: the nuclear norm is a matrix norm and is not implemented, got "
-                                      "p='nuc'; expected 'fro' or a number")
+            raise NotImplementedError(
+                "norm: the nuclear norm is a matrix norm and is not implemented, got "
+                "p='nuc'; expected 'fro' or a number"
+            )
         raise RuntimeError(f"norm: order {p!r} is not supported, got a string; expected 'fro' or a number")
     if not isinstance(p, (int, float, np.integer, np.floating)):
         raise TypeError(f"norm: p must be a number or 'fro', got {type(p).__name__}")
@@ -186,7 +193,7 @@ class Norm(Function):
             elif p == 0:
                 out_keep = np.sum(x != 0, axis=axes, keepdims=True)
             else:
-                out_keep = np.sum(a ** p, axis=axes, keepdims=True) ** (1.0 / p)
+                out_keep = np.sum(a**p, axis=axes, keepdims=True) ** (1.0 / p)
         out_keep = np.asarray(out_keep).astype(x.dtype, copy=False)
         ctx.save_for_backward(x, out_keep)  # PyTorch's linalg_vector_norm saves self and result
         ctx.meta = (p, axes, keepdim)

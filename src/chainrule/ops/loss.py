@@ -4,6 +4,7 @@ cross-entropy (with logits and on probabilities), MSE and L1.
 A fused loss is both faster and more instructive than the composed graph: its backward is the
 closed form (for softmax cross-entropy, (p - onehot(y)) / N) instead of a chain of small nodes.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -126,7 +127,8 @@ class CrossEntropy(Function):
                     f"{expected}, got {target.shape}"
                 )
             safe, row_w, scale, class_w, empty_mean = _index_target_weights(
-                "cross_entropy", target, n_classes, weight, ignore_index, reduction, x.dtype)
+                "cross_entropy", target, n_classes, weight, ignore_index, reduction, x.dtype
+            )
             a = row_w * (1 - label_smoothing)
             index = np.arange(rows.shape[0])
             per_row = -a * logp[index, safe]
@@ -177,12 +179,15 @@ class NLLLoss(Function):
         n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
         expected = (x.shape[0],) + x.shape[2:] if x.ndim > 1 else ()
         if target.shape != expected:
-            raise ValueError(f"nll_loss: for input of shape {x.shape} the target must have shape {expected}, got {target.shape}")
+            raise ValueError(
+                f"nll_loss: for input of shape {x.shape} the target must have shape {expected}, got {target.shape}"
+            )
         if weight is not None and weight.shape != (n_classes,):
             raise ValueError(f"nll_loss: weight must have shape ({n_classes},), got {weight.shape}")
         rows = _classes_last(x)
         safe, row_w, _, _, empty_mean = _index_target_weights(
-            "nll_loss", target, n_classes, weight, ignore_index, reduction, x.dtype)
+            "nll_loss", target, n_classes, weight, ignore_index, reduction, x.dtype
+        )
         per_row = -row_w * rows[np.arange(rows.shape[0]), safe]
         ctx.save_for_backward(safe, row_w)
         ctx.meta = (x.shape, reduction)
@@ -276,12 +281,16 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx, p, target, weight=None, reduction="mean"):
         if target.shape != p.shape:
-            raise ValueError(f"binary_cross_entropy: target size {target.shape} must be the same as input size {p.shape}")
+            raise ValueError(
+                f"binary_cross_entropy: target size {target.shape} must be the same as input size {p.shape}"
+            )
         require_floating("binary_cross_entropy", p, "input (the probabilities)")
         require_floating("binary_cross_entropy", target, "target", error=RuntimeError)
         if p.size and ((p < 0).any() or (p > 1).any()):
-            raise ValueError("binary_cross_entropy: all input elements must be probabilities in [0, 1] "
-                             "(for logits use binary_cross_entropy_with_logits)")
+            raise ValueError(
+                "binary_cross_entropy: all input elements must be probabilities in [0, 1] "
+                "(for logits use binary_cross_entropy_with_logits)"
+            )
         target = target.astype(p.dtype, copy=False)
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), -100)

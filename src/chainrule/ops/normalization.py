@@ -21,6 +21,7 @@ because dmu/dx_k = 1/M and dvar/dx_k = 2 (x_k - mu) / M, so ds/dx_k = -s^3 (x_k 
 and, since gamma and beta enter y linearly, dL/dgamma = sum g * x_hat and dL/dbeta = sum g over
 every axis gamma was broadcast along.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -96,8 +97,12 @@ class BatchNorm(Function):
         if x.dtype.kind != "f":
             raise TypeError(f"batch_norm: expected a floating point input, got dtype {x.dtype}")
         channels = x.shape[1]
-        for what, param in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                            ("running_var", running_var)):
+        for what, param in (
+            ("weight", weight),
+            ("bias", bias),
+            ("running_mean", running_mean),
+            ("running_var", running_var),
+        ):
             _check_param("batch_norm", what, param, (channels,), x.dtype)
         axes = (0,) + tuple(range(2, x.ndim))
         count = x.size // channels if channels else 0
@@ -173,7 +178,7 @@ class LayerNorm(Function):
                 f"layer_norm: cannot normalise over the last {normalized_ndim} dimensions of an input of "
                 f"shape {x.shape}"
             )
-        normalized_shape = x.shape[x.ndim - normalized_ndim:]
+        normalized_shape = x.shape[x.ndim - normalized_ndim :]
         for what, param in (("weight", weight), ("bias", bias)):
             _check_param("layer_norm", what, param, normalized_shape, x.dtype)
         axes = tuple(range(x.ndim - normalized_ndim, x.ndim))

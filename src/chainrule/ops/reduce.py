@@ -3,6 +3,7 @@
 A reduction maps many inputs to one output, so its backward *broadcasts* the output gradient back
 over the reduced axes: the mirror image of ``unbroadcast``.
 """
+
 from __future__ import annotations
 
 from collections import namedtuple
@@ -14,8 +15,18 @@ from ._util import normalize_dims
 from .unary import floating
 
 __all__ = [
-    "LogSumExp", "MaxAll", "MaxDim", "MaxResult", "Mean", "Std", "Sum", "Var", "arg_reduce",
-    "expand_reduced", "max_or_min", "resolve_correction",
+    "LogSumExp",
+    "MaxAll",
+    "MaxDim",
+    "MaxResult",
+    "Mean",
+    "Std",
+    "Sum",
+    "Var",
+    "arg_reduce",
+    "expand_reduced",
+    "max_or_min",
+    "resolve_correction",
 ]
 
 
@@ -82,8 +93,10 @@ class MaxAll(Function):
     def forward(ctx, x, is_max=True):
         if x.size == 0:
             name = "max" if is_max else "min"
-            raise RuntimeError(f"{name}(): expected a non-empty tensor, got shape {x.shape}; "
-                               "specify dim= for reductions over empty dimensions")
+            raise RuntimeError(
+                f"{name}(): expected a non-empty tensor, got shape {x.shape}; "
+                "specify dim= for reductions over empty dimensions"
+            )
         y = np.asarray(x.max() if is_max else x.min())
         ctx.save_for_backward(x, y)
         return y
@@ -106,8 +119,9 @@ class MaxDim(Function):
     def forward(ctx, x, dim, keepdim=False, is_max=True):
         name = "max" if is_max else "min"
         if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
-            raise TypeError(f"{name}(): dim must be a single int (the values and indices of one dimension), "
-                            f"got {dim!r}")
+            raise TypeError(
+                f"{name}(): dim must be a single int (the values and indices of one dimension), got {dim!r}"
+            )
         (axis,) = normalize_dims(name, dim, x.ndim) or (0,)
         if x.ndim == 0:
             ctx.meta = None
@@ -146,8 +160,7 @@ def max_or_min(tensor, dim, keepdim, is_max):
     values = MaxDim.apply(tensor, dim=dim, keepdim=keepdim, is_max=is_max)
     indices = values.grad_fn.indices if values.grad_fn is not None else None
     if indices is None:
-        indices = arg_reduce(np.argmax if is_max else np.argmin, "max" if is_max else "min",
-                             tensor._data, dim, keepdim)
+        indices = arg_reduce(np.argmax if is_max else np.argmin, "max" if is_max else "min", tensor._data, dim, keepdim)
     return MaxResult(values, Tensor(np.asarray(indices, dtype=np.int64)))
 
 
@@ -169,8 +182,10 @@ def resolve_correction(op_name, correction, unbiased):
     """PyTorch's var/std take ``correction`` (default 1, Bessel) or the older ``unbiased`` flag
     (True = 1, False = 0), never both."""
     if unbiased is not None and correction is not None:
-        raise TypeError(f"{op_name}: pass either correction= or unbiased=, not both "
-                        f"(got correction={correction!r}, unbiased={unbiased!r})")
+        raise TypeError(
+            f"{op_name}: pass either correction= or unbiased=, not both "
+            f"(got correction={correction!r}, unbiased={unbiased!r})"
+        )
     if unbiased is not None:
         return 1 if unbiased else 0
     return 1 if correction is None else correction

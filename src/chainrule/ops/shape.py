@@ -4,6 +4,7 @@ expand, squeeze, unsqueeze, indexing, gather, cat, stack, split, pad, dtype cast
 Each output element is a copy of one input element, so every backward just routes the gradient
 back to where the element came from (summing when one element was copied several times).
 """
+
 from __future__ import annotations
 
 import math
@@ -14,9 +15,30 @@ from ..autograd import VIEW_MULTI_OUTPUT, Function, memory_root
 from ._util import normalize_dim, unbroadcast
 
 __all__ = [
-    "Cast", "Cat", "Clone", "Copy", "CopySlices", "Expand", "Gather", "GetItem", "IndexPut", "Pad",
-    "Permute", "Reshape", "Squeeze", "Stack", "Transpose", "Unsqueeze", "View", "chunk", "flatten",
-    "is_basic_index", "normalize_index", "parse_shape_args", "replay_view", "split",
+    "Cast",
+    "Cat",
+    "Clone",
+    "Copy",
+    "CopySlices",
+    "Expand",
+    "Gather",
+    "GetItem",
+    "IndexPut",
+    "Pad",
+    "Permute",
+    "Reshape",
+    "Squeeze",
+    "Stack",
+    "Transpose",
+    "Unsqueeze",
+    "View",
+    "chunk",
+    "flatten",
+    "is_basic_index",
+    "normalize_index",
+    "parse_shape_args",
+    "replay_view",
+    "split",
 ]
 
 
@@ -150,7 +172,9 @@ class Expand(Function):
     def forward(ctx, x, shape):
         extra = len(shape) - x.ndim
         if extra < 0:
-            raise ValueError(f"expand: the number of sizes {len(shape)} must be >= the tensor's dims {x.ndim} (shape {x.shape})")
+            raise ValueError(
+                f"expand: the number of sizes {len(shape)} must be >= the tensor's dims {x.ndim} (shape {x.shape})"
+            )
         target = tuple(x.shape[i - extra] if (n == -1 and i >= extra) else n for i, n in enumerate(shape))
         ctx.input_shape = x.shape
         try:
@@ -207,8 +231,8 @@ def flatten(tensor, start_dim=0, end_dim=-1):
     start, end = normalize_dim("flatten", start_dim, len(shape)), normalize_dim("flatten", end_dim, len(shape))
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
-    merged = math.prod(shape[start:end + 1])
-    return Reshape.apply(tensor, shape=shape[:start] + (merged,) + shape[end + 1:])
+    merged = math.prod(shape[start : end + 1])
+    return Reshape.apply(tensor, shape=shape[:start] + (merged,) + shape[end + 1 :])
 
 
 def normalize_index(index):
@@ -294,7 +318,9 @@ class Gather(Function):
         if index.dtype.kind not in "iu":
             raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
         if index.ndim != x.ndim:
-            raise ValueError(f"gather: index has {index.ndim} dims but input has {x.ndim} (shapes {index.shape}, {x.shape})")
+            raise ValueError(
+                f"gather: index has {index.ndim} dims but input has {x.ndim} (shapes {index.shape}, {x.shape})"
+            )
         axis = normalize_dim("gather", dim, x.ndim)
         if any(index.shape[d] > x.shape[d] for d in range(x.ndim) if d != axis):
             raise IndexError(
@@ -326,9 +352,7 @@ class Gather(Function):
 def _check_same_shapes(op_name, arrays, skip_axis):
     first = arrays[0].shape
     for i, a in enumerate(arrays[1:], start=1):
-        if a.ndim != len(first) or any(
-            n != m for d, (n, m) in enumerate(zip(a.shape, first)) if d != skip_axis
-        ):
+        if a.ndim != len(first) or any(n != m for d, (n, m) in enumerate(zip(a.shape, first)) if d != skip_axis):
             where = "except in the concatenation dim " if skip_axis is not None else ""
             raise ValueError(
                 f"{op_name}: tensor 0 has shape {first} but tensor {i} has shape {a.shape}; "
@@ -361,8 +385,7 @@ class Cat(Function):
     @staticmethod
     def backward(ctx, grad_output):
         pieces = iter(np.split(grad_output, ctx.sections, axis=ctx.axis))
-        return tuple(np.zeros(0, dtype) if skip else next(pieces)
-                     for skip, dtype in zip(ctx.placeholder, ctx.dtypes))
+        return tuple(np.zeros(0, dtype) if skip else next(pieces) for skip, dtype in zip(ctx.placeholder, ctx.dtypes))
 
 
 class Stack(Function):
@@ -463,7 +486,9 @@ class IndexPut(Function):
         except IndexError as error:
             raise IndexError(f"__setitem__: {error} (tensor of shape {x.shape})") from None
         except ValueError as error:
-            raise RuntimeError(f"__setitem__: {error} (tensor of shape {x.shape}, value of shape {value.shape})") from None
+            raise RuntimeError(
+                f"__setitem__: {error} (tensor of shape {x.shape}, value of shape {value.shape})"
+            ) from None
         return out
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 Both subtract the maximum first: it cancels in the result and keeps ``exp`` from overflowing.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -3,6 +3,7 @@
 Each backward is g * f'(x): the Jacobian of an elementwise map is diagonal, so the
 vector-Jacobian product is an elementwise product with the derivative.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,21 @@ from .. import backend
 from ..autograd import Function
 
 __all__ = [
-    "Abs", "Clamp", "ELU", "Exp", "GELU", "LeakyReLU", "Log", "ReLU", "Sigmoid", "Softplus", "Sqrt",
-    "Tanh", "floating", "require_floating", "stable_sigmoid",
+    "Abs",
+    "Clamp",
+    "ELU",
+    "Exp",
+    "GELU",
+    "LeakyReLU",
+    "Log",
+    "ReLU",
+    "Sigmoid",
+    "Softplus",
+    "Sqrt",
+    "Tanh",
+    "floating",
+    "require_floating",
+    "stable_sigmoid",
 ]
 
 try:  # SciPy's erfc is exact and vectorised; the fallback below is exact but slower.
@@ -38,8 +52,10 @@ def require_floating(op_name, x, what="input", error=NotImplementedError):
     PyTorch's failure is a RuntimeError proper.
     """
     if x.dtype.kind != "f":
-        raise error(f"{op_name}: {what} must be a floating point tensor, got dtype {x.dtype}; "
-                    "expected float32 or float64 (cast it with .float() or .double())")
+        raise error(
+            f"{op_name}: {what} must be a floating point tensor, got dtype {x.dtype}; "
+            "expected float32 or float64 (cast it with .float() or .double())"
+        )
 
 
 class Exp(Function):
@@ -99,8 +115,9 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):
         if x.dtype.kind == "b":  # torch: "abs_cpu" not implemented for 'Bool'
-            raise NotImplementedError(f"abs: input must be a numeric tensor, got dtype {x.dtype}; "
-                                      "expected an integer or floating point dtype")
+            raise NotImplementedError(
+                f"abs: input must be a numeric tensor, got dtype {x.dtype}; expected an integer or floating point dtype"
+            )
         ctx.save_for_backward(x)
         return np.abs(x)
 
@@ -194,8 +211,10 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
         if x.dtype.kind == "b":  # NumPy would return int64; PyTorch refuses
-            raise RuntimeError(f"relu: input must be a numeric tensor, got dtype {x.dtype}; "
-                               "expected an integer or floating point dtype (cast a mask with .float())")
+            raise RuntimeError(
+                f"relu: input must be a numeric tensor, got dtype {x.dtype}; "
+                "expected an integer or floating point dtype (cast a mask with .float())"
+            )
         y = np.maximum(x, 0)
         ctx.save_for_backward(y)
         return y
@@ -275,7 +294,7 @@ class GELU(Function):
         ctx.approximate = approximate
         with np.errstate(invalid="ignore"):  # x = -inf: -inf * 0 = nan, as in PyTorch
             if approximate == "tanh":
-                u = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+                u = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
                 return (x * stable_sigmoid(2 * u)).astype(x.dtype, copy=False)
             cdf = 0.5 * _erfc(-x * _INV_SQRT_2)
             return (x * cdf).astype(x.dtype, copy=False)
@@ -285,7 +304,7 @@ class GELU(Function):
         (x,) = ctx.saved_tensors
         with np.errstate(invalid="ignore"):  # x = +-inf: inf * 0 = nan, as in PyTorch
             if ctx.approximate == "tanh":
-                u = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+                u = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
                 du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
                 s = stable_sigmoid(2 * u)
                 local = s + 2 * x * s * stable_sigmoid(-2 * u) * du

@@ -1,8 +1,9 @@
 """chainrule.optim: optimizers and learning-rate schedulers with torch.optim's names and updates.
 
-    from chainrule.optim import SGD, Adam
-    from chainrule.optim.lr_scheduler import CosineAnnealingLR
+from chainrule.optim import SGD, Adam
+from chainrule.optim.lr_scheduler import CosineAnnealingLR
 """
+
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW

@@ -1,4 +1,5 @@
 """Adagrad: per-coordinate learning rates from the sum of all past squared gradients."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,15 +38,30 @@ class Adagrad(Optimizer):
         maximize (bool): ascend the objective. Default: False.
     """
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
-                 initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ):
         self._check_range("learning rate", lr)
         self._check_range("lr_decay value", lr_decay)
         self._check_range("weight_decay value", weight_decay)
         self._check_range("initial_accumulator_value value", initial_accumulator_value)
         self._check_range("epsilon value", eps)
-        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:

@@ -1,4 +1,5 @@
 """Adam and AdamW: adaptive moment estimation with coupled (L2) or decoupled weight decay."""
+
 from __future__ import annotations
 
 import math
@@ -49,9 +50,18 @@ class Adam(Optimizer):
         decoupled_weight_decay (bool): apply λ as AdamW does. Default: False.
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
-                 decoupled_weight_decay: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ):
         self._check_range("learning rate", lr)
         self._check_range("epsilon value", eps)
         betas = tuple(betas)
@@ -60,8 +70,15 @@ class Adam(Optimizer):
         for index, beta in enumerate(betas):
             self._check_range(f"beta parameter at index {index}", beta, 0.0, 1.0)
         self._check_range("weight_decay value", weight_decay)
-        defaults = dict(lr=lr, betas=(float(betas[0]), float(betas[1])), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        defaults = dict(
+            lr=lr,
+            betas=(float(betas[0]), float(betas[1])),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -100,8 +117,8 @@ class Adam(Optimizer):
                 exp_avg_sq *= beta2
                 exp_avg_sq += scratch
 
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
+                bias_correction1 = 1 - beta1**step
+                bias_correction2_sqrt = math.sqrt(1 - beta2**step)
                 step_size = lr / bias_correction1
                 if amsgrad:
                     max_exp_avg_sq = state["max_exp_avg_sq"]
@@ -136,10 +153,27 @@ class AdamW(Adam):
         maximize (bool): ascend the objective. Default: False.
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize, decoupled_weight_decay=True)
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )
 
     def load_state_dict(self, state_dict: dict) -> None:
         # AdamW is decoupled by definition, whatever the loaded groups say (as torch ensures)

@@ -12,6 +12,7 @@ schedulers on one optimizer compose multiplicatively. We follow the same recursi
 is why, e.g., ``CosineAnnealingLR`` uses a ratio of cosines rather than the closed form — the
 two agree to rounding, and matching PyTorch's recursion keeps the values identical.
 """
+
 from __future__ import annotations
 
 import copy
@@ -147,10 +148,12 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict:
-        state = {key: copy.deepcopy(value) for key, value in self.__dict__.items()
-                 if key not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else copy.deepcopy(fn.__dict__)
-                               for fn in self.lr_lambdas]
+        state = {
+            key: copy.deepcopy(value) for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")
+        }
+        state["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else copy.deepcopy(fn.__dict__) for fn in self.lr_lambdas
+        ]
         return state
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -235,7 +238,7 @@ class ExponentialLR(LRScheduler):
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self) -> list:
-        return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
+        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -268,18 +271,25 @@ class CosineAnnealingLR(LRScheduler):
         if self._is_initial:
             return _current_lrs(self.optimizer)
         if self._step_count == 1 and self.last_epoch > 0:
-            return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(self.last_epoch * math.pi / self.T_max)) / 2
-                    for base_lr in self.base_lrs]
+            return [
+                self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(self.last_epoch * math.pi / self.T_max)) / 2
+                for base_lr in self.base_lrs
+            ]
         if (self.last_epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
-            return [group["lr"] + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
-                    for base_lr, group in zip(self.base_lrs, groups)]
+            return [
+                group["lr"] + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
+                for base_lr, group in zip(self.base_lrs, groups)
+            ]
         ratio = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / (
-            1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max))
+            1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max)
+        )
         return [ratio * (group["lr"] - self.eta_min) + self.eta_min for group in groups]
 
     def _get_closed_form_lr(self) -> list:
-        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-                for base_lr in self.base_lrs]
+        return [
+            self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+            for base_lr in self.base_lrs
+        ]
 
 
 class LinearLR(LRScheduler):
@@ -297,8 +307,14 @@ class LinearLR(LRScheduler):
         last_epoch (int): index of the last epoch. Default: -1.
     """
 
-    def __init__(self, optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5,
-                 last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ):
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
         if end_factor > 1.0 or end_factor < 0:
@@ -320,8 +336,10 @@ class LinearLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list:
         progress = min(self.total_iters, self.last_epoch) / self.total_iters
-        return [base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
-                for base_lr in self.base_lrs]
+        return [
+            base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
+            for base_lr in self.base_lrs
+        ]
 
 
 def _linear_warmup_factor(current_step: int, *, num_warmup_steps: int, num_training_steps: int) -> float:
@@ -347,8 +365,9 @@ def get_linear_schedule_with_warmup(optimizer, num_warmup_steps: int, num_traini
         num_training_steps (int): N, the step at which the rate reaches 0.
         last_epoch (int): index of the last step, to resume a schedule. Default: -1.
     """
-    factor = functools.partial(_linear_warmup_factor, num_warmup_steps=num_warmup_steps,
-                               num_training_steps=num_training_steps)
+    factor = functools.partial(
+        _linear_warmup_factor, num_warmup_steps=num_warmup_steps, num_training_steps=num_training_steps
+    )
     return LambdaLR(optimizer, factor, last_epoch)
 
 
@@ -373,9 +392,18 @@ class ReduceLROnPlateau(LRScheduler):
         eps (float): minimal change of the rate worth applying. Default: 1e-8.
     """
 
-    def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
-                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0, min_lr=0,
-                 eps: float = 1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr=0,
+        eps: float = 1e-8,
+    ):
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor should be < 1.0, got {factor}")
         if not isinstance(optimizer, Optimizer):

@@ -19,6 +19,7 @@ and the parameter keeps its identity (anything holding ``p`` sees the new values
 is what lets a checkpoint be loaded into a freshly built model whose tensors are new objects:
 ``{'state': {0: {'momentum_buffer': ndarray}, ...}, 'param_groups': [{'lr': ..., 'params': [0, 1]}]}``.
 """
+
 from __future__ import annotations
 
 import copy
@@ -197,11 +198,7 @@ class Optimizer:
                     next_index += 1
             packed["params"] = [index_of[id(p)] for p in group["params"]]
             packed_groups.append(packed)
-        packed_state = {
-            index_of[id(p)]: copy.deepcopy(values)
-            for p, values in self.state.items()
-            if id(p) in index_of
-        }
+        packed_state = {index_of[id(p)]: copy.deepcopy(values) for p, values in self.state.items() if id(p) in index_of}
         return {"state": packed_state, "param_groups": packed_groups}
 
     def load_state_dict(self, state_dict: dict) -> None:

@@ -1,4 +1,5 @@
 """RMSprop: divide the gradient by a running root-mean-square of its recent magnitudes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,16 +39,32 @@ class RMSprop(Optimizer):
         maximize (bool): ascend the objective. Default: False.
     """
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
-                 maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         self._check_range("learning rate", lr)
         self._check_range("epsilon value", eps)
         self._check_range("momentum value", momentum)
         self._check_range("weight_decay value", weight_decay)
         self._check_range("alpha value", alpha)
-        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, maximize=maximize)
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            alpha=alpha,
+            eps=eps,
+            centered=centered,
+            weight_decay=weight_decay,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -1,4 +1,5 @@
 """Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,8 +41,17 @@ class SGD(Optimizer):
         maximize (bool): ascend the objective instead of descending it. Default: False.
     """
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         self._check_range("learning rate", lr)
         self._check_range("momentum value", momentum)
         self._check_range("weight_decay value", weight_decay)
@@ -50,8 +60,14 @@ class SGD(Optimizer):
                 f"SGD: Nesterov momentum requires a momentum > 0 and zero dampening, got "
                 f"momentum={momentum}, dampening={dampening}"
             )
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize)
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def step(self, closure=None):

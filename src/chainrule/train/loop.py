@@ -13,6 +13,7 @@ The loop is the one every PyTorch tutorial writes by hand::
 validation pass, a scheduler step — and leaves the rest to callbacks
 (:mod:`chainrule.train.callbacks`), so reading ``_train_one_epoch`` still shows the loop above.
 """
+
 from __future__ import annotations
 
 import math
@@ -69,8 +70,10 @@ def _resolve_metrics(metrics) -> dict:
         return {}
     if isinstance(metrics, str):
         metrics = [metrics]
-    items = metrics.items() if isinstance(metrics, dict) else (
-        (m if isinstance(m, str) else getattr(m, "__name__", None), m) for m in metrics
+    items = (
+        metrics.items()
+        if isinstance(metrics, dict)
+        else ((m if isinstance(m, str) else getattr(m, "__name__", None), m) for m in metrics)
     )
     resolved = {}
     for name, fn in items:
@@ -131,8 +134,9 @@ class Trainer:
     run) and ``stop_training``, which a callback sets to end training after the current batch.
     """
 
-    def __init__(self, model, loss_fn, optimizer, scheduler=None, metrics=None, epochs=1,
-                 steps_per_epoch=None, grad_clip=None):
+    def __init__(
+        self, model, loss_fn, optimizer, scheduler=None, metrics=None, epochs=1, steps_per_epoch=None, grad_clip=None
+    ):
         self.model = model
         self.loss_fn = loss_fn
         self.optimizer = optimizer
@@ -260,8 +264,21 @@ def _run_epoch(trainer: Trainer, train_loader, val_loader, callbacks) -> dict:
         _step_scheduler(trainer.scheduler, logs)
     return logs
 
-def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 1, callbacks=(),
-        metrics=None, scheduler=None, verbose: int = 1, grad_clip=None, initial_epoch: int = 0) -> History:
+
+def fit(
+    model,
+    loss_fn,
+    optimizer,
+    train_loader,
+    val_loader=None,
+    epochs: int = 1,
+    callbacks=(),
+    metrics=None,
+    scheduler=None,
+    verbose: int = 1,
+    grad_clip=None,
+    initial_epoch: int = 0,
+) -> History:
     """Train ``model`` for ``epochs`` epochs and return its :class:`History`.
 
     Args:
@@ -285,9 +302,16 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
     _check_fit_arguments(epochs, initial_epoch, grad_clip)
     history = History()
     callbacks = CallbackList([history, *_with_progress_bar(callbacks, verbose)])
-    trainer = Trainer(model, loss_fn, optimizer, scheduler=scheduler, metrics=_resolve_metrics(metrics),
-                      epochs=epochs, steps_per_epoch=len(train_loader) if hasattr(train_loader, "__len__") else None,
-                      grad_clip=grad_clip)
+    trainer = Trainer(
+        model,
+        loss_fn,
+        optimizer,
+        scheduler=scheduler,
+        metrics=_resolve_metrics(metrics),
+        epochs=epochs,
+        steps_per_epoch=len(train_loader) if hasattr(train_loader, "__len__") else None,
+        grad_clip=grad_clip,
+    )
     callbacks.set_trainer(trainer)
 
     logs: dict = {}

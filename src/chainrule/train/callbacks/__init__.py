@@ -16,6 +16,7 @@ Every callback sees the running :class:`~chainrule.train.loop.Trainer` as ``self
 (model, optimizer, scheduler, epochs, ...). Setting ``self.trainer.stop_training = True`` ends
 training after the current batch (Keras's ``model.stop_training``).
 """
+
 from .base import Callback, CallbackList
 from .checkpoint import ModelCheckpoint, resume
 from .early_stopping import EarlyStopping

@@ -1,5 +1,6 @@
 """The callback protocol: ``Callback`` (every hook a no-op), ``CallbackList`` (calls a hook on
 every callback in order), and the helpers of callbacks that watch one logged metric."""
+
 from __future__ import annotations
 
 import warnings

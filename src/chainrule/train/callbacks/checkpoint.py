@@ -1,4 +1,5 @@
 """``ModelCheckpoint`` writes everything an exact resume needs; ``resume`` reads it back."""
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,15 @@ class ModelCheckpoint(Callback):
             (with ``save_best_only``), e.g. the best value of the run being resumed.
     """
 
-    def __init__(self, path, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto",
-                 verbose: int = 0, initial_value_threshold=None):
+    def __init__(
+        self,
+        path,
+        monitor: str = "val_loss",
+        save_best_only: bool = False,
+        mode: str = "auto",
+        verbose: int = 0,
+        initial_value_threshold=None,
+    ):
         self.path = path
         self.monitor = monitor
         self.save_best_only = save_best_only
@@ -65,14 +73,17 @@ class ModelCheckpoint(Callback):
         path = self._filepath(epoch, logs)
         trainer = self.trainer
         scheduler = trainer.scheduler
-        save({
-            "model": trainer.model.state_dict(),
-            "optimizer": trainer.optimizer.state_dict(),
-            "scheduler": scheduler.state_dict() if scheduler is not None else None,
-            "epoch": epoch,
-            "rng": cr_random.default_generator().bit_generator.state,
-            "logs": {key: float(value) for key, value in (logs or {}).items()},
-        }, path)
+        save(
+            {
+                "model": trainer.model.state_dict(),
+                "optimizer": trainer.optimizer.state_dict(),
+                "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                "epoch": epoch,
+                "rng": cr_random.default_generator().bit_generator.state,
+                "logs": {key: float(value) for key, value in (logs or {}).items()},
+            },
+            path,
+        )
         self.last_saved = path
         if self.verbose > 0:
             print(f"Epoch {epoch + 1}: saved checkpoint to {path}", file=sys.stderr)
@@ -98,12 +109,14 @@ def resume(path, model, optimizer, scheduler=None) -> int:
     """
     checkpoint = load(path)
     required = ("model", "optimizer", "epoch", "rng")
-    if (not isinstance(checkpoint, dict) or any(key not in checkpoint for key in required)
-            or not isinstance(checkpoint["rng"], dict)):
+    if (
+        not isinstance(checkpoint, dict)
+        or any(key not in checkpoint for key in required)
+        or not isinstance(checkpoint["rng"], dict)
+    ):
         found = sorted(checkpoint) if isinstance(checkpoint, dict) else type(checkpoint).__name__
         raise ValueError(
-            f"resume: {str(path)!r} is not a ModelCheckpoint file: expected the entries {list(required)}, "
-            f"found {found}"
+            f"resume: {str(path)!r} is not a ModelCheckpoint file: expected the entries {list(required)}, found {found}"
         )
     if scheduler is not None and checkpoint.get("scheduler") is None:
         raise ValueError(f"resume: a scheduler was given but {str(path)!r} holds no scheduler state")

@@ -1,5 +1,6 @@
 """``EarlyStopping``: stop when a monitored metric stops improving, optionally restoring the best
 epoch's weights (Keras semantics)."""
+
 from __future__ import annotations
 
 import math
@@ -44,9 +45,17 @@ class EarlyStopping(Callback):
     ``best_epoch``, ``best_weights``.
     """
 
-    def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,
-                 mode: str = "auto", baseline=None, restore_best_weights: bool = False,
-                 start_from_epoch: int = 0):
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline=None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+    ):
         self.monitor = monitor
         self.min_delta = abs(min_delta)
         self.patience = patience
@@ -100,6 +109,7 @@ class EarlyStopping(Callback):
             print(f"Epoch {self.stopped_epoch + 1}: early stopping", file=sys.stderr)
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.",
-                      file=sys.stderr)
+                print(
+                    f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.", file=sys.stderr
+                )
             self.trainer.model.load_state_dict(self.best_weights)

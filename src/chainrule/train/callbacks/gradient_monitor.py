@@ -1,4 +1,5 @@
 """``GradientMonitor``: every parameter's gradient norm after each backward pass, as a history."""
+
 from __future__ import annotations
 
 import math

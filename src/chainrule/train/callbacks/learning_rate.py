@@ -1,4 +1,5 @@
 """``LearningRateScheduler``: Keras's per-epoch ``schedule(epoch, lr)`` callback."""
+
 from __future__ import annotations
 
 import math
@@ -31,11 +32,8 @@ class LearningRateScheduler(Callback):
         groups = self.trainer.optimizer.param_groups
         lr = self.schedule(epoch, float(groups[0]["lr"]))
         if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr):
-            raise ValueError(
-                f"LearningRateScheduler: schedule({epoch}, lr) must return a finite number, got {lr!r}"
-            )
+            raise ValueError(f"LearningRateScheduler: schedule({epoch}, lr) must return a finite number, got {lr!r}")
         for group in groups:
             group["lr"] = float(lr)
         if self.verbose > 0:
-            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(lr)}.",
-                  file=sys.stderr)
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(lr)}.", file=sys.stderr)

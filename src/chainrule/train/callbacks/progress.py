@@ -1,4 +1,5 @@
 """``ProgressBar``: a Keras-style progress line per epoch, redrawn in place on a terminal."""
+
 from __future__ import annotations
 
 import math
