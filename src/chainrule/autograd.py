@@ -163,6 +163,9 @@ class Function:
     saved_tensors: tuple = ()
     saved_versions = None  # [(index in saved_tensors, version counter, version)], see backward
     is_view = False  # True for ops whose output may share the input's memory (reshape, slicing, ...)
+    # What backward reads of the op's arrays: input positions and/or "out" (a set, or a function of
+    # forward's arguments). tests/ops/test_saved_tensors.py checks that forward saves exactly this.
+    saves = None
     non_differentiable = False  # set by mark_non_differentiable (integer outputs, ...)
     # Per-node state with class-level defaults, so recording a node stores only what differs.
     out_hooks = None  # hooks registered on the output tensor (Tensor.register_hook)

@@ -201,64 +201,15 @@ def test_no_ctx_attribute_holds_an_input_or_the_output(cls, args, kwargs):
                 )
 
 
-def _both_arrays(a, b, *rest):
-    return isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
-
-
-# What each op's backward reads of its positional inputs (0, 1, ...) and its output ('out'): the
-# arrays it must save, and the only ones it may. Keyword arrays (loss weights) are not inputs of
-# the graph and are left out. A callable gets the positional args. Inputs that are Python numbers
-# in a case are dropped from the expectation.
-SAVES = {
-    arithmetic.Add: set(),
-    arithmetic.Sub: set(),
-    arithmetic.Neg: set(),
-    arithmetic.Mul: lambda a, b: {0, 1} if _both_arrays(a, b) else set(),  # mul.Scalar saves nothing
-    arithmetic.Div: lambda a, b: {0, 1} if isinstance(b, np.ndarray) else set(),  # dL/da = g / b
-    arithmetic.Pow: lambda a, b: {0, 1, "out"} if isinstance(b, np.ndarray) else {0},  # pow.Tensor_Scalar: self
-    arithmetic.Maximum: {0, 1},
-    arithmetic.Minimum: {0, 1},
-    arithmetic.Where: lambda cond, a, b: {0} if np.asarray(cond).dtype == bool else set(),
-    unary.Exp: {"out"},
-    unary.Log: {0},
-    unary.Sqrt: {"out"},
-    unary.Abs: {0},
-    unary.Clamp: {0},
-    unary.Tanh: {"out"},
-    unary.Sigmoid: {"out"},
-    unary.ReLU: {"out"},
-    unary.LeakyReLU: set(),  # a fresh mask x > 0
-    unary.ELU: {0},
-    unary.GELU: {0},
-    unary.Softplus: set(),  # beta * x, fresh
-    reduce.Sum: set(),
-    reduce.Mean: set(),
-    reduce.MaxAll: {0, "out"},
-    reduce.MaxDim: set(),  # the indices
-    reduce.Var: set(),  # the centred input, fresh
-    reduce.Std: {"out"},
-    reduce.LogSumExp: {0, "out"},
-    linalg.MatMul: {0, 1},
-    linalg.Linear: {0, 1},  # never the bias
-    softmax.Softmax: {"out"},
-    softmax.LogSoftmax: {"out"},
-    loss.CrossEntropy: {2},  # the class weights (as torch's nll_loss); log-probabilities are fresh
-    loss.NLLLoss: set(),
-    loss.BCEWithLogits: {0, 1, 2, 3},  # input, target, weight and pos_weight where given
-    loss.BinaryCrossEntropy: {0, 1, 2},
-    loss.MSELoss: set(),  # x - y, fresh
-    loss.L1Loss: set(),
-    embedding.Embedding: {1},  # the indices, never the weight
-    dropout.Dropout: set(),
-    normalization.BatchNorm: {1},  # gamma; never the output, even when it is x_hat itself
-    normalization.LayerNorm: {1},
-    linalg.Norm: {0, "out"},  # linalg_vector_norm saves self and result
-}
+# Each op declares ``saves`` beside its backward: what that backward reads of its positional
+# inputs (0, 1, ...) and its output ('out'), i.e. the arrays it must save and the only ones it
+# may. A callable gets the positional args; inputs that are Python numbers in a case are dropped
+# from the expectation.
 
 
 def test_every_op_declares_what_it_saves():
-    missing = [cls.__name__ for cls in FUNCTIONS if cls not in SAVES]
-    assert not missing, f"add {missing} to SAVES: what does each backward read?"
+    missing = [cls.__name__ for cls in FUNCTIONS if cls.saves is None]
+    assert not missing, f"declare `saves` on {missing}: which inputs (or 'out') does each backward read?"
 
 
 @pytest.mark.parametrize("cls,args,kwargs", CASES, ids=IDS)
@@ -268,6 +219,6 @@ def test_saves_exactly_what_backward_reads(cls, args, kwargs):
     operands = [(label, a) for label, a in _operands(args, {}, out)]
     saved = [s for s in ctx.saved_tensors if s is not None]
     actual = {label for label, ref in operands if any(_aliases(s, ref) for s in saved)}
-    expected = SAVES[cls](*args) if callable(SAVES[cls]) else SAVES[cls]
+    expected = cls.saves(*args) if callable(cls.saves) else cls.saves
     expected = expected & {label for label, _ in operands}
     assert actual == expected, f"{cls.__name__} saves {sorted(map(str, actual))}, expected {sorted(map(str, expected))}"

@@ -96,6 +96,8 @@ class Add(Function):
     dz/da = 1 and dz/db = 1 elementwise, so dL/da = unbroadcast(g) and dL/db = unbroadcast(g).
     """
 
+    saves = set()
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape if type(a) is np.ndarray else (), b.shape if type(b) is np.ndarray else ())
@@ -116,6 +118,8 @@ class Sub(Function):
 
     dz/da = 1, dz/db = -1, so dL/da = unbroadcast(g), dL/db = -unbroadcast(g).
     """
+
+    saves = set()
 
     @staticmethod
     def forward(ctx, a, b):
@@ -138,6 +142,9 @@ class Mul(Function):
     g * number, so no array is kept (PyTorch's mul.Scalar saves none either) and the other
     operand may change in place after the product without invalidating it.
     """
+
+    # mul.Scalar saves nothing
+    saves = staticmethod(lambda a, b: {0, 1} if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) else set())
 
     @staticmethod
     def forward(ctx, a, b):
@@ -167,6 +174,8 @@ class Div(Function):
     dL/db = unbroadcast(-g * a / b^2).
     """
 
+    saves = staticmethod(lambda a, b: {0, 1} if isinstance(b, np.ndarray) else set())  # dL/da = g / b
+
     @staticmethod
     def forward(ctx, a, b):
         # dL/da reads only b, so x / number keeps no array (a's slot holds None; PyTorch's
@@ -186,6 +195,8 @@ class Div(Function):
 
 class Neg(Function):
     """z = -a, so dL/da = -g."""
+
+    saves = set()
 
     @staticmethod
     def forward(ctx, a):
@@ -207,6 +218,8 @@ class Pow(Function):
     Outside the real domain (0 to a negative power, a fractional power of a negative number) the
     results are IEEE inf/nan, as in PyTorch, without NumPy warnings.
     """
+
+    saves = staticmethod(lambda a, b: {0, 1, "out"} if isinstance(b, np.ndarray) else {0})  # pow.Tensor_Scalar: self
 
     @staticmethod
     def forward(ctx, a, b):
@@ -248,6 +261,8 @@ class Maximum(Function):
     input (the derivative is undefined there), so PyTorch gives each input g/2. We do the same.
     """
 
+    saves = {0, 1}
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -261,6 +276,8 @@ class Maximum(Function):
 
 class Minimum(Function):
     """z = min(a, b) elementwise; like ``Maximum`` with the comparison flipped (ties split g/2)."""
+
+    saves = {0, 1}
 
     @staticmethod
     def forward(ctx, a, b):
@@ -295,6 +312,8 @@ class Where(Function):
     Each output element is a copy of exactly one input element, so the gradient is routed:
     dL/da = unbroadcast(g * cond), dL/db = unbroadcast(g * ~cond). ``cond`` gets none.
     """
+
+    saves = staticmethod(lambda cond, a, b: {0} if np.asarray(cond).dtype == bool else set())
 
     @staticmethod
     def forward(ctx, condition, a, b):

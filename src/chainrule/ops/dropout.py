@@ -17,6 +17,8 @@ class Dropout(Function):
     the same mask, so a dropped unit gets no gradient.
     """
 
+    saves = set()
+
     @staticmethod
     def forward(ctx, x, p, generator):
         if p >= 1:

@@ -14,6 +14,8 @@ class Embedding(Function):
     scatter-add of the output gradients into the looked-up rows (a repeated token adds up);
     the ``padding_idx`` row gets no gradient, as in PyTorch."""
 
+    saves = {1}  # the indices, never the weight
+
     @staticmethod
     def forward(ctx, weight, indices, padding_idx=None):
         indices = np.asarray(indices)

@@ -40,6 +40,8 @@ class MatMul(Function):
     removed again, exactly as in the forward pass.
     """
 
+    saves = {0, 1}
+
     @staticmethod
     def forward(ctx, a, b):
         if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray) or a.ndim == 0 or b.ndim == 0:
@@ -88,6 +90,8 @@ class Linear(Function):
     dL/dx = G W, dL/dW = G^T x (summed over any leading batch axes), dL/db = sum of G over
     every axis but the last. Gradients nobody needs (e.g. w.r.t. the input batch) are skipped.
     """
+
+    saves = {0, 1}  # never the bias
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
@@ -170,6 +174,8 @@ class Norm(Function):
     0 and the factor n^(1-p) vanishes at the zero vector; for p > 1 the factor g / n^(p-1) is
     set to 0 where n = 0.
     """
+
+    saves = {0, "out"}  # linalg_vector_norm saves self and result
 
     @staticmethod
     def forward(ctx, x, p=2, dim=None, keepdim=False):

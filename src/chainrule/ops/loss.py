@@ -81,6 +81,8 @@ class CrossEntropy(Function):
     are differentiable too (as in PyTorch): dl/dt_c = -s w_c (1 - e) log p_c.
     """
 
+    saves = {2}  # the class weights (as torch's nll_loss); log-probabilities are fresh
+
     @staticmethod
     def forward(ctx, x, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         check_reduction("cross_entropy", reduction)
@@ -170,6 +172,8 @@ class NLLLoss(Function):
     """Negative log-likelihood on log-probabilities: l_n = -w_{y_n} x_{n, y_n} (scaled by the
     reduction). It is linear in x, so dl/dx_{n,c} = -a_n [c = y_n] and zero elsewhere."""
 
+    saves = set()
+
     @staticmethod
     def forward(ctx, x, target, weight=None, ignore_index=-100, reduction="mean"):
         check_reduction("nll_loss", reduction)
@@ -234,6 +238,8 @@ class BCEWithLogits(Function):
     softplus(x) - softplus(-x) = x).
     """
 
+    saves = {0, 1, 2, 3}  # input, target, weight and pos_weight where given
+
     @staticmethod
     def forward(ctx, x, target, weight=None, pos_weight=None, reduction="mean"):
         if target.shape != x.shape:
@@ -278,6 +284,8 @@ class BinaryCrossEntropy(Function):
     dl/dp = w (p - y) / (p (1 - p)), with the denominator clamped at 1e-12 (PyTorch's epsilon).
     """
 
+    saves = {0, 1, 2}
+
     @staticmethod
     def forward(ctx, p, target, weight=None, reduction="mean"):
         if target.shape != p.shape:
@@ -320,6 +328,8 @@ class MSELoss(Function):
     """l = mean (x - y)^2 (or sum / none); dl/dx = 2 (x - y) s and dl/dy = -dl/dx, s = 1/N
     for 'mean'. Broadcast inputs are unbroadcast as in any binary op."""
 
+    saves = set()  # x - y, fresh
+
     @staticmethod
     def forward(ctx, x, target, reduction="mean"):
         _broadcast_shapes("mse_loss", x.shape, target.shape)
@@ -344,6 +354,8 @@ class MSELoss(Function):
 
 class L1Loss(Function):
     """l = mean |x - y|; dl/dx = sign(x - y) s (subgradient 0 at a tie), dl/dy = -dl/dx."""
+
+    saves = set()
 
     @staticmethod
     def forward(ctx, x, target, reduction="mean"):

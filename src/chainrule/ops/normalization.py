@@ -88,6 +88,8 @@ class BatchNorm(Function):
     running buffers never receive a gradient.
     """
 
+    saves = {1}  # gamma; never the output, even when it is x_hat itself
+
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training=False, momentum=0.1, eps=1e-5):
         if x.ndim < 2:
@@ -168,6 +170,8 @@ class LayerNorm(Function):
     the group's trailing axes; dL/dgamma = sum g x_hat and dL/dbeta = sum g over the leading axes.
     There are no running statistics: training and evaluation compute the same thing.
     """
+
+    saves = {1}
 
     @staticmethod
     def forward(ctx, x, weight, bias, normalized_ndim=1, eps=1e-5):

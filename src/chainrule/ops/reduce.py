@@ -47,6 +47,8 @@ def _count(shape, axes):
 class Sum(Function):
     """y = sum_i x_i over the reduced axes; dy/dx_i = 1, so dL/dx = g broadcast back."""
 
+    saves = set()
+
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
         axes = normalize_dims("sum", dim, x.ndim)
@@ -62,6 +64,8 @@ class Sum(Function):
 
 class Mean(Function):
     """y = (1/N) sum_i x_i; dy/dx_i = 1/N, so dL/dx = g / N broadcast back."""
+
+    saves = set()
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
@@ -89,6 +93,8 @@ class MaxAll(Function):
     y NaN, and then the NaNs are the "maximal" elements that share g (x == y is never true).
     """
 
+    saves = {0, "out"}
+
     @staticmethod
     def forward(ctx, x, is_max=True):
         if x.size == 0:
@@ -114,6 +120,8 @@ class MaxDim(Function):
     Only the selected element (the first one on ties, whose index is returned) affects y_j,
     so dL/dx is zero except g_j at that index.
     """
+
+    saves = set()  # the indices
 
     @staticmethod
     def forward(ctx, x, dim, keepdim=False, is_max=True):
@@ -232,6 +240,8 @@ class Var(Function):
     E[x^2] - E[x]^2 would cancel when |m| >> the spread.
     """
 
+    saves = set()  # the centred input, fresh
+
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False, correction=1):
         out, centred, ctx.meta = _variance("var", x, dim, keepdim, correction)
@@ -251,6 +261,8 @@ class Std(Function):
     m: the slope 1/(2s) is infinite but x - m is 0, and PyTorch defines the gradient as 0 there
     (its ``g / (2 s)`` is masked to 0), which we follow instead of producing inf * 0 = nan.
     """
+
+    saves = {"out"}
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False, correction=1):
@@ -272,6 +284,8 @@ class LogSumExp(Function):
 
     dy/dx_k = e^{x_k} / sum_i e^{x_i} = e^{x_k - y}: the softmax. So dL/dx = g * softmax(x).
     """
+
+    saves = {0, "out"}
 
     @staticmethod
     def forward(ctx, x, dim, keepdim=False):

@@ -35,6 +35,8 @@ class Softmax(Function):
     dL/dx_k = sum_i g_i y_i (delta_ik - y_k) = y_k (g_k - sum_i g_i y_i).
     """
 
+    saves = {"out"}
+
     @staticmethod
     def forward(ctx, x, dim):
         axis = _softmax_axis("softmax", dim, x.ndim)
@@ -61,6 +63,8 @@ class LogSoftmax(Function):
 
     dy_i/dx_k = delta_ik - softmax_k, so dL/dx_k = g_k - softmax_k sum_i g_i.
     """
+
+    saves = {"out"}
 
     @staticmethod
     def forward(ctx, x, dim):

@@ -61,6 +61,8 @@ def require_floating(op_name, x, what="input", error=NotImplementedError):
 class Exp(Function):
     """y = e^x, dy/dx = e^x = y, so dL/dx = g * y (reuse the output, no second exp)."""
 
+    saves = {"out"}
+
     @staticmethod
     def forward(ctx, x):
         x = floating(x)
@@ -76,6 +78,8 @@ class Exp(Function):
 
 class Log(Function):
     """y = ln x, dy/dx = 1/x, so dL/dx = g / x."""
+
+    saves = {0}
 
     @staticmethod
     def forward(ctx, x):
@@ -94,6 +98,8 @@ class Log(Function):
 class Sqrt(Function):
     """y = sqrt(x), dy/dx = 1 / (2 sqrt x) = 1 / (2y), so dL/dx = g / (2y)."""
 
+    saves = {"out"}
+
     @staticmethod
     def forward(ctx, x):
         x = floating(x)
@@ -111,6 +117,8 @@ class Sqrt(Function):
 
 class Abs(Function):
     """y = |x|, dy/dx = sign(x), taking the subgradient 0 at x = 0 (as PyTorch)."""
+
+    saves = {0}
 
     @staticmethod
     def forward(ctx, x):
@@ -133,6 +141,8 @@ class Clamp(Function):
     Where x lies inside [lo, hi] y = x (slope 1); outside, y is a constant (slope 0). PyTorch
     counts the boundary as inside, so the mask is lo <= x <= hi.
     """
+
+    saves = {0}
 
     @staticmethod
     def forward(ctx, x, min=None, max=None):
@@ -163,6 +173,8 @@ class Tanh(Function):
     factors, one root of vanishing gradients.
     """
 
+    saves = {"out"}
+
     @staticmethod
     def forward(ctx, x):
         x = floating(x)
@@ -189,6 +201,8 @@ class Sigmoid(Function):
     The slope peaks at 1/4 (x = 0): ten sigmoid layers scale a gradient by at most 4^-10.
     """
 
+    saves = {"out"}
+
     @staticmethod
     def forward(ctx, x):
         x = floating(x)
@@ -207,6 +221,8 @@ class ReLU(Function):
 
     A unit whose input stays negative gets no gradient at all: the "dead ReLU".
     """
+
+    saves = {"out"}
 
     @staticmethod
     def forward(ctx, x):
@@ -230,6 +246,8 @@ class LeakyReLU(Function):
     """y = x for x > 0, a*x otherwise; dy/dx = 1 or a. The small slope a keeps "dead" units
     learning."""
 
+    saves = set()  # a fresh mask x > 0
+
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
         require_floating("leaky_relu", x)
@@ -252,6 +270,8 @@ class ELU(Function):
     The backward evaluates alpha e^x from x, not y + alpha: for x << 0, y is within rounding of
     -alpha and y + alpha would keep only a few correct digits of the tiny slope.
     """
+
+    saves = {0}
 
     @staticmethod
     def forward(ctx, x, alpha=1.0):
@@ -284,6 +304,8 @@ class GELU(Function):
     Phi(x) = erfc(-x / sqrt 2) / 2 (not (1 + erf)/2), and with s = sigmoid(2u),
     (1 + tanh u)/2 = s and 1 - tanh^2 u = 4 s sigmoid(-2u).
     """
+
+    saves = {0}
 
     @staticmethod
     def forward(ctx, x, approximate="none"):
@@ -320,6 +342,8 @@ class Softplus(Function):
     dy/dx = e^{beta x} / (1 + e^{beta x}) = sigmoid(beta x) (and 1 in the linear region).
     Computed as max(z, 0) + ln(1 + e^{-|z|}) with z = beta x so e^z never overflows.
     """
+
+    saves = set()  # beta * x, fresh
 
     @staticmethod
     def forward(ctx, x, beta=1.0, threshold=20.0):
