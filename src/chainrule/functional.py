@@ -119,6 +119,10 @@ def clamp(input, min=None, max=None):  # noqa: A002
 clip = clamp
 
 
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return unary.Hardtanh.apply(as_tensor_operand("hardtanh", input), min_val=min_val, max_val=max_val)
+
+
 def tanh(input):
     return unary.Tanh.apply(as_tensor_operand("tanh", input))
 

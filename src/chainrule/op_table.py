@@ -98,6 +98,7 @@ OPS = [
     OpRow("minimum", lambda lib, a, b: lib.minimum(a, b), [((3, 4), (4,))]),
     OpRow("where", lambda lib, a, b: lib.where(a.detach() > 0, a, b), [((3, 4), (3, 4))]),
     OpRow("tanh", lambda lib, a: lib.tanh(a), [((3, 4),)]),
+    OpRow("hardtanh", lambda lib, a: lib.nn.functional.hardtanh(a, -0.5, 0.8), [((3, 4),)]),
     OpRow("sigmoid", lambda lib, a: lib.sigmoid(a), [((3, 4),)]),
     OpRow("relu", lambda lib, a: lib.relu(a), [((3, 4),)]),
     OpRow("leaky_relu", lambda lib, a: lib.nn.functional.leaky_relu(a, 0.1), [((3, 4),)]),

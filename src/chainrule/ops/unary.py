@@ -166,6 +166,30 @@ class Clamp(Function):
         return grad_output * mask
 
 
+class Hardtanh(Function):
+    """y = min(max(x, min_val), max_val): the identity inside the band, flat outside.
+
+    dy/dx = 1 where min_val < x < max_val and 0 elsewhere. Unlike clamp, PyTorch puts the
+    boundaries themselves outside (hardtanh_backward's mask is strict), so dL/dx = g * mask.
+    """
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x, min_val=-1.0, max_val=1.0):
+        if min_val > max_val:
+            raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got {min_val} > {max_val}")
+        ctx.save_for_backward(x)
+        ctx.bounds = (min_val, max_val)
+        return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        return grad_output * ((x > lo) & (x < hi))
+
+
 class Tanh(Function):
     """y = tanh x, dy/dx = 1 - tanh^2 x = 1 - y^2, so dL/dx = g * (1 - y^2).
 
