@@ -52,31 +52,23 @@ def kneighbors(
 ):
     """Indices (and optionally distances) of the ``n_neighbors`` nearest reference rows.
 
-    Parameters
-    ----------
-    reference : array of shape (n_reference, n_features)
-        The points searched.
-    n_neighbors : int
-        Neighbours returned per query, nearest first.
-    query : array of shape (n_query, n_features), optional
-        External query points.  A query point identical to a reference
-        point *does* get it back as a neighbour at distance 0.
-    query_indices : int array of shape (n_query,), optional
-        Use ``reference[query_indices]`` as the queries and never return a
-        query as its own neighbour (self-match exclusion).  If neither
-        ``query`` nor ``query_indices`` is given, every reference row is
-        queried against all the others.
-    return_distance : bool
-        Also return the Euclidean distances, shape (n_query, n_neighbors).
-    block_rows : int, optional
-        Query rows per block; default picks the largest block whose
-        distance matrix fits ``working_memory`` bytes (at most 2048 rows).
+    Args:
+        reference: array of shape (n_reference, n_features), the points searched.
+        n_neighbors: neighbours returned per query, nearest first.
+        query: optional array of shape (n_query, n_features) of external query points. A query
+            point identical to a reference point *does* get it back as a neighbour at distance 0.
+        query_indices: optional int array of shape (n_query,): use ``reference[query_indices]`` as
+            the queries and never return a query as its own neighbour (self-match exclusion). If
+            neither ``query`` nor ``query_indices`` is given, every reference row is queried
+            against all the others.
+        return_distance: also return the Euclidean distances, shape (n_query, n_neighbors).
+        block_rows: query rows per block; by default the largest block whose distance matrix fits
+            ``working_memory`` bytes (at most 2048 rows).
+        working_memory: the byte budget for one block's distance matrix.
 
-    Returns
-    -------
-    indices : int64 array of shape (n_query, n_neighbors)
-        Sorted by increasing distance; ties broken by the lower index.
-    distances : float64 array, only with ``return_distance=True``.
+    Returns:
+        int64 indices of shape (n_query, n_neighbors), sorted by increasing distance with ties
+        broken by the lower index; with ``return_distance=True``, also the float64 distances.
     """
     ref = _as_float_matrix(reference, "reference")
     queries, query_indices = _resolve_queries(ref, query, query_indices)

@@ -103,13 +103,11 @@ def resampled_train_test_split(X, y, sampler, *, test_size=0.25, random_state=No
 class ImbPipeline:
     """A sampler followed by a model, where only ``fit`` resamples.
 
-    Parameters
-    ----------
-    sampler : object with ``fit_resample(X, y)``, or None (no resampling)
-    fit_fn : callable ``fit_fn(X, y) -> model``
-        Trains on the resampled data.  ``model`` is an object with
-        ``predict`` (and optionally ``predict_proba`` /
-        ``decision_function``) or a plain callable ``model(X) -> predictions``.
+    Args:
+        sampler: an object with ``fit_resample(X, y)``, or None (no resampling).
+        fit_fn: ``fit_fn(X, y) -> model`` trains on the resampled data; ``model`` is an object with
+            ``predict`` (and optionally ``predict_proba`` / ``decision_function``) or a plain
+            callable ``model(X) -> predictions``.
 
     ``predict``, ``predict_proba``, ``decision_function`` and ``score`` pass
     ``X`` straight to the model: there is deliberately no method that

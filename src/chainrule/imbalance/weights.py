@@ -33,21 +33,17 @@ def _check_weights(func, sample_weight, n_samples):
 def compute_class_weight(class_weight, *, classes, y, sample_weight=None):
     """Weight of each entry of ``classes``.
 
-    Parameters
-    ----------
-    class_weight : dict, 'balanced' or None
-        None: all ones.  'balanced': ``n_samples / (n_classes * bincount(y))``
-        (with ``sample_weight``, the counts and total are weighted).  dict:
-        ``{class: weight}``; classes missing from the dict get 1, except
-        that a dict with keys outside ``classes`` while some class is
-        missing is rejected (scikit-learn's check against typos).
-    classes : array
-        The classes to weight, e.g. ``np.unique(y)``.
-    y : array of class labels.
+    Args:
+        class_weight: None (all ones), 'balanced' (``n_samples / (n_classes * bincount(y))``; with
+            ``sample_weight`` the counts and total are weighted) or a dict ``{class: weight}``, where
+            classes missing from the dict get 1, except that a dict with keys outside ``classes``
+            while some class is missing is rejected (scikit-learn's check against typos).
+        classes: the classes to weight, e.g. ``np.unique(y)``.
+        y: the class labels.
+        sample_weight: optional per-sample weights for the 'balanced' counts.
 
-    Returns
-    -------
-    float64 array of shape (n_classes,)
+    Returns:
+        A float64 array of shape (n_classes,).
     """
     func = "compute_class_weight"
     classes = np.asarray(classes)

@@ -1,5 +1,5 @@
 """Normalisation layers: BatchNorm1d/BatchNorm2d and LayerNorm, over the fused ops in
-``chainrule.ops.norm`` (PyTorch's arguments, buffers, state_dict keys and running-statistics rules)."""
+``chainrule.ops.normalization`` (PyTorch's arguments, buffers, state_dict keys and running-statistics rules)."""
 
 from __future__ import annotations
 
