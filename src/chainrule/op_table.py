@@ -174,6 +174,28 @@ OPS = [
         [((6, 3), (3,), (3,)), ((4, 3, 2), (3,), (3,))],
     ),
     OpRow("embedding", lambda lib, w: lib.nn.functional.embedding(lib.tensor([[0, 2], [2, 1]]), w), [((3, 4),)]),
+    # PyTorch's functional spellings of the operators, aliases and the remaining Tensor methods
+    OpRow("add_alpha", lambda lib, a, b: lib.add(a, b, alpha=2.0) + a.add(b), [((3, 4), (4,))]),
+    OpRow("sub_alpha", lambda lib, a, b: lib.sub(a, b, alpha=0.5) + a.sub(b), [((3, 4), (4,))]),
+    OpRow(
+        "mul_div_functions",
+        lambda lib, a, b: lib.mul(a, b) + lib.div(a, b) + a.mul(b) - a.div(b),
+        [((3, 4), Positive((4,)))],
+    ),
+    OpRow(
+        "neg_pow_functions",
+        lambda lib, a, b: lib.neg(a) + lib.pow(b, a) + b.pow(2) - a.neg(),
+        [((3, 4), Positive((3, 4)))],
+    ),
+    OpRow(
+        "clip_concat",
+        lambda lib, a, b: lib.concat([lib.clip(a, -0.5, 0.5), a.clip(max=0.2)], dim=0),
+        [((3, 4), (3, 4))],
+    ),
+    OpRow("masked_fill", lambda lib, a: a.masked_fill(a.detach() > 0.5, 2.0), [((3, 4),)]),
+    OpRow(
+        "view_as_expand_as_t", lambda lib, a, b: a.view_as(b).t() + a.expand_as(a).view_as(b).t(), [((2, 6), (6, 2))]
+    ),
     # No PyTorch twin of this spelling: torchvision owns sigmoid_focal_loss, focal_loss is ours,
     # and a dropout mask from a NumPy generator is not torch's.
     OpRow(
