@@ -224,15 +224,10 @@ class Tensor:
         return self._data.shape[0]
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extras = []
-        if self._data.dtype not in (backend.float32, backend.int64, backend.bool_):
-            extras.append(f"dtype={self._data.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        """As torch prints: ``tensor([0.5122, 1.0000], requires_grad=True)`` (see _printing)."""
+        from ._printing import tensor_repr
+
+        return tensor_repr(self)
 
     def __array__(self, dtype=None, copy=None):
         if copy:
