@@ -202,15 +202,32 @@ def test_values_as_torch_without_numpy_warnings(name):
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=0, equal_nan=True)
 
 
-def test_gradients_at_infinite_logits_have_no_numpy_warnings():
-    x = cr.tensor([inf, -inf, 2.0], requires_grad=True)
-    theirs = torch.tensor([inf, -inf, 2.0], requires_grad=True)
-    target = [0.0, 1.0, 0.5]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        CF.binary_cross_entropy_with_logits(x, cr.tensor(target), reduction="sum").backward()
-    TF.binary_cross_entropy_with_logits(theirs, torch.tensor(target), reduction="sum").backward()
-    np.testing.assert_allclose(x.grad.numpy(), theirs.grad.numpy(), rtol=1e-6)
+@pytest.mark.parametrize("pos_weight", [None, [2.0], [0.5]])
+def test_bce_with_logits_gradients_at_infinite_logits_as_torch(pos_weight):
+    logits, target = [inf, -inf, 2.0, inf, -inf], [0.0, 1.0, 0.5, 1.0, 0.0]
+    grads = []
+    for lib, F in ((torch, TF), (cr, CF)):
+        x = lib.tensor(logits, requires_grad=True)
+        y = lib.tensor(target, requires_grad=True)
+        pw = None if pos_weight is None else lib.tensor(pos_weight)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error" if lib is cr else "ignore")
+            F.binary_cross_entropy_with_logits(x, y, pos_weight=pw, reduction="none").sum().backward()
+        grads.append((_as_numpy(x.grad), _as_numpy(y.grad)))
+    (tx, ty), (cx, cy) = grads
+    np.testing.assert_allclose(cx, tx, rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(cy, ty, rtol=1e-6, equal_nan=True)
+
+
+def test_softmax_gradients_through_inf_are_nan_without_warnings():
+    for fn in ("softmax", "log_softmax"):
+        x = cr.tensor([inf, 1.0], requires_grad=True)
+        theirs = torch.tensor([inf, 1.0], requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            getattr(CF, fn)(x, 0).sum().backward()
+        getattr(TF, fn)(theirs, 0).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), theirs.grad.numpy())
 
 
 # ---------------------------------------------------------------------------------- warnings

@@ -251,7 +251,8 @@ def _broadcast_shapes(op_name, *shapes):
 class BCEWithLogits(Function):
     """l = w [ p_w y softplus(-x) + (1 - y) softplus(x) ], i.e. binary cross-entropy on
     sigmoid(x) with log sigmoid(x) = -softplus(-x) and log(1 - sigmoid(x)) = -softplus(x), so it
-    never overflows or takes log(0).
+    never overflows or takes log(0). Computed in PyTorch's equal form
+    w [ (1 - y) x - (1 + (p_w - 1) y) log sigmoid(x) ], which gives torch's inf/nan at x = +-inf.
 
     dl/dx = w [ (p_w y + 1 - y) sigmoid(x) - p_w y ]   (reduces to sigmoid(x) - y when p_w = 1);
     dl/dy = w [ p_w softplus(-x) - softplus(x) ]         (reduces to -x when p_w = 1, since
@@ -275,9 +276,10 @@ class BCEWithLogits(Function):
         # PyTorch's formula, (1 - y) x - (1 + (p_w - 1) y) log sigmoid(x), so that infinite
         # logits give what torch gives: inf for (+inf, 0), nan for (+inf, 1), (-inf, 0), (-inf, 1).
         with np.errstate(invalid="ignore", over="ignore"):
-            log_sigmoid = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
-            softplus_pos = x - log_sigmoid  # softplus(x), for backward
-            softplus_neg = -log_sigmoid  # softplus(-x)
+            log1p_exp = np.log1p(np.exp(-np.abs(x)))
+            log_sigmoid = np.minimum(x, 0) - log1p_exp
+            # for backward, each finite or +inf at x = +-inf (never inf - inf)
+            softplus_pos, softplus_neg = np.maximum(x, 0) + log1p_exp, -log_sigmoid
             log_weight = 1.0 if pos_weight is None else (pw - 1) * target + 1
             loss = (1 - target) * x - log_weight * log_sigmoid
         if weight is not None:
@@ -298,7 +300,10 @@ class BCEWithLogits(Function):
         grad_x = g * w * ((pw * target + 1 - target) * stable_sigmoid(x) - pw * target)
         grad_t = None
         if ctx.needs_input_grad[1]:
-            grad_t = unbroadcast(np.broadcast_to(g * w * (pw * softplus_neg - softplus_pos), x.shape), target.shape)
+            # -x without pos_weight; both terms are never infinite together at x = +-inf
+            with np.errstate(invalid="ignore"):
+                d_target = -x if pos_weight is None else pw * softplus_neg - softplus_pos
+            grad_t = unbroadcast(np.broadcast_to(g * w * d_target, x.shape), target.shape)
         return grad_x.astype(x.dtype, copy=False), grad_t, None, None
 
 
