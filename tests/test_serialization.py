@@ -429,9 +429,9 @@ def test_save_killed_mid_write_leaves_a_temp_that_the_next_save_removes(tmp_path
         "cr.save({'w': np.ones(1000)}, sys.argv[1])\n"
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    result = subprocess.run([sys.executable, "-c", script, str(path)], env=env, capture_output=True)
     if os.name != "posix":
         pytest.skip("SIGKILL is POSIX")
+    result = subprocess.run([sys.executable, "-c", script, str(path)], env=env, capture_output=True)
     assert result.returncode == -9, result.stderr.decode()
     stale = _leftover(tmp_path)
     assert len(stale) == 1 and stale[0].startswith(".ckpt.safetensors.") and stale[0].endswith(".tmp")
