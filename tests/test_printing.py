@@ -322,3 +322,42 @@ def test_custom_function_node_prints_like_a_custom_torch_function():
     torch_y = TorchCube.apply(torch.tensor([2.0], requires_grad=True))
     assert type(torch_y.grad_fn).__name__ == "TorchCubeBackward"
     assert repr(y) == "tensor([8.], grad_fn=<CubeBackward>)"
+
+
+def _random_case(rng):
+    ndim = int(rng.integers(0, 4))
+    shape = tuple(int(d) for d in rng.integers(0, 6 if ndim > 1 else 40, ndim))
+    n = int(np.prod(shape))
+    kind = rng.choice(["float32", "float64", "float16", "integral float", "int64", "bool"])
+    if kind.startswith("float"):
+        a = rng.standard_normal(n) * 10.0 ** rng.integers(-10, 12, n if rng.random() < 0.5 else 1)
+        u = rng.random(n)
+        a[u < 0.05], a[(u > 0.05) & (u < 0.08)], a[u > 0.9], a[(u > 0.85) & (u < 0.87)] = np.nan, np.inf, 0.0, -0.0
+        with np.errstate(over="ignore"):
+            a = a.astype(kind)
+    elif kind == "integral float":
+        a = rng.integers(-(10 ** rng.integers(1, 10)), 10 ** rng.integers(1, 10), n).astype(f32)
+    elif kind == "int64":
+        a = rng.integers(-(10 ** rng.integers(1, 12)), 10 ** rng.integers(1, 12), n)
+    else:
+        a = rng.random(n) > 0.5
+    opts = {}
+    if rng.random() < 0.3:
+        opts = {
+            "precision": int(rng.integers(0, 9)),
+            "linewidth": int(rng.integers(20, 120)),
+            "threshold": int(rng.integers(5, 100)),
+            "edgeitems": int(rng.integers(0, 4)),
+            "sci_mode": [None, True, False][int(rng.integers(0, 3))],
+        }
+    return a.reshape(shape), opts
+
+
+def test_random_arrays_and_options_match_torch():
+    # mixed magnitudes, nan/inf/zeros/negative zeros, every shape up to 3-d, random options
+    rng = np.random.default_rng(1)
+    for _ in range(400):
+        array, opts = _random_case(rng)
+        with options(**opts):
+            t, c = both(array)
+            assert same_repr(c, t), (array.dtype, array.shape, opts)
