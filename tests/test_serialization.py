@@ -293,3 +293,171 @@ def test_bad_path_type_raises_type_error():
 def test_accepts_str_and_pathlib_paths(tmp_path):
     cr.save({"w": np.zeros(1)}, str(tmp_path / "a.safetensors"))
     assert "w" in cr.load(pathlib.Path(tmp_path) / "a.safetensors")
+
+
+def _torch_half_file(path, dtype):
+    """A safetensors file written by torch's safetensors writer, and the tensors in it."""
+    torch = pytest.importorskip("torch")
+    torch_st = pytest.importorskip("safetensors.torch")
+    special = torch.tensor([0.0, -0.0, 1.0, -2.5, float("inf"), -float("inf"), float("nan"), 1e-40, 3e38])
+    finite = torch.finfo(dtype)
+    tensors = {
+        "values": torch.cat([special.to(dtype), torch.randn(50, generator=torch.Generator().manual_seed(0)).to(dtype)]),
+        "extremes": torch.tensor([finite.max, finite.min, finite.tiny, finite.eps], dtype=dtype),
+        "matrix": torch.arange(12, dtype=dtype).reshape(3, 4) / 7,
+        "scalar": torch.tensor(1.5, dtype=dtype),
+        "empty": torch.zeros((0, 3), dtype=dtype),
+        "ints": torch.arange(5, dtype=torch.int64),
+    }
+    torch_st.save_file(tensors, str(path))
+    return tensors
+
+
+def test_bf16_file_loads_widened_to_float32_exactly_as_torch_does(tmp_path):
+    import torch
+
+    path = tmp_path / "bf16.safetensors"
+    tensors = _torch_half_file(path, torch.bfloat16)
+    loaded = cr.load(path)
+    assert sorted(loaded) == sorted(tensors)
+    for name, tensor in tensors.items():
+        expected = (tensor.float() if tensor.is_floating_point() else tensor).numpy()
+        assert loaded[name].dtype == expected.dtype and loaded[name].shape == expected.shape, name
+        # bit for bit: signed zeros, subnormals, inf and NaN included
+        assert loaded[name].tobytes() == expected.tobytes(), name
+    loaded["matrix"][0, 0] = 1.0  # writeable
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float16, np.float32])
+def test_bf16_result_dtype_is_chosen_with_dtype(tmp_path, dtype):
+    import torch
+
+    path = tmp_path / "bf16.safetensors"
+    tensors = _torch_half_file(path, torch.bfloat16)
+    loaded = cr.load(path, dtype=dtype)
+    for name in ("values", "matrix", "scalar", "empty"):
+        assert loaded[name].dtype == dtype
+        expected = tensors[name].to(getattr(torch, np.dtype(dtype).name)).numpy()
+        np.testing.assert_array_equal(loaded[name], expected)
+    assert loaded["ints"].dtype == np.int64  # dtype= only concerns BF16 tensors
+    with pytest.raises(TypeError, match="floating dtype"):
+        cr.load(path, dtype=np.int32)
+
+
+def test_f16_file_loads_as_float16_like_torch(tmp_path):
+    import torch
+
+    path = tmp_path / "f16.safetensors"
+    tensors = _torch_half_file(path, torch.float16)
+    loaded = cr.load(path)
+    for name, tensor in tensors.items():
+        assert loaded[name].dtype == tensor.numpy().dtype
+        assert loaded[name].tobytes() == tensor.numpy().tobytes(), name
+
+
+def test_bf16_checkpoint_with_chainrule_structure_loads(tmp_path):
+    # a chainrule checkpoint whose weights another tool rewrote as BF16 keeps its structure
+    torch = pytest.importorskip("torch")
+    torch_st = pytest.importorskip("safetensors.torch")
+    path = tmp_path / "ckpt.safetensors"
+    cr.save({"model": {"w": np.ones((2, 2), np.float32)}, "epoch": 2}, path)
+    metadata = safetensors.safe_open(str(path), "np").metadata()
+    torch_st.save_file({"model.w": torch.full((2, 2), 0.5, dtype=torch.bfloat16)}, str(path), metadata=metadata)
+    loaded = cr.load(path)
+    assert loaded["epoch"] == 2
+    assert_identical(loaded["model"]["w"], np.full((2, 2), 0.5, np.float32))
+
+
+def test_unknown_dtype_and_bad_sizes_are_reported(tmp_path):
+    import json
+
+    def write(header, body):
+        blob = json.dumps(header).encode()
+        path = tmp_path / "forged.safetensors"
+        path.write_bytes(len(blob).to_bytes(8, "little") + blob + body)
+        return path
+
+    path = write({"x": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}}, bytes(2))
+    with pytest.raises(ValueError, match="forged.safetensors.*dtype F8_E4M3, which chainrule cannot read"):
+        cr.load(path)
+    path = write({"x": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 4]}}, bytes(4))
+    with pytest.raises(ValueError, match=r"shape \[3\] needs 6 bytes, its data_offsets give 4"):
+        cr.load(path)
+    path = write({"x": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}, bytes(4))
+    with pytest.raises(ValueError, match="header entry of tensor 'x' is invalid"):
+        cr.load(path)
+
+
+@pytest.mark.parametrize("where", ["header", "structure", "structure_nodes"])
+def test_deeply_nested_header_is_a_clear_error_not_a_recursion_error(tmp_path, where):
+    import json
+
+    path = tmp_path / "deep.safetensors"
+    depth = 100_000
+    if where == "header":
+        blob = ('{"__metadata__": ' + "[" * depth + "]" * depth + "}").encode()
+        path.write_bytes(len(blob).to_bytes(8, "little") + blob)
+    else:
+        if where == "structure":
+            structure = '{"version": 1, "root": ' + "[" * depth + "]" * depth + "}"
+        else:  # valid JSON to the parser's depth, nested list nodes beyond Python's recursion limit
+            node = {"t": "value", "v": 0}
+            text = json.dumps(node)
+            for _ in range(5000):
+                text = '{"t": "list", "items": [' + text + "]}"
+            structure = '{"version": 1, "root": ' + text + "}"
+        safetensors.numpy.save_file({"x": np.zeros(1)}, str(path), metadata={"chainrule.structure": structure})
+    with pytest.raises(ValueError, match="deep.safetensors.*nests deeper than Python can parse"):
+        cr.load(path)
+
+
+def _leftover(tmp_path, name="ckpt.safetensors"):
+    return sorted(n for n in os.listdir(tmp_path) if n != name)
+
+
+def test_save_killed_mid_write_leaves_a_temp_that_the_next_save_removes(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "ckpt.safetensors"
+    cr.save({"w": np.zeros(3)}, path)
+    # A real kill: the child process SIGKILLs itself between writing and renaming the temporary,
+    # so no except/finally clause runs.
+    script = (
+        "import os, signal, sys, numpy as np, chainrule as cr\n"
+        "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "cr.save({'w': np.ones(1000)}, sys.argv[1])\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    if os.name != "posix":
+        pytest.skip("SIGKILL is POSIX")
+    result = subprocess.run([sys.executable, "-c", script, str(path)], env=env, capture_output=True)
+    assert result.returncode == -9, result.stderr.decode()
+    stale = _leftover(tmp_path)
+    assert len(stale) == 1 and stale[0].startswith(".ckpt.safetensors.") and stale[0].endswith(".tmp")
+    np.testing.assert_array_equal(cr.load(path)["w"], np.zeros(3))  # the old checkpoint is intact
+    cr.save({"w": np.full(2, 7.0)}, path)
+    assert _leftover(tmp_path) == []
+    np.testing.assert_array_equal(cr.load(path)["w"], np.full(2, 7.0))
+
+
+def test_next_save_removes_only_stale_temporaries_of_the_same_path(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    stale = [
+        f".ckpt.safetensors.{dead_pid}.0123456789ab.tmp",  # writer killed
+        ".ckpt.safetensors.0123456789ab.tmp",  # an older chainrule's name, no pid
+    ]
+    kept = [
+        f".ckpt.safetensors.{os.getpid()}.0123456789ab.tmp",  # a writer still alive (this process)
+        f".other.safetensors.{dead_pid}.0123456789ab.tmp",  # another path's temporary
+        ".ckpt.safetensors.notmine.tmp",  # not a name save writes
+        "ckpt.safetensors.bak",
+    ]
+    for name in stale + kept:
+        (tmp_path / name).write_bytes(b"partial")
+    cr.save({"w": np.ones(1)}, tmp_path / "ckpt.safetensors")
+    assert _leftover(tmp_path) == sorted(kept)

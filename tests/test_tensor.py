@@ -71,7 +71,7 @@ def test_shape_mismatch_names_op_and_shapes():
         cr.ones(2, 3) + cr.ones(4)
     with pytest.raises(ValueError, match=r"mul: shapes \(2, 3\) and \(2,\)"):
         cr.ones(2, 3) * cr.ones(2)
-    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(4, 5\)"):
+    with pytest.raises(RuntimeError, match=r"matmul: shapes \(2, 3\) and \(4, 5\)"):  # as torch
         cr.ones(2, 3) @ cr.ones(4, 5)
     with pytest.raises(TypeError, match="unsupported operand"):
         cr.ones(2) + "a"

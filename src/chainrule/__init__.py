@@ -11,6 +11,7 @@ keeps in ``torch.autograd``. ``__all__`` lists them; tests/public_api.txt pins t
 
 # the subpackages, reachable as attributes (cr.nn, cr.optim, ...) as in torch
 from . import autograd, backend, data, diagnostics, functional, imbalance, metrics, nn, optim, random, train  # noqa: F401
+from ._printing import set_printoptions
 from .autograd import (
     Function,
     detect_anomaly,
@@ -189,6 +190,7 @@ __all__ = [
     "save",
     "set_default_dtype",
     "set_grad_enabled",
+    "set_printoptions",
     "short",
     "sigmoid",
     "softmax",

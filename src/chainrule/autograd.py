@@ -146,6 +146,35 @@ def _check_finite(array, what: str, op_name: str) -> None:
 # a small class because one is made for every tensor that a node saves: it must cost nothing.
 
 
+# The node names torch prints where they differ from chainrule's class name + "Backward0"
+# (torch names nodes after the ATen op that ran: relu -> ReluBackward0, mse_loss -> MseLossBackward0).
+_TORCH_NODE_NAMES = {
+    "BCEWithLogits": "BinaryCrossEntropyWithLogitsBackward0",
+    "BatchNorm": "NativeBatchNormBackward0",
+    "Cast": "ToCopyBackward0",
+    "Clamp": "ClampBackward1",
+    "CopySlices": "CopySlices",
+    "CrossEntropy": "NllLossBackward0",  # torch's cross_entropy ends in nll_loss
+    "Dropout": "MulBackward0",
+    "ELU": "EluBackward0",
+    "GELU": "GeluBackward0",
+    "LayerNorm": "NativeLayerNormBackward0",
+    "LeakyReLU": "LeakyReluBackward0",
+    "Linear": "AddmmBackward0",
+    "LogSumExp": "LogsumexpBackward0",
+    "MSELoss": "MseLossBackward0",
+    "MatMul": "MmBackward0",
+    "MaxAll": "MaxBackward1",
+    "MaxDim": "MaxBackward0",
+    "NLLLoss": "NllLossBackward0",
+    "Norm": "LinalgVectorNormBackward0",
+    "Pad": "ConstantPadNdBackward0",
+    "ReLU": "ReluBackward0",
+    "Reshape": "ViewBackward0",
+    "Squeeze": "SqueezeBackward1",
+}
+
+
 class Function:
     """Base class of every differentiable op. An instance is both the ``ctx`` handed to
     ``forward``/``backward`` and the graph node recorded as the output's ``grad_fn``.
@@ -210,7 +239,12 @@ class Function:
         return tuple(getattr(self, "edges", ()))
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}Backward>"
+        """``<MulBackward0>``, the name torch gives the node of the same op; a Function defined
+        outside chainrule prints ``<CubeBackward>``, as a custom ``torch.autograd.Function`` does."""
+        cls = type(self)
+        if not cls.__module__.startswith("chainrule."):
+            return f"<{cls.__name__}Backward>"
+        return f"<{_TORCH_NODE_NAMES.get(cls.__name__, cls.__name__ + 'Backward0')}>"
 
     @classmethod
     def apply(cls, *inputs, **kwargs):

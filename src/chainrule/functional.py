@@ -83,6 +83,11 @@ def matmul(input, other):
 def linear(input, weight, bias=None):
     """y = x W^T + b, with W stored (out_features, in_features) as in PyTorch (one fused op)."""
     input = as_tensor_operand("linear", input)
+    for position, name, value in ((2, "weight", weight), (3, "bias", bias)):
+        if value is not None and not isinstance(value, (Tensor, np.ndarray)):
+            raise TypeError(
+                f"linear(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}"
+            )
     if bias is None:
         return linalg.Linear.apply(input, weight)
     return linalg.Linear.apply(input, weight, bias)
@@ -306,14 +311,30 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     )
 
 
+def _warn_if_broadcast(input, target):
+    """PyTorch's UserWarning when a regression loss would broadcast target against input."""
+    if input.shape != target.shape:
+        import warnings
+
+        warnings.warn(
+            f"Using a target size {tuple(target.shape)} that is different to the input size "
+            f"{tuple(input.shape)}. This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def mse_loss(input, target, reduction="mean"):
-    return MSELoss.apply(
-        as_tensor_operand("mse_loss", input), as_tensor_operand("mse_loss", target), reduction=reduction
-    )
+    input, target = as_tensor_operand("mse_loss", input), as_tensor_operand("mse_loss", target)
+    _warn_if_broadcast(input, target)
+    return MSELoss.apply(input, target, reduction=reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
-    return L1Loss.apply(as_tensor_operand("l1_loss", input), as_tensor_operand("l1_loss", target), reduction=reduction)
+    input, target = as_tensor_operand("l1_loss", input), as_tensor_operand("l1_loss", target)
+    _warn_if_broadcast(input, target)
+    return L1Loss.apply(input, target, reduction=reduction)
 
 
 # ---------------------------------------------------------------- layers' functions

@@ -19,14 +19,18 @@ the tensor names, so the file is also an ordinary safetensors weight file for ot
 Writing is atomic: the bytes go to a temporary file in the target's directory, are flushed and
 fsync'ed, and only then renamed over the target with ``os.replace`` (atomic on POSIX and Windows
 within one file system). A crash mid-write leaves the previous checkpoint intact instead of a
-half-written one.
+half-written one; the temporary it leaves (``.NAME.PID.RANDOM.tmp``) is deleted by the next save
+to the same path once process PID is gone.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import secrets
+import sys
 from collections import Counter, OrderedDict
 from collections.abc import Mapping
 
@@ -183,7 +187,10 @@ def save(obj, path) -> None:
 def _write_atomically(payload: bytes, path: str) -> None:
     """Write ``payload`` to a temporary file beside ``path``, fsync it, rename it over ``path``."""
     directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    _remove_stale_temporaries(directory, os.path.basename(path))
+    # The writer's pid is in the name, so that a later save can tell a dead writer's leftover
+    # from a temporary another process is still writing.
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
     # O_EXCL: never write into someone else's file; mode 0o666 lets the umask decide, as open() does.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
@@ -199,6 +206,40 @@ def _write_atomically(payload: bytes, path: str) -> None:
             pass
         raise
     _fsync_directory(directory)
+
+
+def _pid_is_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # another thread of this process may be saving to the same path
+    if os.name != "posix":
+        return True  # no cheap check: leave it (a Windows leftover stays until removed by hand)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, under another user
+        return True
+    return True
+
+
+def _remove_stale_temporaries(directory: str, basename: str) -> None:
+    """Delete the temporaries that a save to this same path left when its process was killed
+    mid-write (SIGKILL, power loss: no ``except`` clause ran). Only names of the exact form
+    this module writes for ``basename`` are considered, and only when their writer is gone."""
+    pattern = re.compile(rf"\.{re.escape(basename)}\.(?:(\d+)\.)?[0-9a-f]{{12}}\.tmp")
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        # No pid in the name: written by an older chainrule that did not record it.
+        if match is None or (match.group(1) is not None and _pid_is_alive(int(match.group(1)))):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass
 
 
 def _fsync_directory(directory: str) -> None:
@@ -231,6 +272,8 @@ def _read_header(data: bytes, path: str) -> dict:
         )
     try:
         header = json.loads(data[8 : 8 + header_len].decode("utf-8"))
+    except RecursionError:
+        raise _too_deep(path) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(
             f"chainrule.load: {path!r} is corrupted or not a safetensors file: its header is not valid JSON ({exc})"
@@ -252,27 +295,103 @@ def _read_header(data: bytes, path: str) -> dict:
     return header
 
 
-def load(path):
+# safetensors dtype names -> little-endian NumPy dtypes. BF16 has no NumPy dtype: its 16 bits
+# are the high half of a float32 and are widened by a shift (see _widen_bf16).
+_SAFETENSORS_DTYPES = {
+    "BOOL": np.dtype("?"),
+    "U8": np.dtype("u1"),
+    "I8": np.dtype("i1"),
+    "U16": np.dtype("<u2"),
+    "I16": np.dtype("<i2"),
+    "F16": np.dtype("<f2"),
+    "BF16": np.dtype("<u2"),
+    "U32": np.dtype("<u4"),
+    "I32": np.dtype("<i4"),
+    "F32": np.dtype("<f4"),
+    "U64": np.dtype("<u8"),
+    "I64": np.dtype("<i8"),
+    "F64": np.dtype("<f8"),
+}
+
+
+def _widen_bf16(bits: np.ndarray, dtype) -> np.ndarray:
+    """bfloat16 is the top 16 bits of a float32: shifting them into the high half of a uint32
+    gives that float32 exactly (signs, zeros, subnormals, inf and NaN payloads included), as
+    torch's ``.float()`` does. ``dtype`` is the floating dtype of the result."""
+    widened = (bits.astype(np.uint32) << np.uint32(16)).view(np.float32)
+    if dtype == np.float32:
+        return widened
+    with np.errstate(over="ignore"):  # to float16, large values become inf, as in torch
+        return widened.astype(dtype)
+
+
+def _read_arrays(data: bytes, header: dict, path: str, bf16_dtype) -> dict:
+    """Every tensor the header describes, as a writeable native-byte-order array."""
+    start = 8 + int.from_bytes(data[:8], "little")
+    body = len(data) - start
+    arrays = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        try:
+            kind, shape, (begin, end) = entry["dtype"], entry["shape"], entry["data_offsets"]
+            valid = (
+                isinstance(kind, str)
+                and all(type(d) is int and d >= 0 for d in shape)
+                and type(begin) is int
+                and type(end) is int
+                and 0 <= begin <= end <= body
+            )
+        except (TypeError, KeyError, ValueError):
+            valid = False
+        if not valid:
+            raise ValueError(f"chainrule.load: {path!r} is corrupted: the header entry of tensor {name!r} is invalid")
+        if kind not in _SAFETENSORS_DTYPES:
+            raise ValueError(
+                f"chainrule.load: {path!r}: tensor {name!r} has dtype {kind}, which chainrule cannot read "
+                f"(it reads {', '.join(_SAFETENSORS_DTYPES)})"
+            )
+        stored = _SAFETENSORS_DTYPES[kind]
+        count = math.prod(shape)
+        if (end - begin) != count * stored.itemsize:
+            raise ValueError(
+                f"chainrule.load: {path!r} is corrupted: tensor {name!r} of dtype {kind} and shape "
+                f"{list(shape)} needs {count * stored.itemsize} bytes, its data_offsets give {end - begin}"
+            )
+        array = np.frombuffer(data, dtype=stored, count=count, offset=start + begin).reshape(shape)
+        if kind == "BF16":
+            arrays[name] = _widen_bf16(array, bf16_dtype)
+        else:
+            arrays[name] = array.astype(stored.newbyteorder("="))  # a writeable copy
+    return arrays
+
+
+def load(path, dtype=np.float32):
     """Read a file written by :func:`save` and return the same nested object, arrays as NumPy.
 
     A safetensors file written by another tool (no chainrule metadata) loads as a plain
-    ``{name: array}`` dict.
+    ``{name: array}`` dict. F16 tensors load as float16; BF16 tensors (NumPy has no bfloat16)
+    are widened exactly to ``dtype``.
 
     Args:
         path: a str or os.PathLike file name.
+        dtype: the floating dtype BF16 tensors are returned as (float32, float64 or float16).
 
     Raises:
-        ValueError: the file is truncated or corrupted (the message names the path).
+        ValueError: the file is truncated or corrupted (the message names the path), or its
+            metadata is nested too deeply to be a real checkpoint.
     """
     path = _fspath(path, "chainrule.load")
+    bf16_dtype = np.dtype(dtype)
+    if bf16_dtype.kind != "f":
+        raise TypeError(f"chainrule.load: dtype must be a floating dtype, got {bf16_dtype}")
     with open(path, "rb") as f:
         data = f.read()
     header = _read_header(data, path)
-    try:
-        arrays = safetensors.numpy.load(data)
-    except safetensors.SafetensorError as exc:
-        raise ValueError(f"chainrule.load: {path!r} is corrupted: safetensors could not read it ({exc})") from None
+    arrays = _read_arrays(data, header, path, bf16_dtype)
     metadata = header.get("__metadata__") or {}
+    if not isinstance(metadata, dict):
+        raise ValueError(f"chainrule.load: {path!r} is corrupted: its __metadata__ is not a JSON object")
     if _STRUCTURE_KEY not in metadata:
         # Someone else's safetensors file: keep the order the arrays appear in the body.
         order = sorted(arrays, key=lambda name: header[name]["data_offsets"][0])
@@ -281,6 +400,8 @@ def load(path):
         description = json.loads(metadata[_STRUCTURE_KEY])
         version = description["version"]
         root = description["root"]
+    except RecursionError:
+        raise _too_deep(path) from None
     except (TypeError, KeyError, json.JSONDecodeError) as exc:
         raise ValueError(
             f"chainrule.load: {path!r} is corrupted: its structure metadata is not valid ({exc!r})"
@@ -292,8 +413,17 @@ def load(path):
         )
     try:
         return _decode(root, arrays, repr(path))
+    except RecursionError:
+        raise _too_deep(path) from None
     except (KeyError, TypeError, IndexError, ValueError) as exc:
         raise ValueError(
             f"chainrule.load: {path!r} is corrupted: its structure metadata does not match its tensors "
             f"({type(exc).__name__}: {exc})"
         ) from None
+
+
+def _too_deep(path: str) -> ValueError:
+    return ValueError(
+        f"chainrule.load: {path!r} is corrupted or malicious: its header nests deeper than Python can "
+        f"parse (recursion limit {sys.getrecursionlimit()}); a real checkpoint is only a few levels deep"
+    )

@@ -81,6 +81,24 @@ def unwrap_tensor(value):
     return value._data if isinstance(value, Tensor) else value
 
 
+_TORCH_FLOAT_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def _bitwise(name, ufunc, a, b):
+    """``a & b``, ``a | b``, ``a ^ b`` on bool and integer tensors (not differentiable), with
+    PyTorch's errors: NotImplementedError for a floating operand, RuntimeError for shapes that
+    do not broadcast."""
+    x, y = unwrap_tensor(a), unwrap_tensor(b)
+    for value in (x, y):
+        if isinstance(value, float) or (isinstance(value, np.ndarray) and value.dtype.kind in "fc"):
+            dtype = value.dtype.name if isinstance(value, np.ndarray) else backend.get_default_dtype().name
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_TORCH_FLOAT_NAMES.get(dtype, dtype)}'")
+    try:
+        return Tensor(ufunc(x, y))
+    except ValueError:
+        raise RuntimeError(f"{name}: shapes {np.shape(x)} and {np.shape(y)} cannot be broadcast together") from None
+
+
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it.
 
@@ -224,15 +242,10 @@ class Tensor:
         return self._data.shape[0]
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extras = []
-        if self._data.dtype not in (backend.float32, backend.int64, backend.bool_):
-            extras.append(f"dtype={self._data.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        """As torch prints: ``tensor([0.5122, 1.0000], requires_grad=True)`` (see _printing)."""
+        from ._printing import tensor_repr
+
+        return tensor_repr(self)
 
     def __array__(self, dtype=None, copy=None):
         if copy:
@@ -564,13 +577,27 @@ class Tensor:
         return Tensor(self._data >= unwrap_tensor(other))
 
     def __invert__(self):
+        if self._data.dtype.kind not in "biu":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
         return Tensor(~self._data)
 
     def __and__(self, other):
-        return Tensor(self._data & unwrap_tensor(other))
+        return _bitwise("bitwise_and", np.bitwise_and, self, other)
 
     def __or__(self, other):
-        return Tensor(self._data | unwrap_tensor(other))
+        return _bitwise("bitwise_or", np.bitwise_or, self, other)
+
+    def __xor__(self, other):
+        return _bitwise("bitwise_xor", np.bitwise_xor, self, other)
+
+    def __rand__(self, other):
+        return _bitwise("bitwise_and", np.bitwise_and, other, self)
+
+    def __ror__(self, other):
+        return _bitwise("bitwise_or", np.bitwise_or, other, self)
+
+    def __rxor__(self, other):
+        return _bitwise("bitwise_xor", np.bitwise_xor, other, self)
 
     def eq(self, other):
         return self == other

@@ -112,3 +112,89 @@ def test_load_idx_dataset_validation(tmp_path):
         load_idx_dataset(tmp_path / "img2d", tmp_path / "lbl4")
     with pytest.raises(ValueError, match="expected integer class labels"):
         load_idx_dataset(tmp_path / "img", tmp_path / "lblf")
+
+
+def _gzip_bomb(path, header, zeros):
+    """A small gzip file that expands to ``header`` followed by ``zeros`` zero bytes."""
+    with gzip.open(path, "wb", compresslevel=9) as f:
+        f.write(header)
+        chunk = bytes(1 << 20)
+        for _ in range(zeros >> 20):
+            f.write(chunk)
+    return path
+
+
+def _peak_bytes(fn):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return peak
+
+
+def test_gzip_bomb_is_rejected_without_expanding_it(tmp_path):
+    # 256 MiB of zeros behind a header that declares 6 bytes: the file is ~250 KiB.
+    path = _gzip_bomb(tmp_path / "bomb.idx.gz", b"\x00\x00\x08\x02" + struct.pack(">II", 2, 3), 256 << 20)
+    assert path.stat().st_size < 1 << 20
+
+    def read():
+        with pytest.raises(ValueError, match=r"more than 65536 trailing bytes after the data.*need 6 bytes"):
+            read_idx(path)
+
+    assert _peak_bytes(read) < 4 << 20  # a couple of bounded chunks, not 256 MiB
+
+
+def test_gzip_bomb_under_a_large_declared_size_reads_only_that_much(tmp_path):
+    # the header declares 8 MiB; the stream expands to 64 MiB
+    path = _gzip_bomb(tmp_path / "bomb.idx.gz", b"\x00\x00\x08\x01" + struct.pack(">I", 8 << 20), 64 << 20)
+
+    def read():
+        with pytest.raises(ValueError, match="trailing bytes after the data"):
+            read_idx(path)
+
+    assert _peak_bytes(read) < 24 << 20
+
+
+def test_valid_gzip_file_reads_in_bounded_chunks(tmp_path):
+    array = np.arange(3 << 20, dtype=np.uint8).reshape(3, 1 << 20)  # 3 MiB: several chunks
+    write_idx(tmp_path / "big.idx.gz", array)
+    np.testing.assert_array_equal(read_idx(tmp_path / "big.idx.gz"), array)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize(
+    "code, dims",
+    [(0x08, (65536, 65536, 65536, 65536)), (0x0E, (2**32 - 1, 2**32 - 1)), (0x08, (2**32 - 1,) * 3)],
+)
+def test_dims_whose_product_overflows_are_refused(tmp_path, gz, code, dims):
+    # (65536,) * 4 is 2**64 elements: int64 arithmetic would wrap it to 0 and accept an empty payload
+    blob = bytes([0, 0, code, len(dims)]) + struct.pack(f">{len(dims)}I", *dims)
+    path = _write_raw(tmp_path / "overflow.idx", blob, gz)
+    with pytest.raises(ValueError, match=r"overflow.*more than any array can hold") as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+
+
+def test_huge_declared_size_with_little_data_is_truncated_without_allocating_it(tmp_path):
+    path = _write_raw(tmp_path / "liar.idx", b"\x00\x00\x0e\x01" + struct.pack(">I", 2**32 - 1) + bytes(80), gz=True)
+
+    def read():
+        with pytest.raises(ValueError, match=r"truncated data: header dims \(4294967295,\) of double need 34359738360"):
+            read_idx(path)
+
+    assert _peak_bytes(read) < 4 << 20
+
+
+def test_corrupt_gzip_stream_is_a_value_error(tmp_path):
+    blob = gzip.compress(b"\x00\x00\x08\x01" + struct.pack(">I", 1000) + bytes(1000))
+    path = tmp_path / "bad.idx.gz"
+    path.write_bytes(blob[:-12])  # cut into the deflate stream and its trailer
+    with pytest.raises(ValueError, match="bad.idx.gz"):
+        read_idx(path)
+    path.write_bytes(blob[:20] + bytes(len(blob) - 20))
+    with pytest.raises(ValueError, match="corrupt gzip data"):
+        read_idx(path)

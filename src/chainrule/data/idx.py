@@ -10,7 +10,9 @@ the file name and what was expected, instead of surfacing later as a baffling re
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import zlib
 
 import numpy as np
 
@@ -33,63 +35,99 @@ _KIND_SIZE_TO_CODE = {(np.dtype(d).kind, np.dtype(d).itemsize): c for c, d in _C
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _read_bytes(path) -> bytes:
-    """Whole file contents, gunzipped when the file is gzip-compressed (detected from its first
+# Decompressed bytes are read this many at a time, so that memory follows the data actually
+# present (at most the header's declared size plus one chunk), never what a gzip bomb expands to.
+_CHUNK = 1 << 20
+# Past the declared payload, at most this many more bytes are read, only to say how many trail.
+_TRAILING_PROBE = 1 << 16
+
+
+def _open(path):
+    """The file as a binary stream, gunzipping when it is gzip-compressed (detected from its first
     bytes, so a ``.gz`` that was already unpacked, or a compressed file without the suffix, still
     reads)."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        f = open(path, "rb")
     except FileNotFoundError:
         raise FileNotFoundError(f"read_idx: no such file: {os.fspath(path)!r}") from None
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise ValueError(f"read_idx: {os.fspath(path)!r}: corrupt gzip data ({exc})") from None
-    return raw
+    if f.read(2) == _GZIP_MAGIC:
+        f.seek(0)
+        return gzip.GzipFile(fileobj=f, mode="rb"), f
+    f.seek(0)
+    return f, f
+
+
+def _read_up_to(stream, n: int, name: str) -> bytes:
+    """Up to ``n`` bytes (fewer at end of data), read in bounded chunks."""
+    chunks, got = [], 0
+    try:
+        while got < n:
+            chunk = stream.read(min(_CHUNK, n - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"read_idx: {name!r}: corrupt gzip data ({exc})") from None
+    return b"".join(chunks)
 
 
 def read_idx(path) -> np.ndarray:
     """Read an IDX file (plain or gzip-compressed) into an ndarray in native byte order.
 
     Raises ValueError, naming the file, when the magic number is wrong, the type code is
-    unknown, or the payload is shorter (truncated) or longer (trailing bytes) than the header's
-    dimensions say.
+    unknown, the dimensions' product overflows, or the payload is shorter (truncated) or longer
+    (trailing bytes) than the header's dimensions say. Data is read in bounded chunks and reading
+    stops one byte past the size the header declares, so a gzip bomb is rejected without being
+    expanded into memory.
     """
     name = os.fspath(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise ValueError(f"read_idx: {name!r}: file is {len(data)} bytes, too short for the 4-byte IDX magic number")
-    if data[0] != 0 or data[1] != 0:
-        raise ValueError(
-            f"read_idx: {name!r}: wrong magic number 0x{data[:4].hex()}; an IDX file starts with two "
-            "zero bytes, a type code and a dimension count (is this really an IDX file?)"
-        )
-    code, ndim = data[2], data[3]
-    if code not in _CODE_TO_DTYPE:
-        known = ", ".join(f"0x{c:02X} ({n})" for c, n in _NAME_OF_CODE.items())
-        raise ValueError(f"read_idx: {name!r}: unknown type code 0x{code:02X}; expected one of {known}")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(
-            f"read_idx: {name!r}: truncated header: {ndim} dimensions need {header} header bytes, file has {len(data)}"
-        )
-    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    dtype = _CODE_TO_DTYPE[code]
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    actual = len(data) - header
-    if actual < expected:
-        raise ValueError(
-            f"read_idx: {name!r}: truncated data: header dims {dims} of {_NAME_OF_CODE[code]} need "
-            f"{expected} bytes, found only {actual}"
-        )
-    if actual > expected:
-        raise ValueError(
-            f"read_idx: {name!r}: {actual - expected} trailing bytes after the data: header dims {dims} "
-            f"of {_NAME_OF_CODE[code]} need {expected} bytes, found {actual}"
-        )
-    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)
+    stream, raw = _open(path)
+    with raw, stream:
+        data = _read_up_to(stream, 4, name)
+        if len(data) < 4:
+            raise ValueError(
+                f"read_idx: {name!r}: file is {len(data)} bytes, too short for the 4-byte IDX magic number"
+            )
+        if data[0] != 0 or data[1] != 0:
+            raise ValueError(
+                f"read_idx: {name!r}: wrong magic number 0x{data[:4].hex()}; an IDX file starts with two "
+                "zero bytes, a type code and a dimension count (is this really an IDX file?)"
+            )
+        code, ndim = data[2], data[3]
+        if code not in _CODE_TO_DTYPE:
+            known = ", ".join(f"0x{c:02X} ({n})" for c, n in _NAME_OF_CODE.items())
+            raise ValueError(f"read_idx: {name!r}: unknown type code 0x{code:02X}; expected one of {known}")
+        header = 4 + 4 * ndim
+        data += _read_up_to(stream, 4 * ndim, name)
+        if len(data) < header:
+            raise ValueError(
+                f"read_idx: {name!r}: truncated header: {ndim} dimensions need {header} header bytes, "
+                f"file has {len(data)}"
+            )
+        dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+        dtype = _CODE_TO_DTYPE[code]
+        expected = math.prod(dims) * dtype.itemsize  # Python ints: exact, cannot wrap
+        if expected > np.iinfo(np.intp).max:
+            raise ValueError(
+                f"read_idx: {name!r}: header dims {dims} of {_NAME_OF_CODE[code]} overflow: they describe "
+                f"{expected} bytes, more than any array can hold (corrupt header?)"
+            )
+        payload = _read_up_to(stream, expected + 1, name)
+        actual = len(payload)
+        if actual < expected:
+            raise ValueError(
+                f"read_idx: {name!r}: truncated data: header dims {dims} of {_NAME_OF_CODE[code]} need "
+                f"{expected} bytes, found only {actual}"
+            )
+        if actual > expected:
+            trailing = 1 + len(_read_up_to(stream, _TRAILING_PROBE, name))
+            count = f"{trailing}" if trailing <= _TRAILING_PROBE else f"more than {_TRAILING_PROBE}"
+            raise ValueError(
+                f"read_idx: {name!r}: {count} trailing bytes after the data: header dims {dims} "
+                f"of {_NAME_OF_CODE[code]} need {expected} bytes"
+            )
+    array = np.frombuffer(payload, dtype=dtype).reshape(dims)
     return array.astype(dtype.newbyteorder("="))
 
 

@@ -55,6 +55,11 @@ class Linear(Module):
     ):
         super().__init__()
         dtype = _parameter_dtype("Linear", device, dtype)
+        for size in (out_features, in_features):
+            if isinstance(size, int) and size < 0:  # torch's message, for its (out, in) weight
+                raise RuntimeError(
+                    f"Trying to create tensor with negative dimension {size}: [{out_features}, {in_features}]"
+                )
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(np.zeros((out_features, in_features), dtype=dtype))

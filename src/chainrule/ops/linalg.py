@@ -44,8 +44,15 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray) or a.ndim == 0 or b.ndim == 0:
-            raise ValueError(
+        # PyTorch's types: TypeError for a Python number, RuntimeError for shapes
+        for operand in (a, b):
+            if not isinstance(operand, np.ndarray):
+                raise TypeError(
+                    f"matmul: unsupported operand of type {type(operand).__name__}; expected a Tensor "
+                    "(both arguments need at least 1 dimension)"
+                )
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError(
                 f"matmul: both arguments need at least 1 dimension, got shapes {_shape(a)} and {_shape(b)}"
             )
         if a.dtype != b.dtype or a.dtype.kind == "b":
@@ -60,7 +67,7 @@ class MatMul(Function):
                 detail = f"inner dimensions differ ({inner_a} vs {inner_b})"
             else:
                 detail = f"batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast"
-            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are incompatible: {detail}") from None
+            raise RuntimeError(f"matmul: shapes {a.shape} and {b.shape} are incompatible: {detail}") from None
 
     @staticmethod
     def backward(ctx, grad_output):

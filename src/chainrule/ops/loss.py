@@ -24,6 +24,18 @@ def check_reduction(op_name, reduction):
         raise ValueError(f"{op_name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
+def _target_shape_error(x_shape, target_shape, message):
+    """PyTorch's type for a target of the wrong shape: ValueError when the batch sizes differ
+    (or the input is 1-d), RuntimeError when only the other dims do."""
+    batch_differs = len(x_shape) == 1 or len(target_shape) == 0 or target_shape[0] != x_shape[0]
+    return (ValueError if batch_differs else RuntimeError)(message)
+
+
+class _ProbabilityRangeError(RuntimeError, ValueError):
+    """PyTorch raises RuntimeError for probabilities outside [0, 1]; chainrule raised ValueError
+    before, so this is both."""
+
+
 def _classes_last(x):
     """(N, C, d1, ...) -> (N*d1*..., C), and (C,) -> (1, C): one row per prediction."""
     if x.ndim == 1:
@@ -100,8 +112,10 @@ class CrossEntropy(Function):
         ctx.meta = (x.shape, reduction, probability_target)
         if probability_target:
             if target.shape != x.shape:
-                raise ValueError(
-                    f"cross_entropy: probability targets must have the input's shape {x.shape}, got {target.shape}"
+                raise _target_shape_error(
+                    x.shape,
+                    target.shape,
+                    f"cross_entropy: probability targets must have the input's shape {x.shape}, got {target.shape}",
                 )
             t = _classes_last(target.astype(x.dtype, copy=False))
             if label_smoothing:
@@ -124,9 +138,11 @@ class CrossEntropy(Function):
                     f"class indices of shape {expected}"
                 )
             if target.shape != expected:
-                raise ValueError(
+                raise _target_shape_error(
+                    x.shape,
+                    target.shape,
                     f"cross_entropy: for input of shape {x.shape} class-index targets must have shape "
-                    f"{expected}, got {target.shape}"
+                    f"{expected}, got {target.shape}",
                 )
             safe, row_w, scale, class_w, empty_mean = _index_target_weights(
                 "cross_entropy", target, n_classes, weight, ignore_index, reduction, x.dtype
@@ -183,8 +199,10 @@ class NLLLoss(Function):
         n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
         expected = (x.shape[0],) + x.shape[2:] if x.ndim > 1 else ()
         if target.shape != expected:
-            raise ValueError(
-                f"nll_loss: for input of shape {x.shape} the target must have shape {expected}, got {target.shape}"
+            raise _target_shape_error(
+                x.shape,
+                target.shape,
+                f"nll_loss: for input of shape {x.shape} the target must have shape {expected}, got {target.shape}",
             )
         if weight is not None and weight.shape != (n_classes,):
             raise ValueError(f"nll_loss: weight must have shape ({n_classes},), got {weight.shape}")
@@ -218,7 +236,9 @@ def _reduce(op_name, loss, reduction):
         return loss, 1.0
     if reduction == "sum":
         return np.asarray(loss.sum(), dtype=loss.dtype), 1.0
-    return np.asarray(loss.mean(), dtype=loss.dtype), 1.0 / max(loss.size, 1)
+    if loss.size == 0:  # a mean over nothing is nan, as in PyTorch (and no NumPy warning)
+        return np.asarray(np.nan, dtype=loss.dtype), 1.0
+    return np.asarray(loss.mean(), dtype=loss.dtype), 1.0 / loss.size
 
 
 def _broadcast_shapes(op_name, *shapes):
@@ -231,7 +251,8 @@ def _broadcast_shapes(op_name, *shapes):
 class BCEWithLogits(Function):
     """l = w [ p_w y softplus(-x) + (1 - y) softplus(x) ], i.e. binary cross-entropy on
     sigmoid(x) with log sigmoid(x) = -softplus(-x) and log(1 - sigmoid(x)) = -softplus(x), so it
-    never overflows or takes log(0).
+    never overflows or takes log(0). Computed in PyTorch's equal form
+    w [ (1 - y) x - (1 + (p_w - 1) y) log sigmoid(x) ], which gives torch's inf/nan at x = +-inf.
 
     dl/dx = w [ (p_w y + 1 - y) sigmoid(x) - p_w y ]   (reduces to sigmoid(x) - y when p_w = 1);
     dl/dy = w [ p_w softplus(-x) - softplus(x) ]         (reduces to -x when p_w = 1, since
@@ -251,10 +272,16 @@ class BCEWithLogits(Function):
         require_floating("binary_cross_entropy_with_logits", x, "input (the logits)")
         require_floating("binary_cross_entropy_with_logits", target, "target", error=RuntimeError)
         target = target.astype(x.dtype, copy=False)
-        softplus_pos = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))  # softplus(x)
-        softplus_neg = softplus_pos - x  # softplus(-x) = softplus(x) - x
         pw = 1.0 if pos_weight is None else pos_weight.astype(x.dtype, copy=False)
-        loss = pw * target * softplus_neg + (1 - target) * softplus_pos
+        # PyTorch's formula, (1 - y) x - (1 + (p_w - 1) y) log sigmoid(x), so that infinite
+        # logits give what torch gives: inf for (+inf, 0), nan for (+inf, 1), (-inf, 0), (-inf, 1).
+        with np.errstate(invalid="ignore", over="ignore"):
+            log1p_exp = np.log1p(np.exp(-np.abs(x)))
+            log_sigmoid = np.minimum(x, 0) - log1p_exp
+            # for backward, each finite or +inf at x = +-inf (never inf - inf)
+            softplus_pos, softplus_neg = np.maximum(x, 0) + log1p_exp, -log_sigmoid
+            log_weight = 1.0 if pos_weight is None else (pw - 1) * target + 1
+            loss = (1 - target) * x - log_weight * log_sigmoid
         if weight is not None:
             loss = loss * weight
         loss = np.broadcast_to(loss, x.shape) if loss.shape != x.shape else loss
@@ -273,7 +300,10 @@ class BCEWithLogits(Function):
         grad_x = g * w * ((pw * target + 1 - target) * stable_sigmoid(x) - pw * target)
         grad_t = None
         if ctx.needs_input_grad[1]:
-            grad_t = unbroadcast(np.broadcast_to(g * w * (pw * softplus_neg - softplus_pos), x.shape), target.shape)
+            # -x without pos_weight; both terms are never infinite together at x = +-inf
+            with np.errstate(invalid="ignore"):
+                d_target = -x if pos_weight is None else pw * softplus_neg - softplus_pos
+            grad_t = unbroadcast(np.broadcast_to(g * w * d_target, x.shape), target.shape)
         return grad_x.astype(x.dtype, copy=False), grad_t, None, None
 
 
@@ -294,8 +324,8 @@ class BinaryCrossEntropy(Function):
             )
         require_floating("binary_cross_entropy", p, "input (the probabilities)")
         require_floating("binary_cross_entropy", target, "target", error=RuntimeError)
-        if p.size and ((p < 0).any() or (p > 1).any()):
-            raise ValueError(
+        if not ((p >= 0) & (p <= 1)).all():  # NaN fails too, as in PyTorch
+            raise _ProbabilityRangeError(
                 "binary_cross_entropy: all input elements must be probabilities in [0, 1] "
                 "(for logits use binary_cross_entropy_with_logits)"
             )

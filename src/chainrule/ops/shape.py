@@ -91,7 +91,7 @@ class Reshape(Function):
         try:
             return x.reshape(shape)
         except ValueError:
-            raise ValueError(
+            raise RuntimeError(  # as torch
                 f"reshape: shape {list(shape)} is invalid for input of size {x.size} (shape {x.shape})"
             ) from None
 
@@ -151,10 +151,10 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         if len(dims) != x.ndim:
-            raise ValueError(f"permute: got {len(dims)} dims {tuple(dims)} for a tensor of shape {x.shape}")
+            raise RuntimeError(f"permute: got {len(dims)} dims {tuple(dims)} for a tensor of shape {x.shape}")
         axes = tuple(normalize_dim("permute", d, x.ndim) for d in dims)
         if len(set(axes)) != len(axes):
-            raise ValueError(f"permute: dims {tuple(dims)} repeat a dimension")
+            raise RuntimeError(f"permute: dims {tuple(dims)} repeat a dimension")
         ctx.inverse = tuple(np.argsort(axes))
         return np.transpose(x, axes)
 
@@ -316,19 +316,19 @@ class Gather(Function):
     def forward(ctx, x, dim, index):
         index = np.asarray(index)
         if index.dtype.kind not in "iu":
-            raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
-        if index.ndim != x.ndim:
-            raise ValueError(
+            raise RuntimeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
+        if index.ndim != x.ndim:  # every gather error is a RuntimeError in PyTorch
+            raise RuntimeError(
                 f"gather: index has {index.ndim} dims but input has {x.ndim} (shapes {index.shape}, {x.shape})"
             )
         axis = normalize_dim("gather", dim, x.ndim)
         if any(index.shape[d] > x.shape[d] for d in range(x.ndim) if d != axis):
-            raise IndexError(
+            raise RuntimeError(
                 f"gather: index shape {index.shape} must not exceed input shape {x.shape} except in dim {dim}"
             )
         if index.size and (index.min() < 0 or index.max() >= x.shape[axis]):
             bad = index[(index < 0) | (index >= x.shape[axis])].flat[0]
-            raise IndexError(
+            raise RuntimeError(
                 f"gather: index {int(bad)} is out of bounds for dim {dim} with size {x.shape[axis]} "
                 f"(input {x.shape}, index {index.shape})"
             )

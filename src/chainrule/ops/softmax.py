@@ -21,11 +21,15 @@ def _softmax_axis(op_name, dim, ndim):
 
 
 def log_softmax_array(x, axis):
-    """x - logsumexp(x): shift by the max first so exp never overflows (any finite input)."""
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    shifted = x - m
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    """x - logsumexp(x): shift by the max first so exp never overflows (any finite input).
+
+    As in PyTorch the max is subtracted as it is, so a row holding +inf, or only -inf, is all
+    nan (inf - inf), silently; an empty row gives an empty result."""
+    if x.size == 0:
+        return x.copy()
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 class Softmax(Function):
@@ -43,9 +47,12 @@ class Softmax(Function):
         require_floating("softmax", x)
         if x.ndim == 0:
             y = np.ones_like(x)
+        elif x.size == 0:  # softmax over (or beside) a size-0 dim is empty, as in PyTorch
+            y = x.copy()
         else:
-            e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-            y = e / np.sum(e, axis=axis, keepdims=True)
+            with np.errstate(invalid="ignore", over="ignore"):  # +inf or all -inf: nan, as in PyTorch
+                e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+                y = e / np.sum(e, axis=axis, keepdims=True)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
