@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import warnings
 
 import numpy as np
 
 from . import random as _random
-from .ops import arithmetic, linalg, reduce, shape, unary
+from .ops import activation, arithmetic, linalg, reduce, shape, unary
 from .ops.dropout import Dropout
 from .ops.embedding import Embedding
 from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, MSELoss, NLLLoss, check_reduction
@@ -267,6 +268,113 @@ def one_hot(tensor, num_classes=-1):
     out = np.zeros(indices.shape + (num_classes,), dtype=np.int64)
     np.put_along_axis(out, indices[..., None].astype(np.int64), 1, axis=-1)
     return Tensor(out)
+
+
+# ---------------------------------------------------------------- activations
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def silu(input, inplace=False):
+    return activation.SiLU.apply(as_tensor_operand("silu", input))
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6): hardtanh(x, 0, 6), as in PyTorch (so the slope is 0 at 0 and at 6)."""
+    return unary.Hardtanh.apply(as_tensor_operand("relu6", input), min_val=0.0, max_val=6.0)
+
+
+def selu(input, inplace=False):
+    return activation.ScaledELU.apply(
+        as_tensor_operand("selu", input), alpha=_SELU_ALPHA, scale=_SELU_SCALE, name="selu"
+    )
+
+
+def celu(input, alpha=1.0, inplace=False):
+    if alpha == 0:
+        raise RuntimeError("celu: alpha cannot be 0 (ZeroDivisionError), got alpha=0; expected a non-zero alpha")
+    return activation.ScaledELU.apply(
+        as_tensor_operand("celu", input), alpha=alpha, input_scale=1.0 / alpha, name="celu"
+    )
+
+
+def mish(input, inplace=False):
+    return activation.Mish.apply(as_tensor_operand("mish", input))
+
+
+def hardswish(input, inplace=False):
+    return activation.Hardswish.apply(as_tensor_operand("hardswish", input))
+
+
+def hardsigmoid(input, inplace=False):
+    return activation.Hardsigmoid.apply(as_tensor_operand("hardsigmoid", input))
+
+
+def logsigmoid(input):
+    return activation.LogSigmoid.apply(as_tensor_operand("logsigmoid", input))
+
+
+def softsign(input):
+    return activation.Softsign.apply(as_tensor_operand("softsign", input))
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along ``dim`` (composed, as in PyTorch); ``dim=None`` picks it by PyTorch's
+    legacy rule, with its deprecation warning; ``dtype`` casts the input first."""
+    input = as_tensor_operand("softmin", input)
+    if dim is None:
+        warnings.warn(
+            "softmin: implicit dimension choice has been deprecated; pass dim= explicitly",
+            UserWarning,
+            stacklevel=_stacklevel,
+        )
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    if dtype is not None:
+        input = input.to(dtype)
+    return Softmax.apply(-input, dim=dim)
+
+
+def tanhshrink(input):
+    """x - tanh(x), composed exactly as PyTorch composes it."""
+    input = as_tensor_operand("tanhshrink", input)
+    return input - tanh(input)
+
+
+def softshrink(input, lambd=0.5):
+    return activation.Softshrink.apply(as_tensor_operand("softshrink", input), lambd=lambd)
+
+
+def hardshrink(input, lambd=0.5):
+    return activation.Hardshrink.apply(as_tensor_operand("hardshrink", input), lambd=lambd)
+
+
+def threshold(input, threshold, value, inplace=False):
+    return activation.Threshold.apply(as_tensor_operand("threshold", input), threshold=threshold, value=value)
+
+
+def glu(input, dim=-1):
+    return activation.GLU.apply(as_tensor_operand("glu", input), dim=dim)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """x / max(||x||_p, eps) along ``dim``, composed exactly as PyTorch composes it (norm,
+    clamp_min, divide), so a zero slice gives 0 with gradient 0."""
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported, got a tensor; expected out=None")
+    input = as_tensor_operand("normalize", input)
+    if input.dtype.kind != "f":
+        raise RuntimeError(
+            f"normalize: expected a floating point tensor as input, got dtype {input.dtype}; "
+            "expected float32 or float64"
+        )
+    denominator = norm(input, p, dim, keepdim=True).clamp(min=eps)
+    return input / denominator.expand_as(input)
+
+
+def prelu(input, weight):
+    """max(0, x) + weight * min(0, x), weight one slope (shape () or (1,)) or one per channel
+    (shape (C,), broadcast over dim 1)."""
+    return activation.PReLU.apply(as_tensor_operand("prelu", input), as_tensor_operand("prelu", weight))
 
 
 # ---------------------------------------------------------------- losses

@@ -23,7 +23,7 @@ import numpy as np
 from . import backend, inplace
 from .autograd import _state
 from .autograd import backward as _backward
-from .ops import arithmetic, linalg, reduce, shape, unary
+from .ops import activation, arithmetic, linalg, reduce, shape, unary
 from .ops.softmax import LogSoftmax, Softmax
 
 __all__ = ["Tensor", "as_tensor_operand", "unwrap_tensor"]
@@ -683,6 +683,12 @@ class Tensor:
 
     def relu(self):
         return unary.ReLU.apply(self)
+
+    def hardshrink(self, lambd=0.5):
+        return activation.Hardshrink.apply(self, lambd=lambd)
+
+    def prelu(self, weight):
+        return activation.PReLU.apply(self, as_tensor_operand("prelu", weight))
 
     def clamp(self, min=None, max=None):
         return unary.Clamp.apply(self, min=min, max=max)

@@ -28,9 +28,20 @@ import pytest
 import chainrule
 from chainrule import selfcheck
 from chainrule.autograd import Function
-from chainrule.ops import arithmetic, dropout, embedding, linalg, loss, normalization, reduce, softmax, unary
+from chainrule.ops import (
+    activation,
+    arithmetic,
+    dropout,
+    embedding,
+    linalg,
+    loss,
+    normalization,
+    reduce,
+    softmax,
+    unary,
+)
 
-MODULES = (arithmetic, unary, reduce, linalg, softmax, loss, embedding, dropout, normalization)
+MODULES = (arithmetic, unary, activation, reduce, linalg, softmax, loss, embedding, dropout, normalization)
 
 
 def _functions():
@@ -102,6 +113,9 @@ EXTRA = [
     (unary.Clamp, (_x(3, 4),), dict(min=0.0)),
     (unary.Clamp, (_x(3, 4),), dict(max=1)),
     (unary.Softplus, (_x(3, 4),), dict(beta=2.0, threshold=1.0)),
+    (activation.PReLU, (_x(2, 3, 2), _pos(3)), {}),
+    (activation.PReLU, (_x(3), _pos(1)), {}),
+    (activation.GLU, (_x(2, 4, 3),), dict(dim=1)),
     (reduce.Sum, (_x(3, 4),), dict(dim=0, keepdim=True)),
     (reduce.Sum, (_x(3, 4),), {}),
     (reduce.Mean, (_x(3, 4),), {}),

@@ -13,10 +13,41 @@ from __future__ import annotations
 import inspect
 import warnings
 
-from .. import functional as F
-from .module import Module
+import numpy as np
 
-__all__ = ["ELU", "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Softplus", "Tanh"]
+from .. import functional as F
+from . import init as _init
+from .layers import _parameter_dtype
+from .module import Module, Parameter
+
+__all__ = [
+    "CELU",
+    "ELU",
+    "GELU",
+    "GLU",
+    "Hardshrink",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "LeakyReLU",
+    "LogSigmoid",
+    "LogSoftmax",
+    "Mish",
+    "PReLU",
+    "ReLU",
+    "ReLU6",
+    "SELU",
+    "SiLU",
+    "Sigmoid",
+    "Softmax",
+    "Softmin",
+    "Softplus",
+    "Softshrink",
+    "Softsign",
+    "Tanh",
+    "Tanhshrink",
+    "Threshold",
+]
 
 
 class _Activation(Module):
@@ -156,3 +187,118 @@ class Softmax(_SoftmaxLayer, function=F.softmax, arguments={"dim": None}):
 
 class LogSoftmax(_SoftmaxLayer, function=F.log_softmax, arguments={"dim": None}):
     """log(softmax(x)) along ``dim``, computed stably."""
+
+
+class SiLU(_Activation, function=F.silu, inplace=True):
+    """x · sigmoid(x), elementwise (the swish)."""
+
+
+class ReLU6(_Activation, function=F.relu6, inplace=True):
+    """min(max(0, x), 6), elementwise."""
+
+
+class SELU(_Activation, function=F.selu, inplace=True):
+    """scale · elu(x, alpha) with PyTorch's self-normalising constants, elementwise."""
+
+
+class CELU(_Activation, function=F.celu, arguments={"alpha": 1.0}, inplace=True):
+    """x for x > 0, alpha · (exp(x / alpha) - 1) otherwise, elementwise."""
+
+
+class Mish(_Activation, function=F.mish, inplace=True):
+    """x · tanh(softplus(x)), elementwise."""
+
+
+class Hardswish(_Activation, function=F.hardswish, inplace=True):
+    """x · relu6(x + 3) / 6, elementwise. PyTorch's repr never shows ``inplace``."""
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class Hardsigmoid(_Activation, function=F.hardsigmoid, inplace=True):
+    """relu6(x + 3) / 6, elementwise. PyTorch's repr never shows ``inplace``."""
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class LogSigmoid(_Activation, function=F.logsigmoid):
+    """log(sigmoid(x)), elementwise, computed without overflow."""
+
+
+class Softsign(_Activation, function=F.softsign):
+    """x / (1 + |x|), elementwise."""
+
+
+class Softmin(_SoftmaxLayer, function=F.softmin, arguments={"dim": None}):
+    """softmax(-x) along ``dim``."""
+
+
+class Tanhshrink(_Activation, function=F.tanhshrink):
+    """x - tanh(x), elementwise."""
+
+
+class _Shrink(_Activation):
+    """Softshrink and Hardshrink: PyTorch's repr shows the bare ``lambd`` value."""
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Softshrink(_Shrink, function=F.softshrink, arguments={"lambd": 0.5}):
+    """x - lambd for x > lambd, x + lambd for x < -lambd, 0 between, elementwise."""
+
+
+class Hardshrink(_Shrink, function=F.hardshrink, arguments={"lambd": 0.5}):
+    """x for |x| > lambd, 0 otherwise, elementwise."""
+
+
+class Threshold(
+    _Activation,
+    function=F.threshold,
+    arguments={"threshold": inspect.Parameter.empty, "value": inspect.Parameter.empty},
+    inplace=True,
+):
+    """x for x > threshold, value otherwise, elementwise (both arguments are required)."""
+
+
+class GLU(_Activation, function=F.glu, arguments={"dim": -1}):
+    """a · sigmoid(b), with a and b the two halves of the input along ``dim``."""
+
+
+class Hardtanh(_Activation, function=F.hardtanh, arguments={"min_val": -1.0, "max_val": 1.0}, inplace=True):
+    """min(max(x, min_val), max_val), elementwise."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val cannot be greater than max_val, got {min_val} > {max_val}")
+        super().__init__(min_val, max_val, inplace)
+
+
+class PReLU(Module):
+    """max(0, x) + weight · min(0, x) with a learned ``weight``: one slope shared by every channel
+    (``num_parameters=1``) or one per channel (dim 1 of the input).
+
+    Args:
+        num_parameters: 1, or the number of input channels.
+        init: the initial value of every slope.
+        device: 'cpu' or None (the only device of the NumPy backend).
+        dtype: the weight's floating point dtype (default: chainrule's default dtype).
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
+        dtype = _parameter_dtype("PReLU", device, dtype)
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
+
+    def reset_parameters(self) -> None:
+        _init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

@@ -1,8 +1,9 @@
 """The differentiable primitives, one ``Function`` subclass per op, grouped by family."""
 
-from . import arithmetic, dropout, embedding, linalg, loss, normalization, reduce, shape, softmax, unary
+from . import activation, arithmetic, dropout, embedding, linalg, loss, normalization, reduce, shape, softmax, unary
 
 __all__ = [
+    "activation",
     "arithmetic",
     "dropout",
     "embedding",

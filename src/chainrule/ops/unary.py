@@ -170,7 +170,8 @@ class Hardtanh(Function):
     """y = min(max(x, min_val), max_val): the identity inside the band, flat outside.
 
     dy/dx = 1 where min_val < x < max_val and 0 elsewhere. Unlike clamp, PyTorch puts the
-    boundaries themselves outside (hardtanh_backward's mask is strict), so dL/dx = g * mask.
+    boundaries themselves outside (hardtanh_backward's mask is strict), so dL/dx = g * mask; a NaN
+    input passes its gradient on (the mask is "not x <= min_val or x >= max_val"), as in PyTorch.
     """
 
     saves = {0}
@@ -187,7 +188,7 @@ class Hardtanh(Function):
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
         lo, hi = ctx.bounds
-        return grad_output * ((x > lo) & (x < hi))
+        return grad_output * ~((x <= lo) | (x >= hi))
 
 
 class Tanh(Function):
