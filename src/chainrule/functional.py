@@ -192,6 +192,80 @@ def argmax(input, dim=None, keepdim=False):
     return as_tensor_operand("argmax", input).argmax(dim, keepdim)
 
 
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product over one ``dim`` (every element when None); the gradient is exact with zeros."""
+    return as_tensor_operand("prod", input).prod(dim, keepdim, dtype=dtype)
+
+
+def amax(input, dim=(), keepdim=False):
+    return reduce.AMax.apply(as_tensor_operand("amax", input), dim=dim, keepdim=keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    return reduce.AMax.apply(as_tensor_operand("amin", input), dim=dim, keepdim=keepdim, is_max=False)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) as ``torch.return_types.aminmax``: two amin/amax nodes."""
+    return reduce.aminmax(as_tensor_operand("aminmax", input), dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False):  # noqa: A001
+    return as_tensor_operand("any", input).any(dim, keepdim)
+
+
+def all(input, dim=None, keepdim=False):  # noqa: A001
+    return as_tensor_operand("all", input).all(dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean): a composition of the std and mean ops."""
+    input = as_tensor_operand("std_mean", input)
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean): a composition of the var and mean ops."""
+    input = as_tensor_operand("var_mean", input)
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def cumsum(input, dim, *, dtype=None):
+    return as_tensor_operand("cumsum", input).cumsum(dim, dtype=dtype)
+
+
+def cumprod(input, dim, *, dtype=None):
+    return as_tensor_operand("cumprod", input).cumprod(dim, dtype=dtype)
+
+
+def logcumsumexp(input, dim):
+    return reduce.LogCumSumExp.apply(as_tensor_operand("logcumsumexp", input), dim=dim)
+
+
+def cummax(input, dim):
+    return reduce.cum_extreme(as_tensor_operand("cummax", input), dim, is_max=True)
+
+
+def cummin(input, dim):
+    return reduce.cum_extreme(as_tensor_operand("cummin", input), dim, is_max=False)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    return reduce.sort(as_tensor_operand("sort", input), dim, descending, stable)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return as_tensor_operand("argsort", input).argsort(dim, descending, stable=stable)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    return reduce.topk(as_tensor_operand("topk", input), k, dim, largest, sorted)
+
+
 # ---------------------------------------------------------------- shape
 def reshape(input, shape):  # the module ``shape`` is not needed here, so torch's argument name wins
     return as_tensor_operand("reshape", input).reshape(shape)

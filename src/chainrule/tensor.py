@@ -591,10 +591,10 @@ class Tensor:
         return self >= other
 
     def any(self, dim=None, keepdim=False):
-        return Tensor(self._data.any(axis=dim, keepdims=keepdim))
+        return Tensor(reduce.any_or_all(self._data, dim, keepdim, is_any=True))
 
     def all(self, dim=None, keepdim=False):
-        return Tensor(self._data.all(axis=dim, keepdims=keepdim))
+        return Tensor(reduce.any_or_all(self._data, dim, keepdim, is_any=False))
 
     def argmax(self, dim=None, keepdim=False):
         return Tensor(reduce.arg_reduce(np.argmax, "argmax", self._data, dim, keepdim))
@@ -708,6 +708,52 @@ class Tensor:
     def norm(self, p="fro", dim=None, keepdim=False):
         """The vector p-norm over ``dim`` (all elements by default); gradient 0 at a zero vector."""
         return linalg.Norm.apply(self, p=p, dim=dim, keepdim=keepdim)
+
+    def _as_dtype(self, dtype):
+        return self if dtype is None else self.to(dtype)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce.Prod.apply(self._as_dtype(dtype), dim=dim, keepdim=keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return reduce.AMax.apply(self, dim=dim, keepdim=keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return reduce.AMax.apply(self, dim=dim, keepdim=keepdim, is_max=False)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return reduce.aminmax(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        return reduce.CumSum.apply(self._as_dtype(dtype), dim=dim)
+
+    def cumsum_(self, dim, *, dtype=None):
+        return self._inplace("cumsum_", reduce.CumSum.apply, dim=dim)
+
+    def cumprod(self, dim, *, dtype=None):
+        return reduce.CumProd.apply(self._as_dtype(dtype), dim=dim)
+
+    def cumprod_(self, dim, *, dtype=None):
+        return self._inplace("cumprod_", reduce.CumProd.apply, dim=dim)
+
+    def logcumsumexp(self, dim):
+        return reduce.LogCumSumExp.apply(self, dim=dim)
+
+    def cummax(self, dim):
+        return reduce.cum_extreme(self, dim, is_max=True)
+
+    def cummin(self, dim):
+        return reduce.cum_extreme(self, dim, is_max=False)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return reduce.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        axis = reduce.normalize_dim("argsort", reduce._int_dim("argsort", dim), self.ndim)
+        return Tensor(reduce.sort_indices(self._data, axis, descending))
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        return reduce.topk(self, k, dim, largest, sorted)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape_args):

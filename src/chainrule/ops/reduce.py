@@ -1,4 +1,5 @@
-"""Reductions: sum mean max min var std logsumexp (with PyTorch's ``dim``/``keepdim``/``correction``).
+"""Reductions: sum mean prod max min amax amin var std logsumexp (with PyTorch's ``dim``/``keepdim``/
+``correction``), the scans (cumsum cumprod logcumsumexp cummax cummin) and sorting (sort topk).
 
 A reduction maps many inputs to one output, so its backward *broadcasts* the output gradient back
 over the reduced axes: the mirror image of ``unbroadcast``.
@@ -11,22 +12,40 @@ from collections import namedtuple
 import numpy as np
 
 from ..autograd import Function
-from ._util import normalize_dims
+from ._util import normalize_dim, normalize_dims
 from .unary import floating
 
 __all__ = [
+    "AMax",
+    "AMinMaxResult",
+    "CumMaxResult",
+    "CumMinResult",
+    "CumProd",
+    "CumSum",
+    "LogCumSumExp",
     "LogSumExp",
     "MaxAll",
     "MaxDim",
     "MaxResult",
     "Mean",
+    "Prod",
+    "SortResult",
     "Std",
     "Sum",
+    "TakeAlongDim",
+    "TopKResult",
     "Var",
+    "aminmax",
+    "any_or_all",
     "arg_reduce",
+    "cum_extreme",
+    "cum_extreme_indices",
     "expand_reduced",
     "max_or_min",
     "resolve_correction",
+    "sort",
+    "sort_indices",
+    "topk",
 ]
 
 
@@ -312,3 +331,351 @@ class LogSumExp(Function):
         g = grad_output if keepdim or not axes else np.expand_dims(grad_output, axes)
         with np.errstate(invalid="ignore"):  # inf - inf where a slice holds +inf: nan, as PyTorch
             return (g * np.exp(x - out_keep)).astype(grad_output.dtype, copy=False)
+
+
+# ---------------------------------------------------------------- prod, amax/amin, scans, sorting
+def _exclusive_products(x, axis):
+    """(prod_{i<k} x_i, prod_{i>k} x_i) along ``axis``: the product of all others, without division."""
+    ones = np.ones_like(np.take(x, [0], axis=axis))
+    left = np.cumprod(np.concatenate([ones, np.delete(x, -1, axis=axis)], axis=axis), axis=axis)
+    flipped = np.flip(x, axis=axis)
+    right = np.cumprod(np.concatenate([ones, np.delete(flipped, -1, axis=axis)], axis=axis), axis=axis)
+    return left, np.flip(right, axis=axis)
+
+
+def _integer_result(x):
+    """PyTorch accumulates bool and integer inputs of sum-like ops in int64."""
+    return x.astype(np.int64) if x.dtype.kind in "biu" else x
+
+
+class Prod(Function):
+    """y = prod_i x_i over ``dim`` (every element when None).
+
+    dy/dx_k = prod_{i != k} x_i, computed as (product of those before k) * (product of those
+    after k) rather than y / x_k, so that it stays exact with zeros: with one zero only that
+    entry gets a gradient (the product of the others), with two or more every gradient is 0,
+    as PyTorch's prod_backward.
+    """
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False):
+        if dim is not None and (not isinstance(dim, (int, np.integer)) or isinstance(dim, bool)):
+            raise TypeError(f"prod(): dim must be a single int, got {dim!r}")
+        x = _integer_result(x)
+        axis = None if dim is None or x.ndim == 0 else normalize_dims("prod", dim, x.ndim)[0]
+        if dim is not None and x.ndim == 0:
+            normalize_dims("prod", dim, 0)
+        ctx.save_for_backward(x)
+        ctx.meta = (axis, keepdim)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if axis is None:
+                return np.asarray(np.prod(x), dtype=x.dtype)
+            return np.prod(x, axis=axis, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        axis, keepdim = ctx.meta
+        if x.size == 0:
+            return np.zeros(x.shape, dtype=grad_output.dtype)
+        flat = x.reshape(-1) if axis is None else x
+        along = 0 if axis is None else axis
+        with np.errstate(over="ignore", invalid="ignore"):
+            left, right = _exclusive_products(flat, along)
+            others = (left * right).reshape(x.shape)
+        if axis is not None and not keepdim:
+            grad_output = np.expand_dims(grad_output, axis)
+        return (grad_output * others).astype(grad_output.dtype, copy=False)
+
+
+class AMax(Function):
+    """y = max over ``dim`` (a tuple allowed; () or None: every dim), ``is_max=False``: min.
+
+    Unlike max(dim), amax returns no index, and PyTorch splits g evenly among tied maxima:
+    dL/dx = g * [x == y] / (number of ties in the slice). A slice whose max is NaN has no
+    x == y, and PyTorch's formula then gives NaN to every entry of that slice (0 * g / 0); so do we.
+    """
+
+    saves = {0, "out"}
+
+    @staticmethod
+    def forward(ctx, x, dim=(), keepdim=False, is_max=True):
+        name = "amax" if is_max else "amin"
+        axes = normalize_dims(name, dim, x.ndim)
+        if x.size == 0 and (dim is None or (not isinstance(dim, (int, np.integer)) and len(dim) == 0)):
+            raise RuntimeError(
+                f"{name}(): expected a reduction dim for an empty input, got shape {x.shape}; "
+                "specify the reduction dim with the 'dim' argument"
+            )
+        for a in axes:
+            if x.shape[a] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size, got shape {x.shape}")
+        if x.ndim == 0:
+            out_keep = x.copy()
+        else:
+            out_keep = (np.max if is_max else np.min)(x, axis=axes, keepdims=True)
+        ctx.save_for_backward(x, out_keep)
+        ctx.meta = axes
+        return out_keep if keepdim or not axes else np.squeeze(out_keep, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        axes = ctx.meta
+        winners = x == y
+        count = np.sum(winners, axis=axes, keepdims=True)
+        g = grad_output.reshape(y.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a NaN slice: g / 0 * 0 = nan, as torch
+            return (winners * (g / count)).astype(grad_output.dtype, copy=False)
+
+
+class TakeAlongDim(Function):
+    """y = x[..., idx, ...] along ``dim`` (``torch.take_along_dim``), the value half of sort, topk,
+    cummax, median, ...: the indices come from a non-differentiable search.
+
+    Each y_j copies one x_i, so dL/dx_i = sum of g_j over the j with idx_j = i (a scatter-add:
+    cummax and mode can pick one i several times).
+    """
+
+    saves = {1}
+
+    @staticmethod
+    def forward(ctx, x, indices, dim):
+        ctx.save_for_backward(indices)
+        ctx.meta = (x.shape, dim)
+        if x.ndim == 0:
+            return x.copy()
+        return np.take_along_axis(x, indices, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (indices,) = ctx.saved_tensors
+        shape, dim = ctx.meta
+        if len(shape) == 0:
+            return grad_output, None
+        grad = np.zeros(shape, dtype=grad_output.dtype)
+        ix = list(np.indices(indices.shape, sparse=True))
+        ix[dim] = indices
+        np.add.at(grad, tuple(ix), grad_output)
+        return grad, None
+
+
+class CumSum(Function):
+    """y_j = sum_{i <= j} x_i along ``dim``; dy_j/dx_i = [i <= j], so dL/dx_i = sum_{j >= i} g_j:
+    the cumulative sum of g taken from the end."""
+
+    saves = set()
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        axis = normalize_dim("cumsum", dim, x.ndim)
+        x = _integer_result(x)
+        ctx.meta = axis
+        if x.ndim == 0:
+            return x.copy()
+        return np.cumsum(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        if grad_output.ndim == 0:
+            return grad_output
+        return _reverse_cumsum(grad_output, ctx.meta)
+
+
+def _reverse_cumsum(a, axis):
+    return np.flip(np.cumsum(np.flip(a, axis=axis), axis=axis), axis=axis)
+
+
+class CumProd(Function):
+    """y_j = prod_{i <= j} x_i along ``dim``.
+
+    dL/dx_k = sum_{j >= k} g_j prod_{i <= j, i != k} x_i. Where x_k != 0 that is
+    sum_{j >= k} g_j y_j / x_k (a reverse cumsum); every product past the first zero z of a slice
+    holds x_z, so entries after z get 0 and x_z itself gets
+    prod_{i < z} x_i * sum_{j >= z} g_j prod_{z < i <= j} x_i (exact with zeros, as PyTorch).
+    """
+
+    saves = {0, "out"}
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        axis = normalize_dim("cumprod", dim, x.ndim)
+        x = _integer_result(x)
+        ctx.meta = axis
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = x.copy() if x.ndim == 0 else np.cumprod(x, axis=axis)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        if x.ndim == 0:
+            return grad_output
+        axis = ctx.meta
+        xs = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis]) if x.size else None
+        if xs is None:
+            return np.zeros(x.shape, grad_output.dtype)
+        gs = np.moveaxis(grad_output, axis, -1).reshape(xs.shape)
+        ys = np.moveaxis(y, axis, -1).reshape(xs.shape)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            grad = np.where(xs == 0, 0, _reverse_cumsum(gs * ys, -1) / xs)
+            for row in np.flatnonzero((xs == 0).any(axis=1)):
+                z = int(np.argmax(xs[row] == 0))
+                grad[row, z + 1 :] = 0
+                before = np.prod(xs[row, :z])
+                after = np.cumprod(np.concatenate([[1], xs[row, z + 1 :]]))
+                grad[row, z] = before * np.sum(gs[row, z:] * after)
+        moved = np.moveaxis(x, axis, -1).shape
+        return np.moveaxis(grad.reshape(moved), -1, axis).astype(grad_output.dtype, copy=False)
+
+
+def _reverse_logcumsumexp(a, axis):
+    return np.flip(np.logaddexp.accumulate(np.flip(a, axis=axis), axis=axis), axis=axis)
+
+
+class LogCumSumExp(Function):
+    """y_j = ln sum_{i <= j} e^{x_i} along ``dim`` (np.logaddexp.accumulate: never overflows).
+
+    dy_j/dx_k = e^{x_k - y_j} for k <= j, so dL/dx_k = sum_{j >= k} g_j e^{x_k - y_j}. Computed in
+    log space, g split into its positive and negative parts:
+    e^{x_k + reverse-logcumsumexp(ln g_j^+ - y_j)} - (the same for g^-), as PyTorch.
+    """
+
+    saves = {0, "out"}
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        axis = normalize_dim("logcumsumexp", dim, x.ndim)
+        if x.dtype.kind not in "fc":
+            raise NotImplementedError(
+                f"logcumsumexp: input must be a floating point tensor, got dtype {x.dtype}; expected float32 or float64"
+            )
+        ctx.meta = axis
+        with np.errstate(invalid="ignore", over="ignore"):
+            out = x.copy() if x.ndim == 0 else np.logaddexp.accumulate(x, axis=axis)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        if x.ndim == 0:
+            return grad_output
+        axis = ctx.meta
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            pos = _reverse_logcumsumexp(np.log(np.maximum(grad_output, 0)) - y, axis)
+            neg = _reverse_logcumsumexp(np.log(np.maximum(-grad_output, 0)) - y, axis)
+            grad = np.exp(x + pos) - np.exp(x + neg)
+        return grad.astype(grad_output.dtype, copy=False)
+
+
+def cum_extreme_indices(x, axis, is_max):
+    """The index of the running max (min) along ``axis``: the latest one on ties, and NaN wins
+    from its position on, as PyTorch's cummax / cummin."""
+    moved = np.moveaxis(x, axis, 0)
+    indices = np.zeros(moved.shape, dtype=np.int64)
+    if moved.shape[0] == 0:
+        return np.moveaxis(indices, 0, axis)
+    best = moved[0].copy()
+    best_index = np.zeros(moved.shape[1:], dtype=np.int64)
+    for i in range(1, moved.shape[0]):
+        value = moved[i]
+        with np.errstate(invalid="ignore"):
+            better = (value >= best) if is_max else (value <= best)
+        if moved.dtype.kind in "fc":
+            better = (better & ~np.isnan(best)) | np.isnan(value)
+        best = np.where(better, value, best)
+        best_index = np.where(better, i, best_index)
+        indices[i] = best_index
+    return np.moveaxis(indices, 0, axis)
+
+
+def sort_indices(x, axis, descending, stable=True):
+    """argsort along ``axis``, ties in their original order (a stable sort) in both directions,
+    NaN counted as the largest value (last ascending, first descending) as PyTorch."""
+    if x.ndim == 0:
+        return np.zeros((), dtype=np.int64)
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")
+    n = x.shape[axis]
+    flipped = np.argsort(np.flip(x, axis=axis), axis=axis, kind="stable")
+    return np.flip(n - 1 - flipped, axis=axis)
+
+
+# torch.return_types: named tuples of (values, indices) and aminmax's (min, max)
+SortResult = namedtuple("sort", ["values", "indices"])
+TopKResult = namedtuple("topk", ["values", "indices"])
+CumMaxResult = namedtuple("cummax", ["values", "indices"])
+CumMinResult = namedtuple("cummin", ["values", "indices"])
+AMinMaxResult = namedtuple("aminmax", ["min", "max"])
+
+
+def _int_dim(name, dim):
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{name}(): argument 'dim' must be int, got {type(dim).__name__}")
+    return dim
+
+
+def _select(tensor, indices, axis):
+    """(values, indices) with the values differentiable through ``TakeAlongDim``."""
+    from ..tensor import Tensor
+
+    return TakeAlongDim.apply(tensor, indices, dim=axis), Tensor(indices)
+
+
+def sort(tensor, dim=-1, descending=False, stable=False):
+    """``torch.sort``: always stable here (a valid outcome of torch's unstable sort as well)."""
+    axis = normalize_dim("sort", _int_dim("sort", dim), tensor.ndim)
+    return SortResult(*_select(tensor, sort_indices(tensor._data, axis, descending), axis))
+
+
+def topk(tensor, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's argument name
+    """``torch.topk``: the k largest (smallest) along ``dim``, sorted, ties in index order."""
+    axis = normalize_dim("topk", _int_dim("topk", dim), tensor.ndim)
+    size = tensor.shape[axis] if tensor.ndim else 1
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+        raise TypeError(f"topk(): argument 'k' must be int, got {type(k).__name__}")
+    if not 0 <= k <= size:
+        raise RuntimeError(f"topk(): selected index k out of range, got k={k}; expected 0 <= k <= {size}")
+    order = sort_indices(tensor._data, axis, descending=largest)
+    indices = order if tensor.ndim == 0 else np.take(order, np.arange(k), axis=axis)
+    return TopKResult(*_select(tensor, indices, axis))
+
+
+def cum_extreme(tensor, dim, is_max):
+    """``torch.cummax`` / ``torch.cummin``: running (values, indices) along ``dim``."""
+    name = "cummax" if is_max else "cummin"
+    axis = normalize_dim(name, _int_dim(name, dim), tensor.ndim)
+    if tensor.ndim == 0:
+        indices = np.zeros((), dtype=np.int64)
+    else:
+        indices = cum_extreme_indices(tensor._data, axis, is_max)
+    return (CumMaxResult if is_max else CumMinResult)(*_select(tensor, indices, axis))
+
+
+def aminmax(tensor, dim=None, keepdim=False):
+    """``torch.aminmax``: (amin, amax) over ``dim`` (every element when None)."""
+    if dim is not None:
+        _int_dim("aminmax", dim)
+    elif tensor.numel() == 0:
+        raise RuntimeError(
+            f"aminmax(): cannot compute aminmax over an empty tensor, got shape {tensor.shape}; "
+            "expected a non-empty tensor or a dim"
+        )
+    dim = () if dim is None else dim
+    return AMinMaxResult(
+        AMax.apply(tensor, dim=dim, keepdim=keepdim, is_max=False), AMax.apply(tensor, dim=dim, keepdim=keepdim)
+    )
+
+
+def any_or_all(x, dim, keepdim, is_any):
+    """``torch.any`` / ``torch.all`` over ``dim`` (int, tuple, or None for every dim): bool, or
+    uint8 for a uint8 input as in PyTorch."""
+    axes = normalize_dims("any" if is_any else "all", dim, x.ndim)
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+        axes = ()  # unlike sum, torch.any(x, dim=()) reduces nothing
+    out = (np.any if is_any else np.all)(x, axis=axes, keepdims=keepdim)
+    return np.asarray(out, dtype=np.uint8 if x.dtype == np.uint8 else bool)

@@ -1,0 +1,266 @@
+"""prod, amax/amin/aminmax, any/all, std_mean/var_mean, the scans (cumsum cumprod logcumsumexp
+cummax cummin) and sorting (sort argsort topk) against PyTorch: zeros and ties in the gradients,
+dims, keepdim, empty and 0-d inputs, non-contiguous inputs, dtypes and the errors torch raises."""
+
+import numpy as np
+import pytest
+import torch
+from optest import check_op, randn
+
+import chainrule as cr
+
+DTYPES = [np.float64, np.float32]
+NAN = float("nan")
+INF = float("inf")
+
+
+def _both(fn):
+    """The same call on both libraries: fn(lib, x, ...)."""
+    return (lambda *a: fn(cr, *a)), (lambda *a: fn(torch, *a))
+
+
+def _raises_like_torch(fn, *arrays):
+    with pytest.raises(Exception) as theirs:
+        fn(torch, *[torch.from_numpy(np.asarray(a)) for a in arrays])
+    with pytest.raises(type(theirs.value)):
+        fn(cr, *[cr.tensor(np.asarray(a)) for a in arrays])
+
+
+# ---------------------------------------------------------------------------------------- prod
+ZERO_CASES = [
+    [[1.5, 2.0, -3.0], [0.5, 4.0, 2.0]],  # no zero
+    [[1.5, 0.0, -3.0], [0.5, 4.0, 2.0]],  # one zero in one row
+    [[0.0, 0.0, -3.0], [0.5, 0.0, 2.0]],  # two zeros in a row, one in the other
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+]
+
+
+@pytest.mark.parametrize("values", ZERO_CASES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_prod_gradient_is_exact_with_zeros(values, dtype):
+    x = np.array(values, dtype=dtype)
+    check_op(*_both(lambda lib, t: lib.prod(t)), x)
+    for dim in (0, 1, -1):
+        check_op(*_both(lambda lib, t, dim=dim: lib.prod(t, dim)), x)
+        check_op(*_both(lambda lib, t, dim=dim: t.prod(dim, keepdim=True)), x)
+    check_op(*_both(lambda lib, t: lib.prod(t.T, 1)), x)  # a transposed view
+
+
+@pytest.mark.parametrize("shape,dim", [((0, 3), 0), ((0, 3), 1), ((), 0), ((), None), ((1,), -1), ((2, 1, 3), 1)])
+def test_prod_empty_and_small(shape, dim):
+    x = randn(*shape, seed=1)
+    if dim is None:
+        check_op(*_both(lambda lib, t: lib.prod(t)), x)
+    else:
+        check_op(*_both(lambda lib, t: lib.prod(t, dim)), x)
+
+
+def test_prod_dtypes():
+    for values in ([1, 2, 3], [True, False], np.array([2, 3], dtype=np.int32)):
+        theirs = torch.prod(torch.tensor(values))
+        ours = cr.prod(cr.tensor(values))
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "") and ours.item() == theirs.item()
+    x = randn(3, 4, dtype=np.float32, seed=2)
+    check_op(
+        lambda t: cr.prod(t, 1, dtype=cr.float64), lambda t: torch.prod(t, 1, dtype=torch.float64), x, gradcheck=False
+    )
+
+
+def test_prod_errors():
+    x = randn(2, 3, seed=3)
+    _raises_like_torch(lambda lib, t: lib.prod(t, (0, 1)), x)
+    _raises_like_torch(lambda lib, t: lib.prod(t, 2), x)
+
+
+# ------------------------------------------------------------------------------- amax / amin
+@pytest.mark.parametrize("op", ["amax", "amin"])
+@pytest.mark.parametrize("dim", [(), 0, -1, (0, 1), (1, -3), [2]])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_amax_amin_split_ties_evenly(op, dim, keepdim, dtype):
+    x = np.array([[[1, 3, 3], [2, 0, 0]], [[3, 1, 0], [0, 2, 2]]], dtype=dtype)  # ties everywhere
+    check_op(*_both(lambda lib, t: getattr(lib, op)(t, dim, keepdim)), x, gradcheck=False)
+    check_op(*_both(lambda lib, t: getattr(t, op)(dim=dim, keepdim=keepdim)), x, gradcheck=False)
+    check_op(*_both(lambda lib, t: getattr(lib, op)(t, dim, keepdim)), randn(2, 2, 3, seed=4))
+
+
+def test_amax_nan_empty_int_and_0d():
+    check_op(*_both(lambda lib, t: lib.amax(t, 1)), np.array([[1.0, NAN, NAN], [2.0, 1.0, 0.0]]), gradcheck=False)
+    check_op(*_both(lambda lib, t: lib.amin(t, 0)), np.zeros((3, 0)), grad=False)
+    check_op(*_both(lambda lib, t: lib.amax(t)), np.asarray(2.5))
+    check_op(*_both(lambda lib, t: lib.amax(t, 0)), np.asarray(2.5))
+    ours, theirs = cr.amax(cr.tensor([1, 5, 2]), 0), torch.amax(torch.tensor([1, 5, 2]), 0)
+    assert ours.item() == theirs.item() and ours.dtype == cr.int64
+    _raises_like_torch(lambda lib, t: lib.amax(t, 0), np.zeros((0, 3)))
+    _raises_like_torch(lambda lib, t: lib.amin(t), np.zeros((0, 3)))
+    _raises_like_torch(lambda lib, t: lib.amax(t, 2), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_aminmax(dim, keepdim):
+    x = np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 2.0]])
+    kwargs = {"keepdim": keepdim} if dim is None else {"dim": dim, "keepdim": keepdim}
+    out = check_op(*_both(lambda lib, t: lib.aminmax(t, **kwargs)), x, gradcheck=False)
+    check_op(*_both(lambda lib, t: t.aminmax(**kwargs)), randn(3, 4, seed=5))
+    result = cr.aminmax(cr.tensor(x), **kwargs)
+    assert result.min is result[0] and result.max is result[1] and len(out) == 2
+
+
+def test_aminmax_errors():
+    _raises_like_torch(lambda lib, t: lib.aminmax(t), np.zeros((0, 3)))
+    _raises_like_torch(lambda lib, t: lib.aminmax(t, dim=0), np.zeros((0, 3)))
+    check_op(*_both(lambda lib, t: lib.aminmax(t, dim=1)), np.zeros((0, 3)), grad=False)
+
+
+# ------------------------------------------------------------------------------------ any / all
+@pytest.mark.parametrize("op", ["any", "all"])
+@pytest.mark.parametrize("dim", [None, 0, 1, -1, (0, 1), (-1,), ()])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_any_all(op, dim, keepdim):
+    for values in ([[1.0, 0.0, 2.0], [0.0, 0.0, 0.0]], [[True, True], [False, True]], np.zeros((0, 2))):
+        if dim is None:
+            call = lambda lib, t: getattr(lib, op)(t, keepdim=keepdim) if keepdim else getattr(lib, op)(t)  # noqa: E731
+        else:
+            call = lambda lib, t: getattr(t, op)(dim, keepdim)  # noqa: E731
+        check_op(*_both(call), np.asarray(values), grad=False)
+        assert getattr(cr, op)(cr.tensor(values)).dtype == cr.bool
+    x = np.array([[1, 0], [0, 0]], dtype=np.uint8)
+    assert cr.any(cr.tensor(x), 1).dtype == cr.uint8 and cr.any(cr.tensor(x), 1).tolist() == [1, 0]
+    _raises_like_torch(lambda lib, t: getattr(lib, op)(t, 2), np.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------------------- std_mean / var_mean
+@pytest.mark.parametrize("op", ["std_mean", "var_mean"])
+@pytest.mark.parametrize("dim", [None, 0, (0, -1)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_std_var_mean(op, dim, dtype):
+    x = randn(3, 4, dtype=dtype, seed=6)
+    check_op(*_both(lambda lib, t: getattr(lib, op)(t, dim)), x)
+    check_op(*_both(lambda lib, t: getattr(lib, op)(t, dim, keepdim=True, correction=0)), x)
+    check_op(*_both(lambda lib, t: getattr(lib, op)(t, dim, False)), x)  # unbiased positionally
+    check_op(*_both(lambda lib, t: getattr(lib, op)(t, False)), x)  # the unbiased-only overload
+
+
+# -------------------------------------------------------------------------------------- scans
+@pytest.mark.parametrize("op", ["cumsum", "cumprod", "logcumsumexp"])
+@pytest.mark.parametrize("shape,dim", [((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -1), ((5,), 0), ((), 0), ((0, 3), 0)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scans(op, shape, dim, dtype):
+    x = randn(*shape, dtype=dtype, seed=7)
+    check_op(*_both(lambda lib, t: getattr(lib, op)(t, dim)), x)
+    check_op(*_both(lambda lib, t: getattr(t, op)(dim)), x, gradcheck=False)
+    if len(shape) >= 2:
+        check_op(*_both(lambda lib, t: getattr(lib, op)(t, dim)), x.swapaxes(0, -1))  # non-contiguous
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [[2.0, 0.0, 3.0, 1.5], [1.0, 2.0, 0.5, -1.0]],
+        [[0.0, 2.0, 0.0, 1.5], [0.0, 0.0, 0.0, 0.0]],
+        [[1.5, -2.0, 3.0, 0.0], [2.0, 0.0, 0.5, 0.0]],
+    ],
+)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cumprod_gradient_is_exact_with_zeros(values, dtype):
+    x = np.array(values, dtype=dtype)
+    check_op(*_both(lambda lib, t: lib.cumprod(t, 1)), x)
+    check_op(*_both(lambda lib, t: lib.cumprod(t, 0)), x)
+
+
+def test_logcumsumexp_extremes():
+    x = np.array([[1000.0, -1000.0, 1000.0], [-INF, -INF, 0.0], [-INF, 2.0, -INF]])
+    check_op(*_both(lambda lib, t: lib.logcumsumexp(t, 1)), x, gradcheck=False)
+    _raises_like_torch(lambda lib, t: lib.logcumsumexp(t, 0), np.array([1, 2]))
+
+
+def test_scan_dtypes_and_errors():
+    for op in ("cumsum", "cumprod"):
+        for values in ([1, 2, 3], [True, True, False], np.array([2, 3], dtype=np.int32)):
+            theirs = getattr(torch, op)(torch.tensor(values), 0)
+            ours = getattr(cr, op)(cr.tensor(values), 0)
+            assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "") and ours.tolist() == theirs.tolist()
+        _raises_like_torch(lambda lib, t, op=op: getattr(lib, op)(t, 2), np.zeros((2, 3)))
+        _raises_like_torch(lambda lib, t, op=op: getattr(lib, op)(t, None), np.zeros((2, 3)))
+    x = randn(3, 4, dtype=np.float32, seed=8)
+    check_op(lambda t: cr.cumsum(t, 1, dtype=cr.float64), lambda t: torch.cumsum(t, 1, dtype=torch.float64), x)
+
+
+def test_cumsum_in_place():
+    ours = cr.tensor(randn(3, 4, seed=9), requires_grad=True)
+    theirs = torch.tensor(ours.detach().numpy(), requires_grad=True)
+    a, b = ours * 2, theirs * 2
+    a.cumsum_(1).cumprod_(0)
+    b.cumsum_(1).cumprod_(0)
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy())
+    a.sum().backward()
+    b.sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("op", ["cummax", "cummin"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cummax_cummin_ties_latest_index(op, dim, dtype):
+    x = np.array([[2, 1, 1, 3, 3], [0, 0, 2, 2, -1], [1, 2, 1, 0, 0]], dtype=dtype)
+    check_op(*_both(lambda lib, t: getattr(lib, op)(t, dim)), x, gradcheck=False)
+    check_op(*_both(lambda lib, t: tuple(getattr(t, op)(dim))), randn(3, 5, dtype=dtype, seed=10))
+    out = getattr(cr, op)(cr.tensor(x), dim)
+    assert out.indices.dtype == cr.int64 and out.values is out[0]
+
+
+def test_cummax_nan_int_0d_empty():
+    x = np.array([[2.0, NAN, 3.0, 1.0], [1.0, 0.0, NAN, NAN]])
+    for op in ("cummax", "cummin"):
+        check_op(*_both(lambda lib, t, op=op: getattr(lib, op)(t, 1)), x, gradcheck=False)
+        check_op(*_both(lambda lib, t, op=op: getattr(lib, op)(t, 0)), np.asarray(1.5))
+        check_op(*_both(lambda lib, t, op=op: getattr(lib, op)(t, 0)), np.zeros((0, 3)))
+        check_op(*_both(lambda lib, t, op=op: getattr(lib, op)(t, 1)), np.array([[3, 1, 4, 1, 5]]), grad=False)
+        _raises_like_torch(lambda lib, t, op=op: getattr(lib, op)(t, 2), np.zeros((2, 3)))
+
+
+# ------------------------------------------------------------------------------------ sorting
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sort_stable_ties_and_nan(dim, descending, dtype):
+    x = np.array([[2, 1, 2, NAN, 1], [0, 0, -1, 3, 0], [NAN, 1, NAN, 1, 2]], dtype=dtype)
+    call = lambda lib, t: tuple(lib.sort(t, dim=dim, descending=descending, stable=True))  # noqa: E731
+    check_op(*_both(call), x, gradcheck=False)
+    check_op(*_both(lambda lib, t: lib.argsort(t, dim=dim, descending=descending, stable=True)), x, grad=False)
+    check_op(*_both(lambda lib, t: t.argsort(dim=dim, descending=descending, stable=True)), x, grad=False)
+    check_op(*_both(lambda lib, t: tuple(t.sort(dim, descending))), randn(3, 5, seed=11))
+    check_op(*_both(lambda lib, t: lib.sort(t, dim).values), randn(4, 5, seed=12).T)  # non-contiguous
+
+
+def test_sort_int_0d_empty_and_errors():
+    check_op(*_both(lambda lib, t: tuple(lib.sort(t, descending=True))), np.array([3, 1, 2, 3]), grad=False)
+    check_op(*_both(lambda lib, t: tuple(lib.sort(t))), np.asarray(1.5))
+    check_op(*_both(lambda lib, t: tuple(lib.sort(t, 0))), np.zeros((0, 3)))
+    check_op(*_both(lambda lib, t: lib.argsort(t)), np.asarray(1.5), grad=False)
+    result = cr.sort(cr.tensor([2.0, 1.0]))
+    assert result.values is result[0] and result.indices.dtype == cr.int64
+    _raises_like_torch(lambda lib, t: lib.sort(t, 2), np.zeros((2, 3)))
+    _raises_like_torch(lambda lib, t: lib.argsort(t, 2), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 5])
+@pytest.mark.parametrize("dim", [1, -1, 0])
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_topk(k, dim, largest, dtype):
+    x = randn(5, 5, dtype=dtype, seed=13)
+    check_op(*_both(lambda lib, t: tuple(lib.topk(t, k, dim, largest))), x)
+    check_op(*_both(lambda lib, t: tuple(t.topk(k, dim=dim, largest=largest, sorted=True))), x.T, gradcheck=False)
+
+
+def test_topk_edges_and_errors():
+    check_op(*_both(lambda lib, t: tuple(lib.topk(t, 1))), np.asarray(2.5))
+    check_op(*_both(lambda lib, t: tuple(lib.topk(t, 2))), np.array([[1.0, NAN, 3.0]]), gradcheck=False)
+    check_op(*_both(lambda lib, t: tuple(lib.topk(t, 2))), np.array([4, 1, 7]), grad=False)
+    result = cr.topk(cr.tensor([1.0, 3.0, 2.0]), 2)
+    assert result.values.tolist() == [3.0, 2.0] and result.indices.tolist() == [1, 2]
+    _raises_like_torch(lambda lib, t: lib.topk(t, 4), np.zeros(3))
+    _raises_like_torch(lambda lib, t: lib.topk(t, -1), np.zeros(3))
+    _raises_like_torch(lambda lib, t: lib.topk(t, 1, 2), np.zeros((2, 3)))
