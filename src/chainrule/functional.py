@@ -266,6 +266,41 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     return reduce.topk(as_tensor_operand("topk", input), k, dim, largest, sorted)
 
 
+def median(input, dim=None, keepdim=False):
+    """The lower of the two middle values; with ``dim``, (values, indices)."""
+    return reduce.median(as_tensor_operand("median", input), dim, keepdim)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    return reduce.median(as_tensor_operand("nanmedian", input), dim, keepdim, ignore_nan=True)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    return reduce.kthvalue(as_tensor_operand("kthvalue", input), k, dim, keepdim)
+
+
+def mode(input, dim=-1, keepdim=False):
+    return reduce.mode(as_tensor_operand("mode", input), dim, keepdim)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return as_tensor_operand("quantile", input).quantile(q, dim, keepdim, interpolation=interpolation)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return as_tensor_operand("nanquantile", input).nanquantile(q, dim, keepdim, interpolation=interpolation)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """sum with NaNs counted as 0 (their gradient is 0)."""
+    return as_tensor_operand("nansum", input).nansum(dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """mean of the non-NaN values (NaN for an all-NaN slice)."""
+    return as_tensor_operand("nanmean", input).nanmean(dim, keepdim, dtype=dtype)
+
+
 # ---------------------------------------------------------------- shape
 def reshape(input, shape):  # the module ``shape`` is not needed here, so torch's argument name wins
     return as_tensor_operand("reshape", input).reshape(shape)

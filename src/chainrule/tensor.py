@@ -755,6 +755,33 @@ class Tensor:
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
         return reduce.topk(self, k, dim, largest, sorted)
 
+    def median(self, dim=None, keepdim=False):
+        return reduce.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return reduce.median(self, dim, keepdim, ignore_nan=True)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return reduce.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return reduce.mode(self, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return reduce.Quantile.apply(self, q, dim=dim, keepdim=keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return reduce.Quantile.apply(self, q, dim=dim, keepdim=keepdim, interpolation=interpolation, ignore_nan=True)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        x = self._as_dtype(dtype)
+        if x.dtype.kind != "f":
+            return x.sum(dim, keepdim)
+        return reduce.NanSum.apply(x, dim=dim, keepdim=keepdim)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce.NanMean.apply(self._as_dtype(dtype), dim=dim, keepdim=keepdim)
+
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape_args):
         return shape.Reshape.apply(self, shape=shape.parse_shape_args("reshape", shape_args))

@@ -264,3 +264,131 @@ def test_topk_edges_and_errors():
     _raises_like_torch(lambda lib, t: lib.topk(t, 4), np.zeros(3))
     _raises_like_torch(lambda lib, t: lib.topk(t, -1), np.zeros(3))
     _raises_like_torch(lambda lib, t: lib.topk(t, 1, 2), np.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------------------- order statistics
+@pytest.mark.parametrize("op", ["median", "nanmedian"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_median_all_splits_ties_evenly(op, dtype):
+    for values in ([[3, 1, 2, 1], [2, 5, 1, 0]], [[1, 2, 2, 1]], [[NAN, 1, 0, 2]], [[NAN, NAN]], [[4]]):
+        check_op(*_both(lambda lib, t: getattr(lib, op)(t)), np.array(values, dtype=dtype), gradcheck=False)
+    check_op(*_both(lambda lib, t: getattr(t, op)()), randn(3, 5, dtype=dtype, seed=14))
+    check_op(*_both(lambda lib, t: getattr(lib, op)(t)), randn(4, 3, seed=15).T)  # non-contiguous
+
+
+@pytest.mark.parametrize("op", ["median", "nanmedian"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_median_dim(op, dim, keepdim):
+    # tie-free inputs: torch's index among tied values is its selection algorithm's choice
+    x = randn(4, 5, seed=16)
+    check_op(*_both(lambda lib, t: tuple(getattr(lib, op)(t, dim, keepdim))), x)
+    check_op(*_both(lambda lib, t: tuple(getattr(t, op)(dim=dim, keepdim=keepdim))), x.T, gradcheck=False)
+    nan = np.array([[1.0, NAN, 3.0, 0.5], [2.0, 1.0, 0.0, -1.0]])
+    check_op(*_both(lambda lib, t: tuple(getattr(lib, op)(t, 1, keepdim))), nan, gradcheck=False)
+    all_nan = np.full((2, 4), NAN)  # which NaN's index torch returns is its selection's choice
+    check_op(*_both(lambda lib, t: getattr(lib, op)(t, 1, keepdim).values), all_nan, grad=False)
+
+
+def test_median_edges_and_errors():
+    check_op(*_both(lambda lib, t: lib.median(t)), np.zeros((0, 3)))
+    check_op(*_both(lambda lib, t: tuple(lib.median(t, 0))), np.asarray(1.5))
+    check_op(*_both(lambda lib, t: tuple(lib.median(t, 1))), np.zeros((0, 3)))
+    check_op(*_both(lambda lib, t: lib.median(t)), np.array([5, 1, 3, 2]), grad=False)
+    result = cr.median(cr.tensor([[1.0, 3.0, 2.0]]), 1)
+    assert result.values is result[0] and result.indices.tolist() == [2]
+    _raises_like_torch(lambda lib, t: lib.median(t, 0), np.zeros((0, 3)))
+    _raises_like_torch(lambda lib, t: lib.nanmedian(t, 2), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_kthvalue(k, dim, keepdim, dtype):
+    x = randn(4, 4, dtype=dtype, seed=17)
+    check_op(*_both(lambda lib, t: tuple(lib.kthvalue(t, k, dim, keepdim))), x)
+    check_op(*_both(lambda lib, t: tuple(t.kthvalue(k, dim=dim, keepdim=keepdim))), x.T, gradcheck=False)
+
+
+def test_kthvalue_nan_and_errors():
+    x = np.array([[1.0, NAN, 2.0]])
+    for k in (1, 2, 3):
+        check_op(*_both(lambda lib, t, k=k: tuple(lib.kthvalue(t, k, 1))), x, gradcheck=False)
+    check_op(*_both(lambda lib, t: tuple(lib.kthvalue(t, 1))), np.asarray(2.0))
+    _raises_like_torch(lambda lib, t: lib.kthvalue(t, 4), np.zeros(3))
+    _raises_like_torch(lambda lib, t: lib.kthvalue(t, 0), np.zeros(3))
+    _raises_like_torch(lambda lib, t: lib.kthvalue(t, 1, 2), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_mode_smallest_most_frequent_last_index(dim, keepdim, dtype):
+    x = np.array([[1, 2, 2, 1, 3], [3, 3, 1, 1, 0], [5, 4, 4, 5, 4], [0, 1, 2, 3, 4]], dtype=dtype)
+    check_op(*_both(lambda lib, t: tuple(lib.mode(t, dim, keepdim))), x, gradcheck=False)
+    check_op(*_both(lambda lib, t: tuple(t.mode(dim, keepdim))), x.T, gradcheck=False)
+    check_op(*_both(lambda lib, t: tuple(lib.mode(t, dim, keepdim))), randn(3, 4, dtype=dtype, seed=18))
+    check_op(*_both(lambda lib, t: tuple(lib.mode(t))), np.array([[2, 7, 2, 7, 1]]), grad=False)
+    _raises_like_torch(lambda lib, t: lib.mode(t, 2), np.zeros((2, 3)))
+
+
+# --------------------------------------------------------------------------------- quantile
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_quantile(interpolation, dim, keepdim, dtype):
+    x = randn(4, 6, dtype=dtype, seed=19)
+    q = np.array([0.13, 0.37, 0.61, 0.88], dtype=dtype)  # ranks off integers and halves: gradchecked
+    for op in ("quantile", "nanquantile"):
+        call = lambda lib, t, qq, op=op: getattr(lib, op)(t, qq, dim, keepdim, interpolation=interpolation)  # noqa: E731
+        check_op(*_both(call), x, q)
+        check_op(*_both(call), x, np.array([0.0, 1.0], dtype=dtype), gradcheck=False)
+        check_op(*_both(call), x, np.asarray(0.37, dtype=dtype))
+        check_op(*_both(lambda lib, t, op=op: getattr(t, op)(0.3, dim, keepdim, interpolation=interpolation)), x.T)
+
+
+def test_quantile_nan_and_ties():
+    x = np.array([[1.0, NAN, 2.0, 0.5, 2.0], [2.0, 2.0, 2.0, -1.0, 3.0], [NAN, NAN, NAN, NAN, NAN]])
+    q = np.array([0.2, 0.5, 0.9])
+    for op in ("quantile", "nanquantile"):
+        for interpolation in ("linear", "nearest", "midpoint"):
+            call = lambda lib, t, qq, op=op, i=interpolation: getattr(lib, op)(t, qq, 1, interpolation=i)  # noqa: E731
+            check_op(*_both(call), x, q, grad=False)
+    check_op(*_both(lambda lib, t: lib.quantile(t, 0.5)), np.asarray(2.0))
+    check_op(*_both(lambda lib, t: lib.quantile(t, 0.5, 0)), np.asarray(2.0))
+
+
+def test_quantile_errors():
+    x = np.zeros((2, 3))
+    _raises_like_torch(lambda lib, t: lib.quantile(t, 1.5), x)
+    _raises_like_torch(lambda lib, t: lib.quantile(t, -0.1), x)
+    _raises_like_torch(lambda lib, t: lib.quantile(t, 0.5), np.zeros(3, dtype=np.int64))
+    _raises_like_torch(lambda lib, t: lib.quantile(t, 0.5), np.zeros((0, 3)))
+    _raises_like_torch(lambda lib, t: lib.quantile(t, 0.5, 2), x)
+    _raises_like_torch(lambda lib, t, q: lib.quantile(t, q), x, np.array([0.5], dtype=np.float32))
+    _raises_like_torch(lambda lib, t, q: lib.quantile(t, q), x, np.full((2, 2), 0.5))
+    _raises_like_torch(lambda lib, t: lib.quantile(t, 0.5, interpolation="cubic"), x)
+
+
+# ------------------------------------------------------------------------------- nansum / nanmean
+@pytest.mark.parametrize("op", ["nansum", "nanmean"])
+@pytest.mark.parametrize("dim", [None, 0, 1, (0, 1), -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_nansum_nanmean(op, dim, keepdim, dtype):
+    x = np.array([[1.0, NAN, 2.0], [NAN, NAN, NAN], [0.5, -1.0, 3.0]], dtype=dtype)
+    call = lambda lib, t: getattr(lib, op)(t, dim, keepdim) if dim is not None else getattr(lib, op)(t)  # noqa: E731
+    check_op(*_both(call), x, gradcheck=False)
+    check_op(*_both(lambda lib, t: getattr(t, op)(dim, keepdim)), randn(3, 4, dtype=dtype, seed=20).T)
+
+
+def test_nansum_nanmean_dtypes():
+    ours, theirs = cr.nansum(cr.tensor([1, 2, 3])), torch.nansum(torch.tensor([1, 2, 3]))
+    assert ours.item() == theirs.item() and ours.dtype == cr.int64
+    x = randn(3, 4, dtype=np.float32, seed=21)
+    check_op(lambda t: cr.nansum(t, 1, dtype=cr.float64), lambda t: torch.nansum(t, 1, dtype=torch.float64), x)
+    check_op(lambda t: cr.nanmean(t, dtype=cr.float64), lambda t: torch.nanmean(t, dtype=torch.float64), x)
+    check_op(*_both(lambda lib, t: lib.nanmean(t, 0)), np.zeros((0, 3)))
+    _raises_like_torch(lambda lib, t: lib.nanmean(t), np.array([1, 2]))

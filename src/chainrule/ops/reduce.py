@@ -1,5 +1,6 @@
 """Reductions: sum mean prod max min amax amin var std logsumexp (with PyTorch's ``dim``/``keepdim``/
-``correction``), the scans (cumsum cumprod logcumsumexp cummax cummin) and sorting (sort topk).
+``correction``), the scans (cumsum cumprod logcumsumexp cummax cummin), sorting (sort topk) and order
+statistics (median kthvalue mode quantile).
 
 A reduction maps many inputs to one output, so its backward *broadcasts* the output gradient back
 over the reduced axes: the mirror image of ``unbroadcast``.
@@ -22,13 +23,21 @@ __all__ = [
     "CumMinResult",
     "CumProd",
     "CumSum",
+    "KthValueResult",
     "LogCumSumExp",
     "LogSumExp",
     "MaxAll",
     "MaxDim",
     "MaxResult",
     "Mean",
+    "MedianAll",
+    "MedianResult",
+    "ModeResult",
+    "NanMean",
+    "NanMedianResult",
+    "NanSum",
     "Prod",
+    "Quantile",
     "SortResult",
     "Std",
     "Sum",
@@ -41,7 +50,10 @@ __all__ = [
     "cum_extreme",
     "cum_extreme_indices",
     "expand_reduced",
+    "kthvalue",
     "max_or_min",
+    "median",
+    "mode",
     "resolve_correction",
     "sort",
     "sort_indices",
@@ -442,19 +454,22 @@ class TakeAlongDim(Function):
     saves = {1}
 
     @staticmethod
-    def forward(ctx, x, indices, dim):
+    def forward(ctx, x, indices, dim, squeeze=False):
         ctx.save_for_backward(indices)
-        ctx.meta = (x.shape, dim)
+        ctx.meta = (x.shape, dim, squeeze)
         if x.ndim == 0:
             return x.copy()
-        return np.take_along_axis(x, indices, axis=dim)
+        out = np.take_along_axis(x, indices, axis=dim)
+        return np.squeeze(out, axis=dim) if squeeze else out
 
     @staticmethod
     def backward(ctx, grad_output):
         (indices,) = ctx.saved_tensors
-        shape, dim = ctx.meta
+        shape, dim, squeeze = ctx.meta
         if len(shape) == 0:
             return grad_output, None
+        if squeeze:
+            grad_output = np.expand_dims(grad_output, dim)
         grad = np.zeros(shape, dtype=grad_output.dtype)
         ix = list(np.indices(indices.shape, sparse=True))
         ix[dim] = indices
@@ -679,3 +694,290 @@ def any_or_all(x, dim, keepdim, is_any):
         axes = ()  # unlike sum, torch.any(x, dim=()) reduces nothing
     out = (np.any if is_any else np.all)(x, axis=axes, keepdims=keepdim)
     return np.asarray(out, dtype=np.uint8 if x.dtype == np.uint8 else bool)
+
+
+# ---------------------------------------------------------------- order statistics
+MedianResult = namedtuple("median", ["values", "indices"])
+NanMedianResult = namedtuple("nanmedian", ["values", "indices"])
+KthValueResult = namedtuple("kthvalue", ["values", "indices"])
+ModeResult = namedtuple("mode", ["values", "indices"])
+
+
+def _lower_median_position(sorted_values, ignore_nan):
+    """Position (in a NaN-last sort along the last axis) of the lower of the two middles; with a
+    NaN in the slice (median) the first NaN, with only NaNs (nanmedian) position 0."""
+    n = sorted_values.shape[-1]
+    valid = np.sum(~np.isnan(sorted_values), axis=-1, keepdims=True) if sorted_values.dtype.kind == "f" else n
+    if ignore_nan:
+        return np.maximum(valid - 1, 0) // 2
+    return np.where(valid < n, valid, (n - 1) // 2)
+
+
+class MedianAll(Function):
+    """m = the lower of the two middle values of all elements (``ignore_nan``: of the non-NaN
+    ones); NaN if a NaN is present (nanmedian: if all are NaN), NaN for an empty input.
+
+    m equals some x_i; PyTorch's backward (evenly_distribute_backward) splits g evenly among all
+    elements equal to m (the NaNs when m is NaN), like max's ties.
+    """
+
+    saves = {0, "out"}
+
+    @staticmethod
+    def forward(ctx, x, ignore_nan=False):
+        if x.size == 0:
+            out = np.asarray(np.nan, dtype=x.dtype if x.dtype.kind == "f" else np.float32)
+            if x.dtype.kind != "f":
+                raise IndexError(f"median(): expected a non-empty tensor of dtype {x.dtype}, got shape {x.shape}")
+        else:
+            ordered = np.sort(x.reshape(-1), kind="stable")
+            out = np.asarray(ordered[int(_lower_median_position(ordered, ignore_nan).reshape(-1)[0])])
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        winners = np.isnan(x) if np.isnan(y) else x == y
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (winners * (grad_output / max(winners.sum(), 1))).astype(grad_output.dtype, copy=False)
+
+
+def _along_last(x, axis):
+    """x with ``axis`` moved last (a 0-d input becomes shape (1,))."""
+    return np.moveaxis(x.reshape(1) if x.ndim == 0 else x, axis, -1)
+
+
+def _select_position(tensor, name, dim, keepdim, result, positions_of):
+    """values/indices of the element at ``positions_of(sorted)`` (an index into the NaN-last sort
+    of each slice along ``dim``), the values through TakeAlongDim."""
+    from ..tensor import Tensor
+
+    axis = normalize_dim(name, _int_dim(name, dim), tensor.ndim)
+    x = tensor._data
+    if x.ndim and x.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size, got shape {x.shape}")
+    moved = _along_last(x, axis)
+    order = np.argsort(moved, axis=-1, kind="stable")
+    positions = positions_of(np.take_along_axis(moved, order, axis=-1))
+    indices = np.moveaxis(np.take_along_axis(order, positions, axis=-1), -1, axis)
+    if x.ndim == 0:
+        indices = np.zeros((), dtype=np.int64)
+        return result(TakeAlongDim.apply(tensor, indices, dim=0), Tensor(indices))
+    values = TakeAlongDim.apply(tensor, indices, dim=axis, squeeze=not keepdim)
+    return result(values, Tensor(indices if keepdim else np.squeeze(indices, axis)))
+
+
+def median(tensor, dim=None, keepdim=False, ignore_nan=False):
+    """``torch.median`` / ``torch.nanmedian``: the lower middle; with ``dim`` (values, indices)
+    whose index is one element holding that value (torch's choice among ties is its selection
+    algorithm's, so a tied index may differ)."""
+    if dim is None:
+        return MedianAll.apply(tensor, ignore_nan=ignore_nan)
+    name = "nanmedian" if ignore_nan else "median"
+    result = NanMedianResult if ignore_nan else MedianResult
+    return _select_position(
+        tensor, name, dim, keepdim, result, lambda ordered: _lower_median_position(ordered, ignore_nan)
+    )
+
+
+def kthvalue(tensor, k, dim=-1, keepdim=False):
+    """``torch.kthvalue``: the k-th smallest (1-based, NaN counted largest) along ``dim``."""
+    axis = normalize_dim("kthvalue", _int_dim("kthvalue", dim), tensor.ndim)
+    size = tensor.shape[axis] if tensor.ndim else 1
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+        raise TypeError(f"kthvalue(): argument 'k' must be int, got {type(k).__name__}")
+    if not 1 <= k <= size:
+        raise RuntimeError(
+            f"kthvalue(): selected number k out of range for dimension {axis}, got k={k}; expected 1 <= k <= {size}"
+        )
+    return _select_position(
+        tensor, "kthvalue", dim, keepdim, KthValueResult, lambda ordered: np.full(ordered.shape[:-1] + (1,), k - 1)
+    )
+
+
+def _mode_positions(ordered):
+    """In each sorted row: the last position of the most frequent value (the smallest such value
+    on a tie of counts), as PyTorch's mode, which returns the last index holding the mode."""
+    rows = ordered.reshape(-1, ordered.shape[-1])
+    positions = np.empty(len(rows), dtype=np.int64)
+    for r, row in enumerate(rows):
+        starts = np.flatnonzero(np.concatenate([[True], row[1:] != row[:-1]]))
+        counts = np.diff(np.concatenate([starts, [len(row)]]))
+        best = int(np.argmax(counts))
+        positions[r] = starts[best] + counts[best] - 1
+    return positions.reshape(ordered.shape[:-1] + (1,))
+
+
+def mode(tensor, dim=-1, keepdim=False):
+    """``torch.mode``: the most frequent value along ``dim`` and the last index holding it."""
+    return _select_position(tensor, "mode", dim, keepdim, ModeResult, _mode_positions)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+class Quantile(Function):
+    """y = the q-quantile along ``dim`` (every element when None) of the sorted values v:
+    at rank r = q (n - 1), y = v_lo + w (v_hi - v_lo) with lo = floor r, hi = ceil r and w = r - lo
+    ('linear'; 'lower' / 'higher' / 'nearest' pick one, 'midpoint' uses w = 1/2). n counts the
+    non-NaN values for nanquantile; a NaN in the slice makes quantile NaN.
+
+    y is linear in the two selected elements: dL/dx_lo += (1 - w) g and dL/dx_hi += w g. A
+    tensor q gets dL/dq = sum g (v_hi - v_lo) dr/dq for 'linear' (dr/dq = n - 1; 0 in a slice
+    holding a NaN), and none for the other interpolations, whose rank is rounded, as PyTorch.
+    """
+
+    saves = set()  # the selected indices and weights, fresh
+
+    @staticmethod
+    def forward(ctx, x, q, dim=None, keepdim=False, interpolation="linear", ignore_nan=False):
+        name = "nanquantile" if ignore_nan else "quantile"
+        if x.dtype.kind != "f":
+            raise RuntimeError(f"{name}() input tensor must be either float or double dtype, got {x.dtype}")
+        if isinstance(q, np.ndarray):
+            if q.dtype != x.dtype:
+                raise RuntimeError(
+                    f"{name}() q tensor must be same dtype as the input tensor, got {q.dtype} and {x.dtype}"
+                )
+            if q.ndim > 1:
+                raise RuntimeError(f"{name}() q must be a scalar or 1D tensor, got shape {q.shape}")
+        qs = np.asarray(q, dtype=x.dtype)
+        if np.any(qs < 0) or np.any(qs > 1) or np.any(np.isnan(qs)):
+            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+        if interpolation not in _INTERPOLATIONS:
+            raise RuntimeError(
+                f"{name}() interpolation must be one of {', '.join(_INTERPOLATIONS)}, got {interpolation!r}"
+            )
+        if x.size == 0 and dim is None:
+            raise RuntimeError(f"{name}() input tensor must be non-empty, got shape {x.shape}")
+        if dim is None:
+            moved, axis = x.reshape(-1), None
+            kept_shape = (1,) * x.ndim
+        else:
+            axis = normalize_dim(name, _int_dim(name, dim), x.ndim)
+            if x.ndim and x.shape[axis] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size, got shape {x.shape}")
+            moved = _along_last(x, axis)
+            kept_shape = x.shape[:axis] + (1,) + x.shape[axis + 1 :] if x.ndim else ()
+        n = moved.shape[-1]
+        order = np.argsort(moved, axis=-1, kind="stable")
+        ordered = np.take_along_axis(moved, order, axis=-1)
+        valid = np.sum(~np.isnan(ordered), axis=-1, keepdims=True)
+        rank_q = qs.reshape(qs.shape + (1,) * moved.ndim)  # (Q, ..., 1)
+        if ignore_nan:
+            rank_per_q = np.maximum(valid - 1, 0)  # dr/dq
+            rank = rank_q * rank_per_q
+            last = np.where(valid == 0, 0, valid - 1)
+        else:
+            rank_per_q = np.where(valid < n, 0, n - 1)
+            rank = np.where(valid < n, n - 1, rank_q * (n - 1))  # a NaN: take the last (NaN) value
+            last = np.full(valid.shape, n - 1)
+        if interpolation == "nearest":
+            rank = np.round(rank)  # half to even, as torch
+        lo = np.floor(rank).astype(np.int64)
+        hi = np.minimum(np.ceil(rank).astype(np.int64), last)
+        if interpolation == "lower":
+            hi = lo
+        elif interpolation == "higher":
+            lo = hi
+        weight = (np.full(rank.shape, 0.5) if interpolation == "midpoint" else rank - lo).astype(x.dtype)
+        weight = np.where(lo == hi, 0, weight).astype(x.dtype)
+        batch = np.broadcast_shapes(lo.shape, order.shape[:-1] + (1,))
+        order_b = np.broadcast_to(order, batch[:-1] + (n,))
+        lo_idx = np.take_along_axis(order_b, np.broadcast_to(lo, batch), axis=-1)
+        hi_idx = np.take_along_axis(order_b, np.broadcast_to(hi, batch), axis=-1)
+        moved_b = np.broadcast_to(moved, batch[:-1] + (n,))
+        below = np.take_along_axis(moved_b, lo_idx, axis=-1)
+        above = np.take_along_axis(moved_b, hi_idx, axis=-1)
+        with np.errstate(invalid="ignore"):
+            out = np.where(weight < 0.5, below + weight * (above - below), above - (above - below) * (1 - weight))
+        out = out[..., 0]  # (Q, ...) over the kept dims
+        if dim is not None and x.ndim:
+            out = np.expand_dims(out, qs.ndim + axis) if keepdim else out
+        elif keepdim:
+            out = out.reshape(qs.shape + kept_shape)
+        slope = None
+        if interpolation == "linear" and isinstance(q, np.ndarray):
+            with np.errstate(invalid="ignore"):  # dy/dq = (v_hi - v_lo) dr/dq
+                slope = ((above - below) * rank_per_q).astype(x.dtype)
+        ctx.save_for_backward(lo_idx, hi_idx, weight, slope)
+        ctx.meta = (x.shape, axis, moved.shape, qs.ndim)
+        return np.asarray(out, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        lo_idx, hi_idx, weight, slope = ctx.saved_tensors
+        shape, axis, moved_shape, q_ndim = ctx.meta
+        g = grad_output.reshape(lo_idx.shape)
+        grad_q = None
+        if slope is not None:
+            with np.errstate(invalid="ignore"):
+                grad_q = np.sum(g * slope, axis=tuple(range(q_ndim, g.ndim))).astype(grad_output.dtype)
+        grad = np.zeros(lo_idx.shape[:-1] + (moved_shape[-1],), dtype=grad_output.dtype)
+        ix = list(np.indices(lo_idx.shape, sparse=True))
+        for idx, w in ((lo_idx, 1 - weight), (hi_idx, weight)):
+            ix[-1] = idx
+            np.add.at(grad, tuple(ix), g * w)
+        grad = grad.sum(axis=tuple(range(q_ndim))) if q_ndim else grad  # over the q axis
+        grad = grad.reshape(moved_shape)
+        grad = grad.reshape(shape) if axis is None else np.moveaxis(grad, -1, axis).reshape(shape)
+        return grad, grad_q
+
+
+class NanSum(Function):
+    """y = sum of the non-NaN x_i over ``dim``; dy/dx_i = [x_i is not NaN].
+
+    PyTorch multiplies g by that mask (rather than selecting), so an infinite g (nanmean of an
+    all-NaN slice divides by a count of 0) gives NaN at the NaN entries too; we do the same.
+    """
+
+    saves = set()  # the not-NaN mask, fresh
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False):
+        axes = normalize_dims("nansum", dim, x.ndim)
+        present = ~np.isnan(x)
+        ctx.save_for_backward(present)
+        ctx.meta = (x.shape, axes, keepdim)
+        return np.asarray(np.sum(np.where(present, x, 0), axis=axes, keepdims=keepdim), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (present,) = ctx.saved_tensors
+        shape, axes, keepdim = ctx.meta
+        with np.errstate(invalid="ignore"):
+            return (expand_reduced(grad_output, shape, axes, keepdim) * present).astype(grad_output.dtype, copy=False)
+
+
+class NanMean(Function):
+    """y = (sum of the non-NaN x_i) / (their count c) over ``dim``; dL/dx = (g / c) * [x not NaN].
+
+    As PyTorch (nansum's backward of g / c), an all-NaN slice gives y = 0/0 = NaN and a NaN
+    gradient on the whole slice (g / 0 * 0).
+    """
+
+    saves = set()  # the not-NaN mask, fresh
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False):
+        if x.dtype.kind != "f":
+            raise RuntimeError(
+                f"nanmean(): expected input to have floating point dtype, got {x.dtype}; cast it with .float()"
+            )
+        axes = normalize_dims("nanmean", dim, x.ndim)
+        present = ~np.isnan(x)
+        count = np.sum(present, axis=axes, keepdims=True).astype(x.dtype)
+        ctx.save_for_backward(present, count)
+        ctx.meta = (x.shape, axes, keepdim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.sum(np.where(present, x, 0), axis=axes, keepdims=True) / count
+        return np.asarray(out if keepdim or not axes else np.squeeze(out, axis=axes), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        present, count = ctx.saved_tensors
+        shape, axes, keepdim = ctx.meta
+        g = expand_reduced(grad_output, shape, axes, keepdim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (g / count * present).astype(grad_output.dtype, copy=False)
