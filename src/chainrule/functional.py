@@ -301,6 +301,44 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     return as_tensor_operand("nanmean", input).nanmean(dim, keepdim, dtype=dtype)
 
 
+def nonzero(input, *, as_tuple=False):
+    found = reduce.nonzero(as_tensor_operand("nonzero", input)._data, as_tuple)
+    return tuple(Tensor(i) for i in found) if as_tuple else Tensor(found)
+
+
+def count_nonzero(input, dim=None):
+    return as_tensor_operand("count_nonzero", input).count_nonzero(dim)
+
+
+def masked_select(input, mask):
+    """input[mask] after broadcasting the two (a composition of expand and boolean indexing, so
+    the gradient flows back to the selected elements, summed over broadcast copies)."""
+    return as_tensor_operand("masked_select", input).masked_select(mask)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    return as_tensor_operand("unique", input).unique(sorted, return_inverse, return_counts, dim)
+
+
+def bincount(input, weights=None, minlength=0):
+    return as_tensor_operand("bincount", input).bincount(weights, minlength)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Insertion indices of ``input`` into the last dim of ``sorted_sequence`` (no gradient)."""
+    values = input._data if isinstance(input, Tensor) else np.asarray(input)
+    return Tensor(
+        reduce.searchsorted(
+            as_tensor_operand("searchsorted", sorted_sequence)._data,
+            values,
+            out_int32=out_int32,
+            right=right,
+            side=side,
+            sorter=None if sorter is None else np.asarray(unwrap_tensor(sorter)),
+        )
+    )
+
+
 # ---------------------------------------------------------------- shape
 def reshape(input, shape):  # the module ``shape`` is not needed here, so torch's argument name wins
     return as_tensor_operand("reshape", input).reshape(shape)

@@ -782,6 +782,37 @@ class Tensor:
     def nanmean(self, dim=None, keepdim=False, *, dtype=None):
         return reduce.NanMean.apply(self._as_dtype(dtype), dim=dim, keepdim=keepdim)
 
+    def nonzero(self, *, as_tuple=False):
+        found = reduce.nonzero(self._data, as_tuple)
+        return tuple(Tensor(i) for i in found) if as_tuple else Tensor(found)
+
+    def count_nonzero(self, dim=None):
+        return Tensor(reduce.count_nonzero(self._data, dim))
+
+    def masked_select(self, mask):
+        mask = mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
+        if mask._data.dtype != np.bool_:
+            raise RuntimeError(f"masked_select: expected BoolTensor for mask, got dtype {mask.dtype}")
+        try:
+            shape = np.broadcast_shapes(self.shape, mask.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"masked_select: the shapes of input {tuple(self.shape)} and mask {tuple(mask.shape)} do not broadcast"
+            ) from None
+        shape = shape or (1,)  # 0-d: a 1-D result, as PyTorch
+        source = self.reshape(shape) if self.ndim == 0 else self
+        source = source if tuple(source.shape) == shape else source.expand(*shape)
+        return source[Tensor(np.broadcast_to(mask._data, shape).copy())]
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        """Always sorted, as PyTorch's CPU kernels in practice."""
+        found = reduce.unique(self._data, return_inverse, return_counts, dim)
+        return tuple(Tensor(a) for a in found) if isinstance(found, tuple) else Tensor(found)
+
+    def bincount(self, weights=None, minlength=0):
+        weights = None if weights is None else np.asarray(unwrap_tensor(weights))
+        return Tensor(reduce.bincount(self._data, weights, minlength))
+
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape_args):
         return shape.Reshape.apply(self, shape=shape.parse_shape_args("reshape", shape_args))

@@ -392,3 +392,159 @@ def test_nansum_nanmean_dtypes():
     check_op(lambda t: cr.nanmean(t, dtype=cr.float64), lambda t: torch.nanmean(t, dtype=torch.float64), x)
     check_op(*_both(lambda lib, t: lib.nanmean(t, 0)), np.zeros((0, 3)))
     _raises_like_torch(lambda lib, t: lib.nanmean(t), np.array([1, 2]))
+
+
+# ---------------------------------------------------------------------------------- search
+def _same(ours, theirs):
+    """Tensors (or tuples of them) equal to torch's in value, shape and dtype."""
+    if isinstance(theirs, tuple):
+        assert isinstance(ours, tuple) and len(ours) == len(theirs)
+        for o, t in zip(ours, theirs):
+            _same(o, t)
+        return
+    t = theirs.numpy()
+    assert ours.shape == t.shape and ours.numpy().dtype == t.dtype, (ours, theirs)
+    np.testing.assert_array_equal(ours.numpy(), t)
+
+
+def _run_both(fn, *arrays):
+    _same(fn(cr, *[cr.tensor(a) for a in arrays]), fn(torch, *[torch.from_numpy(np.asarray(a)) for a in arrays]))
+
+
+NONZERO_INPUTS = [
+    np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]]),
+    np.array([True, False, True]),
+    np.asarray(5.0),
+    np.asarray(0),
+    np.zeros((0, 3)),
+    np.zeros((2, 0, 3)),
+    np.array([[[0, 1], [2, 0]], [[3, 0], [0, 0]]]),
+]
+
+
+@pytest.mark.parametrize("x", NONZERO_INPUTS, ids=range(len(NONZERO_INPUTS)))
+def test_nonzero_and_count_nonzero(x):
+    _run_both(lambda lib, t: lib.nonzero(t), x)
+    _run_both(lambda lib, t: lib.nonzero(t, as_tuple=True), x)
+    _run_both(lambda lib, t: t.nonzero(), x)
+    _run_both(lambda lib, t: lib.count_nonzero(t), x)
+    for dim in range(-x.ndim, x.ndim):
+        _run_both(lambda lib, t, d=dim: lib.count_nonzero(t, dim=d), x)
+        _run_both(lambda lib, t, d=dim: t.count_nonzero(d), x)
+    if x.ndim >= 2:
+        _run_both(lambda lib, t: lib.count_nonzero(t, dim=(0, -1)), x)
+    _run_both(lambda lib, t: lib.nonzero(t), x.T.copy() if x.ndim else x)
+
+
+def test_count_nonzero_errors():
+    _raises_like_torch(lambda lib, t: lib.count_nonzero(t, 2), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize(
+    "shape,mask",
+    [
+        ((2, 3), [[True, False, True], [False, False, True]]),
+        ((1, 3), [[True], [False]]),  # broadcast both ways: the input's rows are copies
+        ((2, 3), [True, False, True]),
+        ((3,), [False, False, False]),
+        ((), True),
+        ((0, 3), [True, False, True]),
+    ],
+)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_masked_select(shape, mask, dtype):
+    x = randn(*shape, dtype=dtype, seed=22)
+    check_op(*_both(lambda lib, t: lib.masked_select(t, lib.tensor(mask))), x)
+    check_op(*_both(lambda lib, t: t.masked_select(lib.tensor(mask))), x, gradcheck=False)
+
+
+def test_masked_select_errors():
+    _raises_like_torch(lambda lib, t, m: lib.masked_select(t, m), np.zeros((2, 3)), np.array([1, 0, 1]))
+    _raises_like_torch(lambda lib, t, m: lib.masked_select(t, m), np.zeros((2, 3)), np.zeros(4, dtype=bool))
+
+
+UNIQUE_INPUTS = [
+    np.array([3, 1, 2, 3, 1, 5]),
+    np.array([[3.0, 1.0], [1.0, 2.0]]),
+    np.array([NAN, 1.0, NAN]),
+    np.array([True, False, True]),
+    np.asarray(4),
+    np.zeros(0),
+]
+
+
+@pytest.mark.parametrize("x", UNIQUE_INPUTS, ids=range(len(UNIQUE_INPUTS)))
+@pytest.mark.parametrize("inverse", [False, True])
+@pytest.mark.parametrize("counts", [False, True])
+def test_unique(x, inverse, counts):
+    if np.isnan(x).any() if x.dtype.kind == "f" else False:
+        ours = cr.unique(cr.tensor(x), return_inverse=inverse, return_counts=counts)
+        theirs = torch.unique(torch.from_numpy(x), return_inverse=inverse, return_counts=counts)
+        ours, theirs = (ours, theirs) if isinstance(ours, tuple) else ((ours,), (theirs,))
+        np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())  # NaNs kept apart
+        return
+    _run_both(lambda lib, t: lib.unique(t, return_inverse=inverse, return_counts=counts), x)
+    _run_both(lambda lib, t: t.unique(sorted=True, return_inverse=inverse, return_counts=counts), x)
+
+
+def test_unique_dim():
+    x = np.array([[1, 2], [1, 2], [0, 5]])
+    for dim in (0, 1, -1):
+        _run_both(lambda lib, t, d=dim: lib.unique(t, dim=d, return_inverse=True, return_counts=True), x)
+        _run_both(lambda lib, t, d=dim: lib.unique(t, dim=d), x)
+    _raises_like_torch(lambda lib, t: lib.unique(t, dim=2), x)
+
+
+def test_bincount():
+    x = np.array([0, 1, 1, 3])
+    _run_both(lambda lib, t: lib.bincount(t), x)
+    _run_both(lambda lib, t: t.bincount(minlength=6), x)
+    _run_both(lambda lib, t: lib.bincount(t, minlength=2), x)
+    _run_both(lambda lib, t, w: lib.bincount(t, w), x, np.array([0.5, 1.0, 1.0, 2.0], dtype=np.float32))
+    _run_both(lambda lib, t, w: lib.bincount(t, weights=w, minlength=6), x, np.array([0.5, 1.0, 1.0, 2.0]))
+    _run_both(lambda lib, t: lib.bincount(t), np.zeros(0, dtype=np.int64))
+    _raises_like_torch(lambda lib, t: lib.bincount(t), np.array([True, False, True]))
+    _raises_like_torch(lambda lib, t: lib.bincount(t), np.array([-1, 2]))
+    _raises_like_torch(lambda lib, t: lib.bincount(t), np.array([[1]]))
+    _raises_like_torch(lambda lib, t: lib.bincount(t), np.array([1.0]))
+    _raises_like_torch(lambda lib, t, w: lib.bincount(t, w), x, np.ones(3))
+
+
+SEARCH_VALUES = [np.array([2.0, 0.0, 5.0, 2.5]), np.array([[2.0, 1.0], [3.0, 4.0]]), np.asarray(2.0), np.zeros(0)]
+
+
+@pytest.mark.parametrize("values", SEARCH_VALUES, ids=range(len(SEARCH_VALUES)))
+@pytest.mark.parametrize("how", [{}, {"right": True}, {"side": "right"}, {"side": "left"}, {"out_int32": True}])
+def test_searchsorted(values, how):
+    boundaries = np.array([1.0, 2.0, 2.0, 3.0])
+    _run_both(lambda lib, s, v: lib.searchsorted(s, v, **how), boundaries, values)
+
+
+def test_searchsorted_batched_sorter_and_errors():
+    _run_both(
+        lambda lib, s, v: lib.searchsorted(s, v), np.array([[1.0, 3.0], [2.0, 4.0]]), np.array([[2.0, 5.0], [3.0, 1.0]])
+    )
+    _run_both(lambda lib, s, v: lib.searchsorted(s, v, right=True), np.array([[1, 3], [2, 4]]), np.array([[3], [2]]))
+    _run_both(
+        lambda lib, s, v, i: lib.searchsorted(s, v, sorter=i),
+        np.array([3.0, 1.0, 2.0]),
+        np.array([2.0, 0.5]),
+        np.array([1, 2, 0]),
+    )
+    _same(cr.searchsorted(cr.tensor([1.0, 2.0, 3.0]), 2.0), torch.searchsorted(torch.tensor([1.0, 2.0, 3.0]), 2.0))
+    s, v = np.array([1.0, 2.0, 3.0]), np.array([2.0])
+    _raises_like_torch(lambda lib, s, v: lib.searchsorted(s, v, right=True, side="left"), s, v)
+    _raises_like_torch(lambda lib, s, v: lib.searchsorted(s, v, side="middle"), s, v)
+    _raises_like_torch(lambda lib, s, v: lib.searchsorted(s, v), np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+# ------------------------------------------------------------------------- max(a, b), min(a, b)
+@pytest.mark.parametrize("op", ["max", "min"])
+@pytest.mark.parametrize("shapes", [((3, 4), (4,)), ((3, 1), (1, 4)), ((), (2, 3)), ((2, 3), (2, 3))])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_max_min_of_two_tensors_is_elementwise(op, shapes, dtype):
+    a, b = randn(*shapes[0], dtype=dtype, seed=23), randn(*shapes[1], dtype=dtype, seed=24)
+    check_op(*_both(lambda lib, x, y: getattr(lib, op)(x, y)), a, b)
+    check_op(*_both(lambda lib, x, y: getattr(x, op)(y)), a, b, gradcheck=False)
+    ties = np.array([1.0, 2.0, 3.0], dtype=dtype)
+    check_op(*_both(lambda lib, x, y: getattr(lib, op)(x, y)), ties, ties.copy(), gradcheck=False)  # split 1/2

@@ -1,6 +1,7 @@
 """Reductions: sum mean prod max min amax amin var std logsumexp (with PyTorch's ``dim``/``keepdim``/
 ``correction``), the scans (cumsum cumprod logcumsumexp cummax cummin), sorting (sort topk) and order
-statistics (median kthvalue mode quantile).
+statistics (median kthvalue mode quantile), and the index searches with no gradient (nonzero unique
+bincount searchsorted).
 
 A reduction maps many inputs to one output, so its backward *broadcasts* the output gradient back
 over the reduced axes: the mirror image of ``unbroadcast``.
@@ -14,6 +15,7 @@ import numpy as np
 
 from ..autograd import Function
 from ._util import normalize_dim, normalize_dims
+from .arithmetic import Maximum, Minimum
 from .unary import floating
 
 __all__ = [
@@ -47,6 +49,8 @@ __all__ = [
     "aminmax",
     "any_or_all",
     "arg_reduce",
+    "bincount",
+    "count_nonzero",
     "cum_extreme",
     "cum_extreme_indices",
     "expand_reduced",
@@ -54,10 +58,13 @@ __all__ = [
     "max_or_min",
     "median",
     "mode",
+    "nonzero",
     "resolve_correction",
+    "searchsorted",
     "sort",
     "sort_indices",
     "topk",
+    "unique",
 ]
 
 
@@ -191,9 +198,12 @@ MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
 def max_or_min(tensor, dim, keepdim, is_max):
-    """``Tensor.max()`` -> scalar tensor; ``Tensor.max(dim)`` -> (values, indices) as PyTorch."""
-    from ..tensor import Tensor
+    """``Tensor.max()`` -> scalar tensor; ``Tensor.max(dim)`` -> (values, indices);
+    ``Tensor.max(other)`` (a tensor) -> ``maximum(self, other)``, as PyTorch's overloads."""
+    from ..tensor import Tensor, as_tensor_operand
 
+    if isinstance(dim, Tensor):  # torch.max(input, other): the elementwise maximum
+        return (Maximum if is_max else Minimum).apply(tensor, as_tensor_operand("max" if is_max else "min", dim))
     if dim is None:
         return MaxAll.apply(tensor, is_max=is_max)
     values = MaxDim.apply(tensor, dim=dim, keepdim=keepdim, is_max=is_max)
@@ -981,3 +991,96 @@ class NanMean(Function):
         g = expand_reduced(grad_output, shape, axes, keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
             return (g / count * present).astype(grad_output.dtype, copy=False)
+
+
+# ---------------------------------------------------------------- search (no gradient)
+def nonzero(x, as_tuple=False):
+    """``torch.nonzero``: an (n, ndim) int64 array of the indices of the nonzero elements in
+    row-major order, or (as_tuple) one 1-D array per dim (a 0-d input counts as 1-D)."""
+    found = np.nonzero(np.atleast_1d(x) if as_tuple else x.reshape(x.shape or (1,)))
+    if as_tuple:
+        return tuple(np.asarray(i, dtype=np.int64) for i in found)
+    stacked = np.stack(found, axis=1).astype(np.int64) if found else np.zeros((0, 0), np.int64)
+    return stacked if x.ndim else stacked[:, :0]
+
+
+def count_nonzero(x, dim=None):
+    axes = normalize_dims("count_nonzero", dim, x.ndim)
+    return np.asarray(np.count_nonzero(x, axis=axes) if x.ndim else int(x != 0), dtype=np.int64)
+
+
+def unique(x, return_inverse=False, return_counts=False, dim=None):
+    """``torch.unique``: the sorted distinct values (``dim``: distinct slices along it), each NaN
+    counted apart as in PyTorch; with the inverse (input shape, or the dim's size) and counts."""
+    if dim is None:
+        values, inverse, counts = np.unique(x.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
+        inverse = inverse.reshape(x.shape)
+    else:
+        axis = normalize_dim("unique", _int_dim("unique", dim), x.ndim)
+        if x.ndim == 0:
+            values, inverse, counts = x.reshape(1), np.zeros(1, np.int64), np.ones(1, np.int64)
+        else:
+            values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis)
+            inverse = inverse.reshape(-1)
+    out = [np.asarray(values, dtype=x.dtype)]
+    if return_inverse:
+        out.append(inverse.astype(np.int64))
+    if return_counts:
+        out.append(counts.astype(np.int64))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(x, weights=None, minlength=0):
+    """``torch.bincount``: counts (or summed ``weights``) of each value of a 1-D non-negative
+    integer array, at least ``minlength`` bins."""
+    if x.dtype.kind not in "iu":
+        raise NotImplementedError(f"bincount: expected an integer tensor, got dtype {x.dtype}")
+    if x.ndim != 1 or (x.size and x.min() < 0):
+        raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs, got shape {x.shape}")
+    if weights is not None and weights.shape != x.shape:
+        raise RuntimeError(
+            f"bincount: weights should be 1-d and have the same length as input, got {weights.shape} and {x.shape}"
+        )
+    if not isinstance(minlength, (int, np.integer)) or minlength < 0:
+        raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength!r}")
+    counts = np.bincount(x.astype(np.int64), weights=weights, minlength=minlength)
+    if weights is None:
+        return counts.astype(np.int64)
+    return counts.astype(weights.dtype if weights.dtype.kind == "f" else np.float64)
+
+
+def searchsorted(sorted_sequence, values, out_int32=False, right=False, side=None, sorter=None):
+    """``torch.searchsorted``: for each value, the insertion index into the last dim of
+    ``sorted_sequence`` (batched over its leading dims, which must match those of ``values``);
+    ``right`` / ``side='right'`` takes the index after equal elements."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError(
+                "torch.searchsorted(): side and right can't be set to opposites, got side of left while right was True"
+            )
+        right = side == "right"
+    seq = sorted_sequence
+    if sorter is not None:
+        if sorter.shape != seq.shape:
+            raise RuntimeError(
+                f"torch.searchsorted(): boundary and sorter must have the same size, got {seq.shape} and {sorter.shape}"
+            )
+        seq = np.take_along_axis(seq, sorter.astype(np.int64), axis=-1)
+    scalar = values.ndim == 0
+    vals = values.reshape(1) if scalar else values
+    if seq.ndim == 0 or (seq.ndim > 1 and seq.shape[:-1] != vals.shape[:-1]):
+        raise RuntimeError(
+            "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of "
+            f"boundaries tensor and input value tensor must match, but we got boundaries tensor {list(seq.shape)} "
+            f"and input value tensor {list(values.shape)}"
+        )
+    which = "right" if right else "left"
+    if seq.ndim == 1:
+        out = np.searchsorted(seq, vals, side=which)
+    else:
+        rows, flat_vals = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
+        out = np.stack([np.searchsorted(r, v, side=which) for r, v in zip(rows, flat_vals)]).reshape(vals.shape)
+    out = out.reshape(()) if scalar else out
+    return np.asarray(out, dtype=np.int32 if out_int32 else np.int64)
