@@ -10,7 +10,7 @@ keeps in ``torch.autograd``. ``__all__`` lists them; tests/public_api.txt pins t
 """
 
 # the subpackages, reachable as attributes (cr.nn, cr.optim, ...) as in torch
-from . import autograd, backend, data, diagnostics, functional, imbalance, metrics, nn, optim, random, train  # noqa: F401
+from . import autograd, backend, data, diagnostics, functional, imbalance, linalg, metrics, nn, optim, random, train  # noqa: F401
 from .autograd import (
     Function,
     detect_anomaly,

@@ -91,8 +91,9 @@ def linear(input, weight, bias=None):
 def norm(input, p="fro", dim=None, keepdim=False):
     """Vector p-norm over ``dim`` (every dim when None), ``torch.norm``'s signature: 'fro' is the
     2-norm, and p may be any real number or +-inf. The gradient at a zero vector (or zero slice)
-    is 0, as in PyTorch, not the 0/0 of sqrt(sum(x * x))."""
-    return linalg.Norm.apply(as_tensor_operand("norm", input), p=p, dim=dim, keepdim=keepdim)
+    is 0, as in PyTorch, not the 0/0 of sqrt(sum(x * x)). 'nuc' is the nuclear matrix norm over
+    the two dims (a 2-D input when dim is None)."""
+    return as_tensor_operand("norm", input).norm(p, dim, keepdim)
 
 
 # ---------------------------------------------------------------- elementwise

@@ -706,7 +706,10 @@ class Tensor:
         return reduce.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
 
     def norm(self, p="fro", dim=None, keepdim=False):
-        """The vector p-norm over ``dim`` (all elements by default); gradient 0 at a zero vector."""
+        """The vector p-norm over ``dim`` (all elements by default); gradient 0 at a zero vector.
+        p='nuc': the nuclear norm of the matrices over the two ``dim``s."""
+        if isinstance(p, str) and p == "nuc":
+            return linalg.matrix_norm(self, "nuc", tuple(range(self.ndim)) if dim is None else dim, keepdim)
         return linalg.Norm.apply(self, p=p, dim=dim, keepdim=keepdim)
 
     def _as_dtype(self, dtype):

@@ -548,3 +548,87 @@ def test_max_min_of_two_tensors_is_elementwise(op, shapes, dtype):
     check_op(*_both(lambda lib, x, y: getattr(x, op)(y)), a, b, gradcheck=False)
     ties = np.array([1.0, 2.0, 3.0], dtype=dtype)
     check_op(*_both(lambda lib, x, y: getattr(lib, op)(x, y)), ties, ties.copy(), gradcheck=False)  # split 1/2
+
+
+# ------------------------------------------------------------------------------- norms
+MATRIX_ORDERS = ["fro", "nuc", INF, -INF, 1, -1, 2, -2]
+
+
+@pytest.mark.parametrize("ord", MATRIX_ORDERS)
+@pytest.mark.parametrize(
+    "shape,dim", [((3, 4), (-2, -1)), ((4, 3), (1, 0)), ((2, 3, 4), (0, 2)), ((2, 1, 3, 2), (-1, 1))]
+)
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_matrix_norm(ord, shape, dim, keepdim, dtype):
+    x = randn(*shape, dtype=dtype, seed=25)
+    check_op(*_both(lambda lib, t: lib.linalg.matrix_norm(t, ord, dim, keepdim)), x)
+    check_op(*_both(lambda lib, t: lib.linalg.norm(t, ord, dim, keepdim)), x, gradcheck=False)
+
+
+def test_matrix_norm_ties_non_contiguous_and_dtype():
+    ties = np.array([[1.0, -2.0], [2.0, 1.0], [0.5, 0.5]])  # two rows with the same |a| sum
+    for ord in (INF, -INF, 1, -1):
+        check_op(*_both(lambda lib, t, o=ord: lib.linalg.matrix_norm(t, o)), ties, gradcheck=False)
+    check_op(*_both(lambda lib, t: lib.linalg.matrix_norm(t, "nuc")), randn(4, 3, seed=26).T)
+    x = randn(3, 4, dtype=np.float32, seed=27)
+    check_op(
+        lambda t: cr.linalg.matrix_norm(t, dtype=cr.float64),
+        lambda t: torch.linalg.matrix_norm(t, dtype=torch.float64),
+        x,
+        gradcheck=False,
+    )
+    check_op(*_both(lambda lib, t: lib.linalg.matrix_norm(t, "nuc")), np.zeros((0, 3)))
+
+
+@pytest.mark.parametrize("dim", [None, (0, 1), (1, 2), (-1, 0)])
+def test_torch_norm_nuc_and_inf(dim):
+    x = randn(2, 3, 4, seed=28)
+    if dim is not None:
+        check_op(*_both(lambda lib, t: lib.norm(t, "nuc", dim=dim)), x)
+        check_op(*_both(lambda lib, t: t.norm("nuc", dim, keepdim=True)), x)
+    else:
+        check_op(*_both(lambda lib, t: lib.norm(t, "nuc")), x[0])
+        _raises_like_torch(lambda lib, t: lib.norm(t, "nuc"), x)
+    for p in (INF, -INF, "fro"):
+        check_op(*_both(lambda lib, t, p=p: lib.norm(t, p, dim=dim)), x)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib, t: lib.linalg.norm(t),
+        lambda lib, t: lib.linalg.norm(t, dim=1),
+        lambda lib, t: lib.linalg.norm(t, 3, dim=(1,)),
+        lambda lib, t: lib.linalg.norm(t, dim=(0, 2), keepdim=True),
+        lambda lib, t: lib.linalg.norm(t[0], INF),
+        lambda lib, t: lib.linalg.norm(t[0, 0], INF),
+        lambda lib, t: lib.linalg.norm(t[0], "nuc"),
+        lambda lib, t: lib.linalg.vector_norm(t),
+        lambda lib, t: lib.linalg.vector_norm(t, INF, dim=(0, 2)),
+        lambda lib, t: lib.linalg.vector_norm(t, -INF, dim=-1, keepdim=True),
+        lambda lib, t: lib.linalg.vector_norm(t, 0.5),
+        lambda lib, t: lib.linalg.vector_norm(t, 1, dim=0),
+    ],
+)
+def test_linalg_norm_and_vector_norm(call):
+    check_op(*_both(call), randn(2, 3, 4, seed=29))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib, t: lib.linalg.norm(t, 2),  # ord without dim on a 3-D input
+        lambda lib, t: lib.linalg.matrix_norm(t[0, 0]),
+        lambda lib, t: lib.linalg.matrix_norm(t, 3),
+        lambda lib, t: lib.linalg.matrix_norm(t.int()),
+        lambda lib, t: lib.linalg.vector_norm(t.int()),
+        lambda lib, t: lib.linalg.norm(t, "fro", dim=1),
+        lambda lib, t: lib.linalg.matrix_norm(t, dim=(1, 1)),
+        lambda lib, t: lib.linalg.matrix_norm(t, dim=1),
+        lambda lib, t: lib.norm(t, "nuc", dim=1),
+        lambda lib, t: lib.linalg.matrix_norm(t, dim=(0, 3)),
+    ],
+)
+def test_norm_errors(call):
+    _raises_like_torch(call, np.ones((2, 3, 4)))
