@@ -75,6 +75,14 @@ def test_every_function_is_reached_by_a_row():
 # chainrule.functional names that are no differentiable op of their own, and where they are tested.
 NOT_AN_OP = {
     "argmax": "an index, no gradient: tests/ops/test_reduce.py",
+    "any": "a bool result, no gradient: tests/ops/test_scan_search.py",
+    "all": "a bool result, no gradient: tests/ops/test_scan_search.py",
+    "argsort": "indices, no gradient: tests/ops/test_scan_search.py",
+    "nonzero": "indices, no gradient: tests/ops/test_scan_search.py",
+    "count_nonzero": "a count, no gradient: tests/ops/test_scan_search.py",
+    "unique": "no gradient (PyTorch has none): tests/ops/test_scan_search.py",
+    "bincount": "counts, no gradient: tests/ops/test_scan_search.py",
+    "searchsorted": "indices, no gradient: tests/ops/test_scan_search.py",
     "one_hot": "integer output, no gradient: tests/test_functional.py",
     "concat": "an alias of cat",
     "clip": "an alias of clamp: tests/ops/test_unary.py",

@@ -19,6 +19,7 @@ import pytest
 MODULES = [
     "chainrule",
     "chainrule.functional",
+    "chainrule.linalg",
     "chainrule.nn",
     "chainrule.nn.functional",
     "chainrule.optim",

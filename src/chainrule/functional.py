@@ -97,8 +97,9 @@ def linear(input, weight, bias=None):
 def norm(input, p="fro", dim=None, keepdim=False):
     """Vector p-norm over ``dim`` (every dim when None), ``torch.norm``'s signature: 'fro' is the
     2-norm, and p may be any real number or +-inf. The gradient at a zero vector (or zero slice)
-    is 0, as in PyTorch, not the 0/0 of sqrt(sum(x * x))."""
-    return linalg.Norm.apply(as_tensor_operand("norm", input), p=p, dim=dim, keepdim=keepdim)
+    is 0, as in PyTorch, not the 0/0 of sqrt(sum(x * x)). 'nuc' is the nuclear matrix norm over
+    the two dims (a 2-D input when dim is None)."""
+    return as_tensor_operand("norm", input).norm(p, dim, keepdim)
 
 
 # ---------------------------------------------------------------- elementwise
@@ -196,6 +197,153 @@ def logsumexp(input, dim, keepdim=False):
 
 def argmax(input, dim=None, keepdim=False):
     return as_tensor_operand("argmax", input).argmax(dim, keepdim)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product over one ``dim`` (every element when None); the gradient is exact with zeros."""
+    return as_tensor_operand("prod", input).prod(dim, keepdim, dtype=dtype)
+
+
+def amax(input, dim=(), keepdim=False):
+    return reduce.AMax.apply(as_tensor_operand("amax", input), dim=dim, keepdim=keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    return reduce.AMax.apply(as_tensor_operand("amin", input), dim=dim, keepdim=keepdim, is_max=False)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) as ``torch.return_types.aminmax``: two amin/amax nodes."""
+    return reduce.aminmax(as_tensor_operand("aminmax", input), dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False):  # noqa: A001
+    return as_tensor_operand("any", input).any(dim, keepdim)
+
+
+def all(input, dim=None, keepdim=False):  # noqa: A001
+    return as_tensor_operand("all", input).all(dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean): a composition of the std and mean ops."""
+    input = as_tensor_operand("std_mean", input)
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean): a composition of the var and mean ops."""
+    input = as_tensor_operand("var_mean", input)
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def cumsum(input, dim, *, dtype=None):
+    return as_tensor_operand("cumsum", input).cumsum(dim, dtype=dtype)
+
+
+def cumprod(input, dim, *, dtype=None):
+    return as_tensor_operand("cumprod", input).cumprod(dim, dtype=dtype)
+
+
+def logcumsumexp(input, dim):
+    return reduce.LogCumSumExp.apply(as_tensor_operand("logcumsumexp", input), dim=dim)
+
+
+def cummax(input, dim):
+    return reduce.cum_extreme(as_tensor_operand("cummax", input), dim, is_max=True)
+
+
+def cummin(input, dim):
+    return reduce.cum_extreme(as_tensor_operand("cummin", input), dim, is_max=False)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    return reduce.sort(as_tensor_operand("sort", input), dim, descending, stable)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return as_tensor_operand("argsort", input).argsort(dim, descending, stable=stable)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    return reduce.topk(as_tensor_operand("topk", input), k, dim, largest, sorted)
+
+
+def median(input, dim=None, keepdim=False):
+    """The lower of the two middle values; with ``dim``, (values, indices)."""
+    return reduce.median(as_tensor_operand("median", input), dim, keepdim)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    return reduce.median(as_tensor_operand("nanmedian", input), dim, keepdim, ignore_nan=True)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    return reduce.kthvalue(as_tensor_operand("kthvalue", input), k, dim, keepdim)
+
+
+def mode(input, dim=-1, keepdim=False):
+    return reduce.mode(as_tensor_operand("mode", input), dim, keepdim)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return as_tensor_operand("quantile", input).quantile(q, dim, keepdim, interpolation=interpolation)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return as_tensor_operand("nanquantile", input).nanquantile(q, dim, keepdim, interpolation=interpolation)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """sum with NaNs counted as 0 (their gradient is 0)."""
+    return as_tensor_operand("nansum", input).nansum(dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """mean of the non-NaN values (NaN for an all-NaN slice)."""
+    return as_tensor_operand("nanmean", input).nanmean(dim, keepdim, dtype=dtype)
+
+
+def nonzero(input, *, as_tuple=False):
+    found = reduce.nonzero(as_tensor_operand("nonzero", input)._data, as_tuple)
+    return tuple(Tensor(i) for i in found) if as_tuple else Tensor(found)
+
+
+def count_nonzero(input, dim=None):
+    return as_tensor_operand("count_nonzero", input).count_nonzero(dim)
+
+
+def masked_select(input, mask):
+    """input[mask] after broadcasting the two (a composition of expand and boolean indexing, so
+    the gradient flows back to the selected elements, summed over broadcast copies)."""
+    return as_tensor_operand("masked_select", input).masked_select(mask)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    return as_tensor_operand("unique", input).unique(sorted, return_inverse, return_counts, dim)
+
+
+def bincount(input, weights=None, minlength=0):
+    return as_tensor_operand("bincount", input).bincount(weights, minlength)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Insertion indices of ``input`` into the last dim of ``sorted_sequence`` (no gradient)."""
+    values = input._data if isinstance(input, Tensor) else np.asarray(input)
+    return Tensor(
+        reduce.searchsorted(
+            as_tensor_operand("searchsorted", sorted_sequence)._data,
+            values,
+            out_int32=out_int32,
+            right=right,
+            side=side,
+            sorter=None if sorter is None else np.asarray(unwrap_tensor(sorter)),
+        )
+    )
 
 
 # ---------------------------------------------------------------- shape

@@ -618,10 +618,10 @@ class Tensor:
         return self >= other
 
     def any(self, dim=None, keepdim=False):
-        return Tensor(self._data.any(axis=dim, keepdims=keepdim))
+        return Tensor(reduce.any_or_all(self._data, dim, keepdim, is_any=True))
 
     def all(self, dim=None, keepdim=False):
-        return Tensor(self._data.all(axis=dim, keepdims=keepdim))
+        return Tensor(reduce.any_or_all(self._data, dim, keepdim, is_any=False))
 
     def argmax(self, dim=None, keepdim=False):
         return Tensor(reduce.arg_reduce(np.argmax, "argmax", self._data, dim, keepdim))
@@ -739,8 +739,115 @@ class Tensor:
         return reduce.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
 
     def norm(self, p="fro", dim=None, keepdim=False):
-        """The vector p-norm over ``dim`` (all elements by default); gradient 0 at a zero vector."""
+        """The vector p-norm over ``dim`` (all elements by default); gradient 0 at a zero vector.
+        p='nuc': the nuclear norm of the matrices over the two ``dim``s."""
+        if isinstance(p, str) and p == "nuc":
+            return linalg.matrix_norm(self, "nuc", tuple(range(self.ndim)) if dim is None else dim, keepdim)
         return linalg.Norm.apply(self, p=p, dim=dim, keepdim=keepdim)
+
+    def _as_dtype(self, dtype):
+        return self if dtype is None else self.to(dtype)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce.Prod.apply(self._as_dtype(dtype), dim=dim, keepdim=keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return reduce.AMax.apply(self, dim=dim, keepdim=keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return reduce.AMax.apply(self, dim=dim, keepdim=keepdim, is_max=False)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return reduce.aminmax(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        return reduce.CumSum.apply(self._as_dtype(dtype), dim=dim)
+
+    def cumsum_(self, dim, *, dtype=None):
+        return self._inplace("cumsum_", reduce.CumSum.apply, dim=dim)
+
+    def cumprod(self, dim, *, dtype=None):
+        return reduce.CumProd.apply(self._as_dtype(dtype), dim=dim)
+
+    def cumprod_(self, dim, *, dtype=None):
+        return self._inplace("cumprod_", reduce.CumProd.apply, dim=dim)
+
+    def logcumsumexp(self, dim):
+        return reduce.LogCumSumExp.apply(self, dim=dim)
+
+    def cummax(self, dim):
+        return reduce.cum_extreme(self, dim, is_max=True)
+
+    def cummin(self, dim):
+        return reduce.cum_extreme(self, dim, is_max=False)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return reduce.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        axis = reduce.normalize_dim("argsort", reduce._int_dim("argsort", dim), self.ndim)
+        return Tensor(reduce.sort_indices(self._data, axis, descending))
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        return reduce.topk(self, k, dim, largest, sorted)
+
+    def median(self, dim=None, keepdim=False):
+        return reduce.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return reduce.median(self, dim, keepdim, ignore_nan=True)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return reduce.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return reduce.mode(self, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return reduce.Quantile.apply(self, q, dim=dim, keepdim=keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return reduce.Quantile.apply(self, q, dim=dim, keepdim=keepdim, interpolation=interpolation, ignore_nan=True)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        x = self._as_dtype(dtype)
+        if x.dtype.kind != "f":
+            return x.sum(dim, keepdim)
+        return reduce.NanSum.apply(x, dim=dim, keepdim=keepdim)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce.NanMean.apply(self._as_dtype(dtype), dim=dim, keepdim=keepdim)
+
+    def nonzero(self, *, as_tuple=False):
+        found = reduce.nonzero(self._data, as_tuple)
+        return tuple(Tensor(i) for i in found) if as_tuple else Tensor(found)
+
+    def count_nonzero(self, dim=None):
+        return Tensor(reduce.count_nonzero(self._data, dim))
+
+    def masked_select(self, mask):
+        mask = mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
+        if mask._data.dtype != np.bool_:
+            raise RuntimeError(f"masked_select: expected BoolTensor for mask, got dtype {mask.dtype}")
+        try:
+            shape = np.broadcast_shapes(self.shape, mask.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"masked_select: the shapes of input {tuple(self.shape)} and mask {tuple(mask.shape)} do not broadcast"
+            ) from None
+        shape = shape or (1,)  # 0-d: a 1-D result, as PyTorch
+        source = self.reshape(shape) if self.ndim == 0 else self
+        source = source if tuple(source.shape) == shape else source.expand(*shape)
+        return source[Tensor(np.broadcast_to(mask._data, shape).copy())]
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        """Always sorted, as PyTorch's CPU kernels in practice."""
+        found = reduce.unique(self._data, return_inverse, return_counts, dim)
+        return tuple(Tensor(a) for a in found) if isinstance(found, tuple) else Tensor(found)
+
+    def bincount(self, weights=None, minlength=0):
+        weights = None if weights is None else np.asarray(unwrap_tensor(weights))
+        return Tensor(reduce.bincount(self._data, weights, minlength))
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape_args):

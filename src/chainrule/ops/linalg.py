@@ -1,15 +1,16 @@
 """Matrix multiplication with ``torch.matmul``'s rules (1-D, 2-D and broadcast batches), the fused
-``linear``, and the vector p-norm (``torch.linalg.vector_norm`` / ``torch.norm``)."""
+``linear``, the vector p-norm (``torch.linalg.vector_norm`` / ``torch.norm``) and the matrix norms
+(``torch.linalg.matrix_norm``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..autograd import Function
-from ._util import normalize_dims, unbroadcast
+from ._util import normalize_dim, normalize_dims, unbroadcast
 from .unary import require_floating
 
-__all__ = ["Linear", "MatMul", "Norm", "norm_order"]
+__all__ = ["Linear", "MatMul", "Norm", "SingularValueNorm", "matrix_norm", "norm_order"]
 
 
 def _shape(x):
@@ -236,3 +237,77 @@ class Norm(Function):
                 scaled = np.sign(x) * np.abs(x) ** (p - 1) if p < 2 else x * np.abs(x) ** (p - 2)
                 grad = scaled * np.where(n == 0, 0, g / n ** (p - 1))
         return grad.astype(x.dtype, copy=False)
+
+
+class SingularValueNorm(Function):
+    """The matrix norms of the singular values s of A (over two ``dim``s, batched over the rest):
+    'nuc' = sum_i s_i, 2 = max_i s_i, -2 = min_i s_i.
+
+    With A = U diag(s) V^T, ds_i = u_i^T dA v_i, so d(sum s)/dA = U V^T and ds_max/dA = u_1 v_1^T
+    (ds_min/dA = u_k v_k^T): the backward multiplies g by that matrix, computed with the SVD in the
+    forward pass. (At repeated or zero singular values this is one subgradient of several.)
+    """
+
+    saves = set()  # the derivative matrix, fresh
+
+    @staticmethod
+    def forward(ctx, x, ord="nuc", dim=(-2, -1), keepdim=False):
+        require_floating("linalg.matrix_norm", x, error=RuntimeError)
+        rows, cols = (int(d) % x.ndim for d in dim)
+        moved = np.moveaxis(x, (rows, cols), (-2, -1))
+        batch = moved.shape[:-2]
+        if moved.size == 0:
+            out, derivative = np.zeros(batch, dtype=x.dtype), np.zeros(moved.shape, dtype=x.dtype)
+        else:
+            u, s, vh = np.linalg.svd(moved, full_matrices=False)
+            if ord == "nuc":
+                out, derivative = s.sum(axis=-1), u @ vh
+            else:
+                pick = slice(0, 1) if ord == 2 else slice(-1, None)
+                out, derivative = s[..., pick][..., 0], u[..., :, pick] @ vh[..., pick, :]
+        ctx.save_for_backward(derivative.astype(x.dtype, copy=False))
+        ctx.meta = (rows, cols, keepdim)
+        out = np.asarray(out, dtype=x.dtype)
+        return np.expand_dims(out, tuple(sorted((rows, cols)))) if keepdim else out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (derivative,) = ctx.saved_tensors
+        rows, cols, keepdim = ctx.meta
+        if keepdim:
+            grad_output = np.squeeze(grad_output, axis=(rows, cols))
+        grad = grad_output[..., None, None] * derivative
+        return np.moveaxis(grad, (-2, -1), (rows, cols))
+
+
+_MATRIX_ORDERS = ("fro", "nuc", float("inf"), float("-inf"), 1, -1, 2, -2)
+
+
+def matrix_norm(tensor, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002 - PyTorch's name
+    """``torch.linalg.matrix_norm``: 'fro' (a vector 2-norm of the two dims), 'nuc' / 2 / -2
+    (from the singular values), and +-inf / +-1 as torch composes them: the max (min) over one dim
+    of the sums of |a| over the other, so ties of the max share the gradient as amax's."""
+    from . import reduce
+
+    if tensor.ndim < 2:
+        raise RuntimeError(
+            f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, got shape {tensor.shape}"
+        )
+    if isinstance(dim, (int, np.integer)) or len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple, got {dim!r}")
+    rows, cols = (normalize_dim("linalg.matrix_norm", d, tensor.ndim) for d in dim)
+    if rows == cols:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different, got {tuple(dim)}")
+    if ord not in _MATRIX_ORDERS or isinstance(ord, bool):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported; expected one of {_MATRIX_ORDERS}")
+    require_floating("linalg.matrix_norm", tensor._data, error=RuntimeError)
+    if ord == "fro":
+        return Norm.apply(tensor, p=2, dim=(rows, cols), keepdim=keepdim)
+    if ord in ("nuc", 2, -2):
+        return SingularValueNorm.apply(tensor, ord=ord, dim=(rows, cols), keepdim=keepdim)
+    summed, extreme = (cols, rows) if abs(ord) == float("inf") else (rows, cols)
+    sums = tensor.abs().sum(dim=summed, keepdim=True)
+    out = reduce.AMax.apply(sums, dim=extreme, keepdim=True, is_max=ord > 0)
+    if keepdim:
+        return out
+    return out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in (rows, cols)))
