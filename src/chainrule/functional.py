@@ -8,6 +8,7 @@ import inspect
 
 import numpy as np
 
+from . import backend
 from . import random as _random
 from .ops import arithmetic, linalg, reduce, shape, unary
 from .ops.dropout import Dropout
@@ -345,14 +346,16 @@ def triu(input, diagonal=0):
     return shape.Triu.apply(as_tensor_operand("triu", input), diagonal=diagonal)
 
 
-def tril_indices(row, col, offset=0):
-    """The (2, N) int64 row and column indices of the lower triangle of a row x col matrix."""
-    return Tensor(shape.tril_indices(row, col, offset))
+def tril_indices(row, col, offset=0, *, dtype=None):
+    """The (2, N) row and column indices (int64 unless ``dtype``) of the lower triangle of a row x
+    col matrix, row by row."""
+    return Tensor(shape.tril_indices(row, col, offset), dtype=dtype or backend.int64)
 
 
-def triu_indices(row, col, offset=0):
-    """The (2, N) int64 row and column indices of the upper triangle of a row x col matrix."""
-    return Tensor(shape.tril_indices(row, col, offset, upper=True))
+def triu_indices(row, col, offset=0, *, dtype=None):
+    """The (2, N) row and column indices (int64 unless ``dtype``) of the upper triangle of a row x
+    col matrix, row by row."""
+    return Tensor(shape.tril_indices(row, col, offset, upper=True), dtype=dtype or backend.int64)
 
 
 def meshgrid(*tensors, indexing=None):

@@ -196,3 +196,14 @@ def test_errors_match_torch(case):
         case(torch)
     with pytest.raises(type(theirs.value)):
         case(cr)
+
+
+def test_mixed_dtypes_are_refused_like_torch():
+    for case in (
+        lambda m: m.einsum("ij,jk", m.ones(2, 2), m.ones(2, 2, dtype=m.float64)),
+        lambda m: m.bmm(m.ones(1, 2, 2), m.ones(1, 2, 2, dtype=m.float64)),
+    ):
+        with pytest.raises(Exception) as theirs:
+            case(torch)
+        with pytest.raises(type(theirs.value)):
+            case(cr)

@@ -596,3 +596,36 @@ SHAPE_ERRORS = [
 @pytest.mark.parametrize("case", SHAPE_ERRORS)
 def test_errors_match_torch(case):
     _raises_like_torch(case)
+
+
+INTEGER_INPUTS = [
+    lambda m, x: x.repeat(2, 1),
+    lambda m, x: x.flip(0),
+    lambda m, x: x.roll(1, 1),
+    lambda m, x: x.movedim(0, 1),
+    lambda m, x: x.diagonal(),
+    lambda m, x: x.tril(),
+    lambda m, x: x.unfold(1, 2, 1),
+    lambda m, x: x.index_select(1, m.tensor([0, 0])),
+    lambda m, x: x.scatter_add(0, m.tensor([[1, 0, 1]]), m.tensor([[5, 6, 7]])),
+    lambda m, x: x.scatter_reduce(0, m.tensor([[1, 0, 1]]), m.tensor([[5, 6, 7]]), "mean"),
+    lambda m, x: x.index_fill(0, m.tensor([1]), 9),
+    lambda m, x: m.nn.functional.pad(x[None].double(), (1, 2), mode="reflect"),
+]
+
+
+@pytest.mark.parametrize("fn", INTEGER_INPUTS)
+def test_integer_inputs_keep_their_dtype_like_torch(fn):
+    data = np.arange(6).reshape(2, 3)
+    ours, theirs = fn(cr, cr.tensor(data)), fn(torch, torch.tensor(data))
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_in_place_index_ops_refuse_a_leaf_that_requires_grad_like_torch():
+    for lib in (cr, torch):
+        leaf = lib.zeros(3, 4, requires_grad=True)
+        with pytest.raises(RuntimeError):
+            leaf.index_fill_(0, lib.tensor([1]), 1.0)
+        with pytest.raises(RuntimeError):
+            leaf.scatter_(0, lib.tensor([[1]]), 1.0)

@@ -1,5 +1,6 @@
 """Matrix multiplication with ``torch.matmul``'s rules (1-D, 2-D and broadcast batches), the fused
-``linear``, and the vector p-norm (``torch.linalg.vector_norm`` / ``torch.norm``)."""
+``linear``, and the vector p-norm (``torch.linalg.vector_norm`` / ``torch.norm``); einsum, kron and
+cross; the strict products (mm, bmm, mv, dot, outer, addmm, baddbmm) and cdist as compositions."""
 
 from __future__ import annotations
 

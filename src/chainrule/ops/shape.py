@@ -1,5 +1,6 @@
 """Ops that move elements around without changing their values: reshape, transpose, permute,
-expand, squeeze, unsqueeze, indexing, gather, cat, stack, split, pad, dtype casts.
+expand, squeeze, unsqueeze, indexing, gather, cat, stack, split, pad, dtype casts; repeat, flip,
+roll, movedim, diagonal, tril/triu, unfold (windows), scatter and the index_* ops, take.
 
 Each output element is a copy of one input element, so every backward just routes the gradient
 back to where the element came from (summing when one element was copied several times).
@@ -772,7 +773,7 @@ def _strided_view(x, shape, strides, writeable):
     try:
         offset = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
         view = np.ndarray(shape, x.dtype, buffer=root, offset=offset, strides=strides)
-    except (TypeError, ValueError, BufferError):  # a root that exposes no buffer
+    except (AttributeError, TypeError, ValueError, BufferError):  # a root that exposes no buffer
         return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=writeable)
     if not writeable:
         view.flags.writeable = False
