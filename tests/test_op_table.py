@@ -103,6 +103,11 @@ NOT_AN_OP = {
     "permute": "a.permute row",
     "squeeze": "a.squeeze row",
     "unsqueeze": "a.unsqueeze row",
+    "moveaxis": "an alias of movedim: tests/ops/test_shape_index.py",
+    "swapaxes": "an alias of transpose: tests/ops/test_shape_index.py",
+    "swapdims": "an alias of transpose: tests/ops/test_shape_index.py",
+    "tril_indices": "integer output, no gradient: tests/ops/test_shape_index.py",
+    "triu_indices": "integer output, no gradient: tests/ops/test_shape_index.py",
 }
 
 

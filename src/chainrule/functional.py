@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from . import backend
 from . import random as _random
 from .ops import activation, arithmetic, linalg, reduce, shape, unary
 from .ops.dropout import Dropout
@@ -393,9 +394,18 @@ def chunk(input, chunks, dim=0):
 
 
 def pad(input, pad, mode="constant", value=0.0):  # noqa: A002
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not implemented; only 'constant' is")
-    return shape.Pad.apply(as_tensor_operand("pad", input), pad=tuple(pad), value=value)
+    """Pad the last len(pad) // 2 dims: with ``value`` (mode 'constant'), or with copies of the
+    input reflected about the edge ('reflect'), of the edge element ('replicate') or wrapped
+    around ('circular'); negative padding crops."""
+    if mode == "constant":
+        return shape.Pad.apply(as_tensor_operand("pad", input), pad=tuple(pad), value=value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(
+            f"pad: unrecognised padding mode {mode!r}; expected constant, reflect, replicate or circular"
+        )
+    if value not in (None, 0, 0.0):
+        raise RuntimeError(f"pad: padding mode {mode!r} doesn't take in a value argument, got value={value}")
+    return shape.PadIndexed.apply(as_tensor_operand("pad", input), pad=tuple(pad), mode=mode)
 
 
 def gather(input, dim, index):
@@ -523,6 +533,186 @@ def prelu(input, weight):
     """max(0, x) + weight * min(0, x), weight one slope (shape () or (1,)) or one per channel
     (shape (C,), broadcast over dim 1)."""
     return activation.PReLU.apply(as_tensor_operand("prelu", input), as_tensor_operand("prelu", weight))
+
+
+def repeat_interleave(input, repeats, dim=None, *, output_size=None):
+    return shape.repeat_interleave(as_tensor_operand("repeat_interleave", input), repeats, dim)
+
+
+def tile(input, dims):
+    return shape.tile(as_tensor_operand("tile", input), dims)
+
+
+def flip(input, dims):
+    return as_tensor_operand("flip", input).flip(dims)
+
+
+def fliplr(input):
+    return as_tensor_operand("fliplr", input).fliplr()
+
+
+def flipud(input):
+    return as_tensor_operand("flipud", input).flipud()
+
+
+def roll(input, shifts, dims=None):
+    return as_tensor_operand("roll", input).roll(shifts, dims)
+
+
+def movedim(input, source, destination):
+    return as_tensor_operand("movedim", input).movedim(source, destination)
+
+
+moveaxis = movedim
+
+
+def swapaxes(input, axis0, axis1):
+    """An alias of transpose (a view), as in PyTorch."""
+    return as_tensor_operand("swapaxes", input).transpose(axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    return as_tensor_operand("swapdims", input).transpose(dim0, dim1)
+
+
+def narrow(input, dim, start, length):
+    return shape.narrow(as_tensor_operand("narrow", input), dim, start, length)
+
+
+def unbind(input, dim=0):
+    return shape.unbind(as_tensor_operand("unbind", input), dim)
+
+
+def unflatten(input, dim, sizes):
+    return shape.unflatten(as_tensor_operand("unflatten", input), dim, sizes)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    return shape.Diagonal.apply(as_tensor_operand("diagonal", input), offset=offset, dim1=dim1, dim2=dim2)
+
+
+def diag(input, diagonal=0):
+    return shape.diag(as_tensor_operand("diag", input), diagonal)
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    return shape.DiagEmbed.apply(as_tensor_operand("diag_embed", input), offset=offset, dim1=dim1, dim2=dim2)
+
+
+def tril(input, diagonal=0):
+    return shape.Tril.apply(as_tensor_operand("tril", input), diagonal=diagonal)
+
+
+def triu(input, diagonal=0):
+    return shape.Triu.apply(as_tensor_operand("triu", input), diagonal=diagonal)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None):
+    """The (2, N) row and column indices (int64 unless ``dtype``) of the lower triangle of a row x
+    col matrix, row by row."""
+    return Tensor(shape.tril_indices(row, col, offset), dtype=dtype or backend.int64)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None):
+    """The (2, N) row and column indices (int64 unless ``dtype``) of the upper triangle of a row x
+    col matrix, row by row."""
+    return Tensor(shape.tril_indices(row, col, offset, upper=True), dtype=dtype or backend.int64)
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids (views); indexing 'ij' (matrix, the default) or 'xy' (Cartesian)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    return shape.meshgrid([as_tensor_operand("meshgrid", t) for t in tensors], indexing or "ij")
+
+
+def scatter(input, dim, index, src=None, value=None):
+    return as_tensor_operand("scatter", input).scatter(dim, index, src, value=value)
+
+
+def scatter_add(input, dim, index, src):
+    return as_tensor_operand("scatter_add", input).scatter_add(dim, index, src)
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    return as_tensor_operand("scatter_reduce", input).scatter_reduce(dim, index, src, reduce, include_self=include_self)
+
+
+def index_select(input, dim, index):
+    return as_tensor_operand("index_select", input).index_select(dim, index)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    return as_tensor_operand("index_add", input).index_add(dim, index, source, alpha=alpha)
+
+
+def index_copy(input, dim, index, source):
+    return as_tensor_operand("index_copy", input).index_copy(dim, index, source)
+
+
+def index_fill(input, dim, index, value):
+    return as_tensor_operand("index_fill", input).index_fill(dim, index, value)
+
+
+def take(input, index):
+    return as_tensor_operand("take", input).take(index)
+
+
+def take_along_dim(input, indices, dim=None):
+    return shape.take_along_dim(as_tensor_operand("take_along_dim", input), unwrap_tensor(indices), dim)
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    return shape.rot90(as_tensor_operand("rot90", input), k, dims)
+
+
+def bmm(input, mat2):
+    return linalg.bmm(as_tensor_operand("bmm", input), as_tensor_operand("bmm", mat2))
+
+
+def mm(input, mat2):
+    return linalg.mm(as_tensor_operand("mm", input), as_tensor_operand("mm", mat2))
+
+
+def mv(input, vec):
+    return linalg.mv(as_tensor_operand("mv", input), as_tensor_operand("mv", vec))
+
+
+def dot(input, other):
+    return linalg.dot(as_tensor_operand("dot", input), as_tensor_operand("dot", other))
+
+
+def outer(input, vec2):
+    return linalg.outer(as_tensor_operand("outer", input), as_tensor_operand("outer", vec2))
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    operands = [as_tensor_operand("addmm", t) for t in (input, mat1, mat2)]
+    return linalg.addmm(*operands, beta=beta, alpha=alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    operands = [as_tensor_operand("baddbmm", t) for t in (input, batch1, batch2)]
+    return linalg.baddbmm(*operands, beta=beta, alpha=alpha)
+
+
+def einsum(equation, *operands):
+    """Einstein summation (with '...' and implicit outputs); operands may also come as one list."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = operands[0]
+    return linalg.Einsum.apply(*[as_tensor_operand("einsum", t) for t in operands], equation=equation)
+
+
+def kron(input, other):
+    return linalg.Kron.apply(as_tensor_operand("kron", input), as_tensor_operand("kron", other))
+
+
+def cross(input, other, dim=None):
+    return linalg.Cross.apply(as_tensor_operand("cross", input), as_tensor_operand("cross", other), dim=dim)
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    return linalg.cdist(as_tensor_operand("cdist", x1), as_tensor_operand("cdist", x2), p)
 
 
 # ---------------------------------------------------------------- losses

@@ -81,6 +81,15 @@ def _in_place_on_a_view(lib, a, b):
     return y
 
 
+def _in_place_through_new_views(lib, a, b):
+    y = a * 1
+    y.diagonal().mul_(b[0, :3])  # diagonal, narrow, movedim and unfold are views: CopySlices replays them
+    y.narrow(1, 2, 2).add_(b[:, :2])
+    y.movedim(0, 1)[3].mul_(b[:, 3])
+    y.unfold(1, 2, 2).mul_(b.unfold(1, 2, 2))
+    return y
+
+
 OPS = [
     OpRow("add", lambda lib, a, b: a + b, [((3, 4), (4,)), ((2, 1, 3), (4, 1))]),
     OpRow("sub", lambda lib, a, b: a - b, [((3, 4), (3, 1))]),
@@ -181,6 +190,75 @@ OPS = [
     OpRow("split", lambda lib, a: lib.split(a, [1, 3], dim=1)[1], [((3, 4),)]),
     OpRow("chunk", lambda lib, a: lib.chunk(a, 2, dim=0)[0], [((3, 4),)]),
     OpRow("pad", lambda lib, a: lib.nn.functional.pad(a, (1, 2, 0, 1)), [((3, 4),)]),
+    OpRow("repeat", lambda lib, a: a.repeat(2, 1, 3), [((3, 4),)]),
+    OpRow("repeat_interleave", lambda lib, a: lib.repeat_interleave(a, lib.tensor([1, 0, 2]), dim=0), [((3, 4),)]),
+    OpRow("tile", lambda lib, a: lib.tile(a, (2,)), [((3, 4),)]),
+    OpRow("flip", lambda lib, a: lib.flip(a, (0, -1)), [((2, 3, 4),)]),
+    OpRow("fliplr", lambda lib, a: lib.fliplr(a), [((3, 4),)]),
+    OpRow("flipud", lambda lib, a: lib.flipud(a), [((3, 4),)]),
+    OpRow("roll", lambda lib, a: lib.roll(a, (1, -2), (0, 2)), [((2, 3, 4),)]),
+    OpRow("movedim", lambda lib, a: lib.movedim(a, 0, -1), [((2, 3, 4),)]),
+    OpRow("narrow", lambda lib, a: lib.narrow(a, 1, 1, 2), [((3, 4),)]),
+    OpRow("unbind", lambda lib, a: lib.unbind(a, 1), [((3, 4),)]),
+    OpRow("unflatten", lambda lib, a: lib.unflatten(a, 1, (2, -1)), [((3, 4),)]),
+    OpRow("diagonal", lambda lib, a: lib.diagonal(a, 1, 0, 2), [((3, 2, 4),)]),
+    OpRow("diag", lambda lib, a: lib.diag(a, -1), [((4,),), ((3, 4),)]),
+    OpRow("diag_embed", lambda lib, a: lib.diag_embed(a, 1, 0, 2), [((3, 4),)]),
+    OpRow("tril", lambda lib, a: lib.tril(a, 1), [((2, 3, 4),)]),
+    OpRow("triu", lambda lib, a: lib.triu(a, -1), [((3, 4),)]),
+    OpRow("meshgrid", lambda lib, a, b: lib.meshgrid(a, b, indexing="xy"), [((3,), (4,))]),
+    OpRow(
+        "scatter", lambda lib, a, s: lib.scatter(a, 0, lib.tensor([[0, 1, 2, 0], [2, 0, 1, 1]]), s), [((3, 4), (2, 4))]
+    ),
+    OpRow(
+        "scatter_add",
+        lambda lib, a, s: lib.scatter_add(a, 1, lib.tensor([[0, 0], [3, 1], [2, 2]]), s),
+        [((3, 4), (3, 2))],
+    ),
+    OpRow(
+        "scatter_reduce_prod",
+        lambda lib, a, s: lib.scatter_reduce(a, 0, lib.tensor([[0, 1, 2, 0], [0, 0, 2, 1]]), s, "prod"),
+        [((3, 4), (2, 4))],
+    ),
+    OpRow(
+        "scatter_reduce_amax",
+        lambda lib, a, s: a.scatter_reduce(0, lib.tensor([[0, 1, 2, 0], [0, 0, 2, 1]]), s, "amax", include_self=False),
+        [((3, 4), (2, 4))],
+    ),
+    OpRow(
+        "scatter_reduce_mean",
+        lambda lib, a, s: a.scatter_reduce(1, lib.tensor([[0, 0, 1], [3, 3, 3], [2, 1, 0]]), s, "mean"),
+        [((3, 4), (3, 3))],
+    ),
+    OpRow("index_select", lambda lib, a: lib.index_select(a, 1, lib.tensor([3, 0, 3])), [((3, 4),)]),
+    OpRow("index_add", lambda lib, a, s: lib.index_add(a, 0, lib.tensor([2, 0, 2]), s, alpha=2), [((3, 4), (3, 4))]),
+    OpRow("index_copy", lambda lib, a, s: lib.index_copy(a, 1, lib.tensor([3, 0]), s), [((3, 4), (3, 2))]),
+    OpRow("index_fill", lambda lib, a, v: lib.index_fill(a, 1, lib.tensor([3, 0, 3]), v), [((3, 4), ())]),
+    OpRow("take", lambda lib, a: lib.take(a, lib.tensor([[0, -1], [5, 5]])), [((3, 4),)]),
+    OpRow("take_along_dim", lambda lib, a: lib.take_along_dim(a, lib.tensor([[0, 3]]), dim=1), [((3, 4),)]),
+    OpRow("rot90", lambda lib, a: lib.rot90(a, 1, (0, 2)), [((2, 3, 4),)]),
+    OpRow("unfold", lambda lib, a: a.unfold(1, 2, 1), [((3, 4),)]),
+    OpRow("pad_reflect", lambda lib, a: lib.nn.functional.pad(a, (2, 1, 1, -1), mode="reflect"), [((2, 3, 4),)]),
+    OpRow("pad_replicate", lambda lib, a: lib.nn.functional.pad(a, (2, 1), mode="replicate"), [((2, 3, 4),)]),
+    OpRow("pad_circular", lambda lib, a: lib.nn.functional.pad(a, (1, -1, 3, 1), mode="circular"), [((2, 3, 4),)]),
+    OpRow("in_place_through_new_views", _in_place_through_new_views, [((3, 4), (3, 4))]),
+    OpRow("bmm", lambda lib, a, b: lib.bmm(a, b), [((2, 3, 4), (2, 4, 5))]),
+    OpRow("mm", lambda lib, a, b: lib.mm(a, b), [((3, 4), (4, 2))]),
+    OpRow("mv", lambda lib, a, b: lib.mv(a, b), [((3, 4), (4,))]),
+    OpRow("dot", lambda lib, a, b: lib.dot(a, b), [((4,), (4,))]),
+    OpRow("outer", lambda lib, a, b: lib.outer(a, b), [((3,), (4,))]),
+    OpRow("addmm", lambda lib, c, a, b: lib.addmm(c, a, b, beta=0.5, alpha=2), [((2,), (3, 4), (4, 2))]),
+    OpRow("baddbmm", lambda lib, c, a, b: lib.baddbmm(c, a, b, alpha=-1), [((3, 1), (2, 3, 4), (2, 4, 5))]),
+    OpRow(
+        "einsum",
+        lambda lib, a, b: lib.einsum("...ij,jk->...ki", a, b),
+        [((2, 3, 4), (4, 5)), ((3, 4), (4, 2))],
+    ),
+    OpRow("einsum_diagonal", lambda lib, a: lib.einsum("iij->j", a), [((3, 3, 2),)]),
+    OpRow("kron", lambda lib, a, b: lib.kron(a, b), [((2, 3), (3,))]),
+    OpRow("cross", lambda lib, a, b: lib.cross(a, b, dim=-1), [((4, 3), (1, 3))]),
+    OpRow("cdist", lambda lib, a, b: lib.cdist(a, b), [((3, 4), (5, 4)), ((2, 3, 4), (2, 2, 4))]),
+    OpRow("cdist_p1", lambda lib, a, b: lib.cdist(a, b, p=1.0), [((3, 4), (5, 4))]),
     OpRow("clone", lambda lib, a: a.clone() * a, [((3, 4),)]),
     OpRow("in_place_on_a_view", _in_place_on_a_view, [((3, 4), (3, 4))]),
     OpRow("softmax", lambda lib, a: lib.softmax(a, dim=1), [((3, 4),)]),

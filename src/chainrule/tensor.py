@@ -963,6 +963,181 @@ class Tensor:
     def gather(self, dim, index):
         return shape.Gather.apply(self, dim=dim, index=unwrap_tensor(index))
 
+    def repeat(self, *sizes):
+        return shape.Repeat.apply(self, repeats=shape.parse_shape_args("repeat", sizes))
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return shape.repeat_interleave(self, repeats, dim)
+
+    def tile(self, *dims):
+        return shape.tile(self, shape.parse_shape_args("tile", dims))
+
+    def flip(self, *dims):
+        return shape.Flip.apply(self, dims=shape.parse_shape_args("flip", dims))
+
+    def fliplr(self):
+        if self.ndim < 2:
+            raise RuntimeError(f"fliplr: input must be >= 2-d, got shape {self.shape}")
+        return shape.Flip.apply(self, dims=(1,))
+
+    def flipud(self):
+        if self.ndim < 1:
+            raise RuntimeError("flipud: input must be >= 1-d, got a 0-d tensor")
+        return shape.Flip.apply(self, dims=(0,))
+
+    def roll(self, shifts, dims=None):
+        shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+        if dims is not None:
+            dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        return shape.Roll.apply(self, shifts=shifts, dims=dims)
+
+    def movedim(self, source, destination):
+        source = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+        destination = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
+        return shape.MoveDim.apply(self, source=source, destination=destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        return self.transpose(axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        return self.transpose(dim0, dim1)
+
+    def narrow(self, dim, start, length):
+        return shape.narrow(self, dim, start, length)
+
+    def unbind(self, dim=0):
+        return shape.unbind(self, dim)
+
+    def unflatten(self, dim, sizes):
+        return shape.unflatten(self, dim, sizes)
+
+    def unfold(self, dimension, size, step):
+        return shape.Unfold.apply(self, dimension=dimension, size=size, step=step)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return shape.Diagonal.apply(self, offset=offset, dim1=dim1, dim2=dim2)
+
+    def diag(self, diagonal=0):
+        return shape.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return shape.DiagEmbed.apply(self, offset=offset, dim1=dim1, dim2=dim2)
+
+    def tril(self, diagonal=0):
+        return shape.Tril.apply(self, diagonal=diagonal)
+
+    def triu(self, diagonal=0):
+        return shape.Triu.apply(self, diagonal=diagonal)
+
+    def tril_(self, diagonal=0):
+        return self._inplace("tril_", shape.Tril.apply, diagonal=diagonal)
+
+    def triu_(self, diagonal=0):
+        return self._inplace("triu_", shape.Triu.apply, diagonal=diagonal)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return shape.rot90(self, k, dims)
+
+    def _scatter_args(self, src, value):
+        if src is None and value is None:
+            raise TypeError("scatter: expected a src tensor or a value")
+        if src is None or not isinstance(src, Tensor) and np.ndim(src) == 0:
+            value = src if value is None else value
+            return np.asarray(value, dtype=self._data.dtype).item()
+        return src if isinstance(src, Tensor) else np.asarray(src)
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        return shape.Scatter.apply(self, self._scatter_args(src, value), dim=dim, index=unwrap_tensor(index))
+
+    def scatter_(self, dim, index, src=None, *, value=None):
+        src = self._scatter_args(src, value)
+        return self._inplace("scatter_", shape.Scatter.apply, src, dim=dim, index=unwrap_tensor(index))
+
+    def scatter_add(self, dim, index, src):
+        return shape.ScatterReduce.apply(self, src, dim=dim, index=unwrap_tensor(index))
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace("scatter_add_", shape.ScatterReduce.apply, src, dim=dim, index=unwrap_tensor(index))
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return shape.ScatterReduce.apply(
+            self, src, dim=dim, index=unwrap_tensor(index), reduce=reduce, include_self=include_self
+        )
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return self._inplace(
+            "scatter_reduce_",
+            shape.ScatterReduce.apply,
+            src,
+            dim=dim,
+            index=unwrap_tensor(index),
+            reduce=reduce,
+            include_self=include_self,
+        )
+
+    def index_select(self, dim, index):
+        return shape.IndexSelect.apply(self, dim=dim, index=unwrap_tensor(index))
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return shape.IndexAdd.apply(self, source, dim=dim, index=unwrap_tensor(index), alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._inplace(
+            "index_add_", shape.IndexAdd.apply, source, dim=dim, index=unwrap_tensor(index), alpha=alpha
+        )
+
+    def index_copy(self, dim, index, source):
+        return shape.IndexCopy.apply(self, source, dim=dim, index=unwrap_tensor(index))
+
+    def index_copy_(self, dim, index, source):
+        return self._inplace("index_copy_", shape.IndexCopy.apply, source, dim=dim, index=unwrap_tensor(index))
+
+    def _fill_value(self, value):
+        return value if isinstance(value, Tensor) else np.asarray(value, dtype=self._data.dtype).item()
+
+    def index_fill(self, dim, index, value):
+        return shape.IndexFill.apply(self, self._fill_value(value), dim=dim, index=unwrap_tensor(index))
+
+    def index_fill_(self, dim, index, value):
+        value = self._fill_value(value)
+        return self._inplace("index_fill_", shape.IndexFill.apply, value, dim=dim, index=unwrap_tensor(index))
+
+    def take(self, index):
+        return shape.Take.apply(self, index=unwrap_tensor(index))
+
+    def take_along_dim(self, indices, dim=None):
+        return shape.take_along_dim(self, unwrap_tensor(indices), dim)
+
+    def bmm(self, mat2):
+        return linalg.bmm(self, as_tensor_operand("bmm", mat2))
+
+    def mm(self, mat2):
+        return linalg.mm(self, as_tensor_operand("mm", mat2))
+
+    def mv(self, vec):
+        return linalg.mv(self, as_tensor_operand("mv", vec))
+
+    def dot(self, other):
+        return linalg.dot(self, as_tensor_operand("dot", other))
+
+    def outer(self, vec2):
+        return linalg.outer(self, as_tensor_operand("outer", vec2))
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return linalg.addmm(self, as_tensor_operand("addmm", mat1), as_tensor_operand("addmm", mat2), beta, alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        operands = as_tensor_operand("baddbmm", batch1), as_tensor_operand("baddbmm", batch2)
+        return linalg.baddbmm(self, *operands, beta, alpha)
+
+    def kron(self, other):
+        return linalg.Kron.apply(self, as_tensor_operand("kron", other))
+
+    def cross(self, other, dim=None):
+        return linalg.Cross.apply(self, as_tensor_operand("cross", other), dim=dim)
+
 
 class _HookHandle:
     def __init__(self, hooks, hook):

@@ -1,6 +1,7 @@
 """Matrix multiplication with ``torch.matmul``'s rules (1-D, 2-D and broadcast batches), the fused
 ``linear``, the vector p-norm (``torch.linalg.vector_norm`` / ``torch.norm``) and the matrix norms
-(``torch.linalg.matrix_norm``)."""
+(``torch.linalg.matrix_norm``); einsum, kron and cross; the strict products (mm, bmm, mv, dot,
+outer, addmm, baddbmm) and cdist as compositions."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ..autograd import Function
 from ._util import normalize_dim, normalize_dims, unbroadcast
 from .unary import require_floating
 
-__all__ = ["Linear", "MatMul", "Norm", "SingularValueNorm", "matrix_norm", "norm_order"]
+__all__ = ["Cross", "Einsum", "Kron", "Linear", "MatMul", "Norm", "SingularValueNorm", "matrix_norm", "norm_order"]
 
 
 def _shape(x):
@@ -311,3 +312,295 @@ def matrix_norm(tensor, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002 -
     if keepdim:
         return out
     return out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in (rows, cols)))
+
+
+# ---------------------------------------------------------------- einsum, kron, cross
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _parse_einsum(equation, shapes):
+    """Explicit subscripts for every operand and the output: '...' replaced by letters the
+    equation does not use (right-aligned, as broadcasting), and an implicit output (no '->')
+    made of the once-seen letters in alphabetical order after the broadcast dims."""
+    equation = equation.replace(" ", "")
+    inputs, arrow, output = equation.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(shapes):
+        raise RuntimeError(
+            f"einsum(): the equation {equation!r} names {len(terms)} operands but {len(shapes)} were given"
+        )
+    free = [c for c in _LETTERS if c not in equation]
+    ellipsis_ndim = 0
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            ellipsis_ndim = max(ellipsis_ndim, len(shape) - (len(term) - 3))
+    broadcast = "".join(free[:ellipsis_ndim])
+    subscripts = []
+    for term, shape in zip(terms, shapes):
+        explicit = len(term) - 3 if "..." in term else len(term)
+        if not all(c in _LETTERS for c in term.replace("...", "")) or ("..." not in term and explicit != len(shape)):
+            raise RuntimeError(
+                f"einsum(): the subscripts {term!r} do not match an operand of {len(shape)} dims (shape {tuple(shape)})"
+            )
+        if "..." in term:
+            k = len(shape) - explicit
+            term = term.replace("...", broadcast[ellipsis_ndim - k :] if k else "")
+        subscripts.append(term)
+    if arrow:
+        output = output.replace("...", broadcast)
+        for c in output:
+            if output.count(c) > 1:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+            if not any(c in s for s in subscripts):
+                raise RuntimeError(
+                    f"einsum(): output subscript {c} does not appear in the equation for any input operand"
+                )
+    else:
+        joined = "".join(subscripts)
+        output = broadcast + "".join(sorted(c for c in set(joined) if joined.count(c) == 1 and c not in broadcast))
+    return subscripts, output
+
+
+class Einsum(Function):
+    """y = einsum(equation, *operands): a sum of products over the letters not in the output.
+
+    y is linear in each operand A_k, so dL/dA_k is the same contraction with g in A_k's place:
+    grad_k = einsum("out, the others -> A_k's subscripts", g, *others). Two details: a letter
+    of A_k seen nowhere else (summed out of A_k alone) is broadcast back over its size, and a
+    repeated letter (a diagonal, "ii->i") receives the gradient on that diagonal only. A size-1
+    broadcast dim sums its gradient back to size 1."""
+
+    saves = staticmethod(lambda *operands: set(range(len(operands))) if len(operands) > 1 else set())
+
+    @staticmethod
+    def forward(ctx, *operands, equation):
+        subscripts, output = _parse_einsum(equation, [np.shape(a) for a in operands])
+        sizes = {}
+        for term, a in zip(subscripts, operands):
+            for c, n in zip(term, a.shape):
+                if sizes.get(c, 1) != 1 and n != 1 and sizes[c] != n:
+                    raise RuntimeError(
+                        f"einsum(): subscript {c} has size {n} for an operand which does not broadcast with "
+                        f"previously seen size {sizes[c]} (equation {equation!r})"
+                    )
+                sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
+        if len({a.dtype for a in operands}) > 1:
+            raise RuntimeError(f"einsum(): operands must have one dtype, got {[str(a.dtype) for a in operands]}")
+        ctx.meta = (subscripts, output, sizes, [a.shape for a in operands], operands[0].dtype)
+        if len(operands) > 1:
+            ctx.save_for_backward(*operands)
+        spec = ",".join(subscripts) + "->" + output
+        return np.asarray(np.einsum(spec, *operands, optimize=len(operands) > 2))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        subscripts, output, sizes, shapes, dtype = ctx.meta
+        operands = ctx.saved_tensors
+        grads = []
+        for k, (term, shape) in enumerate(zip(subscripts, shapes)):
+            if not ctx.needs_input_grad[k]:
+                grads.append(None)
+                continue
+            others = [(s, a) for i, (s, a) in enumerate(zip(subscripts, operands)) if i != k]
+            seen = output + "".join(s for s, _ in others)
+            letters = "".join(dict.fromkeys(term))  # unique, in order
+            reachable = "".join(c for c in letters if c in seen)
+            spec = ",".join([output] + [s for s, _ in others]) + "->" + reachable
+            grad = np.einsum(spec, grad_output, *[a for _, a in others], optimize=len(others) > 1)
+            # letters only A_k has: broadcast the gradient over them (in term's order)
+            grad = (
+                np.expand_dims(grad, [i for i, c in enumerate(letters) if c not in seen])
+                if len(reachable) < len(letters)
+                else grad
+            )
+            full = tuple(sizes[c] if c in seen else shape[term.index(c)] for c in letters)
+            grad = np.broadcast_to(grad, np.broadcast_shapes(grad.shape, full))
+            own = tuple(shape[term.index(c)] for c in letters)
+            summed = tuple(i for i, (n, m) in enumerate(zip(own, grad.shape)) if n == 1 and m != 1)
+            if summed:
+                grad = grad.sum(axis=summed, keepdims=True)
+            if len(letters) < len(term):  # a repeated letter: the gradient lies on its diagonal
+                full_grad = np.zeros(shape, dtype=grad_output.dtype)
+                grids = np.indices(grad.shape, sparse=True)
+                full_grad[tuple(grids[letters.index(c)] for c in term)] = grad
+                grad = full_grad
+            grads.append(np.array(grad, dtype=dtype))  # a C-ordered copy (0-d stays 0-d)
+        return tuple(grads)
+
+
+class Kron(Function):
+    """y = kron(a, b): y[i * m + j] = a[i] b[j] per dim (the shorter shape padded with leading 1s).
+    With g viewed as G[i0, j0, i1, j1, ...]: dL/da[i] = sum_j G[i, j] b[j] and
+    dL/db[j] = sum_i G[i, j] a[i]."""
+
+    saves = {0, 1}
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype != b.dtype:
+            _check_same_dtype("kron", a.dtype, b.dtype)
+        ctx.save_for_backward(a, b)
+        return np.kron(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        ndim = max(a.ndim, b.ndim)
+        a2 = a.reshape((1,) * (ndim - a.ndim) + a.shape)
+        b2 = b.reshape((1,) * (ndim - b.ndim) + b.shape)
+        interleaved = tuple(v for n, m in zip(a2.shape, b2.shape) for v in (n, m))
+        g = grad_output.reshape(interleaved)
+        a_letters = _LETTERS[:ndim]
+        b_letters = _LETTERS[ndim : 2 * ndim]
+        g_letters = "".join(x + y for x, y in zip(a_letters, b_letters))
+        grad_a = np.einsum(f"{g_letters},{b_letters}->{a_letters}", g, b2).reshape(a.shape)
+        grad_b = np.einsum(f"{g_letters},{a_letters}->{b_letters}", g, a2).reshape(b.shape)
+        return grad_a, grad_b
+
+
+class Cross(Function):
+    """y = a x b along ``dim`` (size 3), a and b broadcast (of one rank, as PyTorch wants). The cross product is bilinear with
+    <g, a x b> = <b x g, a> = <g x a, b>, so dL/da = b x g and dL/db = g x a (unbroadcast)."""
+
+    saves = {0, 1}
+
+    @staticmethod
+    def forward(ctx, a, b, dim=None):
+        if a.ndim != b.ndim:
+            raise RuntimeError(
+                f"cross: inputs must have the same number of dimensions, got shapes {a.shape} and {b.shape}"
+            )
+        try:
+            shape = np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise RuntimeError(f"cross: shapes {a.shape} and {b.shape} do not broadcast") from None
+        if dim is None:
+            axis = next((d for d, n in enumerate(shape) if n == 3), None)
+            if axis is None:
+                raise RuntimeError(f"cross: no dimension of size 3 in input (shapes {a.shape}, {b.shape})")
+        else:
+            axis = normalize_dims("cross", dim, len(shape))[0]
+            if shape[axis] != 3 or a.shape[axis - len(shape) + a.ndim] != 3 or b.shape[axis - len(shape) + b.ndim] != 3:
+                raise RuntimeError(
+                    f"cross: inputs dimension {dim} must have length 3, got shapes {a.shape} and {b.shape}"
+                )
+        if a.dtype != b.dtype:
+            _check_same_dtype("cross", a.dtype, b.dtype)
+        ctx.save_for_backward(a, b)
+        ctx.axis = axis - len(shape)  # negative: the same axis in every broadcast operand
+        return np.cross(np.broadcast_to(a, shape), np.broadcast_to(b, shape), axis=ctx.axis)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        axis = ctx.axis
+        shape = grad_output.shape
+        grad_a = np.cross(np.broadcast_to(b, shape), grad_output, axis=axis)
+        grad_b = np.cross(grad_output, np.broadcast_to(a, shape), axis=axis)
+        return unbroadcast(grad_a, a.shape), unbroadcast(grad_b, b.shape)
+
+
+# ---------------------------------------------------------------- strict products (compositions of MatMul)
+def _require_ndim(op_name, tensor, ndim, what):
+    if tensor.ndim != ndim:
+        raise RuntimeError(f"{op_name}: {what} must be a {ndim}D tensor, got shape {tuple(tensor.shape)}")
+
+
+def mm(a, b):
+    """torch.mm: (n, k) @ (k, m), no broadcasting; one MatMul."""
+    _require_ndim("mm", a, 2, "self")
+    _require_ndim("mm", b, 2, "mat2")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(
+            f"mm: mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})"
+        )
+    return MatMul.apply(a, b)
+
+
+def bmm(a, b):
+    """torch.bmm: (B, n, k) @ (B, k, m), equal batches, no broadcasting; one MatMul."""
+    _require_ndim("bmm", a, 3, "batch1")
+    _require_ndim("bmm", b, 3, "batch2")
+    if b.shape[:2] != (a.shape[0], a.shape[2]):
+        raise RuntimeError(
+            f"bmm: expected size for first two dimensions of batch2 tensor to be: {[a.shape[0], a.shape[2]]} "
+            f"but got: {list(b.shape[:2])}"
+        )
+    return MatMul.apply(a, b)
+
+
+def mv(a, v):
+    """torch.mv: (n, m) @ (m,); one MatMul."""
+    _require_ndim("mv", a, 2, "mat")
+    _require_ndim("mv", v, 1, "vec")
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(f"mv: size mismatch, got mat ({a.shape[0]}x{a.shape[1]}), vec ({v.shape[0]})")
+    return MatMul.apply(a, v)
+
+
+def dot(a, b):
+    """torch.dot: the inner product of two 1-D tensors of one length; one MatMul."""
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape != b.shape:
+        raise RuntimeError(f"dot: inconsistent tensor size, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    return MatMul.apply(a, b)
+
+
+def outer(a, b):
+    """torch.outer: y_ij = a_i b_j, a column times a row (broadcast Mul)."""
+    from . import arithmetic, shape
+
+    for name, t in (("self", a), ("vec2", b)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: expected 1-D argument {name}, but got {t.ndim}-D (shape {tuple(t.shape)})")
+    return arithmetic.Mul.apply(shape.Reshape.apply(a, shape=(-1, 1)), shape.Reshape.apply(b, shape=(1, -1)))
+
+
+def _scaled_sum(op_name, input, product, beta, alpha):
+    """beta * input + alpha * product, input broadcast to product's shape; beta = 0 ignores input
+    (its nan and inf do not propagate), as in PyTorch."""
+    from . import arithmetic
+
+    try:
+        expandable = np.broadcast_shapes(tuple(input.shape), tuple(product.shape)) == tuple(product.shape)
+    except ValueError:
+        expandable = False
+    if not expandable:
+        raise RuntimeError(
+            f"{op_name}: input of shape {tuple(input.shape)} cannot be expanded to the product's shape "
+            f"{tuple(product.shape)}"
+        )
+    out = arithmetic.Mul.apply(product, alpha) if alpha != 1 else product
+    if beta == 0:
+        return out
+    return arithmetic.Add.apply(out, arithmetic.Mul.apply(input, beta) if beta != 1 else input)
+
+
+def addmm(input, mat1, mat2, beta=1, alpha=1):
+    """torch.addmm: beta * input + alpha * (mat1 @ mat2)."""
+    return _scaled_sum("addmm", input, mm(mat1, mat2), beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, beta=1, alpha=1):
+    """torch.baddbmm: beta * input + alpha * bmm(batch1, batch2)."""
+    return _scaled_sum("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+
+
+def cdist(x1, x2, p=2.0):
+    """torch.cdist: the p-norm distance of every row of x1 to every row of x2, batched:
+    Norm over the last dim of the broadcast difference (so the gradient at a zero distance is
+    0, as in PyTorch)."""
+    from . import arithmetic, shape
+
+    if x1.ndim < 2 or x2.ndim < 2:
+        bad = "X1" if x1.ndim < 2 else "X2"
+        raise RuntimeError(f"cdist: only supports at least 2D tensors, {bad} got: {min(x1.ndim, x2.ndim)}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(
+            f"cdist: X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
+    if p < 0:
+        raise RuntimeError(f"cdist: only supports non-negative p values, got {p}")
+    diff = arithmetic.Sub.apply(shape.Unsqueeze.apply(x1, dim=-2), shape.Unsqueeze.apply(x2, dim=-3))
+    return Norm.apply(diff, p=p, dim=-1)
