@@ -95,6 +95,13 @@ NOT_AN_OP = {
     "permute": "a.permute row",
     "squeeze": "a.squeeze row",
     "unsqueeze": "a.unsqueeze row",
+    "arcsin": "an alias of asin: tests/ops/test_elementwise.py",
+    "arccos": "an alias of acos: tests/ops/test_elementwise.py",
+    "arctan": "an alias of atan: tests/ops/test_elementwise.py",
+    "arcsinh": "an alias of asinh: tests/ops/test_elementwise.py",
+    "arccosh": "an alias of acosh: tests/ops/test_elementwise.py",
+    "arctanh": "an alias of atanh: tests/ops/test_elementwise.py",
+    "fix": "an alias of trunc: tests/ops/test_elementwise.py",
 }
 
 

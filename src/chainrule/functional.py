@@ -159,6 +159,129 @@ def log_softmax(input, dim):
     return LogSoftmax.apply(as_tensor_operand("log_softmax", input), dim=dim)
 
 
+def sin(input):
+    return unary.Sin.apply(as_tensor_operand("sin", input))
+
+
+def cos(input):
+    return unary.Cos.apply(as_tensor_operand("cos", input))
+
+
+def tan(input):
+    return unary.Tan.apply(as_tensor_operand("tan", input))
+
+
+def asin(input):
+    return unary.Asin.apply(as_tensor_operand("asin", input))
+
+
+def acos(input):
+    return unary.Acos.apply(as_tensor_operand("acos", input))
+
+
+def atan(input):
+    return unary.Atan.apply(as_tensor_operand("atan", input))
+
+
+def sinh(input):
+    return unary.Sinh.apply(as_tensor_operand("sinh", input))
+
+
+def cosh(input):
+    return unary.Cosh.apply(as_tensor_operand("cosh", input))
+
+
+def asinh(input):
+    return unary.Asinh.apply(as_tensor_operand("asinh", input))
+
+
+def acosh(input):
+    return unary.Acosh.apply(as_tensor_operand("acosh", input))
+
+
+def atanh(input):
+    return unary.Atanh.apply(as_tensor_operand("atanh", input))
+
+
+def log2(input):
+    return unary.Log2.apply(as_tensor_operand("log2", input))
+
+
+def log10(input):
+    return unary.Log10.apply(as_tensor_operand("log10", input))
+
+
+def log1p(input):
+    return unary.Log1p.apply(as_tensor_operand("log1p", input))
+
+
+def exp2(input):
+    return unary.Exp2.apply(as_tensor_operand("exp2", input))
+
+
+def expm1(input):
+    return unary.Expm1.apply(as_tensor_operand("expm1", input))
+
+
+def rsqrt(input):
+    return unary.Rsqrt.apply(as_tensor_operand("rsqrt", input))
+
+
+def reciprocal(input):
+    return unary.Reciprocal.apply(as_tensor_operand("reciprocal", input))
+
+
+def square(input):
+    return unary.Square.apply(as_tensor_operand("square", input))
+
+
+def erf(input):
+    return unary.Erf.apply(as_tensor_operand("erf", input))
+
+
+def erfc(input):
+    return unary.Erfc.apply(as_tensor_operand("erfc", input))
+
+
+def erfinv(input):
+    return unary.Erfinv.apply(as_tensor_operand("erfinv", input))
+
+
+def floor(input):
+    return unary.Floor.apply(as_tensor_operand("floor", input))
+
+
+def ceil(input):
+    return unary.Ceil.apply(as_tensor_operand("ceil", input))
+
+
+def trunc(input):
+    return unary.Trunc.apply(as_tensor_operand("trunc", input))
+
+
+def frac(input):
+    return unary.Frac.apply(as_tensor_operand("frac", input))
+
+
+def sign(input):
+    return unary.Sign.apply(as_tensor_operand("sign", input))
+
+
+def round(input, *, decimals=0):  # noqa: A001 - PyTorch name
+    return unary.Round.apply(as_tensor_operand("round", input), decimals=decimals)
+
+
+def sgn(input):
+    """sign of a real tensor (PyTorch's sgn differs only for complex inputs, which chainrule lacks)."""
+    return unary.Sign.apply(as_tensor_operand("sgn", input))
+
+
+# aliases PyTorch has
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+fix = trunc
+
+
 # ---------------------------------------------------------------- reductions
 def sum(input, dim=None, keepdim=False):  # noqa: A001
     return as_tensor_operand("sum", input).sum(dim, keepdim)

@@ -608,9 +608,6 @@ class Tensor:
     def isfinite(self):
         return Tensor(np.isfinite(self._data))
 
-    def sign(self):
-        return Tensor(np.sign(self._data))
-
     def allclose(self, other, rtol=1e-5, atol=1e-8):
         return bool(np.allclose(self._data, unwrap_tensor(other), rtol=rtol, atol=atol))
 
@@ -673,6 +670,179 @@ class Tensor:
 
     def log_softmax(self, dim):
         return LogSoftmax.apply(self, dim=dim)
+
+    def sin(self):
+        return unary.Sin.apply(self)
+
+    def sin_(self):
+        return self._inplace("sin_", unary.Sin.apply)
+
+    def cos(self):
+        return unary.Cos.apply(self)
+
+    def cos_(self):
+        return self._inplace("cos_", unary.Cos.apply)
+
+    def tan(self):
+        return unary.Tan.apply(self)
+
+    def tan_(self):
+        return self._inplace("tan_", unary.Tan.apply)
+
+    def asin(self):
+        return unary.Asin.apply(self)
+
+    def asin_(self):
+        return self._inplace("asin_", unary.Asin.apply)
+
+    def acos(self):
+        return unary.Acos.apply(self)
+
+    def acos_(self):
+        return self._inplace("acos_", unary.Acos.apply)
+
+    def atan(self):
+        return unary.Atan.apply(self)
+
+    def atan_(self):
+        return self._inplace("atan_", unary.Atan.apply)
+
+    def sinh(self):
+        return unary.Sinh.apply(self)
+
+    def sinh_(self):
+        return self._inplace("sinh_", unary.Sinh.apply)
+
+    def cosh(self):
+        return unary.Cosh.apply(self)
+
+    def cosh_(self):
+        return self._inplace("cosh_", unary.Cosh.apply)
+
+    def asinh(self):
+        return unary.Asinh.apply(self)
+
+    def asinh_(self):
+        return self._inplace("asinh_", unary.Asinh.apply)
+
+    def acosh(self):
+        return unary.Acosh.apply(self)
+
+    def acosh_(self):
+        return self._inplace("acosh_", unary.Acosh.apply)
+
+    def atanh(self):
+        return unary.Atanh.apply(self)
+
+    def atanh_(self):
+        return self._inplace("atanh_", unary.Atanh.apply)
+
+    def log2(self):
+        return unary.Log2.apply(self)
+
+    def log2_(self):
+        return self._inplace("log2_", unary.Log2.apply)
+
+    def log10(self):
+        return unary.Log10.apply(self)
+
+    def log10_(self):
+        return self._inplace("log10_", unary.Log10.apply)
+
+    def log1p(self):
+        return unary.Log1p.apply(self)
+
+    def log1p_(self):
+        return self._inplace("log1p_", unary.Log1p.apply)
+
+    def exp2(self):
+        return unary.Exp2.apply(self)
+
+    def exp2_(self):
+        return self._inplace("exp2_", unary.Exp2.apply)
+
+    def expm1(self):
+        return unary.Expm1.apply(self)
+
+    def expm1_(self):
+        return self._inplace("expm1_", unary.Expm1.apply)
+
+    def rsqrt(self):
+        return unary.Rsqrt.apply(self)
+
+    def rsqrt_(self):
+        return self._inplace("rsqrt_", unary.Rsqrt.apply)
+
+    def reciprocal(self):
+        return unary.Reciprocal.apply(self)
+
+    def reciprocal_(self):
+        return self._inplace("reciprocal_", unary.Reciprocal.apply)
+
+    def square(self):
+        return unary.Square.apply(self)
+
+    def square_(self):
+        return self._inplace("square_", unary.Square.apply)
+
+    def erf(self):
+        return unary.Erf.apply(self)
+
+    def erf_(self):
+        return self._inplace("erf_", unary.Erf.apply)
+
+    def erfc(self):
+        return unary.Erfc.apply(self)
+
+    def erfc_(self):
+        return self._inplace("erfc_", unary.Erfc.apply)
+
+    def erfinv(self):
+        return unary.Erfinv.apply(self)
+
+    def erfinv_(self):
+        return self._inplace("erfinv_", unary.Erfinv.apply)
+
+    def floor(self):
+        return unary.Floor.apply(self)
+
+    def floor_(self):
+        return self._inplace("floor_", unary.Floor.apply)
+
+    def ceil(self):
+        return unary.Ceil.apply(self)
+
+    def ceil_(self):
+        return self._inplace("ceil_", unary.Ceil.apply)
+
+    def trunc(self):
+        return unary.Trunc.apply(self)
+
+    def trunc_(self):
+        return self._inplace("trunc_", unary.Trunc.apply)
+
+    def frac(self):
+        return unary.Frac.apply(self)
+
+    def frac_(self):
+        return self._inplace("frac_", unary.Frac.apply)
+
+    def sign(self):
+        return unary.Sign.apply(self)
+
+    def sign_(self):
+        return self._inplace("sign_", unary.Sign.apply)
+
+    def round(self, *, decimals=0):
+        return unary.Round.apply(self, decimals=decimals)
+
+    def round_(self, *, decimals=0):
+        return self._inplace("round_", unary.Round.apply, decimals=decimals)
+
+    sgn, sgn_ = sign, sign_  # the same for real tensors
+    arcsin, arcsin_, arccos, arccos_, arctan, arctan_ = asin, asin_, acos, acos_, atan, atan_
+    arcsinh, arcsinh_, arccosh, arccosh_, arctanh, arctanh_ = asinh, asinh_, acosh, acosh_, atanh, atanh_
+    fix, fix_ = trunc, trunc_
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False):
