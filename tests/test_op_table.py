@@ -40,6 +40,7 @@ def test_row_names_are_unique():
 # Functions that no row needs to reach, and where they are tested instead.
 NOT_IN_TABLE = {
     "Cast": "a float32 <-> float64 round trip cannot be gradchecked; tests/ops/test_shape.py",
+    "FloorDivide": "its backward raises, as PyTorch's: tests/ops/test_elementwise.py",
 }
 
 
@@ -102,6 +103,8 @@ NOT_AN_OP = {
     "arccosh": "an alias of acosh: tests/ops/test_elementwise.py",
     "arctanh": "an alias of atanh: tests/ops/test_elementwise.py",
     "fix": "an alias of trunc: tests/ops/test_elementwise.py",
+    "arctan2": "an alias of atan2: tests/ops/test_elementwise.py",
+    "floor_divide": "no derivative (backward raises, as in PyTorch): tests/ops/test_elementwise.py",
 }
 
 

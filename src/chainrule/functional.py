@@ -282,6 +282,80 @@ arcsinh, arccosh, arctanh = asinh, acosh, atanh
 fix = trunc
 
 
+def _tensor_argument(op_name, name, value):
+    """An argument PyTorch accepts only as a Tensor (atan2's other, lerp's end, ...): TypeError for
+    a number, as there."""
+    if not isinstance(value, (Tensor, np.ndarray)):
+        raise TypeError(f"{op_name}(): argument '{name}' must be a Tensor, not {type(value).__name__}")
+    return as_tensor_operand(op_name, value)
+
+
+def atan2(input, other):
+    return arithmetic.Atan2.apply(as_tensor_operand("atan2", input), _tensor_argument("atan2", "other", other))
+
+
+arctan2 = atan2
+
+
+def copysign(input, other):
+    return arithmetic.Copysign.apply(
+        as_tensor_operand("copysign", input), as_tensor_operand("copysign", other, keep_numbers=True)
+    )
+
+
+def logaddexp(input, other):
+    return arithmetic.LogAddExp.apply(
+        as_tensor_operand("logaddexp", input), _tensor_argument("logaddexp", "other", other)
+    )
+
+
+def logaddexp2(input, other):
+    return arithmetic.LogAddExp2.apply(
+        as_tensor_operand("logaddexp2", input), _tensor_argument("logaddexp2", "other", other)
+    )
+
+
+def fmod(input, other):
+    return arithmetic.Fmod.apply(as_tensor_operand("fmod", input), as_tensor_operand("fmod", other, keep_numbers=True))
+
+
+def remainder(input, other):
+    """Python's %: the result has the sign of ``other``. ``input`` may be a number (``7 % t``)."""
+    keep = not isinstance(input, Tensor) and isinstance(other, Tensor)
+    return arithmetic.Remainder.apply(
+        as_tensor_operand("remainder", input, keep_numbers=keep),
+        as_tensor_operand("remainder", other, keep_numbers=True),
+    )
+
+
+def floor_divide(input, other):
+    keep = not isinstance(input, Tensor) and isinstance(other, Tensor)
+    return arithmetic.FloorDivide.apply(
+        as_tensor_operand("floor_divide", input, keep_numbers=keep),
+        as_tensor_operand("floor_divide", other, keep_numbers=True),
+    )
+
+
+def lerp(input, end, weight):
+    return arithmetic.Lerp.apply(
+        as_tensor_operand("lerp", input),
+        _tensor_argument("lerp", "end", end),
+        as_tensor_operand("lerp", weight, keep_numbers=True),
+    )
+
+
+def hypot(input, other):
+    return arithmetic.Hypot.apply(as_tensor_operand("hypot", input), _tensor_argument("hypot", "other", other))
+
+
+def xlogy(input, other):
+    """input * log(other), 0 where input == 0 (unless other is nan). Either may be a number."""
+    keep = not isinstance(input, Tensor) and isinstance(other, Tensor)
+    return arithmetic.Xlogy.apply(
+        as_tensor_operand("xlogy", input, keep_numbers=keep), as_tensor_operand("xlogy", other, keep_numbers=True)
+    )
+
+
 # ---------------------------------------------------------------- reductions
 def sum(input, dim=None, keepdim=False):  # noqa: A001
     return as_tensor_operand("sum", input).sum(dim, keepdim)

@@ -75,6 +75,16 @@ def as_tensor_operand(op_name, value, keep_numbers=False):
     )
 
 
+def _tensor_operand(op_name, name, value):
+    """An operand PyTorch accepts only as a Tensor (atan2's other, lerp's end): TypeError for a
+    number, as there."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor._wrap(value)
+    raise TypeError(f"{op_name}(): argument '{name}' must be a Tensor, not {type(value).__name__}")
+
+
 def unwrap_tensor(value):
     """The NumPy array behind a Tensor (its own memory, no copy); any other value unchanged, so
     Python numbers stay weakly typed in the NumPy expression that receives them."""
@@ -442,12 +452,6 @@ class Tensor:
     def __rmatmul__(self, other):
         return linalg.MatMul.apply(as_tensor_operand("matmul", other, keep_numbers=True), self)
 
-    def __floordiv__(self, other):
-        return Tensor(self._data // unwrap_tensor(other))
-
-    def __mod__(self, other):
-        return Tensor(self._data % unwrap_tensor(other))
-
     # In-place operators write into the tensor's memory and rebase its history (see _inplace).
     def __iadd__(self, other):
         return self._inplace("__iadd__", arithmetic.Add.apply, as_tensor_operand("add", other, keep_numbers=True))
@@ -543,6 +547,26 @@ class Tensor:
     def masked_fill_(self, mask, value) -> Tensor:
         mask, value = self._masked_fill_arguments("masked_fill_", mask, value)
         return self._inplace("masked_fill_", inplace.masked_fill, mask, value, check_dtype=False)
+
+    def __floordiv__(self, other):
+        return arithmetic.FloorDivide.apply(self, as_tensor_operand("floor_divide", other, keep_numbers=True))
+
+    def __rfloordiv__(self, other):
+        return arithmetic.FloorDivide.apply(as_tensor_operand("floor_divide", other, keep_numbers=True), self)
+
+    def __ifloordiv__(self, other):
+        other = as_tensor_operand("floor_divide", other, keep_numbers=True)
+        return self._inplace("__ifloordiv__", arithmetic.FloorDivide.apply, other)
+
+    def __mod__(self, other):
+        return arithmetic.Remainder.apply(self, as_tensor_operand("remainder", other, keep_numbers=True))
+
+    def __rmod__(self, other):
+        return arithmetic.Remainder.apply(as_tensor_operand("remainder", other, keep_numbers=True), self)
+
+    def __imod__(self, other):
+        other = as_tensor_operand("remainder", other, keep_numbers=True)
+        return self._inplace("__imod__", arithmetic.Remainder.apply, other)
 
     # ------------------------------------------------------------------ comparisons (no gradient)
     def __eq__(self, other):
@@ -843,6 +867,71 @@ class Tensor:
     arcsin, arcsin_, arccos, arccos_, arctan, arctan_ = asin, asin_, acos, acos_, atan, atan_
     arcsinh, arcsinh_, arccosh, arccosh_, arctanh, arctanh_ = asinh, asinh_, acosh, acosh_, atanh, atanh_
     fix, fix_ = trunc, trunc_
+
+    def atan2(self, other):
+        return arithmetic.Atan2.apply(self, _tensor_operand("atan2", "other", other))
+
+    def atan2_(self, other):
+        return self._inplace("atan2_", arithmetic.Atan2.apply, _tensor_operand("atan2", "other", other))
+
+    def copysign(self, other):
+        return arithmetic.Copysign.apply(self, as_tensor_operand("copysign", other, keep_numbers=True))
+
+    def copysign_(self, other):
+        return self._inplace(
+            "copysign_", arithmetic.Copysign.apply, as_tensor_operand("copysign", other, keep_numbers=True)
+        )
+
+    def logaddexp(self, other):
+        return arithmetic.LogAddExp.apply(self, _tensor_operand("logaddexp", "other", other))
+
+    def logaddexp2(self, other):
+        return arithmetic.LogAddExp2.apply(self, _tensor_operand("logaddexp2", "other", other))
+
+    def fmod(self, other):
+        return arithmetic.Fmod.apply(self, as_tensor_operand("fmod", other, keep_numbers=True))
+
+    def fmod_(self, other):
+        return self._inplace("fmod_", arithmetic.Fmod.apply, as_tensor_operand("fmod", other, keep_numbers=True))
+
+    def remainder(self, other):
+        return arithmetic.Remainder.apply(self, as_tensor_operand("remainder", other, keep_numbers=True))
+
+    def remainder_(self, other):
+        return self._inplace(
+            "remainder_", arithmetic.Remainder.apply, as_tensor_operand("remainder", other, keep_numbers=True)
+        )
+
+    def floor_divide(self, other):
+        return arithmetic.FloorDivide.apply(self, as_tensor_operand("floor_divide", other, keep_numbers=True))
+
+    def floor_divide_(self, other):
+        return self._inplace(
+            "floor_divide_", arithmetic.FloorDivide.apply, as_tensor_operand("floor_divide", other, keep_numbers=True)
+        )
+
+    def hypot(self, other):
+        return arithmetic.Hypot.apply(self, _tensor_operand("hypot", "other", other))
+
+    def hypot_(self, other):
+        return self._inplace("hypot_", arithmetic.Hypot.apply, _tensor_operand("hypot", "other", other))
+
+    def xlogy(self, other):
+        return arithmetic.Xlogy.apply(self, as_tensor_operand("xlogy", other, keep_numbers=True))
+
+    def xlogy_(self, other):
+        return self._inplace("xlogy_", arithmetic.Xlogy.apply, as_tensor_operand("xlogy", other, keep_numbers=True))
+
+    arctan2, arctan2_ = atan2, atan2_
+
+    def lerp(self, end, weight):
+        return arithmetic.Lerp.apply(
+            self, _tensor_operand("lerp", "end", end), as_tensor_operand("lerp", weight, keep_numbers=True)
+        )
+
+    def lerp_(self, end, weight):
+        end = _tensor_operand("lerp_", "end", end)
+        return self._inplace("lerp_", arithmetic.Lerp.apply, end, as_tensor_operand("lerp_", weight, keep_numbers=True))
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False):
