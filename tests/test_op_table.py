@@ -105,6 +105,21 @@ NOT_AN_OP = {
     "fix": "an alias of trunc: tests/ops/test_elementwise.py",
     "arctan2": "an alias of atan2: tests/ops/test_elementwise.py",
     "floor_divide": "no derivative (backward raises, as in PyTorch): tests/ops/test_elementwise.py",
+    "isnan": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "isinf": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "isposinf": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "isneginf": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "isfinite": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "isclose": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "allclose": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "logical_and": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "logical_or": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "logical_xor": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "logical_not": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "bitwise_and": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "bitwise_or": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "bitwise_xor": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
+    "bitwise_not": "a predicate or logical/bitwise op, no gradient: tests/ops/test_elementwise.py",
 }
 
 

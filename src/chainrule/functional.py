@@ -356,6 +356,66 @@ def xlogy(input, other):
     )
 
 
+def isnan(input):
+    return as_tensor_operand("isnan", input).isnan()
+
+
+def isinf(input):
+    return as_tensor_operand("isinf", input).isinf()
+
+
+def isposinf(input):
+    return as_tensor_operand("isposinf", input).isposinf()
+
+
+def isneginf(input):
+    return as_tensor_operand("isneginf", input).isneginf()
+
+
+def isfinite(input):
+    return as_tensor_operand("isfinite", input).isfinite()
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return as_tensor_operand("isclose", input).isclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return as_tensor_operand("allclose", input).allclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def logical_and(input, other):
+    return as_tensor_operand("logical_and", input).logical_and(other)
+
+
+def logical_or(input, other):
+    return as_tensor_operand("logical_or", input).logical_or(other)
+
+
+def logical_xor(input, other):
+    return as_tensor_operand("logical_xor", input).logical_xor(other)
+
+
+def logical_not(input):
+    return as_tensor_operand("logical_not", input).logical_not()
+
+
+def bitwise_and(input, other):
+    return as_tensor_operand("bitwise_and", input) & other
+
+
+def bitwise_or(input, other):
+    return as_tensor_operand("bitwise_or", input) | other
+
+
+def bitwise_xor(input, other):
+    return as_tensor_operand("bitwise_xor", input) ^ other
+
+
+def bitwise_not(input):
+    return as_tensor_operand("bitwise_not", input).bitwise_not()
+
+
 # ---------------------------------------------------------------- reductions
 def sum(input, dim=None, keepdim=False):  # noqa: A001
     return as_tensor_operand("sum", input).sum(dim, keepdim)

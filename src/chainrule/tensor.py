@@ -85,6 +85,31 @@ def _tensor_operand(op_name, name, value):
     raise TypeError(f"{op_name}(): argument '{name}' must be a Tensor, not {type(value).__name__}")
 
 
+def _bitwise(op_name, ufunc, a, b):
+    """An integer/bool bitwise op on arrays or Python ints and bools; a float operand raises
+    NotImplementedError, as PyTorch ("bitwise_and_cpu" not implemented for 'Float')."""
+    for x in (a, b):
+        kind = x.dtype.kind if isinstance(x, np.ndarray) else ("f" if isinstance(x, float) else "i")
+        if kind not in "iub":
+            raise NotImplementedError(
+                f"{op_name}: not implemented for dtype {getattr(x, 'dtype', type(x).__name__)}; "
+                "expected integer or bool tensors"
+            )
+    try:
+        return np.asarray(ufunc(a, b))
+    except ValueError:
+        raise arithmetic.broadcast_error(op_name, a, b) from None
+
+
+def _logical(op_name, ufunc, a, b):
+    """A logical op of two tensors (nonzero counts as True): a bool tensor, as in PyTorch."""
+    b = _tensor_operand(op_name, "other", b)
+    try:
+        return np.asarray(ufunc(a._data, b._data))
+    except ValueError:
+        raise arithmetic.broadcast_error(op_name, a._data, b._data) from None
+
+
 def unwrap_tensor(value):
     """The NumPy array behind a Tensor (its own memory, no copy); any other value unchanged, so
     Python numbers stay weakly typed in the NumPy expression that receives them."""
@@ -588,13 +613,29 @@ class Tensor:
         return Tensor(self._data >= unwrap_tensor(other))
 
     def __invert__(self):
+        if self._data.dtype.kind not in "iub":  # torch raises TypeError here, NotImplementedError in bitwise_not
+            raise TypeError(
+                f"~ (operator.invert) is only implemented on integer and Boolean-type tensors, got dtype {self._data.dtype}"
+            )
         return Tensor(~self._data)
 
     def __and__(self, other):
-        return Tensor(self._data & unwrap_tensor(other))
+        return Tensor(_bitwise("bitwise_and", np.bitwise_and, self._data, unwrap_tensor(other)))
+
+    def __rand__(self, other):
+        return Tensor(_bitwise("bitwise_and", np.bitwise_and, unwrap_tensor(other), self._data))
 
     def __or__(self, other):
-        return Tensor(self._data | unwrap_tensor(other))
+        return Tensor(_bitwise("bitwise_or", np.bitwise_or, self._data, unwrap_tensor(other)))
+
+    def __ror__(self, other):
+        return Tensor(_bitwise("bitwise_or", np.bitwise_or, unwrap_tensor(other), self._data))
+
+    def __xor__(self, other):
+        return Tensor(_bitwise("bitwise_xor", np.bitwise_xor, self._data, unwrap_tensor(other)))
+
+    def __rxor__(self, other):
+        return Tensor(_bitwise("bitwise_xor", np.bitwise_xor, unwrap_tensor(other), self._data))
 
     def eq(self, other):
         return self == other
@@ -625,15 +666,6 @@ class Tensor:
 
     def argmin(self, dim=None, keepdim=False):
         return Tensor(reduce.arg_reduce(np.argmin, "argmin", self._data, dim, keepdim))
-
-    def isnan(self):
-        return Tensor(np.isnan(self._data))
-
-    def isfinite(self):
-        return Tensor(np.isfinite(self._data))
-
-    def allclose(self, other, rtol=1e-5, atol=1e-8):
-        return bool(np.allclose(self._data, unwrap_tensor(other), rtol=rtol, atol=atol))
 
     # ------------------------------------------------------------------ math methods
     def add(self, other, alpha=1):
@@ -932,6 +964,73 @@ class Tensor:
     def lerp_(self, end, weight):
         end = _tensor_operand("lerp_", "end", end)
         return self._inplace("lerp_", arithmetic.Lerp.apply, end, as_tensor_operand("lerp_", weight, keep_numbers=True))
+
+    # predicates and logical / bitwise ops: no gradient (bool or integer results), as in PyTorch
+    def isnan(self):
+        return Tensor(np.isnan(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+    def isinf(self):
+        return Tensor(np.isinf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+    def isposinf(self):
+        return Tensor(np.isposinf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+    def isneginf(self):
+        return Tensor(np.isneginf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+    def isfinite(self):
+        return Tensor(np.isfinite(self._data) if self._data.dtype.kind == "f" else np.ones(self.shape, bool))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """|self - other| <= atol + rtol |other| elementwise (infinities equal to themselves; nan
+        equal to nan only with ``equal_nan``). Both must be tensors of one dtype, as in PyTorch."""
+        a, b = self._data, _tensor_operand("isclose", "other", other)._data
+        if a.dtype != b.dtype:
+            raise RuntimeError(f"isclose: {a.dtype} did not match {b.dtype} (the two tensors' dtypes must agree)")
+        if rtol < 0 or atol < 0:
+            raise RuntimeError(
+                f"isclose: rtol and atol must be greater than or equal to zero, but got rtol={rtol}, atol={atol}"
+            )
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise arithmetic.broadcast_error("isclose", a, b) from None
+        if a.dtype.kind == "b":
+            return Tensor(np.broadcast_to(a == b, np.broadcast_shapes(a.shape, b.shape)).copy())
+        with np.errstate(over="ignore", invalid="ignore"):
+            return Tensor(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Whether every element isclose (a Python bool)."""
+        return bool(self.isclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)._data.all())
+
+    def logical_and(self, other):
+        return Tensor(_logical("logical_and", np.logical_and, self, other))
+
+    def logical_or(self, other):
+        return Tensor(_logical("logical_or", np.logical_or, self, other))
+
+    def logical_xor(self, other):
+        return Tensor(_logical("logical_xor", np.logical_xor, self, other))
+
+    def logical_not(self):
+        return Tensor(np.logical_not(self._data))
+
+    def bitwise_and(self, other):
+        return self & other
+
+    def bitwise_or(self, other):
+        return self | other
+
+    def bitwise_xor(self, other):
+        return self ^ other
+
+    def bitwise_not(self):
+        if self._data.dtype.kind not in "iub":
+            raise NotImplementedError(
+                f"bitwise_not: not implemented for dtype {self._data.dtype}; expected an integer or bool tensor"
+            )
+        return Tensor(~self._data)
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False):

@@ -3,6 +3,8 @@ rounding and sign (ops/unary.py); the binary elementwise ops (ops/arithmetic.py)
 logical/bitwise ops. Shapes cover 0-d, empty and size-1 dims; non-contiguous inputs, both float
 dtypes, domain edges, integer/bool inputs and the exception types torch raises."""
 
+import operator
+
 import numpy as np
 import pytest
 import torch
@@ -489,3 +491,156 @@ def test_in_place_mod_and_floordiv_operators_match_torch():
         return y
 
     check_op(modded, modded, x)
+
+
+# ------------------------------------------------------------------ predicates, logical and bitwise ops
+SPECIAL = np.array([[1.0, np.nan, np.inf], [-np.inf, 0.0, -2.5]])
+PREDICATE_INPUTS = [SPECIAL, SPECIAL.astype(np.float32), SPECIAL.T, np.array([[1, 0, -3]]), np.array([True, False])]
+PREDICATE_INPUTS += [np.zeros((0, 3)), np.array(np.nan)]
+
+
+def _same_bools(ours, theirs):
+    assert isinstance(ours, cr.Tensor) and ours.dtype == np.bool_ and not ours.requires_grad
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isposinf", "isneginf", "isfinite", "logical_not"])
+@pytest.mark.parametrize("data", PREDICATE_INPUTS, ids=range(len(PREDICATE_INPUTS)))
+def test_predicates_match_torch(name, data):
+    expected = getattr(torch, name)(torch.from_numpy(np.array(data)))
+    _same_bools(getattr(F, name)(cr.tensor(data)), expected)
+    _same_bools(getattr(cr, name)(cr.tensor(data)), expected)
+    _same_bools(getattr(cr.tensor(data), name)(), expected)
+
+
+def test_predicates_of_a_tensor_that_requires_grad_have_no_gradient():
+    x = cr.tensor(SPECIAL, requires_grad=True)
+    assert not x.isnan().requires_grad and x.isnan().grad_fn is None
+
+
+CLOSE_A = np.array([1.0, 1.0, np.nan, np.inf, -np.inf, 1e-9, 100.0, 0.0])
+CLOSE_B = np.array([1.0, 1.00001, np.nan, np.inf, np.inf, 0.0, 100.001, -0.0])
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"equal_nan": True}, {"rtol": 0.0, "atol": 0.0}, {"rtol": 1e-3}, {"atol": 1e-2, "rtol": 0}]
+)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_isclose_and_allclose_match_torch(kwargs, dtype):
+    a, b = CLOSE_A.astype(dtype), CLOSE_B.astype(dtype)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    _same_bools(cr.isclose(cr.tensor(a), cr.tensor(b), **kwargs), torch.isclose(ta, tb, **kwargs))
+    _same_bools(cr.tensor(a).isclose(cr.tensor(b), **kwargs), ta.isclose(tb, **kwargs))
+    for i in range(len(a)):  # allclose per element, so each outcome is exercised
+        expected = torch.allclose(ta[i : i + 1], tb[i : i + 1], **kwargs)
+        assert cr.allclose(cr.tensor(a[i : i + 1]), cr.tensor(b[i : i + 1]), **kwargs) is expected
+        assert cr.tensor(a[i : i + 1]).allclose(cr.tensor(b[i : i + 1]), **kwargs) is expected
+
+
+def test_isclose_broadcasts_and_takes_integers_and_bools():
+    a, b = np.array([[1, 2, 3]]), np.array([[1], [3]])
+    _same_bools(cr.isclose(cr.tensor(a), cr.tensor(b)), torch.isclose(torch.from_numpy(a), torch.from_numpy(b)))
+    t, f = np.array([True, False]), np.array([True, True])
+    _same_bools(cr.isclose(cr.tensor(t), cr.tensor(f)), torch.isclose(torch.from_numpy(t), torch.from_numpy(f)))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.isclose(m.tensor([1, 2]), m.tensor([1.0, 2.0])),  # dtypes differ
+        lambda m: m.allclose(m.tensor([1.0]), m.tensor([1.0], dtype=m.float64)),
+        lambda m: m.isclose(m.tensor([1.0]), m.tensor([1.0]), rtol=-1.0),
+        lambda m: m.isclose(m.tensor([1.0]), 1.0),  # other must be a tensor
+        lambda m: m.logical_and(m.tensor([1.0]), 1),
+        lambda m: m.tensor([1.0]).logical_or(True),
+    ],
+)
+def test_predicate_errors_match_torch(call):
+    with pytest.raises(Exception) as expected:
+        call(torch)
+    with pytest.raises(expected.type):
+        call(cr)
+
+
+LOGICAL_PAIRS = [
+    (np.array([1.0, 0.0, np.nan, -2.0]), np.array([0.0, 1.0, 0.0, 2.0])),
+    (np.array([1, 0, 3]), np.array([True, False, True])),
+    (np.array([[1, 0, 3]]), np.array([[0], [2]])),
+    (np.zeros((0, 2)), np.ones(2)),
+]
+
+
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
+@pytest.mark.parametrize("a,b", LOGICAL_PAIRS, ids=range(len(LOGICAL_PAIRS)))
+def test_logical_ops_match_torch(name, a, b):
+    expected = getattr(torch, name)(torch.from_numpy(a), torch.from_numpy(b))
+    _same_bools(getattr(cr, name)(cr.tensor(a), cr.tensor(b)), expected)
+    _same_bools(getattr(cr.tensor(a), name)(cr.tensor(b)), expected)
+
+
+INT_A, INT_B = np.array([[12, -7, 0, 5]]), np.array([[10], [3]])
+BOOL_A, BOOL_B = np.array([True, False, True, False]), np.array([True, True, False, False])
+
+
+TENSOR_FIRST = [(INT_A, INT_B), (BOOL_A, BOOL_B), (INT_A[0], BOOL_A), (INT_A.astype(np.int32), INT_B), (INT_A, 6)]
+TENSOR_FIRST += [(BOOL_A, True), (BOOL_A, 3)]
+
+
+def _operand(lib, x):
+    if not isinstance(x, np.ndarray):
+        return x
+    return torch.from_numpy(x) if lib is torch else cr.tensor(x)
+
+
+def _same_values_and_dtype(ours, theirs):
+    assert ours.dtype == theirs.numpy().dtype
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("op", ["and", "or", "xor"])
+@pytest.mark.parametrize("a,b", TENSOR_FIRST, ids=range(len(TENSOR_FIRST)))
+def test_bitwise_ops_match_torch(op, a, b):
+    operator_fn = {"and": operator.and_, "or": operator.or_, "xor": operator.xor}[op]  # & | ^
+    calls = [
+        lambda m, x, y: getattr(m, "bitwise_" + op)(x, y),
+        lambda m, x, y: getattr(x, "bitwise_" + op)(y),
+        lambda m, x, y: operator_fn(x, y),
+    ]
+    for call in calls:
+        _same_values_and_dtype(
+            call(cr, _operand(cr, a), _operand(cr, b)), call(torch, _operand(torch, a), _operand(torch, b))
+        )
+
+
+@pytest.mark.parametrize("number", [7, False, True])
+@pytest.mark.parametrize("data", [INT_A, BOOL_A], ids=["int64", "bool"])
+def test_reflected_bitwise_operators_match_torch(number, data):
+    for call in (lambda n, t: n & t, lambda n, t: n | t, lambda n, t: n ^ t):
+        _same_values_and_dtype(call(number, cr.tensor(data)), call(number, torch.from_numpy(data)))
+
+
+@pytest.mark.parametrize("data", [INT_A, BOOL_A, INT_A.astype(np.uint8)], ids=["int64", "bool", "uint8"])
+def test_bitwise_not_and_invert_match_torch(data):
+    expected = torch.bitwise_not(torch.from_numpy(data))
+    for out in (cr.bitwise_not(cr.tensor(data)), ~cr.tensor(data), cr.tensor(data).bitwise_not()):
+        assert out.dtype == expected.numpy().dtype
+        np.testing.assert_array_equal(out.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, f, i: m.bitwise_and(f, f),
+        lambda m, f, i: f | i,
+        lambda m, f, i: i ^ f,
+        lambda m, f, i: i & 1.5,
+        lambda m, f, i: 1.5 | i,
+        lambda m, f, i: m.bitwise_not(f),
+        lambda m, f, i: ~f,
+    ],
+)
+def test_bitwise_ops_on_floats_raise_like_torch(call):
+    with pytest.raises(Exception) as expected:
+        call(torch, torch.tensor([1.0, 2.0]), torch.tensor([1, 2]))
+    with pytest.raises(expected.type):
+        call(cr, cr.tensor([1.0, 2.0]), cr.tensor([1, 2]))
