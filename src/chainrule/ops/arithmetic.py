@@ -1,4 +1,5 @@
-"""Binary arithmetic: add sub mul div neg pow maximum minimum where.
+"""Binary arithmetic: add sub mul div neg pow maximum minimum where, atan2 copysign logaddexp(2)
+fmod remainder floor_divide lerp hypot xlogy.
 
 Broadcast operands get their gradient summed back to their own shape by ``unbroadcast``
 (ops/_util.py), as the chain rule asks of every copy broadcasting made.
@@ -18,14 +19,24 @@ from .unary import stable_sigmoid
 
 __all__ = [
     "Add",
+    "Atan2",
+    "Copysign",
     "Div",
+    "FloorDivide",
+    "Fmod",
+    "Hypot",
+    "Lerp",
+    "LogAddExp",
+    "LogAddExp2",
     "Maximum",
     "Minimum",
     "Mul",
     "Neg",
     "Pow",
+    "Remainder",
     "Sub",
     "Where",
+    "Xlogy",
     "broadcast_error",
     "torch_float_dtype",
 ]
@@ -413,7 +424,7 @@ class Copysign(Function):
     dz/db = 0 (z is piecewise constant in b).
     """
 
-    saves = staticmethod(lambda a, b: {0, "out"})
+    saves = {0, "out"}
 
     @staticmethod
     def forward(ctx, a, b):

@@ -1,4 +1,5 @@
-"""Elementwise functions of one tensor: exp log sqrt abs clamp, and the activations.
+"""Elementwise functions of one tensor: exp log sqrt abs clamp, the activations, trigonometric and
+hyperbolic functions, logs and powers, error functions, rounding and sign.
 
 Each backward is g * f'(x): the Jacobian of an elementwise map is diagonal, so the
 vector-Jacobian product is an elementwise product with the derivative.
@@ -16,17 +17,45 @@ from ..autograd import Function
 
 __all__ = [
     "Abs",
+    "Acos",
+    "Acosh",
+    "Asin",
+    "Asinh",
+    "Atan",
+    "Atanh",
+    "Ceil",
     "Clamp",
+    "Cos",
+    "Cosh",
     "ELU",
+    "Erf",
+    "Erfc",
+    "Erfinv",
     "Exp",
+    "Exp2",
+    "Expm1",
+    "Floor",
+    "Frac",
     "GELU",
     "LeakyReLU",
     "Log",
+    "Log10",
+    "Log1p",
+    "Log2",
     "ReLU",
+    "Reciprocal",
+    "Round",
+    "Rsqrt",
     "Sigmoid",
+    "Sign",
+    "Sin",
+    "Sinh",
     "Softplus",
     "Sqrt",
+    "Square",
+    "Tan",
     "Tanh",
+    "Trunc",
     "floating",
     "require_floating",
     "stable_sigmoid",
