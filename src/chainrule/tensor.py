@@ -637,6 +637,16 @@ class Tensor:
     def __rxor__(self, other):
         return Tensor(_bitwise("bitwise_xor", np.bitwise_xor, unwrap_tensor(other), self._data))
 
+    # In place (&= |= ^=): the result is written into this tensor's memory, which every view sees.
+    def __iand__(self, other):
+        return self._inplace("__iand__", Tensor.__and__, other)
+
+    def __ior__(self, other):
+        return self._inplace("__ior__", Tensor.__or__, other)
+
+    def __ixor__(self, other):
+        return self._inplace("__ixor__", Tensor.__xor__, other)
+
     def eq(self, other):
         return self == other
 
@@ -1031,6 +1041,18 @@ class Tensor:
                 f"bitwise_not: not implemented for dtype {self._data.dtype}; expected an integer or bool tensor"
             )
         return Tensor(~self._data)
+
+    def bitwise_and_(self, other):
+        return self._inplace("bitwise_and_", Tensor.__and__, other)
+
+    def bitwise_or_(self, other):
+        return self._inplace("bitwise_or_", Tensor.__or__, other)
+
+    def bitwise_xor_(self, other):
+        return self._inplace("bitwise_xor_", Tensor.__xor__, other)
+
+    def bitwise_not_(self):
+        return self._inplace("bitwise_not_", Tensor.bitwise_not)
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False):

@@ -644,3 +644,36 @@ def test_bitwise_ops_on_floats_raise_like_torch(call):
         call(torch, torch.tensor([1.0, 2.0]), torch.tensor([1, 2]))
     with pytest.raises(expected.type):
         call(cr, cr.tensor([1.0, 2.0]), cr.tensor([1, 2]))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t, o: t.__iand__(o),
+        lambda t, o: t.__ior__(o),
+        lambda t, o: t.__ixor__(o),
+        lambda t, o: t.bitwise_and_(o),
+        lambda t, o: t.bitwise_or_(o),
+        lambda t, o: t.bitwise_xor_(o),
+        lambda t, o: t.bitwise_not_(),
+    ],
+)
+@pytest.mark.parametrize("a,b", [(INT_A[0], INT_A[0][::-1].copy()), (BOOL_A, BOOL_B), (INT_A[0], 6)], ids=range(3))
+def test_in_place_bitwise_ops_write_into_memory_like_torch(call, a, b):
+    results = []
+    for lib in (torch, cr):
+        base = _operand(lib, a.copy())
+        view = base[1:]  # a view sees the write
+        out = call(base, _operand(lib, b))
+        assert out is base
+        results.append((base.numpy().copy(), view.numpy().copy()))
+    for ours, theirs in zip(results[1], results[0]):
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_in_place_bitwise_op_that_cannot_cast_raises_like_torch():
+    for lib in (torch, cr):
+        t = _operand(lib, BOOL_A.copy())
+        with pytest.raises(RuntimeError):
+            t &= _operand(lib, INT_A[0])
