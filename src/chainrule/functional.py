@@ -15,7 +15,7 @@ from .ops.embedding import Embedding
 from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, MSELoss, NLLLoss, check_reduction
 from .ops.normalization import BatchNorm, LayerNorm
 from .ops.softmax import LogSoftmax, Softmax
-from .tensor import Tensor, as_tensor_operand, unwrap_tensor
+from .tensor import Tensor, _tensor_operand, as_tensor_operand, unwrap_tensor
 
 
 def _tensor_or_array(value):
@@ -282,16 +282,8 @@ arcsinh, arccosh, arctanh = asinh, acosh, atanh
 fix = trunc
 
 
-def _tensor_argument(op_name, name, value):
-    """An argument PyTorch accepts only as a Tensor (atan2's other, lerp's end, ...): TypeError for
-    a number, as there."""
-    if not isinstance(value, (Tensor, np.ndarray)):
-        raise TypeError(f"{op_name}(): argument '{name}' must be a Tensor, not {type(value).__name__}")
-    return as_tensor_operand(op_name, value)
-
-
 def atan2(input, other):
-    return arithmetic.Atan2.apply(as_tensor_operand("atan2", input), _tensor_argument("atan2", "other", other))
+    return arithmetic.Atan2.apply(as_tensor_operand("atan2", input), _tensor_operand("atan2", "other", other))
 
 
 arctan2 = atan2
@@ -305,13 +297,13 @@ def copysign(input, other):
 
 def logaddexp(input, other):
     return arithmetic.LogAddExp.apply(
-        as_tensor_operand("logaddexp", input), _tensor_argument("logaddexp", "other", other)
+        as_tensor_operand("logaddexp", input), _tensor_operand("logaddexp", "other", other)
     )
 
 
 def logaddexp2(input, other):
     return arithmetic.LogAddExp2.apply(
-        as_tensor_operand("logaddexp2", input), _tensor_argument("logaddexp2", "other", other)
+        as_tensor_operand("logaddexp2", input), _tensor_operand("logaddexp2", "other", other)
     )
 
 
@@ -339,13 +331,13 @@ def floor_divide(input, other):
 def lerp(input, end, weight):
     return arithmetic.Lerp.apply(
         as_tensor_operand("lerp", input),
-        _tensor_argument("lerp", "end", end),
+        _tensor_operand("lerp", "end", end),
         as_tensor_operand("lerp", weight, keep_numbers=True),
     )
 
 
 def hypot(input, other):
-    return arithmetic.Hypot.apply(as_tensor_operand("hypot", input), _tensor_argument("hypot", "other", other))
+    return arithmetic.Hypot.apply(as_tensor_operand("hypot", input), _tensor_operand("hypot", "other", other))
 
 
 def xlogy(input, other):
