@@ -17,7 +17,7 @@ from .ops.embedding import Embedding
 from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, MSELoss, NLLLoss, check_reduction
 from .ops.normalization import BatchNorm, LayerNorm
 from .ops.softmax import LogSoftmax, Softmax
-from .tensor import Tensor, as_tensor_operand, unwrap_tensor
+from .tensor import Tensor, _tensor_operand, as_tensor_operand, unwrap_tensor
 
 
 def _tensor_or_array(value):
@@ -165,6 +165,255 @@ def softmax(input, dim):
 
 def log_softmax(input, dim):
     return LogSoftmax.apply(as_tensor_operand("log_softmax", input), dim=dim)
+
+
+def sin(input):
+    return unary.Sin.apply(as_tensor_operand("sin", input))
+
+
+def cos(input):
+    return unary.Cos.apply(as_tensor_operand("cos", input))
+
+
+def tan(input):
+    return unary.Tan.apply(as_tensor_operand("tan", input))
+
+
+def asin(input):
+    return unary.Asin.apply(as_tensor_operand("asin", input))
+
+
+def acos(input):
+    return unary.Acos.apply(as_tensor_operand("acos", input))
+
+
+def atan(input):
+    return unary.Atan.apply(as_tensor_operand("atan", input))
+
+
+def sinh(input):
+    return unary.Sinh.apply(as_tensor_operand("sinh", input))
+
+
+def cosh(input):
+    return unary.Cosh.apply(as_tensor_operand("cosh", input))
+
+
+def asinh(input):
+    return unary.Asinh.apply(as_tensor_operand("asinh", input))
+
+
+def acosh(input):
+    return unary.Acosh.apply(as_tensor_operand("acosh", input))
+
+
+def atanh(input):
+    return unary.Atanh.apply(as_tensor_operand("atanh", input))
+
+
+def log2(input):
+    return unary.Log2.apply(as_tensor_operand("log2", input))
+
+
+def log10(input):
+    return unary.Log10.apply(as_tensor_operand("log10", input))
+
+
+def log1p(input):
+    return unary.Log1p.apply(as_tensor_operand("log1p", input))
+
+
+def exp2(input):
+    return unary.Exp2.apply(as_tensor_operand("exp2", input))
+
+
+def expm1(input):
+    return unary.Expm1.apply(as_tensor_operand("expm1", input))
+
+
+def rsqrt(input):
+    return unary.Rsqrt.apply(as_tensor_operand("rsqrt", input))
+
+
+def reciprocal(input):
+    return unary.Reciprocal.apply(as_tensor_operand("reciprocal", input))
+
+
+def square(input):
+    return unary.Square.apply(as_tensor_operand("square", input))
+
+
+def erf(input):
+    return unary.Erf.apply(as_tensor_operand("erf", input))
+
+
+def erfc(input):
+    return unary.Erfc.apply(as_tensor_operand("erfc", input))
+
+
+def erfinv(input):
+    return unary.Erfinv.apply(as_tensor_operand("erfinv", input))
+
+
+def floor(input):
+    return unary.Floor.apply(as_tensor_operand("floor", input))
+
+
+def ceil(input):
+    return unary.Ceil.apply(as_tensor_operand("ceil", input))
+
+
+def trunc(input):
+    return unary.Trunc.apply(as_tensor_operand("trunc", input))
+
+
+def frac(input):
+    return unary.Frac.apply(as_tensor_operand("frac", input))
+
+
+def sign(input):
+    return unary.Sign.apply(as_tensor_operand("sign", input))
+
+
+def round(input, *, decimals=0):  # noqa: A001 - PyTorch name
+    return unary.Round.apply(as_tensor_operand("round", input), decimals=decimals)
+
+
+def sgn(input):
+    """sign of a real tensor (PyTorch's sgn differs only for complex inputs, which chainrule lacks)."""
+    return unary.Sign.apply(as_tensor_operand("sgn", input))
+
+
+# aliases PyTorch has
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+fix = trunc
+
+
+def atan2(input, other):
+    return arithmetic.Atan2.apply(as_tensor_operand("atan2", input), _tensor_operand("atan2", "other", other))
+
+
+arctan2 = atan2
+
+
+def copysign(input, other):
+    return arithmetic.Copysign.apply(
+        as_tensor_operand("copysign", input), as_tensor_operand("copysign", other, keep_numbers=True)
+    )
+
+
+def logaddexp(input, other):
+    return arithmetic.LogAddExp.apply(
+        as_tensor_operand("logaddexp", input), _tensor_operand("logaddexp", "other", other)
+    )
+
+
+def logaddexp2(input, other):
+    return arithmetic.LogAddExp2.apply(
+        as_tensor_operand("logaddexp2", input), _tensor_operand("logaddexp2", "other", other)
+    )
+
+
+def fmod(input, other):
+    return arithmetic.Fmod.apply(as_tensor_operand("fmod", input), as_tensor_operand("fmod", other, keep_numbers=True))
+
+
+def remainder(input, other):
+    """Python's %: the result has the sign of ``other``. ``input`` may be a number (``7 % t``)."""
+    keep = not isinstance(input, Tensor) and isinstance(other, Tensor)
+    return arithmetic.Remainder.apply(
+        as_tensor_operand("remainder", input, keep_numbers=keep),
+        as_tensor_operand("remainder", other, keep_numbers=True),
+    )
+
+
+def floor_divide(input, other):
+    keep = not isinstance(input, Tensor) and isinstance(other, Tensor)
+    return arithmetic.FloorDivide.apply(
+        as_tensor_operand("floor_divide", input, keep_numbers=keep),
+        as_tensor_operand("floor_divide", other, keep_numbers=True),
+    )
+
+
+def lerp(input, end, weight):
+    return arithmetic.Lerp.apply(
+        as_tensor_operand("lerp", input),
+        _tensor_operand("lerp", "end", end),
+        as_tensor_operand("lerp", weight, keep_numbers=True),
+    )
+
+
+def hypot(input, other):
+    return arithmetic.Hypot.apply(as_tensor_operand("hypot", input), _tensor_operand("hypot", "other", other))
+
+
+def xlogy(input, other):
+    """input * log(other), 0 where input == 0 (unless other is nan). Either may be a number."""
+    keep = not isinstance(input, Tensor) and isinstance(other, Tensor)
+    return arithmetic.Xlogy.apply(
+        as_tensor_operand("xlogy", input, keep_numbers=keep), as_tensor_operand("xlogy", other, keep_numbers=True)
+    )
+
+
+def isnan(input):
+    return as_tensor_operand("isnan", input).isnan()
+
+
+def isinf(input):
+    return as_tensor_operand("isinf", input).isinf()
+
+
+def isposinf(input):
+    return as_tensor_operand("isposinf", input).isposinf()
+
+
+def isneginf(input):
+    return as_tensor_operand("isneginf", input).isneginf()
+
+
+def isfinite(input):
+    return as_tensor_operand("isfinite", input).isfinite()
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return as_tensor_operand("isclose", input).isclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return as_tensor_operand("allclose", input).allclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def logical_and(input, other):
+    return as_tensor_operand("logical_and", input).logical_and(other)
+
+
+def logical_or(input, other):
+    return as_tensor_operand("logical_or", input).logical_or(other)
+
+
+def logical_xor(input, other):
+    return as_tensor_operand("logical_xor", input).logical_xor(other)
+
+
+def logical_not(input):
+    return as_tensor_operand("logical_not", input).logical_not()
+
+
+def bitwise_and(input, other):
+    return as_tensor_operand("bitwise_and", input) & other
+
+
+def bitwise_or(input, other):
+    return as_tensor_operand("bitwise_or", input) | other
+
+
+def bitwise_xor(input, other):
+    return as_tensor_operand("bitwise_xor", input) ^ other
+
+
+def bitwise_not(input):
+    return as_tensor_operand("bitwise_not", input).bitwise_not()
 
 
 # ---------------------------------------------------------------- reductions

@@ -75,28 +75,48 @@ def as_tensor_operand(op_name, value, keep_numbers=False):
     )
 
 
+def _tensor_operand(op_name, name, value):
+    """An operand PyTorch accepts only as a Tensor (atan2's other, lerp's end): TypeError for a
+    number, as there."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor._wrap(value)
+    raise TypeError(f"{op_name}(): argument '{name}' must be a Tensor, not {type(value).__name__}")
+
+
+def _bitwise(op_name, ufunc, a, b):
+    """An integer/bool bitwise op on arrays or Python ints and bools; a float operand raises
+    NotImplementedError, as PyTorch ("bitwise_and_cpu" not implemented for 'Float')."""
+    for x in (a, b):
+        kind = x.dtype.kind if isinstance(x, np.ndarray) else ("f" if isinstance(x, float) else "i")
+        if kind not in "iub":
+            raise NotImplementedError(
+                f"{op_name}: not implemented for dtype {getattr(x, 'dtype', type(x).__name__)}; "
+                "expected integer or bool tensors"
+            )
+    try:
+        return np.asarray(ufunc(a, b))
+    except ValueError:  # PyTorch raises RuntimeError for shapes that do not broadcast
+        raise RuntimeError(
+            f"{op_name}: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast together; expected "
+            "equal trailing dims or 1"
+        ) from None
+
+
+def _logical(op_name, ufunc, a, b):
+    """A logical op of two tensors (nonzero counts as True): a bool tensor, as in PyTorch."""
+    b = _tensor_operand(op_name, "other", b)
+    try:
+        return np.asarray(ufunc(a._data, b._data))
+    except ValueError:
+        raise arithmetic.broadcast_error(op_name, a._data, b._data) from None
+
+
 def unwrap_tensor(value):
     """The NumPy array behind a Tensor (its own memory, no copy); any other value unchanged, so
     Python numbers stay weakly typed in the NumPy expression that receives them."""
     return value._data if isinstance(value, Tensor) else value
-
-
-_TORCH_FLOAT_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
-
-
-def _bitwise(name, ufunc, a, b):
-    """``a & b``, ``a | b``, ``a ^ b`` on bool and integer tensors (not differentiable), with
-    PyTorch's errors: NotImplementedError for a floating operand, RuntimeError for shapes that
-    do not broadcast."""
-    x, y = unwrap_tensor(a), unwrap_tensor(b)
-    for value in (x, y):
-        if isinstance(value, float) or (isinstance(value, np.ndarray) and value.dtype.kind in "fc"):
-            dtype = value.dtype.name if isinstance(value, np.ndarray) else backend.get_default_dtype().name
-            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_TORCH_FLOAT_NAMES.get(dtype, dtype)}'")
-    try:
-        return Tensor(ufunc(x, y))
-    except ValueError:
-        raise RuntimeError(f"{name}: shapes {np.shape(x)} and {np.shape(y)} cannot be broadcast together") from None
 
 
 class Tensor:
@@ -455,12 +475,6 @@ class Tensor:
     def __rmatmul__(self, other):
         return linalg.MatMul.apply(as_tensor_operand("matmul", other, keep_numbers=True), self)
 
-    def __floordiv__(self, other):
-        return Tensor(self._data // unwrap_tensor(other))
-
-    def __mod__(self, other):
-        return Tensor(self._data % unwrap_tensor(other))
-
     # In-place operators write into the tensor's memory and rebase its history (see _inplace).
     def __iadd__(self, other):
         return self._inplace("__iadd__", arithmetic.Add.apply, as_tensor_operand("add", other, keep_numbers=True))
@@ -557,6 +571,26 @@ class Tensor:
         mask, value = self._masked_fill_arguments("masked_fill_", mask, value)
         return self._inplace("masked_fill_", inplace.masked_fill, mask, value, check_dtype=False)
 
+    def __floordiv__(self, other):
+        return arithmetic.FloorDivide.apply(self, as_tensor_operand("floor_divide", other, keep_numbers=True))
+
+    def __rfloordiv__(self, other):
+        return arithmetic.FloorDivide.apply(as_tensor_operand("floor_divide", other, keep_numbers=True), self)
+
+    def __ifloordiv__(self, other):
+        other = as_tensor_operand("floor_divide", other, keep_numbers=True)
+        return self._inplace("__ifloordiv__", arithmetic.FloorDivide.apply, other)
+
+    def __mod__(self, other):
+        return arithmetic.Remainder.apply(self, as_tensor_operand("remainder", other, keep_numbers=True))
+
+    def __rmod__(self, other):
+        return arithmetic.Remainder.apply(as_tensor_operand("remainder", other, keep_numbers=True), self)
+
+    def __imod__(self, other):
+        other = as_tensor_operand("remainder", other, keep_numbers=True)
+        return self._inplace("__imod__", arithmetic.Remainder.apply, other)
+
     # ------------------------------------------------------------------ comparisons (no gradient)
     def __eq__(self, other):
         return Tensor(self._data == unwrap_tensor(other))
@@ -577,27 +611,39 @@ class Tensor:
         return Tensor(self._data >= unwrap_tensor(other))
 
     def __invert__(self):
-        if self._data.dtype.kind not in "biu":
-            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        if self._data.dtype.kind not in "iub":  # torch raises TypeError here, NotImplementedError in bitwise_not
+            raise TypeError(
+                f"~ (operator.invert) is only implemented on integer and Boolean-type tensors, got dtype {self._data.dtype}"
+            )
         return Tensor(~self._data)
 
     def __and__(self, other):
-        return _bitwise("bitwise_and", np.bitwise_and, self, other)
-
-    def __or__(self, other):
-        return _bitwise("bitwise_or", np.bitwise_or, self, other)
-
-    def __xor__(self, other):
-        return _bitwise("bitwise_xor", np.bitwise_xor, self, other)
+        return Tensor(_bitwise("bitwise_and", np.bitwise_and, self._data, unwrap_tensor(other)))
 
     def __rand__(self, other):
-        return _bitwise("bitwise_and", np.bitwise_and, other, self)
+        return Tensor(_bitwise("bitwise_and", np.bitwise_and, unwrap_tensor(other), self._data))
+
+    def __or__(self, other):
+        return Tensor(_bitwise("bitwise_or", np.bitwise_or, self._data, unwrap_tensor(other)))
 
     def __ror__(self, other):
-        return _bitwise("bitwise_or", np.bitwise_or, other, self)
+        return Tensor(_bitwise("bitwise_or", np.bitwise_or, unwrap_tensor(other), self._data))
+
+    def __xor__(self, other):
+        return Tensor(_bitwise("bitwise_xor", np.bitwise_xor, self._data, unwrap_tensor(other)))
 
     def __rxor__(self, other):
-        return _bitwise("bitwise_xor", np.bitwise_xor, other, self)
+        return Tensor(_bitwise("bitwise_xor", np.bitwise_xor, unwrap_tensor(other), self._data))
+
+    # In place (&= |= ^=): the result is written into this tensor's memory, which every view sees.
+    def __iand__(self, other):
+        return self._inplace("__iand__", Tensor.__and__, other)
+
+    def __ior__(self, other):
+        return self._inplace("__ior__", Tensor.__or__, other)
+
+    def __ixor__(self, other):
+        return self._inplace("__ixor__", Tensor.__xor__, other)
 
     def eq(self, other):
         return self == other
@@ -628,18 +674,6 @@ class Tensor:
 
     def argmin(self, dim=None, keepdim=False):
         return Tensor(reduce.arg_reduce(np.argmin, "argmin", self._data, dim, keepdim))
-
-    def isnan(self):
-        return Tensor(np.isnan(self._data))
-
-    def isfinite(self):
-        return Tensor(np.isfinite(self._data))
-
-    def sign(self):
-        return Tensor(np.sign(self._data))
-
-    def allclose(self, other, rtol=1e-5, atol=1e-8):
-        return bool(np.allclose(self._data, unwrap_tensor(other), rtol=rtol, atol=atol))
 
     # ------------------------------------------------------------------ math methods
     def add(self, other, alpha=1):
@@ -706,6 +740,323 @@ class Tensor:
 
     def log_softmax(self, dim):
         return LogSoftmax.apply(self, dim=dim)
+
+    def sin(self):
+        return unary.Sin.apply(self)
+
+    def sin_(self):
+        return self._inplace("sin_", unary.Sin.apply)
+
+    def cos(self):
+        return unary.Cos.apply(self)
+
+    def cos_(self):
+        return self._inplace("cos_", unary.Cos.apply)
+
+    def tan(self):
+        return unary.Tan.apply(self)
+
+    def tan_(self):
+        return self._inplace("tan_", unary.Tan.apply)
+
+    def asin(self):
+        return unary.Asin.apply(self)
+
+    def asin_(self):
+        return self._inplace("asin_", unary.Asin.apply)
+
+    def acos(self):
+        return unary.Acos.apply(self)
+
+    def acos_(self):
+        return self._inplace("acos_", unary.Acos.apply)
+
+    def atan(self):
+        return unary.Atan.apply(self)
+
+    def atan_(self):
+        return self._inplace("atan_", unary.Atan.apply)
+
+    def sinh(self):
+        return unary.Sinh.apply(self)
+
+    def sinh_(self):
+        return self._inplace("sinh_", unary.Sinh.apply)
+
+    def cosh(self):
+        return unary.Cosh.apply(self)
+
+    def cosh_(self):
+        return self._inplace("cosh_", unary.Cosh.apply)
+
+    def asinh(self):
+        return unary.Asinh.apply(self)
+
+    def asinh_(self):
+        return self._inplace("asinh_", unary.Asinh.apply)
+
+    def acosh(self):
+        return unary.Acosh.apply(self)
+
+    def acosh_(self):
+        return self._inplace("acosh_", unary.Acosh.apply)
+
+    def atanh(self):
+        return unary.Atanh.apply(self)
+
+    def atanh_(self):
+        return self._inplace("atanh_", unary.Atanh.apply)
+
+    def log2(self):
+        return unary.Log2.apply(self)
+
+    def log2_(self):
+        return self._inplace("log2_", unary.Log2.apply)
+
+    def log10(self):
+        return unary.Log10.apply(self)
+
+    def log10_(self):
+        return self._inplace("log10_", unary.Log10.apply)
+
+    def log1p(self):
+        return unary.Log1p.apply(self)
+
+    def log1p_(self):
+        return self._inplace("log1p_", unary.Log1p.apply)
+
+    def exp2(self):
+        return unary.Exp2.apply(self)
+
+    def exp2_(self):
+        return self._inplace("exp2_", unary.Exp2.apply)
+
+    def expm1(self):
+        return unary.Expm1.apply(self)
+
+    def expm1_(self):
+        return self._inplace("expm1_", unary.Expm1.apply)
+
+    def rsqrt(self):
+        return unary.Rsqrt.apply(self)
+
+    def rsqrt_(self):
+        return self._inplace("rsqrt_", unary.Rsqrt.apply)
+
+    def reciprocal(self):
+        return unary.Reciprocal.apply(self)
+
+    def reciprocal_(self):
+        return self._inplace("reciprocal_", unary.Reciprocal.apply)
+
+    def square(self):
+        return unary.Square.apply(self)
+
+    def square_(self):
+        return self._inplace("square_", unary.Square.apply)
+
+    def erf(self):
+        return unary.Erf.apply(self)
+
+    def erf_(self):
+        return self._inplace("erf_", unary.Erf.apply)
+
+    def erfc(self):
+        return unary.Erfc.apply(self)
+
+    def erfc_(self):
+        return self._inplace("erfc_", unary.Erfc.apply)
+
+    def erfinv(self):
+        return unary.Erfinv.apply(self)
+
+    def erfinv_(self):
+        return self._inplace("erfinv_", unary.Erfinv.apply)
+
+    def floor(self):
+        return unary.Floor.apply(self)
+
+    def floor_(self):
+        return self._inplace("floor_", unary.Floor.apply)
+
+    def ceil(self):
+        return unary.Ceil.apply(self)
+
+    def ceil_(self):
+        return self._inplace("ceil_", unary.Ceil.apply)
+
+    def trunc(self):
+        return unary.Trunc.apply(self)
+
+    def trunc_(self):
+        return self._inplace("trunc_", unary.Trunc.apply)
+
+    def frac(self):
+        return unary.Frac.apply(self)
+
+    def frac_(self):
+        return self._inplace("frac_", unary.Frac.apply)
+
+    def sign(self):
+        return unary.Sign.apply(self)
+
+    def sign_(self):
+        return self._inplace("sign_", unary.Sign.apply)
+
+    def round(self, *, decimals=0):
+        return unary.Round.apply(self, decimals=decimals)
+
+    def round_(self, *, decimals=0):
+        return self._inplace("round_", unary.Round.apply, decimals=decimals)
+
+    sgn, sgn_ = sign, sign_  # the same for real tensors
+    arcsin, arcsin_, arccos, arccos_, arctan, arctan_ = asin, asin_, acos, acos_, atan, atan_
+    arcsinh, arcsinh_, arccosh, arccosh_, arctanh, arctanh_ = asinh, asinh_, acosh, acosh_, atanh, atanh_
+    fix, fix_ = trunc, trunc_
+
+    def atan2(self, other):
+        return arithmetic.Atan2.apply(self, _tensor_operand("atan2", "other", other))
+
+    def atan2_(self, other):
+        return self._inplace("atan2_", arithmetic.Atan2.apply, _tensor_operand("atan2", "other", other))
+
+    def copysign(self, other):
+        return arithmetic.Copysign.apply(self, as_tensor_operand("copysign", other, keep_numbers=True))
+
+    def copysign_(self, other):
+        return self._inplace(
+            "copysign_", arithmetic.Copysign.apply, as_tensor_operand("copysign", other, keep_numbers=True)
+        )
+
+    def logaddexp(self, other):
+        return arithmetic.LogAddExp.apply(self, _tensor_operand("logaddexp", "other", other))
+
+    def logaddexp2(self, other):
+        return arithmetic.LogAddExp2.apply(self, _tensor_operand("logaddexp2", "other", other))
+
+    def fmod(self, other):
+        return arithmetic.Fmod.apply(self, as_tensor_operand("fmod", other, keep_numbers=True))
+
+    def fmod_(self, other):
+        return self._inplace("fmod_", arithmetic.Fmod.apply, as_tensor_operand("fmod", other, keep_numbers=True))
+
+    def remainder(self, other):
+        return arithmetic.Remainder.apply(self, as_tensor_operand("remainder", other, keep_numbers=True))
+
+    def remainder_(self, other):
+        return self._inplace(
+            "remainder_", arithmetic.Remainder.apply, as_tensor_operand("remainder", other, keep_numbers=True)
+        )
+
+    def floor_divide(self, other):
+        return arithmetic.FloorDivide.apply(self, as_tensor_operand("floor_divide", other, keep_numbers=True))
+
+    def floor_divide_(self, other):
+        return self._inplace(
+            "floor_divide_", arithmetic.FloorDivide.apply, as_tensor_operand("floor_divide", other, keep_numbers=True)
+        )
+
+    def hypot(self, other):
+        return arithmetic.Hypot.apply(self, _tensor_operand("hypot", "other", other))
+
+    def hypot_(self, other):
+        return self._inplace("hypot_", arithmetic.Hypot.apply, _tensor_operand("hypot", "other", other))
+
+    def xlogy(self, other):
+        return arithmetic.Xlogy.apply(self, as_tensor_operand("xlogy", other, keep_numbers=True))
+
+    def xlogy_(self, other):
+        return self._inplace("xlogy_", arithmetic.Xlogy.apply, as_tensor_operand("xlogy", other, keep_numbers=True))
+
+    arctan2, arctan2_ = atan2, atan2_
+
+    def lerp(self, end, weight):
+        return arithmetic.Lerp.apply(
+            self, _tensor_operand("lerp", "end", end), as_tensor_operand("lerp", weight, keep_numbers=True)
+        )
+
+    def lerp_(self, end, weight):
+        end = _tensor_operand("lerp_", "end", end)
+        return self._inplace("lerp_", arithmetic.Lerp.apply, end, as_tensor_operand("lerp_", weight, keep_numbers=True))
+
+    # predicates and logical / bitwise ops: no gradient (bool or integer results), as in PyTorch
+    def isnan(self):
+        return Tensor(np.isnan(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+    def isinf(self):
+        return Tensor(np.isinf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+    def isposinf(self):
+        return Tensor(np.isposinf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+    def isneginf(self):
+        return Tensor(np.isneginf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+    def isfinite(self):
+        return Tensor(np.isfinite(self._data) if self._data.dtype.kind == "f" else np.ones(self.shape, bool))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """|self - other| <= atol + rtol |other| elementwise (infinities equal to themselves; nan
+        equal to nan only with ``equal_nan``). Both must be tensors of one dtype, as in PyTorch."""
+        a, b = self._data, _tensor_operand("isclose", "other", other)._data
+        if a.dtype != b.dtype:
+            raise RuntimeError(f"isclose: {a.dtype} did not match {b.dtype} (the two tensors' dtypes must agree)")
+        if rtol < 0 or atol < 0:
+            raise RuntimeError(
+                f"isclose: rtol and atol must be greater than or equal to zero, but got rtol={rtol}, atol={atol}"
+            )
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise arithmetic.broadcast_error("isclose", a, b) from None
+        if a.dtype.kind == "b":
+            return Tensor(np.broadcast_to(a == b, np.broadcast_shapes(a.shape, b.shape)).copy())
+        with np.errstate(over="ignore", invalid="ignore"):
+            return Tensor(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Whether every element isclose (a Python bool)."""
+        return bool(self.isclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)._data.all())
+
+    def logical_and(self, other):
+        return Tensor(_logical("logical_and", np.logical_and, self, other))
+
+    def logical_or(self, other):
+        return Tensor(_logical("logical_or", np.logical_or, self, other))
+
+    def logical_xor(self, other):
+        return Tensor(_logical("logical_xor", np.logical_xor, self, other))
+
+    def logical_not(self):
+        return Tensor(np.logical_not(self._data))
+
+    def bitwise_and(self, other):
+        return self & other
+
+    def bitwise_or(self, other):
+        return self | other
+
+    def bitwise_xor(self, other):
+        return self ^ other
+
+    def bitwise_not(self):
+        if self._data.dtype.kind not in "iub":
+            raise NotImplementedError(
+                f"bitwise_not: not implemented for dtype {self._data.dtype}; expected an integer or bool tensor"
+            )
+        return Tensor(~self._data)
+
+    def bitwise_and_(self, other):
+        return self._inplace("bitwise_and_", Tensor.__and__, other)
+
+    def bitwise_or_(self, other):
+        return self._inplace("bitwise_or_", Tensor.__or__, other)
+
+    def bitwise_xor_(self, other):
+        return self._inplace("bitwise_xor_", Tensor.__xor__, other)
+
+    def bitwise_not_(self):
+        return self._inplace("bitwise_not_", Tensor.bitwise_not)
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False):

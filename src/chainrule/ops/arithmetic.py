@@ -1,4 +1,5 @@
-"""Binary arithmetic: add sub mul div neg pow maximum minimum where.
+"""Binary arithmetic: add sub mul div neg pow maximum minimum where, atan2 copysign logaddexp(2)
+fmod remainder floor_divide lerp hypot xlogy.
 
 Broadcast operands get their gradient summed back to their own shape by ``unbroadcast``
 (ops/_util.py), as the chain rule asks of every copy broadcasting made.
@@ -9,21 +10,33 @@ Result dtypes follow PyTorch's promotion by category (``torch_float_dtype``), no
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import xlogy as _scipy_xlogy
 
 from .. import backend
 from ..autograd import Function
 from ._util import unbroadcast
+from .unary import stable_sigmoid
 
 __all__ = [
     "Add",
+    "Atan2",
+    "Copysign",
     "Div",
+    "FloorDivide",
+    "Fmod",
+    "Hypot",
+    "Lerp",
+    "LogAddExp",
+    "LogAddExp2",
     "Maximum",
     "Minimum",
     "Mul",
     "Neg",
     "Pow",
+    "Remainder",
     "Sub",
     "Where",
+    "Xlogy",
     "broadcast_error",
     "torch_float_dtype",
 ]
@@ -337,4 +350,335 @@ class Where(Function):
             None,
             unbroadcast(np.where(condition, grad_output, zero), sa),
             unbroadcast(np.where(condition, zero, grad_output), sb),
+        )
+
+
+# ---------------------------------------------------------------- more binary elementwise ops
+# Their gradients are PyTorch's formulas (tools/autograd/derivatives.yaml), so the values at the
+# edges (a zero denominator, inf operands) are PyTorch's too.
+def _kinds(a, b):
+    return {np.result_type(x).kind if _is_array(x) else ("f" if isinstance(x, float) else "i") for x in (a, b)}
+
+
+def _require_a_floating_operand(op_name, a, b):
+    """PyTorch has no integer kernel for logaddexp, hypot, ...: NotImplementedError, as there.
+    Shapes that do not broadcast raise broadcast_error's ValueError first."""
+    try:
+        np.broadcast_shapes(_shape(a), _shape(b))
+    except ValueError:
+        raise broadcast_error(op_name, a, b) from None
+    if "f" not in _kinds(a, b):
+        raise NotImplementedError(
+            f"{op_name}: expected a floating point tensor, got dtypes {np.result_type(a)} and "
+            f"{np.result_type(b)} (cast with .float() or .double())"
+        )
+
+
+def _check_integer_division(op_name, a, b):
+    """Bool has no kernel, and an integer division by zero is an error, as in PyTorch (NumPy would
+    return 0 with a warning)."""
+    kinds = _kinds(a, b)
+    if kinds == {"b"}:
+        raise NotImplementedError(f"{op_name}: not implemented for bool tensors; cast them to an integer dtype first")
+    if "f" not in kinds and np.any(np.asarray(b) == 0):
+        raise RuntimeError(f"{op_name}: ZeroDivisionError (an integer division by zero)")
+
+
+def _grads(a, b, grad_a, grad_b):
+    """Each operand's gradient summed back to its shape, None for a Python number."""
+    return (
+        unbroadcast(grad_a, a.shape) if _is_array(a) and grad_a is not None else None,
+        unbroadcast(grad_b, b.shape) if _is_array(b) and grad_b is not None else None,
+    )
+
+
+class Atan2(Function):
+    """z = atan2(a, b), the angle of the point (b, a).
+
+    dz/da = b / (a^2 + b^2), dz/db = -a / (a^2 + b^2); at the origin both are taken as 0, as
+    PyTorch does.
+    """
+
+    saves = {0, 1}
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _binary("atan2", np.arctan2, a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        with np.errstate(divide="ignore", over="ignore"):
+            denominator = a * a + b * b
+            scale = np.where(denominator == 0, 0, grad_output / np.where(denominator == 0, 1, denominator))
+        scale = scale.astype(grad_output.dtype, copy=False)
+        with np.errstate(invalid="ignore"):  # 0 * inf at infinite operands: nan, as PyTorch
+            return _grads(a, b, scale * b, -scale * a)
+
+
+class Copysign(Function):
+    """z = |a| with the sign of b (-0.0 counts as negative).
+
+    dz/da = sign(a) * sign(b) = z / a, taken as 0 at a = 0 (PyTorch's convention);
+    dz/db = 0 (z is piecewise constant in b).
+    """
+
+    saves = {0, "out"}
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = _binary("copysign", np.copysign, a, b)
+        ctx.save_for_backward(a, out)
+        ctx.b_shape = _shape(b) if _is_array(b) else None
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(a == 0, 0, out / np.where(a == 0, 1, a))
+        grad_a = unbroadcast((grad_output * ratio).astype(grad_output.dtype, copy=False), a.shape)
+        grad_b = None if ctx.b_shape is None else np.zeros(ctx.b_shape, grad_output.dtype)
+        return grad_a, grad_b
+
+
+def _logaddexp(a, b, log1p_of_exp):
+    with np.errstate(invalid="ignore", over="ignore"):
+        big = np.maximum(a, b)
+        out = big + log1p_of_exp(-np.abs(a - b))
+    # a == b == +-inf: inf - inf is nan above, but the answer is that infinity (as PyTorch)
+    return np.where(np.isinf(a) & (a == b), a, out)
+
+
+class LogAddExp(Function):
+    """z = ln(e^a + e^b) = max(a, b) + ln(1 + e^{-|a - b|}) (no overflow).
+
+    dz/da = e^a / (e^a + e^b) = sigmoid(a - b), dz/db = sigmoid(b - a).
+    """
+
+    saves = {0, 1}
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _require_a_floating_operand("logaddexp", a, b)
+        ctx.save_for_backward(a, b)
+        out = _logaddexp(np.asarray(a), np.asarray(b), lambda d: np.log1p(np.exp(d)))
+        return torch_float_dtype(np.asarray(out), a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):
+            d = a - b
+            return _grads(
+                a,
+                b,
+                (grad_output * stable_sigmoid(d)).astype(grad_output.dtype, copy=False),
+                (grad_output * stable_sigmoid(-d)).astype(grad_output.dtype, copy=False),
+            )
+
+
+class LogAddExp2(Function):
+    """z = log2(2^a + 2^b) = max(a, b) + log2(1 + 2^{-|a - b|}).
+
+    dz/da = 2^a / (2^a + 2^b) = sigmoid((a - b) ln 2), dz/db = sigmoid((b - a) ln 2).
+    """
+
+    saves = {0, 1}
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _require_a_floating_operand("logaddexp2", a, b)
+        ctx.save_for_backward(a, b)
+        out = _logaddexp(np.asarray(a), np.asarray(b), lambda d: np.log1p(np.exp2(d)) / np.log(2))
+        return torch_float_dtype(np.asarray(out), a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):
+            d = (a - b) * np.log(2)
+            return _grads(
+                a,
+                b,
+                (grad_output * stable_sigmoid(d)).astype(grad_output.dtype, copy=False),
+                (grad_output * stable_sigmoid(-d)).astype(grad_output.dtype, copy=False),
+            )
+
+
+class Fmod(Function):
+    """z = a - b trunc(a / b), the C remainder (the sign of a).
+
+    dz/da = 1, dz/db = -trunc(a / b) (trunc is piecewise constant), as PyTorch.
+    """
+
+    saves = staticmethod(lambda a, b: {0, 1} if isinstance(b, np.ndarray) else set())
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _check_integer_division("fmod", a, b)
+        ctx.shapes = (_shape(a), _shape(b))
+        ctx.save_for_backward(a if _is_array(b) else None, b if _is_array(b) else None)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return _binary("fmod", np.fmod, a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        grad_b = None
+        if b is not None:
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                grad_b = unbroadcast((-grad_output * np.trunc(a / b)).astype(grad_output.dtype, copy=False), sb)
+        return unbroadcast(grad_output, sa), grad_b
+
+
+class Remainder(Function):
+    """z = a - b floor(a / b), Python's % (the sign of b), as torch.remainder and ``%``.
+
+    dz/da = 1, dz/db = -floor(a / b), as PyTorch. PyTorch has no derivative for a number % tensor
+    (``7 % t``): its backward raises, and so does ours.
+    """
+
+    saves = staticmethod(lambda a, b: {0, 1} if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) else set())
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _check_integer_division("remainder", a, b)
+        ctx.shapes = (_shape(a), _shape(b))
+        ctx.number_first = not _is_array(a)
+        both = _is_array(a) and _is_array(b)
+        ctx.save_for_backward(a if both else None, b if both else None)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return _binary("remainder", np.remainder, a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        if ctx.number_first:
+            raise RuntimeError("remainder: the derivative of number % tensor is not implemented (as in PyTorch)")
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        grad_b = None
+        if b is not None:
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                # floor division proper (1 // -inf is -1, not floor(-0.0)), as PyTorch's rounding_mode="floor"
+                grad_b = unbroadcast((-grad_output * np.floor_divide(a, b)).astype(grad_output.dtype, copy=False), sb)
+        return unbroadcast(grad_output, sa), grad_b
+
+
+class FloorDivide(Function):
+    """z = floor(a / b), as torch.floor_divide and ``//``.
+
+    The derivative is 0 wherever it exists, but PyTorch records a node whose backward raises
+    ("derivative for floor_divide is not implemented"); we do the same, so code that trains
+    through ``//`` fails here as it would there.
+    """
+
+    saves = set()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _check_integer_division("floor_divide", a, b)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return _binary("floor_divide", np.floor_divide, a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        raise RuntimeError("floor_divide: the derivative of floor_divide (//) is not implemented (as in PyTorch)")
+
+
+class Lerp(Function):
+    """z = a + w (b - a), computed as PyTorch does (b - (b - a)(1 - w) for |w| >= 1/2, exact at w = 1).
+
+    dz/da = 1 - w, dz/db = w, dz/dw = b - a.
+    """
+
+    saves = staticmethod(lambda a, b, w: {0, 1, 2} if isinstance(w, np.ndarray) else set())
+
+    @staticmethod
+    def forward(ctx, a, b, weight):
+        for name, x in (("input", a), ("end", b)) + ((("weight", weight),) if _is_array(weight) else ()):
+            if x.dtype.kind != "f":
+                raise NotImplementedError(f"lerp: {name} must be a floating point tensor, got dtype {x.dtype}")
+        for name, x in (("end", b), ("weight", weight)):
+            if _is_array(x) and x.dtype != a.dtype:
+                raise RuntimeError(f"lerp: expected dtype {a.dtype} for `{name}` but got dtype {x.dtype}")
+        ctx.shapes = (a.shape, b.shape, _shape(weight))
+        if _is_array(weight):
+            ctx.save_for_backward(a, b, weight)
+        else:
+            ctx.weight = weight
+        try:
+            difference = b - a
+            small = np.abs(weight) < 0.5
+            out = np.where(small, a + weight * difference, b - difference * (1 - weight))
+        except ValueError:
+            raise ValueError(
+                f"lerp: shapes {a.shape}, {b.shape} and {_shape(weight)} cannot be broadcast together"
+            ) from None
+        return np.asarray(out).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        sa, sb, sw = ctx.shapes
+        if ctx.saved_tensors:
+            a, b, weight = ctx.saved_tensors
+            grad_w = unbroadcast(grad_output * (b - a), sw)
+        else:
+            weight, grad_w = ctx.weight, None
+        return unbroadcast(grad_output * (1 - weight), sa), unbroadcast(grad_output * weight, sb), grad_w
+
+
+class Hypot(Function):
+    """z = sqrt(a^2 + b^2) (no overflow), dz/da = a / z, dz/db = b / z (nan at the origin, as PyTorch)."""
+
+    saves = {0, 1, "out"}
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _require_a_floating_operand("hypot", a, b)
+        out = _binary("hypot", np.hypot, a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = grad_output / out
+            return _grads(a, b, scale * a, scale * b)
+
+
+def _xlogy(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _scipy_xlogy(a, b)
+
+
+class Xlogy(Function):
+    """z = a ln b, defined as 0 where a == 0 (unless b is nan), as torch.xlogy.
+
+    dz/da = ln b, computed as PyTorch does: xlogy(g, b), then 0 where a == 0 and b <= 0 (where
+    ln b is -inf or nan); dz/db = a / b.
+    """
+
+    saves = {0, 1}
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _binary("xlogy", _xlogy, a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            grad_a = np.where((a == 0) & (b <= 0), 0, _xlogy(grad_output, b)) if _is_array(a) else None
+            grad_b = grad_output * a / b if _is_array(b) else None
+        dtype = grad_output.dtype
+        return _grads(
+            a,
+            b,
+            None if grad_a is None else grad_a.astype(dtype, copy=False),
+            None if grad_b is None else grad_b.astype(dtype, copy=False),
         )

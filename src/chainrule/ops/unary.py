@@ -1,4 +1,5 @@
-"""Elementwise functions of one tensor: exp log sqrt abs clamp, and the activations.
+"""Elementwise functions of one tensor: exp log sqrt abs clamp, the activations, trigonometric and
+hyperbolic functions, logs and powers, error functions, rounding and sign.
 
 Each backward is g * f'(x): the Jacobian of an elementwise map is diagonal, so the
 vector-Jacobian product is an elementwise product with the derivative.
@@ -9,23 +10,52 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.special as _scipy_special
 
 from .. import backend
 from ..autograd import Function
 
 __all__ = [
     "Abs",
+    "Acos",
+    "Acosh",
+    "Asin",
+    "Asinh",
+    "Atan",
+    "Atanh",
+    "Ceil",
     "Clamp",
+    "Cos",
+    "Cosh",
     "ELU",
+    "Erf",
+    "Erfc",
+    "Erfinv",
     "Exp",
+    "Exp2",
+    "Expm1",
+    "Floor",
+    "Frac",
     "GELU",
     "LeakyReLU",
     "Log",
+    "Log10",
+    "Log1p",
+    "Log2",
     "ReLU",
+    "Reciprocal",
+    "Round",
+    "Rsqrt",
     "Sigmoid",
+    "Sign",
+    "Sin",
+    "Sinh",
     "Softplus",
     "Sqrt",
+    "Square",
+    "Tan",
     "Tanh",
+    "Trunc",
     "floating",
     "require_floating",
     "stable_sigmoid",
@@ -383,3 +413,552 @@ class Softplus(Function):
     def backward(ctx, grad_output):
         z, linear = ctx.saved_tensors
         return np.where(linear, grad_output, grad_output * stable_sigmoid(z)).astype(grad_output.dtype, copy=False)
+
+
+# ---------------------------------------------------------------- trigonometric and hyperbolic
+# Each backward follows PyTorch's formula (tools/autograd/derivatives.yaml), so the values at the
+# domain's edges (inf at asin(+-1), nan outside it) are PyTorch's too.
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_HALF_SQRT_PI = 0.5 * math.sqrt(math.pi)
+
+
+def _local(grad_output, local):
+    """g * f'(x) in g's dtype (a float64 constant must not promote a float32 gradient)."""
+    return (grad_output * local).astype(grad_output.dtype, copy=False)
+
+
+class Sin(Function):
+    """y = sin x, dy/dx = cos x."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):
+            return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):
+            return grad_output * np.cos(x)
+
+
+class Cos(Function):
+    """y = cos x, dy/dx = -sin x."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):
+            return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):
+            return grad_output * -np.sin(x)
+
+
+class Tan(Function):
+    """y = tan x, dy/dx = 1 / cos^2 x = 1 + tan^2 x = 1 + y^2 (reuse the output)."""
+
+    saves = {"out"}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        with np.errstate(invalid="ignore"):
+            y = np.tan(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        with np.errstate(over="ignore"):
+            return grad_output * (1 + y * y)
+
+
+class Asin(Function):
+    """y = asin x, dy/dx = 1 / sqrt(1 - x^2) (inf at x = +-1, nan outside [-1, 1])."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):
+            return np.arcsin(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return grad_output / np.sqrt(1 - x * x)
+
+
+class Acos(Function):
+    """y = acos x = pi/2 - asin x, dy/dx = -1 / sqrt(1 - x^2)."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):
+            return np.arccos(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return -grad_output / np.sqrt(1 - x * x)
+
+
+class Atan(Function):
+    """y = atan x, dy/dx = 1 / (1 + x^2)."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return np.arctan(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(over="ignore"):
+            return grad_output / (1 + x * x)
+
+
+class Sinh(Function):
+    """y = sinh x, dy/dx = cosh x."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        with np.errstate(over="ignore"):
+            return np.sinh(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(over="ignore", invalid="ignore"):
+            return grad_output * np.cosh(x)
+
+
+class Cosh(Function):
+    """y = cosh x, dy/dx = sinh x."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        with np.errstate(over="ignore"):
+            return np.cosh(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(over="ignore", invalid="ignore"):
+            return grad_output * np.sinh(x)
+
+
+class Asinh(Function):
+    """y = asinh x = ln(x + sqrt(x^2 + 1)), dy/dx = 1 / sqrt(x^2 + 1)."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return np.arcsinh(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(over="ignore"):
+            return grad_output / np.sqrt(x * x + 1)
+
+
+class Acosh(Function):
+    """y = acosh x = ln(x + sqrt(x^2 - 1)) (x >= 1), dy/dx = 1 / sqrt(x^2 - 1).
+
+    As PyTorch, the slope is evaluated wherever the formula is real: inf at x = +-1, nan between.
+    """
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):
+            return np.arccosh(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return grad_output / np.sqrt(x * x - 1)
+
+
+class Atanh(Function):
+    """y = atanh x = ln((1 + x) / (1 - x)) / 2, dy/dx = 1 / (1 - x^2) (evaluated everywhere, as
+    PyTorch: -1/3 at x = 2 although atanh(2) is nan)."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.arctanh(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return grad_output / (1 - x * x)
+
+
+# ---------------------------------------------------------------- logs, powers, error functions
+class Log2(Function):
+    """y = log2 x = ln x / ln 2, dy/dx = 1 / (x ln 2)."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log2(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad_output / (x * x.dtype.type(_LN2))
+
+
+class Log10(Function):
+    """y = log10 x = ln x / ln 10, dy/dx = 1 / (x ln 10)."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad_output / (x * x.dtype.type(_LN10))
+
+
+class Log1p(Function):
+    """y = ln(1 + x), exact for tiny x; dy/dx = 1 / (1 + x)."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad_output / (x + 1)
+
+
+class Exp2(Function):
+    """y = 2^x = e^{x ln 2}, dy/dx = y ln 2."""
+
+    saves = {"out"}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        with np.errstate(over="ignore"):
+            y = np.exp2(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        with np.errstate(over="ignore", invalid="ignore"):
+            return grad_output * (y * y.dtype.type(_LN2))
+
+
+class Expm1(Function):
+    """y = e^x - 1, exact for tiny x; dy/dx = e^x = y + 1."""
+
+    saves = {"out"}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        with np.errstate(over="ignore"):
+            y = np.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):
+            return grad_output * (y + 1)
+
+
+class Rsqrt(Function):
+    """y = x^{-1/2}, dy/dx = -x^{-3/2} / 2 = -y^3 / 2."""
+
+    saves = {"out"}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = 1 / np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _local(grad_output, -0.5 * y * y * y)
+
+
+class Reciprocal(Function):
+    """y = 1 / x, dy/dx = -1 / x^2 = -y^2."""
+
+    saves = {"out"}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        with np.errstate(divide="ignore"):
+            y = np.reciprocal(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        with np.errstate(over="ignore", invalid="ignore"):
+            return -grad_output * (y * y)
+
+
+class Square(Function):
+    """y = x^2, dy/dx = 2x. Integers stay integers (bool becomes int64), as in PyTorch."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype.kind == "b":
+            x = x.astype(np.int64)
+        ctx.save_for_backward(x)
+        with np.errstate(over="ignore"):
+            return x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with np.errstate(over="ignore", invalid="ignore"):
+            return grad_output * (2 * x)
+
+
+class Erf(Function):
+    """y = erf x = (2/sqrt(pi)) int_0^x e^{-t^2} dt, dy/dx = (2/sqrt(pi)) e^{-x^2}."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return _scipy_special.erf(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return _local(grad_output, _TWO_OVER_SQRT_PI * np.exp(-x * x))
+
+
+class Erfc(Function):
+    """y = erfc x = 1 - erf x (without the cancellation for large x), dy/dx = -(2/sqrt(pi)) e^{-x^2}."""
+
+    saves = {0}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return _scipy_special.erfc(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return _local(grad_output, -_TWO_OVER_SQRT_PI * np.exp(-x * x))
+
+
+class Erfinv(Function):
+    """y = erf^{-1}(x) on (-1, 1). From erf(y) = x: (2/sqrt(pi)) e^{-y^2} dy = dx, so
+    dy/dx = (sqrt(pi)/2) e^{y^2} (inf at x = +-1, nan outside)."""
+
+    saves = {"out"}
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        with np.errstate(invalid="ignore"):
+            y = _scipy_special.erfinv(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _local(grad_output, _HALF_SQRT_PI * np.exp(y * y))
+
+
+# ---------------------------------------------------------------- rounding and sign
+# Piecewise constant: the derivative is 0 wherever it exists, and PyTorch records a node whose
+# backward returns zeros (not a cut graph), so (x.floor() + x).sum().backward() gives x.grad == 1.
+# Integer inputs come back as a copy in their own dtype; bool has no kernel in PyTorch.
+def _require_numeric(op_name, x):
+    if x.dtype.kind == "b":  # torch: "floor_vml_cpu" not implemented for 'Bool'
+        raise NotImplementedError(
+            f"{op_name}: input must be a numeric tensor, got dtype {x.dtype}; expected an integer or floating point dtype"
+        )
+
+
+def _zero_gradient(ctx, grad_output):
+    """The backward of a piecewise-constant map: dy/dx = 0 wherever it is defined, so dL/dx = 0."""
+    return np.zeros_like(grad_output)
+
+
+class Floor(Function):
+    """y = the largest integer <= x; dy/dx = 0 (PyTorch's convention at the jumps too)."""
+
+    saves = set()
+    backward = staticmethod(_zero_gradient)
+
+    @staticmethod
+    def forward(ctx, x):
+        _require_numeric("floor", x)
+        return np.floor(x) if x.dtype.kind == "f" else x.copy()
+
+
+class Ceil(Function):
+    """y = the smallest integer >= x; dy/dx = 0."""
+
+    saves = set()
+    backward = staticmethod(_zero_gradient)
+
+    @staticmethod
+    def forward(ctx, x):
+        _require_numeric("ceil", x)
+        return np.ceil(x) if x.dtype.kind == "f" else x.copy()
+
+
+class Trunc(Function):
+    """y = x rounded toward zero; dy/dx = 0."""
+
+    saves = set()
+    backward = staticmethod(_zero_gradient)
+
+    @staticmethod
+    def forward(ctx, x):
+        _require_numeric("trunc", x)
+        return np.trunc(x) if x.dtype.kind == "f" else x.copy()
+
+
+class Round(Function):
+    """y = x rounded to ``decimals`` places, halves to even (as PyTorch); dy/dx = 0.
+
+    With decimals != 0 it is round(x * 10^d) / 10^d, as PyTorch and np.round compute it; an
+    integer input is refused there, as in PyTorch.
+    """
+
+    saves = set()
+    backward = staticmethod(_zero_gradient)
+
+    @staticmethod
+    def forward(ctx, x, decimals=0):
+        _require_numeric("round", x)
+        if x.dtype.kind != "f":
+            if decimals != 0:  # torch: "round_cpu" not implemented for 'Long'
+                raise NotImplementedError(
+                    f"round: decimals={decimals} needs a floating point tensor, got dtype {x.dtype}"
+                )
+            return x.copy()
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.round(x, decimals)
+
+
+class Sign(Function):
+    """y = -1, 0 or 1 by the sign of x (0 for nan, as PyTorch; bool stays bool); dy/dx = 0."""
+
+    saves = set()
+    backward = staticmethod(_zero_gradient)
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype.kind == "b":
+            return x.copy()
+        y = np.sign(x)
+        if x.dtype.kind == "f":
+            y[np.isnan(x)] = 0
+        return y
+
+
+class Frac(Function):
+    """y = x - trunc(x), the fractional part with the sign of x; dy/dx = 1 (trunc's slope is 0)."""
+
+    saves = set()
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype.kind != "f":  # torch: "frac_cpu" not implemented for 'Long'
+            raise NotImplementedError(
+                f"frac: input must be a floating point tensor, got dtype {x.dtype}; expected float32 or float64"
+            )
+        with np.errstate(invalid="ignore"):
+            return x - np.trunc(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
