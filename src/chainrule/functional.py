@@ -15,7 +15,7 @@ from .ops.embedding import Embedding
 from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, MSELoss, NLLLoss, check_reduction
 from .ops.normalization import BatchNorm, LayerNorm
 from .ops.softmax import LogSoftmax, Softmax
-from .tensor import Tensor, as_tensor_operand, unwrap_tensor
+from .tensor import Tensor, _tensor_argument, as_tensor_operand, unwrap_tensor
 
 
 def _tensor_or_array(value):
@@ -58,13 +58,15 @@ def pow(input, exponent):  # noqa: A001 - PyTorch name
 
 def maximum(input, other):
     return arithmetic.Maximum.apply(
-        as_tensor_operand("maximum", input), as_tensor_operand("maximum", other, keep_numbers=True)
+        as_tensor_operand("maximum", _tensor_argument("maximum", input, "input", 1)),
+        as_tensor_operand("maximum", _tensor_argument("maximum", other)),
     )
 
 
 def minimum(input, other):
     return arithmetic.Minimum.apply(
-        as_tensor_operand("minimum", input), as_tensor_operand("minimum", other, keep_numbers=True)
+        as_tensor_operand("minimum", _tensor_argument("minimum", input, "input", 1)),
+        as_tensor_operand("minimum", _tensor_argument("minimum", other)),
     )
 
 
@@ -218,6 +220,9 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def cat(tensors, dim=0):
+    for position, t in enumerate(tensors):
+        if not isinstance(t, (Tensor, np.ndarray)):  # torch.cat([x, 3]) is a TypeError, not a cast
+            raise TypeError(f"cat(): expected Tensor as element {position} in argument 0, but got {type(t).__name__}")
     tensors = [as_tensor_operand("cat", t) for t in tensors]
     return shape.Cat.apply(*tensors, dim=dim)
 

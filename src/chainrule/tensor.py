@@ -75,6 +75,16 @@ def as_tensor_operand(op_name, value, keep_numbers=False):
     )
 
 
+def _tensor_argument(op_name, value, name="other", position=2):
+    """``value`` if it is a Tensor (or an ndarray); PyTorch refuses a number where its signature
+    says Tensor (torch.maximum(x, 3)) with a TypeError."""
+    if not isinstance(value, (Tensor, np.ndarray)):
+        raise TypeError(
+            f"{op_name}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}"
+        )
+    return value
+
+
 def unwrap_tensor(value):
     """The NumPy array behind a Tensor (its own memory, no copy); any other value unchanged, so
     Python numbers stay weakly typed in the NumPy expression that receives them."""
@@ -443,10 +453,20 @@ class Tensor:
         return linalg.MatMul.apply(as_tensor_operand("matmul", other, keep_numbers=True), self)
 
     def __floordiv__(self, other):
-        return Tensor(self._data // unwrap_tensor(other))
+        other = unwrap_tensor(as_tensor_operand("floor_divide", other, keep_numbers=True))
+        return Tensor._wrap(arithmetic.floor_divide(self._data, other))
+
+    def __rfloordiv__(self, other):
+        other = unwrap_tensor(as_tensor_operand("floor_divide", other, keep_numbers=True))
+        return Tensor._wrap(arithmetic.floor_divide(other, self._data))
 
     def __mod__(self, other):
-        return Tensor(self._data % unwrap_tensor(other))
+        other = unwrap_tensor(as_tensor_operand("remainder", other, keep_numbers=True))
+        return Tensor._wrap(arithmetic.remainder(self._data, other))
+
+    def __rmod__(self, other):
+        other = unwrap_tensor(as_tensor_operand("remainder", other, keep_numbers=True))
+        return Tensor._wrap(arithmetic.remainder(other, self._data))
 
     # In-place operators write into the tensor's memory and rebase its history (see _inplace).
     def __iadd__(self, other):
@@ -545,10 +565,16 @@ class Tensor:
         return self._inplace("masked_fill_", inplace.masked_fill, mask, value, check_dtype=False)
 
     # ------------------------------------------------------------------ comparisons (no gradient)
+    # PyTorch's __eq__ / __ne__ answer a plain False / True for an operand that is no tensor or
+    # number (None, a string, a list) instead of comparing elementwise
     def __eq__(self, other):
+        if not isinstance(other, (Tensor, np.ndarray, int, float, np.generic)):
+            return False
         return Tensor(self._data == unwrap_tensor(other))
 
     def __ne__(self, other):
+        if not isinstance(other, (Tensor, np.ndarray, int, float, np.generic)):
+            return True
         return Tensor(self._data != unwrap_tensor(other))
 
     def __lt__(self, other):
@@ -663,10 +689,10 @@ class Tensor:
     clip = clamp
 
     def maximum(self, other):
-        return arithmetic.Maximum.apply(self, as_tensor_operand("maximum", other, keep_numbers=True))
+        return arithmetic.Maximum.apply(self, as_tensor_operand("maximum", _tensor_argument("maximum", other)))
 
     def minimum(self, other):
-        return arithmetic.Minimum.apply(self, as_tensor_operand("minimum", other, keep_numbers=True))
+        return arithmetic.Minimum.apply(self, as_tensor_operand("minimum", _tensor_argument("minimum", other)))
 
     def softmax(self, dim):
         return Softmax.apply(self, dim=dim)

@@ -7,12 +7,14 @@ back to where the element came from (summing when one element was copied several
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from ..autograd import VIEW_MULTI_OUTPUT, Function, memory_root
 from ._util import normalize_dim, unbroadcast
+from .arithmetic import torch_promote_types
 
 __all__ = [
     "Cast",
@@ -373,14 +375,19 @@ class Cat(Function):
         placeholder = [a.shape == (0,) for a in arrays]
         ctx.placeholder = placeholder if not all(placeholder) else [False] * len(arrays)
         used = [a for a, skip in zip(arrays, ctx.placeholder) if not skip]
-        if used[0].ndim == 0:
-            raise ValueError("cat: zero-dimensional tensors cannot be concatenated")
+        for position, a in enumerate(arrays):
+            if a.ndim == 0:
+                raise RuntimeError(f"cat: zero-dimensional tensor (at position {position}) cannot be concatenated")
         axis = normalize_dim("cat", dim, used[0].ndim)
         _check_same_shapes("cat", used, axis)
         ctx.axis = axis
         ctx.sections = np.cumsum([a.shape[axis] for a in used])[:-1]
         ctx.dtypes = [a.dtype for a in arrays]
-        return np.concatenate(used, axis=axis)
+        dtype = functools.reduce(torch_promote_types, ctx.dtypes)  # int64 with float32 gives float32
+        if all(a.dtype == dtype for a in used):
+            return np.concatenate(used, axis=axis)
+        with np.errstate(over="ignore", invalid="ignore"):  # int32 past float16's range is inf, as in PyTorch
+            return np.concatenate(used, axis=axis, dtype=dtype, casting="unsafe")
 
     @staticmethod
     def backward(ctx, grad_output):
