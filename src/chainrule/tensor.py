@@ -794,6 +794,14 @@ class Tensor:
         ``x[index]``; for integer arrays and masks, an index_put. Both record a node when a graph
         is involved, so the gradient reaches ``value`` and skips the overwritten elements."""
         index = shape.normalize_index(index)
+        if isinstance(value, Tensor) and value.dtype != self.dtype and not shape.is_basic_index(index):
+            # index_put as PyTorch: no cast, except the masked_fill of one value under one mask
+            single_mask = isinstance(index, np.ndarray) and index.dtype == bool and value.numel() == 1
+            if not single_mask:
+                raise RuntimeError(
+                    f"__setitem__: Index put requires the source and destination dtypes match, got "
+                    f"{self.dtype} for the destination and {value.dtype} for the source"
+                )
         value_requires_grad = isinstance(value, Tensor) and value.requires_grad
         if not _state.grad_enabled or not (self.requires_grad or value_requires_grad):
             target = self._data
@@ -803,7 +811,7 @@ class Tensor:
                     "share memory; .clone() it before assigning into it"
                 )
             try:
-                target[index] = unwrap_tensor(value)
+                shape.assign(target, index, unwrap_tensor(value))
             except (IndexError, ValueError) as error:
                 kind = IndexError if isinstance(error, IndexError) else RuntimeError
                 raise kind(f"__setitem__: {error} (tensor of shape {target.shape})") from None
@@ -811,6 +819,8 @@ class Tensor:
             return
         if not isinstance(value, Tensor):
             value = np.asarray(value)
+        if value.ndim and value.shape[0] == 1:  # x[1] = tensor([3.]): PyTorch drops leading 1s
+            value = value.reshape(shape.strip_leading_ones(value.shape))
         if shape.is_basic_index(index):
             shape.GetItem.apply(self, index=index)._inplace("__setitem__", shape.Copy.apply, value, check_dtype=False)
         else:
