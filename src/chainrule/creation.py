@@ -49,8 +49,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def _factory(name, size, dtype, requires_grad, fill):
     shape = parse_shape_args(name, size)
-    if any(n < 0 for n in shape):
-        raise ValueError(f"{name}: sizes must be non-negative, got {shape}")
+    if any(n < 0 for n in shape):  # RuntimeError, as torch's "negative dimension"
+        raise RuntimeError(f"{name}: sizes must be non-negative, got {shape}")
     dtype = backend.to_dtype(dtype) or backend.get_default_dtype()
     return Tensor(fill(shape, dtype), requires_grad=requires_grad)
 
@@ -83,20 +83,37 @@ def rand(*size, dtype=None, requires_grad=False, generator=None) -> Tensor:
     return _factory("rand", size, dtype, requires_grad, lambda s, d: rng.random(s).astype(d))
 
 
-def randint(low, high=None, size=(), dtype=None, generator=None) -> Tensor:
-    if high is None:
+def randint(low, high=None, size=None, *, dtype=None, generator=None) -> Tensor:
+    """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``, as torch."""
+    if size is None and isinstance(high, (tuple, list)):  # randint(5, (6,))
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
+    if size is None or not isinstance(size, (tuple, list)):
+        got = "nothing" if size is None else type(size).__name__
+        raise TypeError(f"randint(): argument 'size' must be tuple of ints, not {got}")
+    shape = parse_shape_args("randint", (tuple(size),))
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"randint: sizes must be non-negative, got {shape}")
+    if high <= low:
+        raise RuntimeError(f"randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     rng = get_generator(generator)
-    return Tensor(rng.integers(low, high, size=tuple(size)).astype(backend.to_dtype(dtype) or backend.int64))
+    return Tensor(rng.integers(low, high, size=shape).astype(backend.to_dtype(dtype) or backend.int64))
 
 
 def randperm(n, generator=None) -> Tensor:
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     return Tensor(get_generator(generator).permutation(n).astype(np.int64))
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign ({start}, {end}, {step})")
     values = np.arange(start, end, step)
     if dtype is None:
         dtype = backend.int64 if values.dtype.kind in "iu" else backend.get_default_dtype()
@@ -104,11 +121,16 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     dtype = backend.to_dtype(dtype) or backend.get_default_dtype()
     return Tensor(np.linspace(start, end, steps).astype(dtype), requires_grad=requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
+    for name, value in (("n", n), ("m", m)):
+        if value is not None and value < 0:
+            raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {value}")
     dtype = backend.to_dtype(dtype) or backend.get_default_dtype()
     return Tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad)
 

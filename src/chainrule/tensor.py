@@ -85,6 +85,17 @@ def _tensor_argument(op_name, value, name="other", position=2):
     return value
 
 
+def _dim_or_axis(op_name, dim, axis, required=False):
+    """``dim``, or its NumPy-style alias ``axis=`` that PyTorch also accepts (never both)."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op_name}() got both 'dim' and its alias 'axis'")
+        return axis
+    if required and dim is None:
+        raise TypeError(f"{op_name}() missing required argument 'dim' (or its alias 'axis')")
+    return dim
+
+
 def unwrap_tensor(value):
     """The NumPy array behind a Tensor (its own memory, no copy); any other value unchanged, so
     Python numbers stay weakly typed in the NumPy expression that receives them."""
@@ -381,6 +392,36 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(backend.bool_)
 
+    def half(self) -> Tensor:
+        return self.to(backend.float16)
+
+    def type_as(self, other) -> Tensor:
+        return self.to(other.dtype)
+
+    # new_*: a tensor with this one's dtype (unless dtype= says otherwise), as torch.Tensor.new_*
+    def _new(self, fill, size, dtype, requires_grad):
+        sizes = shape.parse_shape_args("new", size)
+        if any(n < 0 for n in sizes):
+            raise RuntimeError(f"new: sizes must be non-negative, got {sizes}")
+        array = fill(sizes, backend.to_dtype(dtype) or self._data.dtype)
+        return Tensor(array, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False) -> Tensor:
+        return self._new(np.zeros, size, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False) -> Tensor:
+        return self._new(np.ones, size, dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False) -> Tensor:
+        return self._new(np.zeros, size, dtype, requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, requires_grad=False) -> Tensor:
+        return self._new(lambda s, d: np.full(s, fill_value, dtype=d), (tuple(size),), dtype, requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, requires_grad=False) -> Tensor:
+        array = np.array(unwrap_tensor(data), dtype=backend.to_dtype(dtype) or self._data.dtype)
+        return Tensor(array, requires_grad=requires_grad)
+
     def clone(self) -> Tensor:
         return shape.Clone.apply(self)
 
@@ -616,16 +657,18 @@ class Tensor:
     def ge(self, other):
         return self >= other
 
-    def any(self, dim=None, keepdim=False):
-        return Tensor(self._data.any(axis=dim, keepdims=keepdim))
+    def any(self, dim=None, keepdim=False, *, axis=None):
+        return Tensor(self._data.any(axis=_dim_or_axis("any", dim, axis), keepdims=keepdim))
 
-    def all(self, dim=None, keepdim=False):
-        return Tensor(self._data.all(axis=dim, keepdims=keepdim))
+    def all(self, dim=None, keepdim=False, *, axis=None):
+        return Tensor(self._data.all(axis=_dim_or_axis("all", dim, axis), keepdims=keepdim))
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, dim=None, keepdim=False, *, axis=None):
+        dim = _dim_or_axis("argmax", dim, axis)
         return Tensor(reduce.arg_reduce(np.argmax, "argmax", self._data, dim, keepdim))
 
-    def argmin(self, dim=None, keepdim=False):
+    def argmin(self, dim=None, keepdim=False, *, axis=None):
+        dim = _dim_or_axis("argmin", dim, axis)
         return Tensor(reduce.arg_reduce(np.argmin, "argmin", self._data, dim, keepdim))
 
     def isnan(self):
@@ -650,8 +693,13 @@ class Tensor:
     def mul(self, other):
         return self * other
 
-    def div(self, other):
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``; ``rounding_mode='floor'`` or ``'trunc'`` rounds the quotient (in the
+        promoted dtype, integers staying integers) and, as in PyTorch, carries no gradient."""
+        if rounding_mode is None:
+            return self / other
+        other = unwrap_tensor(as_tensor_operand("div", other, keep_numbers=True))
+        return Tensor._wrap(arithmetic.rounded_divide(self._data, other, rounding_mode))
 
     def pow(self, exponent):
         return self**exponent
@@ -694,42 +742,50 @@ class Tensor:
     def minimum(self, other):
         return arithmetic.Minimum.apply(self, as_tensor_operand("minimum", _tensor_argument("minimum", other)))
 
-    def softmax(self, dim):
-        return Softmax.apply(self, dim=dim)
+    def softmax(self, dim=None, *, axis=None):
+        return Softmax.apply(self, dim=_dim_or_axis("softmax", dim, axis, required=True))
 
-    def log_softmax(self, dim):
-        return LogSoftmax.apply(self, dim=dim)
+    def log_softmax(self, dim=None, *, axis=None):
+        return LogSoftmax.apply(self, dim=_dim_or_axis("log_softmax", dim, axis, required=True))
 
     # ------------------------------------------------------------------ reductions
-    def sum(self, dim=None, keepdim=False):
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None):
+        if axis is not None or dtype is not None:
+            dim, dtype = _dim_or_axis("sum", dim, axis), backend.to_dtype(dtype)
+            return reduce.Sum.apply(self, dim=dim, keepdim=keepdim, dtype=dtype)
         return reduce.Sum.apply(self, dim=dim, keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim=False):
+    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None):
+        if axis is not None or dtype is not None:
+            dim, dtype = _dim_or_axis("mean", dim, axis), backend.to_dtype(dtype)
+            return reduce.Mean.apply(self, dim=dim, keepdim=keepdim, dtype=dtype)
         return reduce.Mean.apply(self, dim=dim, keepdim=keepdim)
 
-    def max(self, dim=None, keepdim=False):
-        return reduce.max_or_min(self, dim, keepdim, is_max=True)
+    def max(self, dim=None, keepdim=False, *, axis=None):
+        return reduce.max_or_min(self, _dim_or_axis("max", dim, axis), keepdim, is_max=True)
 
-    def min(self, dim=None, keepdim=False):
-        return reduce.max_or_min(self, dim, keepdim, is_max=False)
+    def min(self, dim=None, keepdim=False, *, axis=None):
+        return reduce.max_or_min(self, _dim_or_axis("min", dim, axis), keepdim, is_max=False)
 
     # PyTorch's positional order is (dim, unbiased, keepdim): x.var(0, True) means unbiased.
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+        dim = _dim_or_axis("var", dim, axis)
         if isinstance(dim, bool):  # x.var(False): the unbiased-only overload
             dim, unbiased = None, dim
         return reduce.Var.apply(
             self, dim=dim, keepdim=keepdim, correction=reduce.resolve_correction("var", correction, unbiased)
         )
 
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+        dim = _dim_or_axis("std", dim, axis)
         if isinstance(dim, bool):
             dim, unbiased = None, dim
         return reduce.Std.apply(
             self, dim=dim, keepdim=keepdim, correction=reduce.resolve_correction("std", correction, unbiased)
         )
 
-    def logsumexp(self, dim, keepdim=False):
-        return reduce.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
+    def logsumexp(self, dim=None, keepdim=False, *, axis=None):
+        return reduce.LogSumExp.apply(self, dim=_dim_or_axis("logsumexp", dim, axis, required=True), keepdim=keepdim)
 
     def norm(self, p="fro", dim=None, keepdim=False):
         """The vector p-norm over ``dim`` (all elements by default); gradient 0 at a zero vector."""
@@ -771,11 +827,11 @@ class Tensor:
     def expand_as(self, other):
         return self.expand(other.shape)
 
-    def squeeze(self, dim=None):
-        return shape.Squeeze.apply(self, dim=dim)
+    def squeeze(self, dim=None, *, axis=None):
+        return shape.Squeeze.apply(self, dim=_dim_or_axis("squeeze", dim, axis))
 
-    def unsqueeze(self, dim):
-        return shape.Unsqueeze.apply(self, dim=dim)
+    def unsqueeze(self, dim=None, *, axis=None):
+        return shape.Unsqueeze.apply(self, dim=_dim_or_axis("unsqueeze", dim, axis, required=True))
 
     def flatten(self, start_dim=0, end_dim=-1):
         return shape.flatten(self, start_dim, end_dim)

@@ -27,6 +27,7 @@ __all__ = [
     "broadcast_error",
     "floor_divide",
     "remainder",
+    "rounded_divide",
     "torch_float_dtype",
     "torch_promote_types",
     "torch_result_type",
@@ -286,6 +287,24 @@ def floor_divide(a, b):
 def remainder(a, b):
     """``a % b`` as PyTorch computes it: the sign of the divisor, as Python (see ``_integer_division``)."""
     return _integer_division("remainder", np.remainder, a, b)
+
+
+def rounded_divide(a, b, rounding_mode):
+    """``torch.div(a, b, rounding_mode=...)``: 'floor' is ``a // b``; 'trunc' rounds toward zero."""
+    if rounding_mode == "floor":
+        return _integer_division("div", np.floor_divide, a, b)
+    if rounding_mode != "trunc":
+        raise RuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}"
+        )
+    floor = _integer_division("div", np.floor_divide, a, b)
+    if floor.dtype.kind == "f":
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.asarray(np.trunc(_binary("div", np.true_divide, a, b)), dtype=floor.dtype)
+    # integers: the floor quotient is one too low where the division is inexact and the signs differ
+    remainder_ = _integer_division("div", np.remainder, a, b)
+    signs_differ = (np.asarray(a) < 0) != (np.asarray(b) < 0)
+    return np.asarray(floor + ((remainder_ != 0) & signs_differ), dtype=floor.dtype)
 
 
 def _is_array(x):
