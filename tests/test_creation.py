@@ -426,3 +426,18 @@ def test_like_factories_take_dtype(name):
     out = getattr(cr, name)(x, dtype=cr.float64)
     assert out.dtype == cr.float64 and out.shape == (2,)
     assert cr.full_like(cr.tensor([1]), 2.5).dtype == cr.int64  # as torch: input's dtype
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [np.float64(1.0), 2.0],
+        [[np.float64(1.0)], [2.0]],
+        [np.float16(1.0), 2.0],
+        [np.float32(1.0), 2.0],
+        (np.float64(1), 2),
+        [1.0, 2.0],
+    ],
+)
+def test_tensor_of_numpy_floats_keeps_their_precision_as_torch(data):
+    assert str(cr.tensor(data).dtype) == str(torch.tensor(data).dtype).removeprefix("torch.")

@@ -849,6 +849,11 @@ class Tensor:
         """``x[index] = value`` as PyTorch does it: for slices and ints, a copy_ into the view
         ``x[index]``; for integer arrays and masks, an index_put. Both record a node when a graph
         is involved, so the gradient reaches ``value`` and skips the overwritten elements."""
+        items = index if isinstance(index, tuple) else (index,)
+        if any(unwrap_tensor(i).dtype == np.uint8 for i in items if isinstance(i, (Tensor, np.ndarray))) and (
+            np.size(unwrap_tensor(value)) == 1
+        ):  # PyTorch fills one value through masked_fill_, which refuses a uint8 mask
+            raise RuntimeError("__setitem__: masked_fill_ only supports boolean masks, but got mask with dtype uint8")
         index = shape.normalize_index(index)
         if isinstance(value, Tensor) and value.dtype != self.dtype and not shape.is_basic_index(index):
             # index_put as PyTorch: no cast, except the masked_fill of one value under one mask

@@ -164,3 +164,23 @@ def test_setitem_with_an_index_tensor_requires_the_same_dtype_as_torch():
     x[cr.tensor([True, False, True])] = cr.tensor(2.0, dtype=cr.float64)  # masked_fill casts
     x[0:2] = cr.tensor([1, 2])  # copy_ into a view casts
     np.testing.assert_array_equal(x.numpy(), [1.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("value", [0.0, 2, "zero-d", "one-element"])
+def test_setitem_of_one_value_under_a_uint8_mask_is_refused_as_torch(value):
+    def make(lib):
+        return {"zero-d": lib.tensor(2.0), "one-element": lib.tensor([1.0])}.get(value, value)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="masked_fill_ only supports boolean masks"):
+            torch.zeros(3)[torch.tensor([1, 0, 1], dtype=torch.uint8)] = make(torch)
+        with pytest.raises(RuntimeError, match="masked_fill_ only supports boolean masks"):
+            cr.zeros(3)[cr.tensor([1, 0, 1], dtype=cr.uint8)] = make(cr)
+
+
+def test_setitem_of_values_under_a_uint8_mask_works_as_torch():
+    x = cr.zeros(3)
+    with pytest.warns(UserWarning, match="uint8"):
+        x[cr.tensor([1, 0, 1], dtype=cr.uint8)] = cr.tensor([1.0, 2.0])
+    np.testing.assert_array_equal(x.numpy(), [1.0, 0.0, 2.0])
