@@ -441,3 +441,20 @@ def test_like_factories_take_dtype(name):
 )
 def test_tensor_of_numpy_floats_keeps_their_precision_as_torch(data):
     assert str(cr.tensor(data).dtype) == str(torch.tensor(data).dtype).removeprefix("torch.")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.rand_like(lib.tensor([1])),
+        lambda lib: lib.randn_like(lib.tensor([1.0]), dtype=lib.int64),
+        lambda lib: lib.rand(2, dtype=lib.int64),
+        lambda lib: lib.randn(2, dtype=lib.int32),
+    ],
+    ids=["rand_like int", "randn_like dtype int", "rand int", "randn int"],
+)
+def test_random_floats_into_an_integer_dtype_are_refused_as_torch(make):
+    with pytest.raises(NotImplementedError):
+        make(torch)
+    with pytest.raises(NotImplementedError):
+        make(cr)

@@ -73,14 +73,28 @@ def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
     return _factory("full", (tuple(size),), dtype, requires_grad, lambda s, d: np.full(s, fill_value, dtype=d))
 
 
+def _floating_only(name, kernel):
+    # torch samples uniform/normal values only into floating dtypes
+    def fill(shape, dtype, sample):
+        if dtype.kind not in "fc":
+            raise NotImplementedError(f'{name}: "{kernel}" not implemented for {dtype} (expected a floating dtype)')
+        return sample(shape).astype(dtype)
+
+    return fill
+
+
+_uniform = _floating_only("rand", "check_uniform_bounds")
+_normal = _floating_only("randn", "normal_kernel_cpu")
+
+
 def randn(*size, dtype=None, requires_grad=False, generator=None) -> Tensor:
     rng = get_generator(generator)
-    return _factory("randn", size, dtype, requires_grad, lambda s, d: rng.standard_normal(s).astype(d))
+    return _factory("randn", size, dtype, requires_grad, lambda s, d: _normal(s, d, rng.standard_normal))
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None) -> Tensor:
     rng = get_generator(generator)
-    return _factory("rand", size, dtype, requires_grad, lambda s, d: rng.random(s).astype(d))
+    return _factory("rand", size, dtype, requires_grad, lambda s, d: _uniform(s, d, rng.random))
 
 
 def randint(low, high=None, size=None, *, dtype=None, generator=None) -> Tensor:
@@ -147,8 +161,8 @@ def _like(name, fill):
 
 zeros_like = _like("zeros_like", lambda s, d: np.zeros(s, d))
 ones_like = _like("ones_like", lambda s, d: np.ones(s, d))
-randn_like = _like("randn_like", lambda s, d, generator=None: get_generator(generator).standard_normal(s).astype(d))
-rand_like = _like("rand_like", lambda s, d, generator=None: get_generator(generator).random(s).astype(d))
+randn_like = _like("randn_like", lambda s, d, generator=None: _normal(s, d, get_generator(generator).standard_normal))
+rand_like = _like("rand_like", lambda s, d, generator=None: _uniform(s, d, get_generator(generator).random))
 
 
 def full_like(input, fill_value, dtype=None, requires_grad=False) -> Tensor:
