@@ -170,3 +170,40 @@ def test_maximum_with_a_number_is_a_type_error_as_torch():
         F.maximum(cr.tensor([1.0]), 0.0)
     with pytest.raises(TypeError, match="must be Tensor"):
         cr.tensor([1.0]).minimum(2)
+
+
+INPLACE = {
+    "iadd": lambda a, b: a.__iadd__(b),
+    "isub": lambda a, b: a.__isub__(b),
+    "imul": lambda a, b: a.__imul__(b),
+    "itruediv": lambda a, b: a.__itruediv__(b),
+    "add_": lambda a, b: a.add_(b),
+    "mul_": lambda a, b: a.mul_(b),
+}
+
+
+@pytest.mark.parametrize("op", sorted(INPLACE))
+def test_inplace_ops_cast_back_as_torch(op):
+    """In place, the promoted result is cast back to the tensor's dtype unless that goes down a
+    category (float into an integer tensor, anything into bool): int16 into uint8 is allowed."""
+    for dtype_a in DTYPES:
+        for dtype_b, kind_b in _fixed_operands():
+            results = []
+            for lib in (torch, cr):
+                a = lib.tensor(_fixed(dtype_a, "tensor"), dtype=getattr(lib, dtype_a))
+                b = _fixed(dtype_b, kind_b)
+                if kind_b != "number":
+                    b = lib.tensor(b, dtype=getattr(lib, dtype_b))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    try:
+                        out = INPLACE[op](a, b)
+                        results.append((str(out.dtype).removeprefix("torch."), out.numpy().astype(float).tolist()))
+                    except Exception as error:  # noqa: BLE001 - the exception type is what is compared
+                        results.append(type(error))
+            theirs, ours = results
+            if isinstance(theirs, tuple) and isinstance(ours, tuple):
+                assert ours[0] == theirs[0], (op, dtype_a, dtype_b, kind_b)
+                np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-3, equal_nan=True)
+            else:
+                assert ours == theirs, (op, dtype_a, dtype_b, kind_b, theirs, ours)
