@@ -1,5 +1,6 @@
 """Dtype promotion against PyTorch: every pair of dtypes, and every mix of tensors with dimensions,
-0-d tensors and Python numbers (bool, int, float), through the binary ops, where, cat, // and %.
+0-d tensors and Python numbers (bool, int, float), through the binary ops, where, cat, // and %,
+comparisons and bitwise & |.
 
 Each case checks the result's dtype and values against torch's, or that both raise the same
 exception type. Python ints are drawn past the dtypes' ranges too: PyTorch wraps them modulo
@@ -34,6 +35,11 @@ OPS = {
     "minimum": lambda lib, a, b: lib.minimum(a, b),
     "where": lambda lib, a, b: lib.where(lib.tensor([True, False, True]), a, b),
     "cat": lambda lib, a, b: lib.cat([a, b]),
+    "eq": lambda lib, a, b: a == b,
+    "lt": lambda lib, a, b: a < b,
+    "ge": lambda lib, a, b: a >= b,
+    "and": lambda lib, a, b: a & b,
+    "or": lambda lib, a, b: a | b,
 }
 
 

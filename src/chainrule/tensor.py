@@ -96,6 +96,12 @@ def _dim_or_axis(op_name, dim, axis, required=False):
     return dim
 
 
+def _compare(op_name, ufunc, tensor, other):
+    """A comparison or bitwise op of a tensor and another operand, promoted as PyTorch (no grad)."""
+    other = unwrap_tensor(as_tensor_operand(op_name, other, keep_numbers=True))
+    return np.asarray(arithmetic.compare(op_name, ufunc, tensor._data, other))
+
+
 def unwrap_tensor(value):
     """The NumPy array behind a Tensor (its own memory, no copy); any other value unchanged, so
     Python numbers stay weakly typed in the NumPy expression that receives them."""
@@ -611,33 +617,39 @@ class Tensor:
     def __eq__(self, other):
         if not isinstance(other, (Tensor, np.ndarray, int, float, np.generic)):
             return False
-        return Tensor(self._data == unwrap_tensor(other))
+        return Tensor._wrap(_compare("eq", np.equal, self, other))
 
     def __ne__(self, other):
         if not isinstance(other, (Tensor, np.ndarray, int, float, np.generic)):
             return True
-        return Tensor(self._data != unwrap_tensor(other))
+        return Tensor._wrap(_compare("ne", np.not_equal, self, other))
 
     def __lt__(self, other):
-        return Tensor(self._data < unwrap_tensor(other))
+        return Tensor._wrap(_compare("lt", np.less, self, other))
 
     def __le__(self, other):
-        return Tensor(self._data <= unwrap_tensor(other))
+        return Tensor._wrap(_compare("le", np.less_equal, self, other))
 
     def __gt__(self, other):
-        return Tensor(self._data > unwrap_tensor(other))
+        return Tensor._wrap(_compare("gt", np.greater, self, other))
 
     def __ge__(self, other):
-        return Tensor(self._data >= unwrap_tensor(other))
+        return Tensor._wrap(_compare("ge", np.greater_equal, self, other))
 
     def __invert__(self):
         return Tensor(~self._data)
 
     def __and__(self, other):
-        return Tensor(self._data & unwrap_tensor(other))
+        return Tensor._wrap(_compare("bitwise_and", np.bitwise_and, self, other))
 
     def __or__(self, other):
-        return Tensor(self._data | unwrap_tensor(other))
+        return Tensor._wrap(_compare("bitwise_or", np.bitwise_or, self, other))
+
+    def __rand__(self, other):
+        return self & other  # & is commutative
+
+    def __ror__(self, other):
+        return self | other
 
     def eq(self, other):
         return self == other

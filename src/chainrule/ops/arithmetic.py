@@ -25,6 +25,7 @@ __all__ = [
     "Sub",
     "Where",
     "broadcast_error",
+    "compare",
     "floor_divide",
     "remainder",
     "rounded_divide",
@@ -305,6 +306,32 @@ def rounded_divide(a, b, rounding_mode):
     remainder_ = _integer_division("div", np.remainder, a, b)
     signs_differ = (np.asarray(a) < 0) != (np.asarray(b) < 0)
     return np.asarray(floor + ((remainder_ != 0) & signs_differ), dtype=floor.dtype)
+
+
+def compare(op_name, ufunc, a, b):
+    """A comparison (``==``, ``<``, ...) or bitwise ``&`` / ``|`` with PyTorch's promotion: both
+    operands are cast to their result type first (uint8 tensor > -1 compares with 255; float16 ==
+    0.1 compares float16 values), and bitwise ops refuse floats. No gradient."""
+    kind_a, kind_b = type(a), type(b)
+    if (
+        kind_a is np.ndarray
+        and kind_b is np.ndarray
+        and a.dtype == b.dtype
+        and not (op_name in _BITWISE and a.dtype.kind == "f")
+    ):
+        return ufunc(a, b)
+    _check_python_int(a)
+    _check_python_int(b)
+    target = torch_result_type(a, b)
+    if op_name in _BITWISE and target.kind not in "biu":
+        raise NotImplementedError(
+            f'{op_name}: "{op_name}" not implemented for {target} (expected integer or bool tensors)'
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(ufunc(_as_dtype(a, target), _as_dtype(b, target)))
+
+
+_BITWISE = ("bitwise_and", "bitwise_or", "bitwise_xor")
 
 
 def _is_array(x):
