@@ -3,7 +3,10 @@
 Broadcast operands get their gradient summed back to their own shape by ``unbroadcast``
 (ops/_util.py), as the chain rule asks of every copy broadcasting made.
 
-Result dtypes follow PyTorch's promotion by category (``torch_float_dtype``), not NumPy's by range.
+Result dtypes follow PyTorch's promotion (``torch_result_type``: tensors with dims over 0-d tensors
+over Python numbers, by category bool < int < float), not NumPy's by value range; Python ints wrap
+into an integer dtype as PyTorch's conversion does. ``_binary`` keeps a fast path for the common
+same-dtype case. ``torch_float_dtype`` (the older float-only recast) stays for callers that use it.
 """
 
 from __future__ import annotations
