@@ -69,14 +69,28 @@ class _GradMode(contextlib.ContextDecorator):
         return False
 
 
-class no_grad(_GradMode):
+class _BareDecoratorGradMode(_GradMode):
+    """A grad mode usable as ``@no_grad()`` and, as in PyTorch, as a bare ``@no_grad``."""
+
+    def __new__(cls, function=None):
+        if function is None:
+            return super().__new__(cls)
+        if not callable(function):
+            raise TypeError(f"{cls.__name__}() takes no arguments, got {function!r}")
+        return cls()(function)
+
+    def __init__(self, function=None):
+        pass
+
+
+class no_grad(_BareDecoratorGradMode):
     """Disable graph recording: used for evaluation and for optimizer updates, where building
     a graph would only waste memory."""
 
     mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_BareDecoratorGradMode):
     """Re-enable graph recording inside a ``no_grad`` block."""
 
     mode = True

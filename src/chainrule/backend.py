@@ -115,6 +115,20 @@ def parse_to_args(owner, args, dtype=None, device=None):
     return to_dtype(dtype), device
 
 
+def _numpy_float_dtypes(data):
+    """The dtypes of the NumPy floating scalars in nested lists (stopping at the first float64)."""
+    found, stack = set(), [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, np.floating):
+            found.add(item.dtype)
+            if item.dtype == float64:
+                break
+    return found
+
+
 def as_array(data, dtype=None):
     """Convert ``data`` to an ndarray following torch.tensor's inference: Python floats become the
     default float dtype (float32), Python ints int64, bools bool; NumPy arrays keep their dtype."""
@@ -127,7 +141,8 @@ def as_array(data, dtype=None):
         except ValueError as error:  # ragged nested lists
             raise ValueError(f"tensor: data must be rectangular (every row the same length): {error}") from None
         if array.dtype.kind == "f" and array.dtype != _default_dtype and not isinstance(data, np.generic):
-            array = array.astype(_default_dtype)
+            # NumPy floats in a list keep their precision, as torch.tensor([np.float64(1), 2.0])
+            array = array.astype(np.result_type(_default_dtype, *_numpy_float_dtypes(data)))
         elif array.dtype.kind in "iu" and not isinstance(data, np.generic):
             array = array.astype(np.int64)
         elif array.dtype.kind not in "fiub":

@@ -49,8 +49,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def _factory(name, size, dtype, requires_grad, fill):
     shape = parse_shape_args(name, size)
-    if any(n < 0 for n in shape):
-        raise ValueError(f"{name}: sizes must be non-negative, got {shape}")
+    if any(n < 0 for n in shape):  # RuntimeError, as torch's "negative dimension"
+        raise RuntimeError(f"{name}: sizes must be non-negative, got {shape}")
     dtype = backend.to_dtype(dtype) or backend.get_default_dtype()
     return Tensor(fill(shape, dtype), requires_grad=requires_grad)
 
@@ -73,30 +73,61 @@ def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
     return _factory("full", (tuple(size),), dtype, requires_grad, lambda s, d: np.full(s, fill_value, dtype=d))
 
 
+def _floating_only(name, kernel):
+    # torch samples uniform/normal values only into floating dtypes
+    def fill(shape, dtype, sample):
+        if dtype.kind not in "fc":
+            raise NotImplementedError(f'{name}: "{kernel}" not implemented for {dtype} (expected a floating dtype)')
+        return sample(shape).astype(dtype)
+
+    return fill
+
+
+_uniform = _floating_only("rand", "check_uniform_bounds")
+_normal = _floating_only("randn", "normal_kernel_cpu")
+
+
 def randn(*size, dtype=None, requires_grad=False, generator=None) -> Tensor:
     rng = get_generator(generator)
-    return _factory("randn", size, dtype, requires_grad, lambda s, d: rng.standard_normal(s).astype(d))
+    return _factory("randn", size, dtype, requires_grad, lambda s, d: _normal(s, d, rng.standard_normal))
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None) -> Tensor:
     rng = get_generator(generator)
-    return _factory("rand", size, dtype, requires_grad, lambda s, d: rng.random(s).astype(d))
+    return _factory("rand", size, dtype, requires_grad, lambda s, d: _uniform(s, d, rng.random))
 
 
-def randint(low, high=None, size=(), dtype=None, generator=None) -> Tensor:
-    if high is None:
+def randint(low, high=None, size=None, *, dtype=None, generator=None) -> Tensor:
+    """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``, as torch."""
+    if size is None and isinstance(high, (tuple, list)):  # randint(5, (6,))
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
+    if size is None or not isinstance(size, (tuple, list)):
+        got = "nothing" if size is None else type(size).__name__
+        raise TypeError(f"randint(): argument 'size' must be tuple of ints, not {got}")
+    shape = parse_shape_args("randint", (tuple(size),))
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"randint: sizes must be non-negative, got {shape}")
+    if high <= low:
+        raise RuntimeError(f"randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     rng = get_generator(generator)
-    return Tensor(rng.integers(low, high, size=tuple(size)).astype(backend.to_dtype(dtype) or backend.int64))
+    return Tensor(rng.integers(low, high, size=shape).astype(backend.to_dtype(dtype) or backend.int64))
 
 
 def randperm(n, generator=None) -> Tensor:
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     return Tensor(get_generator(generator).permutation(n).astype(np.int64))
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign ({start}, {end}, {step})")
     values = np.arange(start, end, step)
     if dtype is None:
         dtype = backend.int64 if values.dtype.kind in "iu" else backend.get_default_dtype()
@@ -104,11 +135,16 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     dtype = backend.to_dtype(dtype) or backend.get_default_dtype()
     return Tensor(np.linspace(start, end, steps).astype(dtype), requires_grad=requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
+    for name, value in (("n", n), ("m", m)):
+        if value is not None and value < 0:
+            raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {value}")
     dtype = backend.to_dtype(dtype) or backend.get_default_dtype()
     return Tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad)
 
@@ -125,8 +161,8 @@ def _like(name, fill):
 
 zeros_like = _like("zeros_like", lambda s, d: np.zeros(s, d))
 ones_like = _like("ones_like", lambda s, d: np.ones(s, d))
-randn_like = _like("randn_like", lambda s, d, generator=None: get_generator(generator).standard_normal(s).astype(d))
-rand_like = _like("rand_like", lambda s, d, generator=None: get_generator(generator).random(s).astype(d))
+randn_like = _like("randn_like", lambda s, d, generator=None: _normal(s, d, get_generator(generator).standard_normal))
+rand_like = _like("rand_like", lambda s, d, generator=None: _uniform(s, d, get_generator(generator).random))
 
 
 def full_like(input, fill_value, dtype=None, requires_grad=False) -> Tensor:

@@ -16,8 +16,8 @@ from .ops.dropout import Dropout
 from .ops.embedding import Embedding
 from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, MSELoss, NLLLoss, check_reduction
 from .ops.normalization import BatchNorm, LayerNorm
-from .ops.softmax import LogSoftmax, Softmax
-from .tensor import Tensor, _tensor_operand, as_tensor_operand, unwrap_tensor
+from .ops.softmax import Softmax
+from .tensor import Tensor, _tensor_argument, _tensor_operand, as_tensor_operand, unwrap_tensor
 
 
 def _tensor_or_array(value):
@@ -42,8 +42,8 @@ def mul(input, other):
     return as_tensor_operand("mul", input) * other
 
 
-def div(input, other):
-    return as_tensor_operand("div", input) / other
+def div(input, other, *, rounding_mode=None):
+    return as_tensor_operand("div", input).div(other, rounding_mode=rounding_mode)
 
 
 def neg(input):
@@ -60,13 +60,15 @@ def pow(input, exponent):  # noqa: A001 - PyTorch name
 
 def maximum(input, other):
     return arithmetic.Maximum.apply(
-        as_tensor_operand("maximum", input), as_tensor_operand("maximum", other, keep_numbers=True)
+        as_tensor_operand("maximum", _tensor_argument("maximum", input, "input", 1)),
+        as_tensor_operand("maximum", _tensor_argument("maximum", other)),
     )
 
 
 def minimum(input, other):
     return arithmetic.Minimum.apply(
-        as_tensor_operand("minimum", input), as_tensor_operand("minimum", other, keep_numbers=True)
+        as_tensor_operand("minimum", _tensor_argument("minimum", input, "input", 1)),
+        as_tensor_operand("minimum", _tensor_argument("minimum", other)),
     )
 
 
@@ -159,12 +161,12 @@ def softplus(input, beta=1.0, threshold=20.0):
     return unary.Softplus.apply(as_tensor_operand("softplus", input), beta=beta, threshold=threshold)
 
 
-def softmax(input, dim):
-    return Softmax.apply(as_tensor_operand("softmax", input), dim=dim)
+def softmax(input, dim=None, *, axis=None):
+    return as_tensor_operand("softmax", input).softmax(dim, axis=axis)
 
 
-def log_softmax(input, dim):
-    return LogSoftmax.apply(as_tensor_operand("log_softmax", input), dim=dim)
+def log_softmax(input, dim=None, *, axis=None):
+    return as_tensor_operand("log_softmax", input).log_softmax(dim, axis=axis)
 
 
 def sin(input):
@@ -417,36 +419,36 @@ def bitwise_not(input):
 
 
 # ---------------------------------------------------------------- reductions
-def sum(input, dim=None, keepdim=False):  # noqa: A001
-    return as_tensor_operand("sum", input).sum(dim, keepdim)
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):  # noqa: A001
+    return as_tensor_operand("sum", input).sum(dim, keepdim, dtype=dtype, axis=axis)
 
 
-def mean(input, dim=None, keepdim=False):
-    return as_tensor_operand("mean", input).mean(dim, keepdim)
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
+    return as_tensor_operand("mean", input).mean(dim, keepdim, dtype=dtype, axis=axis)
 
 
-def max(input, dim=None, keepdim=False):  # noqa: A001
-    return as_tensor_operand("max", input).max(dim, keepdim)
+def max(input, dim=None, keepdim=False, *, axis=None):  # noqa: A001
+    return as_tensor_operand("max", input).max(dim, keepdim, axis=axis)
 
 
-def min(input, dim=None, keepdim=False):  # noqa: A001
-    return as_tensor_operand("min", input).min(dim, keepdim)
+def min(input, dim=None, keepdim=False, *, axis=None):  # noqa: A001
+    return as_tensor_operand("min", input).min(dim, keepdim, axis=axis)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return as_tensor_operand("var", input).var(dim, unbiased, keepdim, correction=correction)
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+    return as_tensor_operand("var", input).var(dim, unbiased, keepdim, correction=correction, axis=axis)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return as_tensor_operand("std", input).std(dim, unbiased, keepdim, correction=correction)
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+    return as_tensor_operand("std", input).std(dim, unbiased, keepdim, correction=correction, axis=axis)
 
 
-def logsumexp(input, dim, keepdim=False):
-    return reduce.LogSumExp.apply(as_tensor_operand("logsumexp", input), dim=dim, keepdim=keepdim)
+def logsumexp(input, dim=None, keepdim=False, *, axis=None):
+    return as_tensor_operand("logsumexp", input).logsumexp(dim, keepdim, axis=axis)
 
 
-def argmax(input, dim=None, keepdim=False):
-    return as_tensor_operand("argmax", input).argmax(dim, keepdim)
+def argmax(input, dim=None, keepdim=False, *, axis=None):
+    return as_tensor_operand("argmax", input).argmax(dim, keepdim, axis=axis)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -609,19 +611,24 @@ def permute(input, dims):
     return as_tensor_operand("permute", input).permute(dims)
 
 
-def squeeze(input, dim=None):
-    return as_tensor_operand("squeeze", input).squeeze(dim)
+def squeeze(input, dim=None, *, axis=None):
+    return as_tensor_operand("squeeze", input).squeeze(dim, axis=axis)
 
 
-def unsqueeze(input, dim):
-    return as_tensor_operand("unsqueeze", input).unsqueeze(dim)
+def unsqueeze(input, dim=None, *, axis=None):
+    return as_tensor_operand("unsqueeze", input).unsqueeze(dim, axis=axis)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
     return shape.flatten(as_tensor_operand("flatten", input), start_dim, end_dim)
 
 
-def cat(tensors, dim=0):
+def cat(tensors, dim=0, *, axis=None):
+    if axis is not None:
+        dim = axis  # torch.cat's alias
+    for position, t in enumerate(tensors):
+        if not isinstance(t, (Tensor, np.ndarray)):  # torch.cat([x, 3]) is a TypeError, not a cast
+            raise TypeError(f"cat(): expected Tensor as element {position} in argument 0, but got {type(t).__name__}")
     tensors = [as_tensor_operand("cat", t) for t in tensors]
     return shape.Cat.apply(*tensors, dim=dim)
 
@@ -629,7 +636,9 @@ def cat(tensors, dim=0):
 concat = cat
 
 
-def stack(tensors, dim=0):
+def stack(tensors, dim=0, *, axis=None):
+    if axis is not None:
+        dim = axis  # torch.stack's alias
     tensors = [as_tensor_operand("stack", t) for t in tensors]
     return shape.Stack.apply(*tensors, dim=dim)
 

@@ -38,6 +38,9 @@ from .ops import arithmetic, shape
 __all__ = ["check_inplace_allowed", "masked_fill", "set_history", "sync_view", "write_inplace"]
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
 def write_inplace(tensor, op_name, compute, *args, check_dtype=True, **kwargs):
     """Compute ``compute(tensor, *args, **kwargs)`` out of place, write it into ``tensor``'s
     memory, bump the version and, when a graph is being recorded, rebase the history.
@@ -47,7 +50,7 @@ def write_inplace(tensor, op_name, compute, *args, check_dtype=True, **kwargs):
         op_name: the in-place op's name for error messages (``"add_"``, ``"__setitem__"``).
         compute: the out-of-place op's ``apply`` (``arithmetic.Add.apply``).
         *args: the op's other inputs.
-        check_dtype: refuse a result whose dtype cannot be cast to the tensor's ``same_kind``
+        check_dtype: refuse a result whose dtype torch.can_cast cannot cast to the tensor's
             (``x.add_(1.5)`` on an int tensor); ``copy_`` and ``fill_`` cast freely.
         **kwargs: the op's options.
 
@@ -74,7 +77,9 @@ def write_inplace(tensor, op_name, compute, *args, check_dtype=True, **kwargs):
         raise RuntimeError(
             f"{op_name}: output with shape {list(target.shape)} doesn't match the broadcast shape {list(new.shape)}"
         )
-    if check_dtype and new.dtype != target.dtype and not np.can_cast(new.dtype, target.dtype, "same_kind"):
+    # torch.can_cast: only a cast down a category (float to integer, non-bool to bool) is refused;
+    # NumPy's same_kind would also refuse int16 into uint8, which PyTorch allows
+    if check_dtype and new.dtype != target.dtype and _CATEGORY[new.dtype.kind] > _CATEGORY[target.dtype.kind]:
         raise RuntimeError(
             f"{op_name}: result type {new.dtype} can't be cast to the desired output type "
             f"{target.dtype} (the in-place tensor's dtype)"

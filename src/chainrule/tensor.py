@@ -96,7 +96,7 @@ def _bitwise(op_name, ufunc, a, b):
                 "expected integer or bool tensors"
             )
     try:
-        return np.asarray(ufunc(a, b))
+        return np.asarray(arithmetic.compare(op_name, ufunc, a, b))  # PyTorch's promotion first
     except ValueError:  # PyTorch raises RuntimeError for shapes that do not broadcast
         raise RuntimeError(
             f"{op_name}: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast together; expected "
@@ -111,6 +111,33 @@ def _logical(op_name, ufunc, a, b):
         return np.asarray(ufunc(a._data, b._data))
     except ValueError:
         raise arithmetic.broadcast_error(op_name, a._data, b._data) from None
+
+
+def _tensor_argument(op_name, value, name="other", position=2):
+    """``value`` if it is a Tensor (or an ndarray); PyTorch refuses a number where its signature
+    says Tensor (torch.maximum(x, 3)) with a TypeError."""
+    if not isinstance(value, (Tensor, np.ndarray)):
+        raise TypeError(
+            f"{op_name}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}"
+        )
+    return value
+
+
+def _dim_or_axis(op_name, dim, axis, required=False):
+    """``dim``, or its NumPy-style alias ``axis=`` that PyTorch also accepts (never both)."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op_name}() got both 'dim' and its alias 'axis'")
+        return axis
+    if required and dim is None:
+        raise TypeError(f"{op_name}() missing required argument 'dim' (or its alias 'axis')")
+    return dim
+
+
+def _compare(op_name, ufunc, tensor, other):
+    """A comparison or bitwise op of a tensor and another operand, promoted as PyTorch (no grad)."""
+    other = unwrap_tensor(as_tensor_operand(op_name, other, keep_numbers=True))
+    return np.asarray(arithmetic.compare(op_name, ufunc, tensor._data, other))
 
 
 def unwrap_tensor(value):
@@ -404,6 +431,36 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(backend.bool_)
 
+    def half(self) -> Tensor:
+        return self.to(backend.float16)
+
+    def type_as(self, other) -> Tensor:
+        return self.to(other.dtype)
+
+    # new_*: a tensor with this one's dtype (unless dtype= says otherwise), as torch.Tensor.new_*
+    def _new(self, fill, size, dtype, requires_grad):
+        sizes = shape.parse_shape_args("new", size)
+        if any(n < 0 for n in sizes):
+            raise RuntimeError(f"new: sizes must be non-negative, got {sizes}")
+        array = fill(sizes, backend.to_dtype(dtype) or self._data.dtype)
+        return Tensor(array, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False) -> Tensor:
+        return self._new(np.zeros, size, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False) -> Tensor:
+        return self._new(np.ones, size, dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False) -> Tensor:
+        return self._new(np.zeros, size, dtype, requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, requires_grad=False) -> Tensor:
+        return self._new(lambda s, d: np.full(s, fill_value, dtype=d), (tuple(size),), dtype, requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, requires_grad=False) -> Tensor:
+        array = np.array(unwrap_tensor(data), dtype=backend.to_dtype(dtype) or self._data.dtype)
+        return Tensor(array, requires_grad=requires_grad)
+
     def clone(self) -> Tensor:
         return shape.Clone.apply(self)
 
@@ -592,23 +649,29 @@ class Tensor:
         return self._inplace("__imod__", arithmetic.Remainder.apply, other)
 
     # ------------------------------------------------------------------ comparisons (no gradient)
+    # PyTorch's __eq__ / __ne__ answer a plain False / True for an operand that is no tensor or
+    # number (None, a string, a list) instead of comparing elementwise
     def __eq__(self, other):
-        return Tensor(self._data == unwrap_tensor(other))
+        if not isinstance(other, (Tensor, np.ndarray, int, float, np.generic)):
+            return False
+        return Tensor._wrap(_compare("eq", np.equal, self, other))
 
     def __ne__(self, other):
-        return Tensor(self._data != unwrap_tensor(other))
+        if not isinstance(other, (Tensor, np.ndarray, int, float, np.generic)):
+            return True
+        return Tensor._wrap(_compare("ne", np.not_equal, self, other))
 
     def __lt__(self, other):
-        return Tensor(self._data < unwrap_tensor(other))
+        return Tensor._wrap(_compare("lt", np.less, self, other))
 
     def __le__(self, other):
-        return Tensor(self._data <= unwrap_tensor(other))
+        return Tensor._wrap(_compare("le", np.less_equal, self, other))
 
     def __gt__(self, other):
-        return Tensor(self._data > unwrap_tensor(other))
+        return Tensor._wrap(_compare("gt", np.greater, self, other))
 
     def __ge__(self, other):
-        return Tensor(self._data >= unwrap_tensor(other))
+        return Tensor._wrap(_compare("ge", np.greater_equal, self, other))
 
     def __invert__(self):
         if self._data.dtype.kind not in "iub":  # torch raises TypeError here, NotImplementedError in bitwise_not
@@ -663,16 +726,18 @@ class Tensor:
     def ge(self, other):
         return self >= other
 
-    def any(self, dim=None, keepdim=False):
-        return Tensor(reduce.any_or_all(self._data, dim, keepdim, is_any=True))
+    def any(self, dim=None, keepdim=False, *, axis=None):
+        return Tensor(reduce.any_or_all(self._data, _dim_or_axis("any", dim, axis), keepdim, is_any=True))
 
-    def all(self, dim=None, keepdim=False):
-        return Tensor(reduce.any_or_all(self._data, dim, keepdim, is_any=False))
+    def all(self, dim=None, keepdim=False, *, axis=None):
+        return Tensor(reduce.any_or_all(self._data, _dim_or_axis("all", dim, axis), keepdim, is_any=False))
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, dim=None, keepdim=False, *, axis=None):
+        dim = _dim_or_axis("argmax", dim, axis)
         return Tensor(reduce.arg_reduce(np.argmax, "argmax", self._data, dim, keepdim))
 
-    def argmin(self, dim=None, keepdim=False):
+    def argmin(self, dim=None, keepdim=False, *, axis=None):
+        dim = _dim_or_axis("argmin", dim, axis)
         return Tensor(reduce.arg_reduce(np.argmin, "argmin", self._data, dim, keepdim))
 
     # ------------------------------------------------------------------ math methods
@@ -685,8 +750,13 @@ class Tensor:
     def mul(self, other):
         return self * other
 
-    def div(self, other):
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``; ``rounding_mode='floor'`` or ``'trunc'`` rounds the quotient (in the
+        promoted dtype, integers staying integers) and, as in PyTorch, carries no gradient."""
+        if rounding_mode is None:
+            return self / other
+        other = unwrap_tensor(as_tensor_operand("div", other, keep_numbers=True))
+        return Tensor._wrap(arithmetic.rounded_divide(self._data, other, rounding_mode))
 
     def pow(self, exponent):
         return self**exponent
@@ -730,16 +800,16 @@ class Tensor:
     clip = clamp
 
     def maximum(self, other):
-        return arithmetic.Maximum.apply(self, as_tensor_operand("maximum", other, keep_numbers=True))
+        return arithmetic.Maximum.apply(self, as_tensor_operand("maximum", _tensor_argument("maximum", other)))
 
     def minimum(self, other):
-        return arithmetic.Minimum.apply(self, as_tensor_operand("minimum", other, keep_numbers=True))
+        return arithmetic.Minimum.apply(self, as_tensor_operand("minimum", _tensor_argument("minimum", other)))
 
-    def softmax(self, dim):
-        return Softmax.apply(self, dim=dim)
+    def softmax(self, dim=None, *, axis=None):
+        return Softmax.apply(self, dim=_dim_or_axis("softmax", dim, axis, required=True))
 
-    def log_softmax(self, dim):
-        return LogSoftmax.apply(self, dim=dim)
+    def log_softmax(self, dim=None, *, axis=None):
+        return LogSoftmax.apply(self, dim=_dim_or_axis("log_softmax", dim, axis, required=True))
 
     def sin(self):
         return unary.Sin.apply(self)
@@ -1059,35 +1129,43 @@ class Tensor:
         return self._inplace("bitwise_not_", Tensor.bitwise_not)
 
     # ------------------------------------------------------------------ reductions
-    def sum(self, dim=None, keepdim=False):
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None):
+        if axis is not None or dtype is not None:
+            dim, dtype = _dim_or_axis("sum", dim, axis), backend.to_dtype(dtype)
+            return reduce.Sum.apply(self, dim=dim, keepdim=keepdim, dtype=dtype)
         return reduce.Sum.apply(self, dim=dim, keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim=False):
+    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None):
+        if axis is not None or dtype is not None:
+            dim, dtype = _dim_or_axis("mean", dim, axis), backend.to_dtype(dtype)
+            return reduce.Mean.apply(self, dim=dim, keepdim=keepdim, dtype=dtype)
         return reduce.Mean.apply(self, dim=dim, keepdim=keepdim)
 
-    def max(self, dim=None, keepdim=False):
-        return reduce.max_or_min(self, dim, keepdim, is_max=True)
+    def max(self, dim=None, keepdim=False, *, axis=None):
+        return reduce.max_or_min(self, _dim_or_axis("max", dim, axis), keepdim, is_max=True)
 
-    def min(self, dim=None, keepdim=False):
-        return reduce.max_or_min(self, dim, keepdim, is_max=False)
+    def min(self, dim=None, keepdim=False, *, axis=None):
+        return reduce.max_or_min(self, _dim_or_axis("min", dim, axis), keepdim, is_max=False)
 
     # PyTorch's positional order is (dim, unbiased, keepdim): x.var(0, True) means unbiased.
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+        dim = _dim_or_axis("var", dim, axis)
         if isinstance(dim, bool):  # x.var(False): the unbiased-only overload
             dim, unbiased = None, dim
         return reduce.Var.apply(
             self, dim=dim, keepdim=keepdim, correction=reduce.resolve_correction("var", correction, unbiased)
         )
 
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+        dim = _dim_or_axis("std", dim, axis)
         if isinstance(dim, bool):
             dim, unbiased = None, dim
         return reduce.Std.apply(
             self, dim=dim, keepdim=keepdim, correction=reduce.resolve_correction("std", correction, unbiased)
         )
 
-    def logsumexp(self, dim, keepdim=False):
-        return reduce.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
+    def logsumexp(self, dim=None, keepdim=False, *, axis=None):
+        return reduce.LogSumExp.apply(self, dim=_dim_or_axis("logsumexp", dim, axis, required=True), keepdim=keepdim)
 
     def norm(self, p="fro", dim=None, keepdim=False):
         """The vector p-norm over ``dim`` (all elements by default); gradient 0 at a zero vector.
@@ -1236,11 +1314,11 @@ class Tensor:
     def expand_as(self, other):
         return self.expand(other.shape)
 
-    def squeeze(self, dim=None):
-        return shape.Squeeze.apply(self, dim=dim)
+    def squeeze(self, dim=None, *, axis=None):
+        return shape.Squeeze.apply(self, dim=_dim_or_axis("squeeze", dim, axis))
 
-    def unsqueeze(self, dim):
-        return shape.Unsqueeze.apply(self, dim=dim)
+    def unsqueeze(self, dim=None, *, axis=None):
+        return shape.Unsqueeze.apply(self, dim=_dim_or_axis("unsqueeze", dim, axis, required=True))
 
     def flatten(self, start_dim=0, end_dim=-1):
         return shape.flatten(self, start_dim, end_dim)
@@ -1258,7 +1336,20 @@ class Tensor:
         """``x[index] = value`` as PyTorch does it: for slices and ints, a copy_ into the view
         ``x[index]``; for integer arrays and masks, an index_put. Both record a node when a graph
         is involved, so the gradient reaches ``value`` and skips the overwritten elements."""
+        items = index if isinstance(index, tuple) else (index,)
+        if any(unwrap_tensor(i).dtype == np.uint8 for i in items if isinstance(i, (Tensor, np.ndarray))) and (
+            np.size(unwrap_tensor(value)) == 1
+        ):  # PyTorch fills one value through masked_fill_, which refuses a uint8 mask
+            raise RuntimeError("__setitem__: masked_fill_ only supports boolean masks, but got mask with dtype uint8")
         index = shape.normalize_index(index)
+        if isinstance(value, Tensor) and value.dtype != self.dtype and not shape.is_basic_index(index):
+            # index_put as PyTorch: no cast, except the masked_fill of one value under one mask
+            single_mask = isinstance(index, np.ndarray) and index.dtype == bool and value.numel() == 1
+            if not single_mask:
+                raise RuntimeError(
+                    f"__setitem__: Index put requires the source and destination dtypes match, got "
+                    f"{self.dtype} for the destination and {value.dtype} for the source"
+                )
         value_requires_grad = isinstance(value, Tensor) and value.requires_grad
         if not _state.grad_enabled or not (self.requires_grad or value_requires_grad):
             target = self._data
@@ -1268,7 +1359,7 @@ class Tensor:
                     "share memory; .clone() it before assigning into it"
                 )
             try:
-                target[index] = unwrap_tensor(value)
+                shape.assign(target, index, unwrap_tensor(value))
             except (IndexError, ValueError) as error:
                 kind = IndexError if isinstance(error, IndexError) else RuntimeError
                 raise kind(f"__setitem__: {error} (tensor of shape {target.shape})") from None
@@ -1276,6 +1367,8 @@ class Tensor:
             return
         if not isinstance(value, Tensor):
             value = np.asarray(value)
+        if value.ndim and value.shape[0] == 1:  # x[1] = tensor([3.]): PyTorch drops leading 1s
+            value = value.reshape(shape.strip_leading_ones(value.shape))
         if shape.is_basic_index(index):
             shape.GetItem.apply(self, index=index)._inplace("__setitem__", shape.Copy.apply, value, check_dtype=False)
         else:

@@ -4,7 +4,10 @@ fmod remainder floor_divide lerp hypot xlogy.
 Broadcast operands get their gradient summed back to their own shape by ``unbroadcast``
 (ops/_util.py), as the chain rule asks of every copy broadcasting made.
 
-Result dtypes follow PyTorch's promotion by category (``torch_float_dtype``), not NumPy's by range.
+Result dtypes follow PyTorch's promotion (``torch_result_type``: tensors with dims over 0-d tensors
+over Python numbers, by category bool < int < float), not NumPy's by value range; Python ints wrap
+into an integer dtype as PyTorch's conversion does. ``_binary`` keeps a fast path for the common
+same-dtype case. ``torch_float_dtype`` (the older float-only recast) stays for callers that use it.
 """
 
 from __future__ import annotations
@@ -38,7 +41,13 @@ __all__ = [
     "Where",
     "Xlogy",
     "broadcast_error",
+    "compare",
+    "floor_divide",
+    "remainder",
+    "rounded_divide",
     "torch_float_dtype",
+    "torch_promote_types",
+    "torch_result_type",
 ]
 
 
@@ -54,7 +63,7 @@ def broadcast_error(op_name, a, b):
 
 
 def torch_float_dtype(out, *operands):
-    """Recast a floating result to the dtype PyTorch's promotion gives.
+    """Recast a floating result to the dtype PyTorch's promotion gives (see ``torch_result_type``).
 
     NumPy promotes by value range (int64 + float32 -> float64, int / int -> float64), PyTorch by
     category: the floating dtype comes from the floating tensors with dimensions, else from the
@@ -79,24 +88,270 @@ def torch_float_dtype(out, *operands):
     return out if out.dtype == target else out.astype(target)
 
 
-def _binary(op_name, ufunc, a, b):
-    try:
-        out = ufunc(a, b)
-        # torch_float_dtype's own fast path, inline (once per op): both operands are arrays of the
-        # result's dtype, or one is a Python number, which NumPy 2 and PyTorch both treat as weak.
-        kind_a, kind_b = type(a), type(b)
-        if (kind_a is np.ndarray and a.dtype == out.dtype or kind_a is float or kind_a is int) and (
-            kind_b is np.ndarray and b.dtype == out.dtype or kind_b is float or kind_b is int
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_INT64, _UINT64, _BOOL = np.dtype(np.int64), np.dtype(np.uint64), np.dtype(np.bool_)
+_FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
+
+
+def torch_promote_types(first, second):
+    """``torch.promote_types``: NumPy's rule within a category (uint8 and int8 -> int16), but an
+    integer meeting a float gives the float (int64 and float32 -> float32, not float64)."""
+    if first is None or first == second:
+        return second
+    if second is None:
+        return first
+    kind_first, kind_second = _CATEGORY[first.kind], _CATEGORY[second.kind]
+    if kind_first != kind_second and max(kind_first, kind_second) >= 2:
+        return first if kind_first > kind_second else second
+    if _UINT64 in (first, second):  # only a Python int in [2**63, 2**64) is read as uint64
+        raise RuntimeError(
+            f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote {first} and {second}"
+        )
+    return np.promote_types(first, second)
+
+
+def _combine_categories(higher, lower):
+    # c10's combine_categories: the higher-priority operands (tensors with dims over 0-d tensors
+    # over Python numbers) win unless a lower-priority one is of a higher category
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == "f" or (higher.kind != "b" and lower.kind != "f"):
+        return higher
+    return torch_promote_types(higher, lower)
+
+
+def torch_result_type(*operands):
+    """``torch.result_type`` over arrays and Python numbers.
+
+    Operands rank by priority: tensors with dimensions, then 0-d tensors, then Python numbers (a
+    bool is bool, an int int64, a float the default dtype). The result is the promotion of the
+    highest-priority group, unless a lower group holds a higher category (bool < int < float):
+    then the category comes from it (int8 tensor + 0-d int64 tensor -> int8; int8 tensor + 0-d
+    float64 tensor -> float64; int8 tensor + 2.5 -> float32).
+    """
+    dims = zero_dim = numbers = None
+    for x in operands:
+        if isinstance(x, np.ndarray):
+            if x.ndim:
+                dims = torch_promote_types(dims, x.dtype)
+            else:
+                zero_dim = torch_promote_types(zero_dim, x.dtype)
+        elif isinstance(x, bool):
+            numbers = torch_promote_types(numbers, _BOOL)
+        elif isinstance(x, int):  # PyTorch reads an int past int64's range as uint64
+            numbers = torch_promote_types(numbers, _INT64 if x < 2**63 else _UINT64)
+        elif isinstance(x, float):
+            numbers = torch_promote_types(numbers, backend.get_default_dtype())
+        elif isinstance(x, np.generic):
+            zero_dim = torch_promote_types(zero_dim, x.dtype)
+    return _combine_categories(dims, _combine_categories(zero_dim, numbers))
+
+
+def _check_python_int(x):
+    # PyTorch reads a Python int as int64 or, past its range, uint64; beyond both it refuses
+    if type(x) is int and not -(2**63) <= x < 2**64:
+        if x < 0:
+            raise OverflowError(f"can't convert negative int to unsigned: {x} is out of the range of int64")
+        raise OverflowError(f"int too big to convert: {x} is out of the range of uint64")
+
+
+def _checked_number(op_name, x, dtype):
+    """A Python number PyTorch converts with an overflow check (an exponent, a where() value)."""
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        low = info.min if dtype.kind == "i" else -info.max  # c10::overflows lets -x wrap for unsigned
+        if isinstance(x, int) and not low <= x <= info.max:
+            raise RuntimeError(f"{op_name}: value {x} cannot be converted to type {dtype} without overflow")
+    elif dtype.kind == "f" and isinstance(x, (int, float)) and abs(x) != float("inf") and x == x:
+        if abs(float(x)) > np.finfo(dtype).max:
+            raise RuntimeError(f"{op_name}: value {x} cannot be converted to type {dtype} without overflow")
+
+
+def _as_dtype(x, dtype):
+    """An operand cast to the computation dtype: arrays by astype, Python ints wrapping modulo
+    2**bits as PyTorch's conversion does (uint8 tensor + 300 adds 44)."""
+    if isinstance(x, np.ndarray):
+        return x if x.dtype == dtype else x.astype(dtype)
+    if dtype.kind in "iu" and isinstance(x, int) and not isinstance(x, bool):
+        return np.array(x % 2**64, dtype=np.uint64).astype(dtype)
+    with np.errstate(over="ignore"):  # a number past float16's range is inf, as in PyTorch
+        return np.asarray(x, dtype=dtype)
+
+
+# Ops whose result is floating even for integer operands (PyTorch computes them in the default float).
+_FLOAT_RESULT_OPS = frozenset({"div", "atan2", "copysign", "hypot", "xlogy"})
+
+
+def _promoted_binary(op_name, ufunc, a, b):
+    """The general case of ``_binary``: cast both operands to ``torch_result_type`` and compute."""
+    _check_python_int(a)
+    _check_python_int(b)
+    target = torch_result_type(a, b)
+    if op_name == "sub" and _BOOL in (np.result_type(a), np.result_type(b)):
+        raise RuntimeError(
+            "sub: subtraction, the `-` operator, with a bool tensor is not supported; "
+            "use ~ or logical_not() to invert a mask"
+        )
+    if op_name in _FLOAT_RESULT_OPS and target.kind != "f":
+        target = backend.get_default_dtype()  # true division, atan2, ... of integers give the default float
+    if op_name == "pow":
+        if type(a) is float:
+            _checked_number(op_name, a, target)  # 1e6 ** float16 tensor raises; 300 ** uint8 wraps
+        if not isinstance(b, np.ndarray):
+            if target.kind in "iu" and b < 0:
+                raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
+            _checked_number(op_name, b, target)
+        elif target.kind == "b":
+            raise NotImplementedError('pow: "pow" not implemented for a bool base and a bool tensor exponent')
+        elif target.kind in "iu":
+            return _integer_power(_as_dtype(a, target), _as_dtype(b, target))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if (
+            target == _FLOAT16
+            and op_name in ("add", "sub", "mul", "div")
+            and not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray))
         ):
-            return out
-    except ValueError as error:
+            return _half_with_number(op_name, ufunc, a, b)
+        out = ufunc(_as_dtype(a, target), _as_dtype(b, target))
+    return np.asarray(out, dtype=target)
+
+
+def _half_with_number(op_name, ufunc, a, b):
+    # PyTorch's CPU kernels compute float16 in float32 ("opmath") and take a Python number at
+    # float32 precision (float16 * 1e-8 is not 0); number / x is reciprocal(x) * number.
+    if op_name == "div" and not isinstance(a, np.ndarray):
+        reciprocal = np.true_divide(np.float16(1), _as_dtype(b, _FLOAT16))
+        return np.asarray(reciprocal.astype(_FLOAT32) * np.float32(a), dtype=_FLOAT16)
+    a32 = _as_dtype(a, _FLOAT16).astype(_FLOAT32) if isinstance(a, np.ndarray) else np.float32(a)
+    b32 = _as_dtype(b, _FLOAT16).astype(_FLOAT32) if isinstance(b, np.ndarray) else np.float32(b)
+    return np.asarray(ufunc(a32, b32), dtype=_FLOAT16)
+
+
+def _integer_power(base, exponent):
+    # PyTorch's integer pow by a tensor: a negative exponent truncates 1 / base**|e| toward 0
+    # (1 stays 1, -1 alternates, everything else, 0 included, gives 0) instead of raising
+    out = np.power(base, np.maximum(exponent, 0).astype(exponent.dtype))
+    if exponent.dtype.kind == "u" or not (exponent < 0).any():
+        return np.asarray(out)
+    odd = (exponent % 2).astype(bool)
+    negative = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0)).astype(out.dtype)
+    return np.asarray(np.where(exponent < 0, negative, out), dtype=out.dtype)
+
+
+def _value_error(op_name, error, a, b):
+    try:
+        np.broadcast_shapes(_shape(a), _shape(b))
+    except ValueError:
+        return broadcast_error(op_name, a, b)
+    # the shapes are fine, so NumPy refused the values (e.g. an integer to a negative power)
+    return RuntimeError(f"{op_name}: {error} (dtypes {np.result_type(a)} and {np.result_type(b)})")
+
+
+def _binary(op_name, ufunc, a, b):
+    """``ufunc(a, b)`` with PyTorch's result dtype, for arrays and Python numbers.
+
+    The fast path (once per op): two arrays of one dtype, or an array and a Python number (weak in
+    NumPy 2 as in PyTorch: the result keeps the array's dtype), whose result NumPy gives in that
+    dtype. The number must also fit float16 (|x| <= 65504), since NumPy warns when casting a larger
+    one to a float16 array (or past float32's range) and PyTorch does not; and a float16 array
+    with a number computes in float32 (see _promoted_binary). Every other mix goes through
+    _promoted_binary.
+    """
+    kind_a, kind_b = type(a), type(b)
+    if kind_a is np.ndarray:
+        array = a
+        fast = (kind_b is np.ndarray and b.dtype == a.dtype) or (
+            (kind_b is float or kind_b is int) and -65504 <= b <= 65504 and a.dtype != _FLOAT16
+        )
+    else:
+        array = b
+        fast = (
+            kind_b is np.ndarray and (kind_a is float or kind_a is int) and -65504 <= a <= 65504 and b.dtype != _FLOAT16
+        )
+    if fast:
         try:
-            np.broadcast_shapes(_shape(a), _shape(b))
-        except ValueError:
-            raise broadcast_error(op_name, a, b) from None
-        # the shapes are fine, so NumPy refused the values (e.g. an integer to a negative power)
-        raise RuntimeError(f"{op_name}: {error} (dtypes {np.result_type(a)} and {np.result_type(b)})") from None
-    return torch_float_dtype(out, a, b)
+            out = ufunc(a, b)
+        except ValueError as error:
+            if not (op_name == "pow" and kind_b is np.ndarray):
+                raise _value_error(op_name, error, a, b) from None
+            out = None  # an integer tensor to negative tensor powers: PyTorch's integer pow below
+        except (OverflowError, TypeError):  # a Python int past an integer array's range, or bool - bool
+            out = None
+        if out is not None and out.dtype == array.dtype:
+            return out
+    try:
+        return _promoted_binary(op_name, ufunc, a, b)
+    except ValueError as error:
+        raise _value_error(op_name, error, a, b) from None
+
+
+def _integer_division(op_name, ufunc, a, b):
+    """``a // b`` or ``a % b`` with PyTorch's promotion (no gradient here, as before).
+
+    Integers divided by zero raise (PyTorch's "ZeroDivisionError" RuntimeError) where NumPy would
+    warn and return 0; floats give inf/nan silently, as in PyTorch; bools are refused.
+    """
+    if _BOOL == np.result_type(a) == np.result_type(b):
+        raise NotImplementedError(f"{op_name}: \"{op_name}\" not implemented for 'Bool'")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = np.asarray(_binary(op_name, ufunc, a, b))
+    if out.dtype.kind in "iu" and np.any(_as_dtype(b, out.dtype) == 0):  # after wrapping: uint8 // 256 too
+        raise RuntimeError(f"{op_name}: ZeroDivisionError (integer division by zero)")
+    return out
+
+
+def floor_divide(a, b):
+    """``a // b`` as PyTorch computes it (see ``_integer_division``)."""
+    return _integer_division("floor_divide", np.floor_divide, a, b)
+
+
+def remainder(a, b):
+    """``a % b`` as PyTorch computes it: the sign of the divisor, as Python (see ``_integer_division``)."""
+    return _integer_division("remainder", np.remainder, a, b)
+
+
+def rounded_divide(a, b, rounding_mode):
+    """``torch.div(a, b, rounding_mode=...)``: 'floor' is ``a // b``; 'trunc' rounds toward zero."""
+    if rounding_mode == "floor":
+        return _integer_division("div", np.floor_divide, a, b)
+    if rounding_mode != "trunc":
+        raise RuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}"
+        )
+    floor = _integer_division("div", np.floor_divide, a, b)
+    if floor.dtype.kind == "f":
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.asarray(np.trunc(_binary("div", np.true_divide, a, b)), dtype=floor.dtype)
+    # integers: the floor quotient is one too low where the division is inexact and the signs differ
+    remainder_ = _integer_division("div", np.remainder, a, b)
+    signs_differ = (np.asarray(a) < 0) != (np.asarray(b) < 0)
+    return np.asarray(floor + ((remainder_ != 0) & signs_differ), dtype=floor.dtype)
+
+
+def compare(op_name, ufunc, a, b):
+    """A comparison (``==``, ``<``, ...) or bitwise ``&`` / ``|`` with PyTorch's promotion: both
+    operands are cast to their result type first (uint8 tensor > -1 compares with 255; float16 ==
+    0.1 compares float16 values), and bitwise ops refuse floats. No gradient."""
+    kind_a, kind_b = type(a), type(b)
+    if (
+        kind_a is np.ndarray
+        and kind_b is np.ndarray
+        and a.dtype == b.dtype
+        and not (op_name in _BITWISE and a.dtype.kind == "f")
+    ):
+        return ufunc(a, b)
+    _check_python_int(a)
+    _check_python_int(b)
+    target = torch_result_type(a, b)
+    if op_name in _BITWISE and target.kind not in "biu":
+        raise NotImplementedError(
+            f'{op_name}: "{op_name}" not implemented for {target} (expected integer or bool tensors)'
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(ufunc(_as_dtype(a, target), _as_dtype(b, target)))
+
+
+_BITWISE = ("bitwise_and", "bitwise_or", "bitwise_xor")
 
 
 def _is_array(x):
@@ -194,7 +449,10 @@ class Div(Function):
         # dL/da reads only b, so x / number keeps no array (a's slot holds None; PyTorch's
         # div.Scalar saves no tensor); dL/db reads both.
         ctx.save_for_backward(a if _is_array(b) else None, b)
-        return _binary("div", np.true_divide, a, b)
+        if (type(b) is float or type(b) is int) and b:  # x / scale, the common case: nothing to warn of
+            return _binary("div", np.true_divide, a, b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf / nan as PyTorch, silently
+            return _binary("div", np.true_divide, a, b)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -236,7 +494,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = _binary("pow", np.power, a, b)
         # The output is read only by the exponent's gradient: x ** number saves just x (as
         # PyTorch's pow.Tensor_Scalar), so the result may be modified in place afterwards.
@@ -333,8 +591,17 @@ class Where(Function):
         condition = np.asarray(condition, dtype=bool)
         ctx.save_for_backward(condition)
         ctx.shapes = (_shape(a), _shape(b))
+        _check_python_int(a)
+        _check_python_int(b)
+        target = torch_result_type(a, b)
+        for value in (a, b):
+            if not isinstance(value, np.ndarray):
+                if target.kind in "iu":  # PyTorch converts a where() number with an overflow check
+                    _checked_number("where", value, target)
         try:
-            return torch_float_dtype(np.asarray(np.where(condition, a, b)), a, b)
+            with np.errstate(over="ignore", invalid="ignore"):
+                a, b = _as_dtype(a, target), _as_dtype(b, target)
+            return np.asarray(np.where(condition, a, b), dtype=target)
         except ValueError:
             raise ValueError(
                 f"where: condition {condition.shape}, input {_shape(a)} and other {_shape(b)} "
@@ -377,10 +644,10 @@ def _require_a_floating_operand(op_name, a, b):
 def _check_integer_division(op_name, a, b):
     """Bool has no kernel, and an integer division by zero is an error, as in PyTorch (NumPy would
     return 0 with a warning)."""
-    kinds = _kinds(a, b)
-    if kinds == {"b"}:
+    kind = torch_result_type(a, b).kind  # PyTorch's promotion decides: True % bool tensor is bool
+    if kind == "b":
         raise NotImplementedError(f"{op_name}: not implemented for bool tensors; cast them to an integer dtype first")
-    if "f" not in kinds and np.any(np.asarray(b) == 0):
+    if kind != "f" and np.any(np.asarray(b) == 0):
         raise RuntimeError(f"{op_name}: ZeroDivisionError (an integer division by zero)")
 
 
@@ -551,7 +818,7 @@ class Remainder(Function):
         both = _is_array(a) and _is_array(b)
         ctx.save_for_backward(a if both else None, b if both else None)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            return _binary("remainder", np.remainder, a, b)
+            return _integer_division("remainder", np.remainder, a, b)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -581,7 +848,7 @@ class FloorDivide(Function):
     def forward(ctx, a, b):
         _check_integer_division("floor_divide", a, b)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            return _binary("floor_divide", np.floor_divide, a, b)
+            return _integer_division("floor_divide", np.floor_divide, a, b)
 
     @staticmethod
     def backward(ctx, grad_output):

@@ -88,16 +88,20 @@ class Sum(Function):
     saves = set()
 
     @staticmethod
-    def forward(ctx, x, dim=None, keepdim=False):
+    def forward(ctx, x, dim=None, keepdim=False, dtype=None):
         axes = normalize_dims("sum", dim, x.ndim)
         ctx.meta = (x.shape, axes, keepdim)
-        out = np.sum(x, axis=axes, keepdims=keepdim)
-        return np.asarray(out, dtype=x.dtype if x.dtype.kind == "f" else np.result_type(out))
+        ctx.input_dtype = x.dtype
+        if dtype is None:  # as PyTorch: bools and integers of every width sum to int64
+            dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(np.int64)
+        elif x.dtype != dtype:
+            x = x.astype(dtype)  # sum(dtype=) casts the input first, as PyTorch
+        return np.asarray(np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype), dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad_output):
         shape, axes, keepdim = ctx.meta
-        return expand_reduced(grad_output, shape, axes, keepdim)
+        return expand_reduced(grad_output, shape, axes, keepdim).astype(ctx.input_dtype, copy=False)
 
 
 class Mean(Function):
@@ -106,9 +110,17 @@ class Mean(Function):
     saves = set()
 
     @staticmethod
-    def forward(ctx, x, dim=None, keepdim=False):
+    def forward(ctx, x, dim=None, keepdim=False, dtype=None):
+        ctx.input_dtype = x.dtype
+        if dtype is not None:  # mean(dtype=) casts the input first, as PyTorch
+            if dtype.kind not in "fc":
+                raise RuntimeError(f"mean(): the dtype= argument must be a floating point dtype, got {dtype}")
+            x = x.astype(dtype, copy=False)
         if x.dtype.kind not in "fc":
-            raise TypeError(f"mean: expected a floating point tensor, got dtype {x.dtype}")
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+                f"or complex dtype, got {x.dtype}"
+            )
         axes = normalize_dims("mean", dim, x.ndim)
         ctx.meta = (x.shape, axes, keepdim)
         # sum / N rather than np.mean, which warns on empty slices; 0 / 0 = nan as in PyTorch
@@ -120,7 +132,8 @@ class Mean(Function):
     def backward(ctx, grad_output):
         shape, axes, keepdim = ctx.meta
         count = _count(shape, axes)
-        return expand_reduced(grad_output / max(count, 1), shape, axes, keepdim)
+        grad_input = expand_reduced(grad_output / max(count, 1), shape, axes, keepdim)
+        return grad_input.astype(ctx.input_dtype, copy=False)
 
 
 class MaxAll(Function):

@@ -8,12 +8,15 @@ back to where the element came from (summing when one element was copied several
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 
 import numpy as np
 
 from ..autograd import VIEW_MULTI_OUTPUT, Function, memory_root
 from ._util import normalize_dim, unbroadcast
+from .arithmetic import torch_promote_types
 
 __all__ = [
     "Cast",
@@ -53,7 +56,10 @@ __all__ = [
     "chunk",
     "flatten",
     "is_basic_index",
+    "assign",
     "normalize_index",
+    "strip_leading_ones",
+    "torch_advanced_layout",
     "parse_shape_args",
     "replay_view",
     "split",
@@ -263,13 +269,98 @@ def normalize_index(index):
             item = np.asarray(item)
             if item.dtype.kind not in "biu":
                 raise IndexError(f"getitem: index lists must hold ints or bools, got dtype {item.dtype}")
-        if isinstance(item, np.ndarray) and item.dtype.kind == "f":
-            raise IndexError("getitem: tensors used as indices must be long, int or bool, got a float tensor")
+        if isinstance(item, np.ndarray):
+            if item.dtype.kind == "f":
+                raise IndexError("getitem: tensors used as indices must be long, int or bool, got a float tensor")
+            if item.dtype == np.uint8:  # a mask, as PyTorch still reads it (with its deprecation warning)
+                warnings.warn(
+                    "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                return item.astype(bool)
+            if item.ndim == 0 and item.dtype.kind in "iu":
+                return int(item)  # a 0-d integer tensor indexes as an int does in PyTorch (a view)
         return item
 
     if isinstance(index, tuple):
         return tuple(convert(i) for i in index)
     return convert(index)
+
+
+def torch_advanced_layout(index, ndim):
+    """Where PyTorch and NumPy put the dims of an advanced index apart: ``(count, position)``, or
+    None where they agree.
+
+    Both put the broadcast dims of the index arrays first when the arrays are separated (by a
+    slice, None or ...) and in place of the arrays when they are adjacent. NumPy counts ints as
+    advanced indices too; PyTorch applies ints first (as a select) and looks only at the tensors.
+    So x[1, :, idx] is (len(idx), n1) in NumPy and (n1, len(idx)) in PyTorch: NumPy's result needs
+    its first ``count`` dims moved to ``position``.
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    kinds = []
+    for item in items:
+        if isinstance(item, (np.ndarray, list)) or type(item) is bool or isinstance(item, np.bool_):
+            kinds.append("array")
+        elif isinstance(item, (int, np.integer)):
+            kinds.append("int")
+        else:
+            kinds.append("other")
+    advanced = [i for i, kind in enumerate(kinds) if kind != "other"]
+    arrays = [i for i in advanced if kinds[i] == "array"]
+    if not arrays or advanced == list(range(advanced[0], advanced[-1] + 1)):
+        return None  # NumPy keeps the advanced dims in place, where PyTorch puts them too
+    consumed = sum(
+        np.ndim(item) if kind == "array" and np.asarray(item).dtype == bool else 1
+        for item, kind in zip(items, kinds)
+        if item is not None and item is not Ellipsis
+    )
+    ellipsis_dims = ndim - consumed
+    # NumPy saw them separated; for PyTorch, ints and an ... of no dims do not separate tensors
+    if any(kinds[i] == "other" and (items[i] is not Ellipsis or ellipsis_dims) for i in range(arrays[0], arrays[-1])):
+        return None  # the tensors are separated for PyTorch as well: both put their dims first
+    position = 0
+    for item in items[: arrays[0]]:
+        if item is Ellipsis:
+            position += ellipsis_dims
+        elif not isinstance(item, (int, np.integer)):
+            position += 1  # a slice or None
+    # the dims that are not the index tensors': slices, Nones, and the dims nothing indexes
+    result_dims = sum(1 for item, kind in zip(items, kinds) if kind == "other" and item is not Ellipsis)
+    return position, result_dims + ndim - consumed
+
+
+def _to_torch_layout(out, layout):
+    position, other_dims = layout
+    count = out.ndim - other_dims
+    return np.moveaxis(out, range(count), range(position, position + count))
+
+
+def _from_torch_layout(array, layout):
+    position, other_dims = layout
+    count = array.ndim - other_dims
+    return np.moveaxis(array, range(position, position + count), range(count))
+
+
+def strip_leading_ones(value_shape):
+    """PyTorch drops a value's leading size-1 dims before broadcasting it into x[index]
+    (x[1] = tensor([3.]) is allowed)."""
+    shape = tuple(value_shape)
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def assign(target, index, value):
+    """``target[index] = value`` with PyTorch's layout of advanced dims and value broadcasting."""
+    value = np.asarray(value)
+    value = value.reshape(strip_leading_ones(value.shape))
+    layout = None if is_basic_index(index) else torch_advanced_layout(index, target.ndim)
+    if layout is not None:
+        result_shape = _to_torch_layout(np.empty(target[index].shape, dtype=bool), layout).shape
+        value = _from_torch_layout(np.broadcast_to(value, result_shape), layout)
+    target[index] = value
 
 
 def is_basic_index(index):
@@ -311,6 +402,9 @@ class GetItem(Function):
             out = x[index]
         except IndexError as error:
             raise IndexError(f"getitem: {error} (tensor of shape {x.shape})") from None
+        ctx.layout = None if ctx.basic else torch_advanced_layout(index, x.ndim)
+        if ctx.layout is not None:
+            out = _to_torch_layout(out, ctx.layout)
         return out if isinstance(out, np.ndarray) else np.asarray(out)
 
     @staticmethod
@@ -319,6 +413,8 @@ class GetItem(Function):
         if ctx.basic:
             grad[ctx.index] = grad_output
         else:
+            if ctx.layout is not None:
+                grad_output = _from_torch_layout(grad_output, ctx.layout)
             np.add.at(grad, _expand_masks(ctx.index), grad_output)
         return grad
 
@@ -391,14 +487,19 @@ class Cat(Function):
         placeholder = [a.shape == (0,) for a in arrays]
         ctx.placeholder = placeholder if not all(placeholder) else [False] * len(arrays)
         used = [a for a, skip in zip(arrays, ctx.placeholder) if not skip]
-        if used[0].ndim == 0:
-            raise ValueError("cat: zero-dimensional tensors cannot be concatenated")
+        for position, a in enumerate(arrays):
+            if a.ndim == 0:
+                raise RuntimeError(f"cat: zero-dimensional tensor (at position {position}) cannot be concatenated")
         axis = normalize_dim("cat", dim, used[0].ndim)
         _check_same_shapes("cat", used, axis)
         ctx.axis = axis
         ctx.sections = np.cumsum([a.shape[axis] for a in used])[:-1]
         ctx.dtypes = [a.dtype for a in arrays]
-        return np.concatenate(used, axis=axis)
+        dtype = functools.reduce(torch_promote_types, ctx.dtypes)  # int64 with float32 gives float32
+        if all(a.dtype == dtype for a in used):
+            return np.concatenate(used, axis=axis)
+        with np.errstate(over="ignore", invalid="ignore"):  # int32 past float16's range is inf, as in PyTorch
+            return np.concatenate(used, axis=axis, dtype=dtype, casting="unsafe")
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -498,9 +599,10 @@ class IndexPut(Function):
     def forward(ctx, x, value, index):
         value = np.asarray(value)
         ctx.index, ctx.value_shape, ctx.value_dtype = index, value.shape, value.dtype
+        ctx.layout = torch_advanced_layout(index, x.ndim)
         out = x.copy()
         try:
-            out[index] = value
+            assign(out, index, value)
         except IndexError as error:
             raise IndexError(f"__setitem__: {error} (tensor of shape {x.shape})") from None
         except ValueError as error:
@@ -513,7 +615,11 @@ class IndexPut(Function):
     def backward(ctx, grad_output):
         grad_x = grad_output.copy()
         grad_x[ctx.index] = 0
-        grad_value = unbroadcast(grad_output[ctx.index], ctx.value_shape)
+        grad_value = grad_output[ctx.index]
+        if ctx.layout is not None:
+            grad_value = _to_torch_layout(grad_value, ctx.layout)
+        stripped = strip_leading_ones(ctx.value_shape)
+        grad_value = unbroadcast(grad_value, stripped).reshape(ctx.value_shape)
         if ctx.value_dtype.kind in "fc":
             grad_value = grad_value.astype(ctx.value_dtype, copy=False)
         return grad_x, grad_value
