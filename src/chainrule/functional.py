@@ -17,7 +17,7 @@ from .ops.embedding import Embedding
 from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, MSELoss, NLLLoss, check_reduction
 from .ops.normalization import BatchNorm, LayerNorm
 from .ops.softmax import Softmax
-from .tensor import Tensor, _tensor_argument, _tensor_operand, as_tensor_operand, unwrap_tensor
+from .tensor import Tensor, _tensor_argument, as_tensor_operand, unwrap_tensor
 
 
 def _tensor_or_array(value):
@@ -60,15 +60,15 @@ def pow(input, exponent):  # noqa: A001 - PyTorch name
 
 def maximum(input, other):
     return arithmetic.Maximum.apply(
-        as_tensor_operand("maximum", _tensor_argument("maximum", input, "input", 1)),
-        as_tensor_operand("maximum", _tensor_argument("maximum", other)),
+        _tensor_argument("maximum", input, "input", 1),
+        _tensor_argument("maximum", other, position=2),
     )
 
 
 def minimum(input, other):
     return arithmetic.Minimum.apply(
-        as_tensor_operand("minimum", _tensor_argument("minimum", input, "input", 1)),
-        as_tensor_operand("minimum", _tensor_argument("minimum", other)),
+        _tensor_argument("minimum", input, "input", 1),
+        _tensor_argument("minimum", other, position=2),
     )
 
 
@@ -293,7 +293,7 @@ fix = trunc
 
 
 def atan2(input, other):
-    return arithmetic.Atan2.apply(as_tensor_operand("atan2", input), _tensor_operand("atan2", "other", other))
+    return arithmetic.Atan2.apply(as_tensor_operand("atan2", input), _tensor_argument("atan2", other, "other"))
 
 
 arctan2 = atan2
@@ -307,13 +307,13 @@ def copysign(input, other):
 
 def logaddexp(input, other):
     return arithmetic.LogAddExp.apply(
-        as_tensor_operand("logaddexp", input), _tensor_operand("logaddexp", "other", other)
+        as_tensor_operand("logaddexp", input), _tensor_argument("logaddexp", other, "other")
     )
 
 
 def logaddexp2(input, other):
     return arithmetic.LogAddExp2.apply(
-        as_tensor_operand("logaddexp2", input), _tensor_operand("logaddexp2", "other", other)
+        as_tensor_operand("logaddexp2", input), _tensor_argument("logaddexp2", other, "other")
     )
 
 
@@ -341,13 +341,13 @@ def floor_divide(input, other):
 def lerp(input, end, weight):
     return arithmetic.Lerp.apply(
         as_tensor_operand("lerp", input),
-        _tensor_operand("lerp", "end", end),
+        _tensor_argument("lerp", end, "end"),
         as_tensor_operand("lerp", weight, keep_numbers=True),
     )
 
 
 def hypot(input, other):
-    return arithmetic.Hypot.apply(as_tensor_operand("hypot", input), _tensor_operand("hypot", "other", other))
+    return arithmetic.Hypot.apply(as_tensor_operand("hypot", input), _tensor_argument("hypot", other, "other"))
 
 
 def xlogy(input, other):

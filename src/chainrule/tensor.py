@@ -75,19 +75,12 @@ def as_tensor_operand(op_name, value, keep_numbers=False):
     )
 
 
-def _tensor_operand(op_name, name, value):
-    """An operand PyTorch accepts only as a Tensor (atan2's other, lerp's end): TypeError for a
-    number, as there."""
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, np.ndarray):
-        return Tensor._wrap(value)
-    raise TypeError(f"{op_name}(): argument '{name}' must be a Tensor, not {type(value).__name__}")
-
-
 def _bitwise(op_name, ufunc, a, b):
     """An integer/bool bitwise op on arrays or Python ints and bools; a float operand raises
-    NotImplementedError, as PyTorch ("bitwise_and_cpu" not implemented for 'Float')."""
+    NotImplementedError, as PyTorch ("bitwise_and_cpu" not implemented for 'Float'); a Python int
+    past 64 bits raises OverflowError first, as there."""
+    arithmetic._check_python_int(a)
+    arithmetic._check_python_int(b)
     for x in (a, b):
         kind = x.dtype.kind if isinstance(x, np.ndarray) else ("f" if isinstance(x, float) else "i")
         if kind not in "iub":
@@ -106,21 +99,22 @@ def _bitwise(op_name, ufunc, a, b):
 
 def _logical(op_name, ufunc, a, b):
     """A logical op of two tensors (nonzero counts as True): a bool tensor, as in PyTorch."""
-    b = _tensor_operand(op_name, "other", b)
+    b = _tensor_argument(op_name, b, "other")
     try:
         return np.asarray(ufunc(a._data, b._data))
     except ValueError:
         raise arithmetic.broadcast_error(op_name, a._data, b._data) from None
 
 
-def _tensor_argument(op_name, value, name="other", position=2):
-    """``value`` if it is a Tensor (or an ndarray); PyTorch refuses a number where its signature
-    says Tensor (torch.maximum(x, 3)) with a TypeError."""
-    if not isinstance(value, (Tensor, np.ndarray)):
-        raise TypeError(
-            f"{op_name}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}"
-        )
-    return value
+def _tensor_argument(op_name, value, name="other", position=None):
+    """``value`` as a Tensor where PyTorch's signature says Tensor (torch.maximum(x, 3), atan2's
+    other, lerp's end): an ndarray is wrapped, a number is refused with PyTorch's TypeError."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor._wrap(value)
+    where = f" (position {position})" if position is not None else ""
+    raise TypeError(f"{op_name}(): argument '{name}'{where} must be Tensor, not {type(value).__name__}")
 
 
 def _dim_or_axis(op_name, dim, axis, required=False):
@@ -800,10 +794,10 @@ class Tensor:
     clip = clamp
 
     def maximum(self, other):
-        return arithmetic.Maximum.apply(self, as_tensor_operand("maximum", _tensor_argument("maximum", other)))
+        return arithmetic.Maximum.apply(self, _tensor_argument("maximum", other, position=2))
 
     def minimum(self, other):
-        return arithmetic.Minimum.apply(self, as_tensor_operand("minimum", _tensor_argument("minimum", other)))
+        return arithmetic.Minimum.apply(self, _tensor_argument("minimum", other, position=2))
 
     def softmax(self, dim=None, *, axis=None):
         return Softmax.apply(self, dim=_dim_or_axis("softmax", dim, axis, required=True))
@@ -985,10 +979,10 @@ class Tensor:
     fix, fix_ = trunc, trunc_
 
     def atan2(self, other):
-        return arithmetic.Atan2.apply(self, _tensor_operand("atan2", "other", other))
+        return arithmetic.Atan2.apply(self, _tensor_argument("atan2", other, "other"))
 
     def atan2_(self, other):
-        return self._inplace("atan2_", arithmetic.Atan2.apply, _tensor_operand("atan2", "other", other))
+        return self._inplace("atan2_", arithmetic.Atan2.apply, _tensor_argument("atan2", other, "other"))
 
     def copysign(self, other):
         return arithmetic.Copysign.apply(self, as_tensor_operand("copysign", other, keep_numbers=True))
@@ -999,10 +993,10 @@ class Tensor:
         )
 
     def logaddexp(self, other):
-        return arithmetic.LogAddExp.apply(self, _tensor_operand("logaddexp", "other", other))
+        return arithmetic.LogAddExp.apply(self, _tensor_argument("logaddexp", other, "other"))
 
     def logaddexp2(self, other):
-        return arithmetic.LogAddExp2.apply(self, _tensor_operand("logaddexp2", "other", other))
+        return arithmetic.LogAddExp2.apply(self, _tensor_argument("logaddexp2", other, "other"))
 
     def fmod(self, other):
         return arithmetic.Fmod.apply(self, as_tensor_operand("fmod", other, keep_numbers=True))
@@ -1027,10 +1021,10 @@ class Tensor:
         )
 
     def hypot(self, other):
-        return arithmetic.Hypot.apply(self, _tensor_operand("hypot", "other", other))
+        return arithmetic.Hypot.apply(self, _tensor_argument("hypot", other, "other"))
 
     def hypot_(self, other):
-        return self._inplace("hypot_", arithmetic.Hypot.apply, _tensor_operand("hypot", "other", other))
+        return self._inplace("hypot_", arithmetic.Hypot.apply, _tensor_argument("hypot", other, "other"))
 
     def xlogy(self, other):
         return arithmetic.Xlogy.apply(self, as_tensor_operand("xlogy", other, keep_numbers=True))
@@ -1042,11 +1036,11 @@ class Tensor:
 
     def lerp(self, end, weight):
         return arithmetic.Lerp.apply(
-            self, _tensor_operand("lerp", "end", end), as_tensor_operand("lerp", weight, keep_numbers=True)
+            self, _tensor_argument("lerp", end, "end"), as_tensor_operand("lerp", weight, keep_numbers=True)
         )
 
     def lerp_(self, end, weight):
-        end = _tensor_operand("lerp_", "end", end)
+        end = _tensor_argument("lerp_", end, "end")
         return self._inplace("lerp_", arithmetic.Lerp.apply, end, as_tensor_operand("lerp_", weight, keep_numbers=True))
 
     # predicates and logical / bitwise ops: no gradient (bool or integer results), as in PyTorch
@@ -1068,7 +1062,7 @@ class Tensor:
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """|self - other| <= atol + rtol |other| elementwise (infinities equal to themselves; nan
         equal to nan only with ``equal_nan``). Both must be tensors of one dtype, as in PyTorch."""
-        a, b = self._data, _tensor_operand("isclose", "other", other)._data
+        a, b = self._data, _tensor_argument("isclose", other, "other")._data
         if a.dtype != b.dtype:
             raise RuntimeError(f"isclose: {a.dtype} did not match {b.dtype} (the two tensors' dtypes must agree)")
         if rtol < 0 or atol < 0:
