@@ -75,6 +75,13 @@ def test_every_function_is_reached_by_a_row():
 # ------------------------------------------------------------------ drift: functional names
 # chainrule.functional names that are no differentiable op of their own, and where they are tested.
 NOT_AN_OP = {
+    "relu_": "the in-place form of relu: tests/ops/test_activation_inplace.py",
+    "elu_": "the in-place form of elu: tests/ops/test_activation_inplace.py",
+    "leaky_relu_": "the in-place form of leaky_relu: tests/ops/test_activation_inplace.py",
+    "hardtanh_": "the in-place form of hardtanh: tests/ops/test_activation_inplace.py",
+    "selu_": "the in-place form of selu: tests/ops/test_activation_inplace.py",
+    "celu_": "the in-place form of celu: tests/ops/test_activation_inplace.py",
+    "threshold_": "the in-place form of threshold: tests/ops/test_activation_inplace.py",
     "argmax": "an index, no gradient: tests/ops/test_reduce.py",
     "any": "a bool result, no gradient: tests/ops/test_scan_search.py",
     "all": "a bool result, no gradient: tests/ops/test_scan_search.py",

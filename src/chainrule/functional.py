@@ -130,7 +130,17 @@ clip = clamp
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    return unary.Hardtanh.apply(as_tensor_operand("hardtanh", input), min_val=min_val, max_val=max_val)
+    return _activation("hardtanh", unary.Hardtanh.apply, input, inplace, min_val=min_val, max_val=max_val)
+
+
+def _activation(op_name, apply, input, inplace, **kwargs):
+    """Apply an activation out of place or, with ``inplace=True``, into ``input``'s memory as
+    PyTorch does (``F.relu(x, inplace=True)`` changes ``x``, and its history is rebased: see
+    docs/autograd.md)."""
+    input = as_tensor_operand(op_name, input)
+    if inplace:
+        return input._inplace(op_name + "_", apply, **kwargs)
+    return apply(input, **kwargs)
 
 
 def tanh(input):
@@ -142,15 +152,31 @@ def sigmoid(input):
 
 
 def relu(input, inplace=False):
-    return unary.ReLU.apply(as_tensor_operand("relu", input))
+    return _activation("relu", unary.ReLU.apply, input, inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return unary.LeakyReLU.apply(as_tensor_operand("leaky_relu", input), negative_slope=negative_slope)
+    return _activation("leaky_relu", unary.LeakyReLU.apply, input, inplace, negative_slope=negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return unary.ELU.apply(as_tensor_operand("elu", input), alpha=alpha)
+    return _activation("elu", unary.ELU.apply, input, inplace, alpha=alpha)
+
+
+def relu_(input):
+    return relu(input, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
 
 
 def gelu(input, approximate="none"):
@@ -692,38 +718,38 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def silu(input, inplace=False):
-    return activation.SiLU.apply(as_tensor_operand("silu", input))
+    return _activation("silu", activation.SiLU.apply, input, inplace)
 
 
 def relu6(input, inplace=False):
     """min(max(x, 0), 6): hardtanh(x, 0, 6), as in PyTorch (so the slope is 0 at 0 and at 6)."""
-    return unary.Hardtanh.apply(as_tensor_operand("relu6", input), min_val=0.0, max_val=6.0)
+    return _activation("relu6", unary.Hardtanh.apply, input, inplace, min_val=0.0, max_val=6.0)
 
 
 def selu(input, inplace=False):
-    return activation.ScaledELU.apply(
-        as_tensor_operand("selu", input), alpha=_SELU_ALPHA, scale=_SELU_SCALE, name="selu"
+    return _activation(
+        "selu", activation.ScaledELU.apply, input, inplace, alpha=_SELU_ALPHA, scale=_SELU_SCALE, name="selu"
     )
 
 
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("celu: alpha cannot be 0 (ZeroDivisionError), got alpha=0; expected a non-zero alpha")
-    return activation.ScaledELU.apply(
-        as_tensor_operand("celu", input), alpha=alpha, input_scale=1.0 / alpha, name="celu"
+    return _activation(
+        "celu", activation.ScaledELU.apply, input, inplace, alpha=alpha, input_scale=1.0 / alpha, name="celu"
     )
 
 
 def mish(input, inplace=False):
-    return activation.Mish.apply(as_tensor_operand("mish", input))
+    return _activation("mish", activation.Mish.apply, input, inplace)
 
 
 def hardswish(input, inplace=False):
-    return activation.Hardswish.apply(as_tensor_operand("hardswish", input))
+    return _activation("hardswish", activation.Hardswish.apply, input, inplace)
 
 
 def hardsigmoid(input, inplace=False):
-    return activation.Hardsigmoid.apply(as_tensor_operand("hardsigmoid", input))
+    return _activation("hardsigmoid", activation.Hardsigmoid.apply, input, inplace)
 
 
 def logsigmoid(input):
@@ -765,7 +791,19 @@ def hardshrink(input, lambd=0.5):
 
 
 def threshold(input, threshold, value, inplace=False):
-    return activation.Threshold.apply(as_tensor_operand("threshold", input), threshold=threshold, value=value)
+    return _activation("threshold", activation.Threshold.apply, input, inplace, threshold=threshold, value=value)
+
+
+def selu_(input):
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def threshold_(input, threshold, value):
+    return _activation("threshold", activation.Threshold.apply, input, True, threshold=threshold, value=value)
 
 
 def glu(input, dim=-1):

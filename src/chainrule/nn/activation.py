@@ -1,6 +1,6 @@
 """Activation layers: thin Modules over the elementwise ops, with PyTorch's names, arguments and
-reprs. ``inplace=True`` is accepted for compatibility; results are always new tensors (in-place
-activations would overwrite arrays a graph node may still need for its backward pass).
+reprs. ``inplace=True`` writes the result into the input's memory, as in PyTorch (the engine
+rebases the input's history and its version counter protects anything a graph saved of it).
 
 Each layer is declared in one statement: the functional it applies, its constructor arguments
 with PyTorch's defaults (stored as attributes, passed on to the functional by keyword, shown in
@@ -61,7 +61,7 @@ class _Activation(Module):
         function: the functional applied by ``forward`` as ``function(input, **arguments)``.
         arguments: constructor argument name -> PyTorch's default, in PyTorch's positional order.
         inplace: whether the constructor also takes PyTorch's ``inplace=False`` (stored and shown in
-            the repr when True, never passed on: see the module docstring).
+            the repr when True, and passed on to the functional as inplace=True).
 
     A subclass that declares no ``function`` (e.g. a user's subclass of ``ReLU``) inherits its
     parent's declaration.
@@ -100,7 +100,10 @@ class _Activation(Module):
             setattr(self, name, value)
 
     def forward(self, input):
-        return self._function(input, **{name: getattr(self, name) for name in self._arguments})
+        arguments = {name: getattr(self, name) for name in self._arguments}
+        if self._takes_inplace and self.inplace:
+            arguments["inplace"] = True  # written into the input's memory, as PyTorch's inplace=True
+        return self._function(input, **arguments)
 
     def extra_repr(self) -> str:
         # String arguments are quoted (GELU's approximate='tanh'), numbers are not, as in PyTorch.
