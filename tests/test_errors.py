@@ -36,6 +36,13 @@ def _both(fn):
 
 # ---------------------------------------------------------------------------------- raises
 RAISES = {
+    # shapes that do not broadcast: RuntimeError in torch, for every elementwise op and loss
+    "add, shapes do not broadcast": lambda lib, F: lib.ones(3) + lib.ones(4),
+    "mul, shapes do not broadcast": lambda lib, F: lib.ones(2, 3) * lib.ones(2),
+    "where, shapes do not broadcast": lambda lib, F: lib.where(lib.ones(3) > 0, lib.ones(3), lib.ones(4)),
+    "maximum, shapes do not broadcast": lambda lib, F: lib.maximum(lib.ones(3), lib.ones(4)),
+    "atan2, shapes do not broadcast": lambda lib, F: lib.atan2(lib.ones(3), lib.ones(4)),
+    "mse_loss, shapes do not broadcast": lambda lib, F: F.mse_loss(lib.ones(3), lib.ones(4)),
     # F.linear / nn.Linear arguments
     "linear weight is a list": lambda lib, F: F.linear(lib.ones(2, 3), [[1.0, 2.0, 3.0]]),
     "linear bias is a list": lambda lib, F: F.linear(lib.ones(2, 3), lib.ones(1, 3), [1.0]),

@@ -56,7 +56,8 @@ def _shape(x):
 
 
 def broadcast_error(op_name, a, b):
-    return ValueError(
+    # PyTorch raises RuntimeError ("The size of tensor a (3) must match the size of tensor b (4)")
+    return RuntimeError(
         f"{op_name}: shapes {_shape(a)} and {_shape(b)} cannot be broadcast together "
         "(trailing dimensions must be equal or 1)"
     )
@@ -603,7 +604,7 @@ class Where(Function):
                 a, b = _as_dtype(a, target), _as_dtype(b, target)
             return np.asarray(np.where(condition, a, b), dtype=target)
         except ValueError:
-            raise ValueError(
+            raise RuntimeError(
                 f"where: condition {condition.shape}, input {_shape(a)} and other {_shape(b)} "
                 "cannot be broadcast together"
             ) from None
@@ -629,7 +630,7 @@ def _kinds(a, b):
 
 def _require_a_floating_operand(op_name, a, b):
     """PyTorch has no integer kernel for logaddexp, hypot, ...: NotImplementedError, as there.
-    Shapes that do not broadcast raise broadcast_error's ValueError first."""
+    Shapes that do not broadcast raise broadcast_error's RuntimeError first."""
     try:
         np.broadcast_shapes(_shape(a), _shape(b))
     except ValueError:
@@ -881,7 +882,7 @@ class Lerp(Function):
             small = np.abs(weight) < 0.5
             out = np.where(small, a + weight * difference, b - difference * (1 - weight))
         except ValueError:
-            raise ValueError(
+            raise RuntimeError(
                 f"lerp: shapes {a.shape}, {b.shape} and {_shape(weight)} cannot be broadcast together"
             ) from None
         return np.asarray(out).astype(a.dtype, copy=False)

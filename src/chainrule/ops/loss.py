@@ -241,11 +241,13 @@ def _reduce(op_name, loss, reduction):
     return np.asarray(loss.mean(), dtype=loss.dtype), 1.0 / loss.size
 
 
-def _broadcast_shapes(op_name, *shapes):
+def _broadcast_shapes(op_name, *shapes, error=RuntimeError):
+    # PyTorch: RuntimeError "The size of tensor a (3) must match the size of tensor b (4)" for the
+    # regression losses, ValueError ("Target size ... must be the same as input size") for BCE.
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
-        raise ValueError(f"{op_name}: shapes {', '.join(map(str, shapes))} cannot be broadcast together") from None
+        raise error(f"{op_name}: shapes {', '.join(map(str, shapes))} cannot be broadcast together") from None
 
 
 class BCEWithLogits(Function):
@@ -268,7 +270,7 @@ class BCEWithLogits(Function):
                 f"binary_cross_entropy_with_logits: target size {target.shape} must be the same as input size {x.shape}"
             )
         shapes = [x.shape] + [w.shape for w in (weight, pos_weight) if w is not None]
-        _broadcast_shapes("binary_cross_entropy_with_logits", *shapes)
+        _broadcast_shapes("binary_cross_entropy_with_logits", *shapes, error=ValueError)
         require_floating("binary_cross_entropy_with_logits", x, "input (the logits)")
         require_floating("binary_cross_entropy_with_logits", target, "target", error=RuntimeError)
         target = target.astype(x.dtype, copy=False)
