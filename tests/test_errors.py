@@ -36,6 +36,8 @@ def _both(fn):
 
 # ---------------------------------------------------------------------------------- raises
 RAISES = {
+    "var of an integer tensor": lambda lib, F: lib.tensor([1, 2, 3]).var(),
+    "std of an integer tensor": lambda lib, F: lib.tensor([1, 2, 3]).std(),
     # shapes that do not broadcast: RuntimeError in torch, for every elementwise op and loss
     "add, shapes do not broadcast": lambda lib, F: lib.ones(3) + lib.ones(4),
     "mul, shapes do not broadcast": lambda lib, F: lib.ones(2, 3) * lib.ones(2),

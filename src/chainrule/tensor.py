@@ -1355,8 +1355,9 @@ class Tensor:
             try:
                 shape.assign(target, index, unwrap_tensor(value))
             except (IndexError, ValueError) as error:
-                kind = IndexError if isinstance(error, IndexError) else RuntimeError
-                raise kind(f"__setitem__: {error} (tensor of shape {target.shape})") from None
+                if not (isinstance(error, IndexError) and shape.selects_nothing(index, target.shape)):
+                    kind = IndexError if isinstance(error, IndexError) else RuntimeError
+                    raise kind(f"__setitem__: {error} (tensor of shape {target.shape})") from None
             self._bump_version()
             return
         if not isinstance(value, Tensor):

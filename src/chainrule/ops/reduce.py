@@ -256,8 +256,8 @@ def resolve_correction(op_name, correction, unbiased):
 def _variance(op_name, x, dim, keepdim, correction):
     """Shared forward of var and std: sum (x - m)^2 / max(N - c, 0); also returns the centred
     input and the metadata the backward needs."""
-    if x.dtype.kind not in "fc":
-        raise TypeError(f"{op_name}: expected a floating point tensor, got dtype {x.dtype}")
+    if x.dtype.kind not in "fc":  # torch: "std and var only support floating point and complex dtypes"
+        raise RuntimeError(f"{op_name}: expected a floating point tensor, got dtype {x.dtype}")
     axes = normalize_dims(op_name, dim, x.ndim)
     count = _count(x.shape, axes)
     centred = x - x.mean(axis=axes, keepdims=True) if x.size else x

@@ -363,6 +363,24 @@ def assign(target, index, value):
     target[index] = value
 
 
+def selects_nothing(index, shape):
+    """True when the slices of ``index`` already select no element: PyTorch then never looks at
+    its index tensors, so an out-of-range one is not an error (``x[:0, tensor([9])] = v``)."""
+    items = index if isinstance(index, tuple) else (index,)
+    basic = []
+    for item in items:
+        if isinstance(item, np.ndarray) and item.dtype == bool:
+            basic.extend([slice(None)] * max(item.ndim, 1))
+        elif isinstance(item, np.ndarray) and item.ndim > 0:
+            basic.append(slice(None))
+        else:
+            basic.append(item)
+    try:
+        return np.broadcast_to(np.empty((), dtype=np.uint8), shape)[tuple(basic)].size == 0
+    except (IndexError, TypeError, ValueError):
+        return False
+
+
 def is_basic_index(index):
     """True for indices made only of ints, slices, None and Ellipsis: those give a view."""
     items = index if isinstance(index, tuple) else (index,)
@@ -601,10 +619,13 @@ class IndexPut(Function):
         ctx.index, ctx.value_shape, ctx.value_dtype = index, value.shape, value.dtype
         ctx.layout = torch_advanced_layout(index, x.ndim)
         out = x.copy()
+        ctx.selects_nothing = False
         try:
             assign(out, index, value)
         except IndexError as error:
-            raise IndexError(f"__setitem__: {error} (tensor of shape {x.shape})") from None
+            if not selects_nothing(index, x.shape):
+                raise IndexError(f"__setitem__: {error} (tensor of shape {x.shape})") from None
+            ctx.selects_nothing = True
         except ValueError as error:
             raise RuntimeError(
                 f"__setitem__: {error} (tensor of shape {x.shape}, value of shape {value.shape})"
@@ -613,6 +634,8 @@ class IndexPut(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
+        if ctx.selects_nothing:  # nothing was overwritten: the value gets no gradient
+            return grad_output, np.zeros(ctx.value_shape, dtype=grad_output.dtype)
         grad_x = grad_output.copy()
         grad_x[ctx.index] = 0
         grad_value = grad_output[ctx.index]
