@@ -36,6 +36,8 @@ def _both(fn):
 
 # ---------------------------------------------------------------------------------- raises
 RAISES = {
+    "eq(None)": lambda lib, F: lib.ones(2).eq(None),
+    "ne(None)": lambda lib, F: lib.ones(2).ne(None),
     "var of an integer tensor": lambda lib, F: lib.tensor([1, 2, 3]).var(),
     "std of an integer tensor": lambda lib, F: lib.tensor([1, 2, 3]).std(),
     # shapes that do not broadcast: RuntimeError in torch, for every elementwise op and loss

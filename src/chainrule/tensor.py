@@ -703,9 +703,17 @@ class Tensor:
         return self._inplace("__ixor__", Tensor.__xor__, other)
 
     def eq(self, other):
+        if other is None:  # t == None is False, but torch's eq() takes only a tensor or a number
+            raise TypeError(
+                "eq() received an invalid combination of arguments - got (NoneType); expected a Tensor or a number"
+            )
         return self == other
 
     def ne(self, other):
+        if other is None:
+            raise TypeError(
+                "ne() received an invalid combination of arguments - got (NoneType); expected a Tensor or a number"
+            )
         return self != other
 
     def lt(self, other):

@@ -645,6 +645,8 @@ def _require_a_floating_operand(op_name, a, b):
 def _check_integer_division(op_name, a, b):
     """Bool has no kernel, and an integer division by zero is an error, as in PyTorch (NumPy would
     return 0 with a warning)."""
+    _check_python_int(a)  # a Python int past 64 bits is refused first, as in PyTorch
+    _check_python_int(b)
     kind = torch_result_type(a, b).kind  # PyTorch's promotion decides: True % bool tensor is bool
     if kind == "b":
         raise NotImplementedError(f"{op_name}: not implemented for bool tensors; cast them to an integer dtype first")
