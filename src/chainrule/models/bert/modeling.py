@@ -273,7 +273,10 @@ class BertForMaskedLM(BertPreTrainedModel):
         super().__init__(config)
         self.bert = BertModel(config, add_pooling_layer=False, generator=generator)
         self.cls = BertOnlyMLMHead(config)
-        self.cls.predictions.decoder.weight = self.bert.embeddings.word_embeddings.weight
+        predictions = self.cls.predictions
+        # Tie the decoder (weight, then bias: the order of Hugging Face's state_dict).
+        predictions.decoder.weight = self.bert.embeddings.word_embeddings.weight
+        predictions.decoder.bias = predictions.bias
         self.init_weights(generator)
 
     def forward(
