@@ -36,12 +36,13 @@ from chainrule.ops import (
     linalg,
     loss,
     normalization,
+    recurrent,
     reduce,
     softmax,
     unary,
 )
 
-MODULES = (arithmetic, unary, activation, reduce, linalg, softmax, loss, embedding, dropout, normalization)
+MODULES = (arithmetic, unary, activation, reduce, linalg, softmax, loss, embedding, dropout, normalization, recurrent)
 
 
 def _functions():
