@@ -489,3 +489,11 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# --- recurrent ---
+# torch's top-level recurrent functions (what torch.nn.LSTM / GRU / RNN and the cells call)
+from .functional import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell  # noqa: E402, F401
+
+__all__ = sorted(
+    [*__all__, "gru", "gru_cell", "lstm", "lstm_cell", "rnn_relu", "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell"]
+)

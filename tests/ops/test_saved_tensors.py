@@ -37,12 +37,26 @@ from chainrule.ops import (
     linalg,
     loss,
     normalization,
+    recurrent,
     reduce,
     softmax,
     unary,
 )
 
-MODULES = (arithmetic, unary, activation, reduce, linalg, softmax, loss, embedding, dropout, normalization, attention)
+MODULES = (
+    arithmetic,
+    unary,
+    activation,
+    reduce,
+    linalg,
+    softmax,
+    loss,
+    embedding,
+    dropout,
+    normalization,
+    attention,
+    recurrent,
+)
 
 
 def _functions():

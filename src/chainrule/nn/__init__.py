@@ -40,6 +40,7 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, FocalLoss, L1Los
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .regularization import l1_penalty, l2_penalty, param_groups_weight_decay
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 
 # Kept sorted; tests/nn/test_public_api.py checks it against the submodules' own __all__.
 __all__ = [
@@ -56,12 +57,16 @@ __all__ = [
     "FocalLoss",
     "GELU",
     "GLU",
+    "GRU",
+    "GRUCell",
     "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
     "Identity",
     "L1Loss",
+    "LSTM",
+    "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
@@ -76,6 +81,9 @@ __all__ = [
     "NLLLoss",
     "PReLU",
     "Parameter",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
     "ReLU",
     "ReLU6",
     "SELU",
