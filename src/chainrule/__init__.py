@@ -489,3 +489,8 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# --- convolution --- (the names torch also keeps at its top level: torch.conv2d, torch.max_pool2d, ...)
+from .functional import avg_pool1d, conv1d, conv2d, max_pool1d, max_pool2d  # noqa: E402, F401
+
+__all__ = sorted([*__all__, "avg_pool1d", "conv1d", "conv2d", "max_pool1d", "max_pool2d"])

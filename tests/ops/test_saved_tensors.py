@@ -31,6 +31,7 @@ from chainrule.autograd import Function
 from chainrule.ops import (
     activation,
     arithmetic,
+    conv,
     dropout,
     embedding,
     linalg,
@@ -41,7 +42,7 @@ from chainrule.ops import (
     unary,
 )
 
-MODULES = (arithmetic, unary, activation, reduce, linalg, softmax, loss, embedding, dropout, normalization)
+MODULES = (arithmetic, unary, activation, reduce, linalg, softmax, loss, embedding, dropout, normalization, conv)
 
 
 def _functions():
