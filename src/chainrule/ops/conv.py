@@ -47,7 +47,9 @@ __all__ = [
     "AvgPool2d",
     "Convolution",
     "MaxPool2d",
+    "col2im",
     "conv_output_size",
+    "im2col",
     "pool_output_size",
 ]
 
@@ -94,6 +96,46 @@ def _offset_slice(p, q, out_hw, stride, dilation):
         slice(p * dh, p * dh + sh * (ho - 1) + 1, sh),
         slice(q * dw, q * dw + sw * (wo - 1) + 1, sw),
     )
+
+
+def im2col(x, kernel, out_hw, stride, padding, dilation, groups):
+    """The (G, M, K) matrix of every window of x (N, C, H, W): row (n, i, j) holds the KH KW C/G
+    padded-input values output pixel (i, j) of sample n reads, ordered (KH, KW, C/G) so that the
+    channels of one group are innermost ("NHWC").
+
+    The input is copied once into a zero-padded NHWC buffer; the windows are then a strided view of
+    it (no loop over pixels) and one copy makes them the contiguous GEMM operand.
+    """
+    n, c, h, w = x.shape
+    (kh, kw), (ho, wo), (top, bottom, left, right) = kernel, out_hw, padding
+    cg = c // groups
+    xp = np.zeros((n, h + top + bottom, w + left + right, groups, cg), dtype=x.dtype)
+    # (N, C, H, W) -> (N, G, Cg, H, W) -> (N, H, W, G, Cg) into the padded buffer's interior
+    xp[:, top : top + h, left : left + w] = x.reshape(n, groups, cg, h, w).transpose(0, 3, 4, 1, 2)
+    view = _windows(xp, out_hw, stride, dilation, kernel, channels_last=True)  # (N, Ho, Wo, KH, KW, G, Cg)
+    cols = np.empty((groups, n, ho, wo, kh, kw, cg), dtype=x.dtype)
+    np.copyto(cols, view.transpose(5, 0, 1, 2, 3, 4, 6))
+    return cols.reshape(groups, n * ho * wo, kh * kw * cg)  # (G, M, K)
+
+
+def col2im(grad_cols, x_shape, kernel, out_hw, stride, padding, dilation, groups):
+    """The adjoint of ``im2col``: add every row of grad_cols (G, M, K) back onto the padded NHWC
+    pixels it was read from; returns the padded (N, Hp, Wp, G, C/G) gradient.
+
+    For a fixed kernel offset (p, q) the rows' targets form one strided slice of the padded input,
+    so this is KH KW strided additions (a loop over kernel offsets, never over pixels).
+    """
+    n, c, h, w = x_shape
+    (kh, kw), (ho, wo), (top, bottom, left, right) = kernel, out_hw, padding
+    cg = c // groups
+    grad_cols = grad_cols.reshape(groups, n, ho, wo, kh, kw, cg)
+    grad_xp = np.zeros((n, h + top + bottom, w + left + right, groups, cg), dtype=grad_cols.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            rows, columns = _offset_slice(p, q, out_hw, stride, dilation)
+            # (G, N, Ho, Wo, Cg) -> (N, Ho, Wo, G, Cg), the padded buffer's layout
+            grad_xp[:, rows, columns] += grad_cols[:, :, :, :, p, q].transpose(1, 2, 3, 0, 4)
+    return grad_xp
 
 
 def _integers(op_name, name, value, count, what="convolution"):
@@ -218,14 +260,7 @@ class Convolution(Function):
         top, bottom, left, right = padding
         ho = conv_output_size(h, kh, stride[0], top + bottom, dilation[0])
         wo = conv_output_size(w, kw, stride[1], left + right, dilation[1])
-        # NHWC padded copy, channels split into (G, C/G): the im2col view below then has the
-        # channels of one group innermost, so each cols row is a run of contiguous reads.
-        xp = np.zeros((n, h + top + bottom, w + left + right, groups, cg), dtype=x.dtype)
-        xp[:, top : top + h, left : left + w] = x4.reshape(n, groups, cg, h, w).transpose(0, 3, 4, 1, 2)
-        view = _windows(xp, (ho, wo), stride, dilation, (kh, kw), channels_last=True)  # (N, Ho, Wo, KH, KW, G, Cg)
-        cols = np.empty((groups, n, ho, wo, kh, kw, cg), dtype=x.dtype)
-        np.copyto(cols, view.transpose(5, 0, 1, 2, 3, 4, 6))
-        cols = cols.reshape(groups, n * ho * wo, kh * kw * cg)  # (G, M, K)
+        cols = im2col(x4, (kh, kw), (ho, wo), stride, padding, dilation, groups)  # (G, M, K)
         # (O, Cg, KH, KW) -> (G, Og, Cg, KH, KW) -> (G, KH, KW, Cg, Og) -> (G, K, Og), matching cols
         w_mat = np.ascontiguousarray(w4.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 2, 1))
         w_mat = w_mat.reshape(groups, kh * kw * cg, og)
@@ -262,12 +297,7 @@ class Convolution(Function):
             # (O, Cg, [1,] KW) -> (G, Og, Cg, KH, KW) -> (G, Og, KH, KW, Cg) -> (G, Og, K): W_mat^T
             w_mat_t = weight.reshape(groups, og, cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(groups, og, -1)
             grad_cols = np.matmul(grad_mat, w_mat_t)  # (G, M, K) = g @ W_mat^T
-            grad_cols = grad_cols.reshape(groups, n, ho, wo, kh, kw, cg)
-            grad_xp = np.zeros((n, h + top + bottom, w + left + right, groups, cg), dtype=grad_cols.dtype)
-            for p in range(kh):  # col2im: one strided add per kernel offset
-                for q in range(kw):
-                    rows, columns = _offset_slice(p, q, (ho, wo), stride, dilation)
-                    grad_xp[:, rows, columns] += grad_cols[:, :, :, :, p, q].transpose(1, 2, 3, 0, 4)
+            grad_xp = col2im(grad_cols, x4_shape, (kh, kw), (ho, wo), stride, padding, dilation, groups)
             # crop the padding; (N, H, W, G, Cg) -> (N, G, Cg, H, W) -> (N, C, H, W) -> x's shape
             grad_x = grad_xp[:, top : top + h, left : left + w].transpose(0, 3, 4, 1, 2).reshape(x_shape)
         if need_b:
@@ -441,6 +471,11 @@ class AvgPool2d(Function):
         spatial=2,
         op_name="avg_pool2d",
     ):
+        if spatial == 2 and x.ndim < 3:  # torch fails on the missing dim -3 with an IndexError
+            raise IndexError(
+                f"{op_name}: Dimension out of range: expected a 3D (C, H, W) or 4D (N, C, H, W) input, "
+                f"but got {list(x.shape)}"
+            )
         x4, kernel, stride, padding, _, out_hw, out_shape = pool_arguments(
             op_name, x, kernel_size, stride, padding, 1, ceil_mode, spatial
         )
