@@ -11,7 +11,7 @@ import numpy as np
 
 from . import backend
 from . import random as _random
-from .ops import activation, arithmetic, linalg, reduce, shape, unary
+from .ops import activation, arithmetic, conv, linalg, reduce, shape, unary
 from .ops.attention import ScaledDotProductAttention
 from .ops.dropout import Dropout
 from .ops.embedding import Embedding
@@ -1386,6 +1386,187 @@ def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """torch.rnn_relu_cell: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
     return _cell("rnn_relu_cell", input, [hx], w_ih, w_hh, b_ih, b_hh)[1]
+
+
+# --- convolution ---
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation of (N, C, L) or unbatched (C, L) input with a (O, C/groups, K) weight:
+    im2col + one GEMM (``ops/conv.py``). ``padding`` is an int, a 1-tuple, 'valid' or 'same'."""
+    return _convolution("conv1d", input, weight, bias, stride, padding, dilation, groups, spatial=1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation of (N, C, H, W) or unbatched (C, H, W) input with a
+    (O, C/groups, KH, KW) weight: im2col + one GEMM per group (``ops/conv.py``). ``padding`` is an
+    int, a pair, 'valid' or 'same' (an even kernel puts the extra row/column at the end, as torch)."""
+    return _convolution("conv2d", input, weight, bias, stride, padding, dilation, groups, spatial=2)
+
+
+def _convolution(op_name, input, weight, bias, stride, padding, dilation, groups, spatial):
+    input = _tensor_argument(op_name, input, "input", 1)
+    weight = _tensor_argument(op_name, weight, "weight", 2)
+    if bias is not None:
+        bias = _tensor_argument(op_name, bias, "bias", 3)
+    return conv.Convolution.apply(
+        input,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        spatial=spatial,
+        op_name=op_name,
+    )
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over sliding windows of (N, C, L) or (C, L); with ``return_indices`` also each max's
+    position in L. Padding is -inf, so it never wins."""
+    return _max_pool("max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over sliding (dilated) windows of (N, C, H, W) or (C, H, W); ``stride`` defaults to
+    ``kernel_size``. With ``return_indices`` also each max's flat index h * W + w in its channel
+    (the first maximum on ties, the element that gets the gradient, as in torch)."""
+    return _max_pool("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+
+
+def _max_pool(op_name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, spatial):
+    input = _tensor_argument(op_name, input, "input", 1)
+    values = conv.MaxPool2d.apply(
+        input,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+        spatial=spatial,
+        op_name=op_name,
+    )
+    if not return_indices:
+        return values
+    if values.grad_fn is not None:
+        indices = values.grad_fn.indices
+    else:  # no node was recorded: recompute the argmax (the forward values are the same)
+        x4, kernel, stride, padding, dilation, out_hw, out_shape = conv.pool_arguments(
+            op_name, input._data, kernel_size, stride, padding, dilation, ceil_mode, spatial
+        )
+        indices = conv.max_pool_argmax(x4, kernel, stride, padding, dilation, out_hw)[2].reshape(out_shape)
+    return values, Tensor(np.asarray(indices, dtype=np.int64))
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over sliding windows of (N, C, L) or (C, L); zero padding counts in the divisor
+    unless ``count_include_pad=False``."""
+    return conv.AvgPool2d.apply(
+        _tensor_argument("avg_pool1d", input, "input", 1),
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        spatial=1,
+        op_name="avg_pool1d",
+    )
+
+
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    """Mean over sliding windows of (N, C, H, W) or (C, H, W): each window's sum divided by its
+    area including zero padding (``count_include_pad``), by its real elements, or by
+    ``divisor_override``; a ceil_mode overhang never counts."""
+    return conv.AvgPool2d.apply(
+        _tensor_argument("avg_pool2d", input, "input", 1),
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        divisor_override=divisor_override,
+        spatial=2,
+        op_name="avg_pool2d",
+    )
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean over torch's adaptive windows (window i of L spans [floor(i L / out), ceil((i + 1) L / out))),
+    so any input size maps to ``output_size`` (an int or a pair; None keeps that dim)."""
+    return conv.AdaptiveAvgPool2d.apply(_tensor_argument("adaptive_avg_pool2d", input, "input", 1), output_size)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over torch's adaptive windows; with ``return_indices`` also each max's flat index h * W + w."""
+    input = _tensor_argument("adaptive_max_pool2d", input, "input", 1)
+    values = conv.AdaptiveMaxPool2d.apply(input, output_size)
+    if not return_indices:
+        return values
+    if values.grad_fn is not None:
+        indices = values.grad_fn.indices
+    else:  # no node was recorded: run the forward on a throwaway ctx for its indices
+        ctx = conv.AdaptiveMaxPool2d.__new__(conv.AdaptiveMaxPool2d)
+        conv.AdaptiveMaxPool2d.forward(ctx, input._data, output_size)
+        indices = ctx.indices
+    return values, Tensor(np.asarray(indices, dtype=np.int64))
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
+    """Channel dropout: zero whole (H, W) feature maps of (N, C, H, W) or unbatched (C, H, W)
+    input with probability p and scale the rest by 1 / (1 - p), one mask value per channel;
+    neighbouring pixels are correlated, so dropping single pixels would hardly regularise.
+    Identity when not training or p == 0."""
+    return _channel_dropout("dropout2d", input, p, training, inplace, generator, spatial=2)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False, generator=None):
+    """Channel dropout of (N, C, L) or unbatched (C, L) input: one mask value per channel."""
+    return _channel_dropout("dropout1d", input, p, training, inplace, generator, spatial=1)
+
+
+def _channel_dropout(op_name, input, p, training, inplace, generator, spatial):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op_name}: dropout probability has to be between 0 and 1, but got {p}")
+    input = as_tensor_operand(op_name, input)
+    if input.ndim == 2 + spatial - 1 and op_name == "dropout2d":
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+            "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+            "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+            "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+            "dropout1d instead.",
+            stacklevel=3,
+        )
+    elif input.ndim not in (spatial + 1, spatial + 2):
+        if op_name == "dropout1d":
+            raise RuntimeError(
+                f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that dropout1d "
+                "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, "
+                "and an optional batch dimension (i.e. 2D or 3D inputs)."
+            )
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result in an "
+            "error in a future release. To retain the behavior and silence this warning, please use dropout "
+            "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
+            "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=3,
+        )
+    if not training or p == 0.0:
+        return input
+    # One draw per (sample, channel), broadcast over the spatial dims: the leading dims up to the
+    # channel dim (torch treats a 3-D dropout2d input as (N, C, L), so its channel dim is 1 too).
+    batched = input.ndim != spatial + 1 or op_name == "dropout2d" and input.ndim == 3
+    channel_dims = 2 if batched and input.ndim >= 2 else 1
+    mask_shape = tuple(input.shape[:channel_dims]) + (1,) * (input.ndim - channel_dims)
+    if p == 1.0:
+        scaled_mask = np.zeros(mask_shape, dtype=input.dtype)
+    else:
+        keep = _random.get_generator(generator).random(mask_shape) >= p
+        scaled_mask = keep.astype(input.dtype) * input.dtype.type(1.0 / (1.0 - p))
+    if inplace:
+        return input.mul_(Tensor(scaled_mask))
+    return input * Tensor(scaled_mask)
 
 
 # Every public function defined above, so a new one needs no list of its own to be edited;

@@ -478,4 +478,85 @@ OPS = [
         [((3, 4), (3, 2), (2, 4), (2, 2), (2,), (2,))],
     ),
     OpRow("rnn_relu_cell", lambda lib, x, h, *w: lib.rnn_relu_cell(x, h, *w), [((3, 4), (3, 2), (2, 4), (2, 2))]),
+    # --- convolution ---
+    OpRow(
+        "conv2d",
+        lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=1),
+        [((2, 3, 5, 4), (4, 3, 3, 3), (4,)), ((3, 4, 5), (2, 3, 2, 3), (2,))],  # batched and unbatched
+    ),
+    OpRow(
+        "conv2d_strided_dilated",
+        lambda lib, x, w: lib.conv2d(x, w, stride=(2, 1), padding=(1, 2), dilation=(2, 1)),
+        [((2, 2, 7, 6), (3, 2, 3, 2))],
+    ),
+    OpRow(
+        "conv2d_grouped_same",
+        lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding="same", groups=2, dilation=2),
+        [((1, 4, 5, 6), (6, 2, 2, 3), (6,))],  # an even kernel: 'same' pads one more at the end
+    ),
+    OpRow(
+        "conv2d_depthwise",
+        lambda lib, x, w: lib.nn.functional.conv2d(x, w, stride=2, padding="valid", groups=3),
+        [((2, 3, 6, 5), (6, 1, 3, 3))],
+    ),
+    OpRow(
+        "conv1d",
+        lambda lib, x, w, b: lib.conv1d(x, w, b, stride=2, padding=2, dilation=2, groups=2),
+        [((2, 4, 9), (6, 2, 3), (6,)), ((4, 7), (2, 2, 2), (2,))],
+    ),
+    OpRow(
+        "max_pool2d",
+        lambda lib, x: lib.nn.functional.max_pool2d(x, 3, stride=2, padding=1),
+        [((2, 3, 5, 6),), ((2, 5, 5),)],
+    ),
+    OpRow(
+        "max_pool2d_dilated_ceil",
+        lambda lib, x: lib.max_pool2d(x, (2, 3), (2, 1), (1, 1), dilation=(2, 1), ceil_mode=True),
+        [((1, 2, 6, 5),)],
+    ),
+    OpRow(
+        "max_pool2d_indices",
+        lambda lib, x: lib.nn.functional.max_pool2d(x, 2, return_indices=True)[0],
+        [((1, 2, 5, 4),)],
+    ),
+    OpRow("max_pool1d", lambda lib, x: lib.max_pool1d(x, 3, 2, 1, ceil_mode=True), [((2, 3, 8),)]),
+    OpRow(
+        "avg_pool2d",
+        lambda lib, x: lib.nn.functional.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+        [((2, 3, 6, 5),), ((2, 4, 4),)],
+    ),
+    OpRow(
+        "avg_pool2d_include_pad",
+        lambda lib, x: lib.nn.functional.avg_pool2d(x, (2, 3), 1, (1, 1), divisor_override=None),
+        [((1, 2, 4, 5),)],
+    ),
+    OpRow(
+        "avg_pool2d_divisor_override",
+        lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, padding=1, divisor_override=3),
+        [((1, 2, 5, 5),)],
+    ),
+    OpRow("avg_pool1d", lambda lib, x: lib.avg_pool1d(x, 3, 2, 1, ceil_mode=True), [((2, 3, 8),)]),
+    OpRow(
+        "adaptive_avg_pool2d",
+        lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, (3, None)),
+        [((2, 3, 7, 5),), ((2, 5, 4),)],
+    ),
+    OpRow(
+        "adaptive_max_pool2d",
+        lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, (3, 4)),
+        [((2, 2, 7, 5),)],
+    ),
+    # a channel mask from a NumPy generator is not torch's (tests/ops/test_conv.py compares the rule)
+    OpRow(
+        "dropout2d",
+        lambda lib, a: lib.nn.functional.dropout2d(a, 0.4, generator=np.random.default_rng(0)),
+        [((3, 4, 2, 2),)],
+        torch=False,
+    ),
+    OpRow(
+        "dropout1d",
+        lambda lib, a: lib.nn.functional.dropout1d(a, 0.4, generator=np.random.default_rng(0)),
+        [((3, 4, 5),)],
+        torch=False,
+    ),
 ]

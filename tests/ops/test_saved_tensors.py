@@ -32,6 +32,7 @@ from chainrule.ops import (
     activation,
     arithmetic,
     attention,
+    conv,
     dropout,
     embedding,
     linalg,
@@ -56,6 +57,7 @@ MODULES = (
     normalization,
     attention,
     recurrent,
+    conv,
 )
 
 
