@@ -283,6 +283,7 @@ def test_debian_fashion_mnist(train, n):
     assert len(ds) == n and ds.data.shape == (n, 28, 28) and ds.data.dtype == cr.uint8
     # Fashion-MNIST is balanced: every class has a tenth of each split
     np.testing.assert_array_equal(np.bincount(ds.targets.numpy(), minlength=10), [n // 10] * 10)
-    image, target = FashionMNIST(train=train, transform=ToTensor())[0]
+    image, target = ds[0]
+    image = ToTensor()(image)
     assert image.shape == (1, 28, 28) and 0.0 <= image.numpy().min() and image.numpy().max() <= 1.0
     assert 0 <= target < 10

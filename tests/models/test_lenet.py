@@ -47,7 +47,7 @@ def _torch_lenet(torch, in_channels=1, image_size=28, channels=(16, 32), hidden=
 
 @pytest.mark.parametrize(
     "kwargs, batch",
-    [({}, 3), ({"in_channels": 3, "image_size": 17, "channels": (4, 6), "hidden": (10, 8), "num_classes": 5}, 2)],
+    [({}, 2), ({"in_channels": 3, "image_size": 17, "channels": (4, 6), "hidden": (10, 8), "num_classes": 5}, 2)],
 )
 def test_a_torch_state_dict_loads_and_gives_torch_outputs_and_gradients(kwargs, batch):
     torch = pytest.importorskip("torch")
