@@ -1189,6 +1189,7 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
 # (chainrule.ops.recurrent), so a layer over T steps is one graph node, not T * 20.
 from .ops import recurrent as _recurrent_ops  # noqa: E402
 
+
 def _is_batch_sizes(value):
     """The packed overloads pass an integer ``batch_sizes`` where the padded ones pass ``hx``."""
     if isinstance(value, Tensor):
