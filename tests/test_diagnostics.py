@@ -500,3 +500,24 @@ def test_unrolled_layer_is_the_fused_function_with_initial_states(kind, batched)
         expected_state if kind == "LSTM" else [expected_state],
     ):
         np.testing.assert_allclose(ours.detach().numpy(), theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.skipif(not all(hasattr(nn, kind) for kind in FUSED), reason="chainrule.nn has no fused RNN/LSTM/GRU yet")
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_hidden_state_gradient_norms_of_chainrule_fused_layers_match_torch(kind):
+    torch.manual_seed(2)
+    torch_layer = FUSED[kind](3, 4, num_layers=2, dtype=torch.float64)
+    layer = getattr(nn, kind)(3, 4, num_layers=2).double()
+    layer.load_state_dict({k: cr.tensor(v.numpy()) for k, v in torch_layer.state_dict().items()})
+    model = ReadLast(layer, 4, batch_first=False)
+    head = torch.nn.Linear(4, 1, dtype=torch.float64)
+    head.load_state_dict({k: torch.from_numpy(v) for k, v in model.head.state_dict().items()})
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((6, 2, 3)), rng.standard_normal((2, 1))
+    expected = torch_unrolled_hidden_norms(kind, torch_layer, head, torch.from_numpy(x), torch.from_numpy(y), 1, None)
+    np.testing.assert_allclose(diagnostics.hidden_state_gradient_norms(model, x, y, F.mse_loss), expected, rtol=1e-9)
+    # The unrolled loop computes the fused layer's function: the same loss either way.
+    fused_loss = F.mse_loss(model(cr.tensor(x)), cr.tensor(y)).item()
+    seen = []
+    diagnostics.hidden_state_gradient_norms(model, x, y, lambda out, t: seen.append(F.mse_loss(out, t)) or seen[-1])
+    assert seen[0].item() == pytest.approx(fused_loss, rel=1e-12)
