@@ -12,6 +12,7 @@ import numpy as np
 from . import backend
 from . import random as _random
 from .ops import activation, arithmetic, conv, linalg, reduce, shape, unary
+from .ops.attention import ScaledDotProductAttention
 from .ops.dropout import Dropout
 from .ops.embedding import Embedding
 from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, MSELoss, NLLLoss, check_reduction
@@ -1181,6 +1182,210 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+# --- attention ---
+
+
+def scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
+):
+    """softmax(query @ key^T * scale + mask) @ value over the last two dims, as one fused node.
+
+    Shapes (..., L, E), (..., S, E), (..., S, Ev) -> (..., L, Ev), broadcasting the leading dims.
+    A boolean ``attn_mask`` is True where a query may attend to a key; a float one is added to the
+    scores. ``is_causal`` masks keys after the query (top-left aligned when L != S). ``scale``
+    defaults to 1/sqrt(E). ``dropout_p`` drops attention weights through chainrule's default
+    generator (``chainrule.manual_seed``); as in PyTorch, pass 0.0 when evaluating. With
+    ``enable_gqa`` the key/value heads (dim -3) are shared by groups of query heads.
+    """
+    tensors = [
+        _tensor_argument("scaled_dot_product_attention", x, name)
+        for x, name in ((query, "query"), (key, "key"), (value, "value"))
+    ]
+    if attn_mask is not None:
+        attn_mask = _tensor_argument("scaled_dot_product_attention", attn_mask, "attn_mask")
+    generator = _random.get_generator(None) if dropout_p > 0 else None
+    return ScaledDotProductAttention.apply(
+        *tensors,
+        attn_mask,
+        dropout_p=dropout_p,
+        is_causal=is_causal,
+        scale=scale,
+        enable_gqa=enable_gqa,
+        generator=generator,
+    )
+
+
+# --- recurrent ---
+# torch's top-level recurrent functions (torch.lstm, torch.gru, torch.rnn_tanh, torch.rnn_relu and
+# the four *_cell functions): what torch.nn.LSTM & co. call. One fused op per layer and direction
+# (chainrule.ops.recurrent), so a layer over T steps is one graph node, not T * 20.
+from .ops import recurrent as _recurrent_ops  # noqa: E402
+
+
+def _is_batch_sizes(value):
+    """The packed overloads pass an integer ``batch_sizes`` where the padded ones pass ``hx``."""
+    if isinstance(value, Tensor):
+        return value.dtype.kind in "iu"
+    return isinstance(value, np.ndarray) and value.dtype.kind in "iu"
+
+
+def _recurrent_call(mode, input, args):
+    """Resolve torch's two overloads of torch.lstm / gru / rnn_tanh / rnn_relu:
+    (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first) and the
+    packed (data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)."""
+    if len(args) != 8:
+        raise TypeError(
+            f"{mode}(): expected (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, "
+            f"batch_first) or (data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, "
+            f"bidirectional), got {len(args) + 1} arguments"
+        )
+    if _is_batch_sizes(args[0]):
+        batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional = args
+        batch_first = False
+        batch_sizes = np.asarray(unwrap_tensor(batch_sizes), dtype=np.int64)
+    else:
+        hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first = args
+        batch_sizes = None
+    input = as_tensor_operand(mode, input)
+    if mode == "lstm":
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise TypeError(f"lstm(): hx must be a pair (h_0, c_0) of tensors, got {type(hx).__name__}")
+        states = [as_tensor_operand(mode, h) for h in hx]
+    else:
+        states = [as_tensor_operand(mode, hx)]
+    return _recurrent_layers(
+        mode, input, batch_sizes, states, list(params), bool(has_biases), int(num_layers), float(dropout),
+        bool(train), bool(bidirectional), bool(batch_first),
+    )  # fmt: skip
+
+
+def _recurrent_layers(
+    mode, input, batch_sizes, states, params, has_biases, num_layers, dropout_p, train, bidirectional, batch_first
+):
+    directions = 2 if bidirectional else 1
+    per_layer = 4 if has_biases else 2
+    if len(params) != num_layers * directions * per_layer:
+        raise RuntimeError(
+            f"{mode}: expected {num_layers * directions * per_layer} weights for {num_layers} layer(s), "
+            f"{directions} direction(s) and has_biases={has_biases}, got {len(params)}"
+        )
+    if batch_sizes is None:
+        if input.ndim != 3:
+            raise RuntimeError(
+                f"{mode}: expected a 3-D input (seq_len, batch, input_size), got shape {tuple(input.shape)}"
+            )
+        x = input.transpose(0, 1) if batch_first else input  # (T, B, I)
+        sizes, positions = None, None
+        steps = x.shape[0]
+    else:
+        if input.ndim != 2:
+            raise RuntimeError(
+                f"{mode}: expected packed data of shape (sum of lengths, input_size), got {tuple(input.shape)}"
+            )
+        steps, batch = len(batch_sizes), int(batch_sizes[0]) if len(batch_sizes) else 0
+        if int(batch_sizes.sum()) != input.shape[0]:
+            raise RuntimeError(
+                f"{mode}: batch_sizes {batch_sizes.tolist()} add up to {int(batch_sizes.sum())} rows, but the packed "
+                f"data has {input.shape[0]}"
+            )
+        positions = _recurrent_ops.packed_positions(batch_sizes, batch)
+        x = _recurrent_ops.PackedToPadded.apply(input, positions, steps=steps, batch=batch)  # (T, B, I)
+        sizes = batch_sizes
+    fused = {"lstm": _recurrent_ops.FusedLSTM, "gru": _recurrent_ops.FusedGRU}.get(mode, _recurrent_ops.FusedRNN)
+    options = {"nonlinearity": mode[4:]} if fused is _recurrent_ops.FusedRNN else {}
+    final = [[] for _ in states]
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(directions):
+            k = layer * directions + direction
+            weights = params[k * per_layer : (k + 1) * per_layer]
+            biases = weights[2:] if has_biases else [None, None]
+            result = fused.apply(
+                x, *[s[k] for s in states], weights[0], weights[1], *biases,
+                reverse=direction == 1, batch_sizes=sizes, **options,
+            )  # fmt: skip
+            outputs.append(result[:steps])  # (T, B, H); then h_n (and c_n) of this layer-direction
+            for j, kept in enumerate(final):
+                kept.append(result[steps + j])
+        x = outputs[0] if directions == 1 else cat(outputs, dim=2)  # (T, B, D * H)
+        if dropout_p and train and layer < num_layers - 1:
+            x = dropout(x, dropout_p, True)  # between layers only, as torch
+    if positions is not None:
+        x = _recurrent_ops.PaddedToPacked.apply(x, positions)  # (sum of lengths, D * H)
+    elif batch_first:
+        x = x.transpose(0, 1)
+    return (x,) + tuple(stack(kept, 0) for kept in final)  # h_n (L * D, B, H), c_n
+
+
+def lstm(input, *args):
+    """torch.lstm: a multi-layer LSTM over a padded or packed sequence; returns (output, h_n, c_n).
+
+    Args:
+        input: (T, B, I) (or (B, T, I) with batch_first), or packed data (N, I) followed by
+            ``batch_sizes``.
+        *args: torch's ``hx, params, has_biases, num_layers, dropout, train, bidirectional,
+            batch_first`` (or, packed, ``batch_sizes, hx, params, ...bidirectional``); ``params``
+            holds w_ih, w_hh[, b_ih, b_hh] per layer and direction, in nn.LSTM's order.
+    """
+    return _recurrent_call("lstm", input, args)
+
+
+def gru(input, *args):
+    """torch.gru: a multi-layer GRU (arguments as :func:`lstm`, hx one tensor); returns (output, h_n)."""
+    return _recurrent_call("gru", input, args)
+
+
+def rnn_tanh(input, *args):
+    """torch.rnn_tanh: a multi-layer Elman RNN with tanh (arguments as :func:`gru`)."""
+    return _recurrent_call("rnn_tanh", input, args)
+
+
+def rnn_relu(input, *args):
+    """torch.rnn_relu: a multi-layer Elman RNN with relu (arguments as :func:`gru`)."""
+    return _recurrent_call("rnn_relu", input, args)
+
+
+def _cell(mode, input, states, w_ih, w_hh, b_ih, b_hh):
+    input = as_tensor_operand(mode, input)
+    if input.ndim != 2:
+        raise IndexError(f"{mode}: expected a 2-D input (batch, input_size), got shape {tuple(input.shape)}")
+    states = [as_tensor_operand(mode, s) for s in states]
+    for name, state in zip(("hx", "cx"), states):
+        if state.ndim != 2 or state.shape[0] != input.shape[0]:
+            raise RuntimeError(
+                f"{mode}: Input batch size {input.shape[0]} doesn't match {name} of shape {tuple(state.shape)}"
+            )
+    fused = {"lstm_cell": _recurrent_ops.FusedLSTM, "gru_cell": _recurrent_ops.FusedGRU}.get(
+        mode, _recurrent_ops.FusedRNN
+    )
+    options = {"nonlinearity": mode[4:-5]} if fused is _recurrent_ops.FusedRNN else {}
+    # One step of the fused layer: rows [h_1, h_n(, c_n)] of shape (B, H)
+    return fused.apply(input.unsqueeze(0), *states, w_ih, w_hh, b_ih, b_hh, **options)
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.lstm_cell: one LSTM step on (B, I) input; hx = (h, c); returns (h', c')."""
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise TypeError(f"lstm_cell(): hx must be a pair (h, c) of tensors, got {type(hx).__name__}")
+    result = _cell("lstm_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
+    return result[1], result[2]
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.gru_cell: one GRU step on (B, I) input; returns h'."""
+    return _cell("gru_cell", input, [hx], w_ih, w_hh, b_ih, b_hh)[1]
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.rnn_tanh_cell: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    return _cell("rnn_tanh_cell", input, [hx], w_ih, w_hh, b_ih, b_hh)[1]
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.rnn_relu_cell: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    return _cell("rnn_relu_cell", input, [hx], w_ih, w_hh, b_ih, b_hh)[1]
 
 
 # --- convolution ---

@@ -387,6 +387,97 @@ OPS = [
         [((3, 4),)],
         torch=False,
     ),
+    # --- attention ---
+    OpRow(
+        "attention",
+        lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(q, k, v),
+        [((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 7)), ((4, 5), (2, 1, 6, 5), (6, 3))],
+    ),
+    OpRow(
+        "attention_float_mask",
+        lambda lib, q, k, v, m: lib.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        [((2, 4, 3), (2, 5, 3), (2, 5, 3), (4, 5)), ((2, 2, 4, 3), (2, 2, 5, 3), (2, 2, 5, 2), (2, 1, 1, 5))],
+    ),
+    OpRow(
+        "attention_bool_mask",
+        lambda lib, q, k, v, m: lib.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        # the last query row attends to nothing: zeros out, zero gradient, as PyTorch
+        [((2, 3, 3, 4), (2, 3, 4, 4), (2, 3, 4, 2), np.array([[1, 0, 1, 1], [0, 0, 1, 0], [0, 0, 0, 0]], bool))],
+    ),
+    OpRow(
+        "attention_causal_scale",
+        lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.7),
+        [((2, 3, 4), (2, 5, 4), (2, 5, 3)), ((2, 5, 4), (2, 3, 4), (2, 3, 3))],
+    ),
+    OpRow(
+        "attention_gqa",
+        lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+        [((2, 4, 3, 5), (2, 2, 6, 5), (2, 1, 6, 3))],
+    ),
+    # --- recurrent ---
+    # torch's top-level recurrent functions: each layer-direction is one fused op (ops/recurrent.py),
+    # checked padded and packed, one and two layers, uni- and bidirectional; outputs flattened into one.
+    OpRow(
+        "lstm",
+        lambda lib, x, h, c, *w: lib.cat(
+            [o.reshape(-1) for o in lib.lstm(x, [h, c], list(w), True, 1, 0.0, False, False, False)]
+        ),
+        [((4, 2, 3), (1, 2, 2), (1, 2, 2), (8, 3), (8, 2), (8,), (8,))],
+    ),
+    OpRow(
+        "lstm_bidirectional_2_layers",
+        lambda lib, x, h, c, *w: lib.cat(
+            [o.reshape(-1) for o in lib.lstm(x, [h, c], list(w), False, 2, 0.0, False, True, True)]
+        ),
+        [((2, 3, 3), (4, 2, 2), (4, 2, 2)) + ((8, 3), (8, 2)) * 2 + ((8, 4), (8, 2)) * 2],
+    ),
+    OpRow(
+        "lstm_packed",
+        lambda lib, x, sizes, h, c, *w: lib.cat(
+            [o.reshape(-1) for o in lib.lstm(x, sizes, [h, c], list(w), True, 1, 0.0, False, True)]
+        ),
+        [((6, 3), np.array([3, 2, 1]), (2, 3, 2), (2, 3, 2)) + ((8, 3), (8, 2), (8,), (8,)) * 2],
+    ),
+    OpRow(
+        "gru",
+        lambda lib, x, h, *w: lib.cat(
+            [o.reshape(-1) for o in lib.gru(x, h, list(w), True, 1, 0.0, False, True, False)]
+        ),
+        [((4, 2, 3), (2, 2, 2)) + ((6, 3), (6, 2), (6,), (6,)) * 2],
+    ),
+    OpRow(
+        "gru_packed_2_layers",
+        lambda lib, x, sizes, h, *w: lib.cat(
+            [o.reshape(-1) for o in lib.gru(x, sizes, h, list(w), True, 2, 0.0, False, False)]
+        ),
+        [((5, 3), np.array([2, 2, 1]), (2, 2, 2), (6, 3), (6, 2), (6,), (6,), (6, 2), (6, 2), (6,), (6,))],
+    ),
+    OpRow(
+        "rnn_tanh",
+        lambda lib, x, h, *w: lib.cat(
+            [o.reshape(-1) for o in lib.rnn_tanh(x, h, list(w), True, 2, 0.0, False, False, True)]
+        ),
+        [((2, 4, 3), (2, 2, 2), (2, 3), (2, 2), (2,), (2,), (2, 2), (2, 2), (2,), (2,))],
+    ),
+    OpRow(
+        "rnn_relu_packed",
+        lambda lib, x, sizes, h, *w: lib.cat(
+            [o.reshape(-1) for o in lib.rnn_relu(x, sizes, h, list(w), True, 1, 0.0, False, True)]
+        ),
+        [((6, 3), np.array([3, 2, 1]), (2, 3, 2)) + ((2, 3), (2, 2), (2,), (2,)) * 2],
+    ),
+    OpRow(
+        "lstm_cell",
+        lambda lib, x, h, c, *w: lib.cat([o.reshape(-1) for o in lib.lstm_cell(x, (h, c), *w)]),
+        [((3, 4), (3, 2), (3, 2), (8, 4), (8, 2), (8,), (8,)), ((3, 4), (3, 2), (3, 2), (8, 4), (8, 2))],
+    ),
+    OpRow("gru_cell", lambda lib, x, h, *w: lib.gru_cell(x, h, *w), [((3, 4), (3, 2), (6, 4), (6, 2), (6,), (6,))]),
+    OpRow(
+        "rnn_tanh_cell",
+        lambda lib, x, h, *w: lib.rnn_tanh_cell(x, h, *w),
+        [((3, 4), (3, 2), (2, 4), (2, 2), (2,), (2,))],
+    ),
+    OpRow("rnn_relu_cell", lambda lib, x, h, *w: lib.rnn_relu_cell(x, h, *w), [((3, 4), (3, 2), (2, 4), (2, 2))]),
     # --- convolution ---
     OpRow(
         "conv2d",

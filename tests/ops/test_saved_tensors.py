@@ -31,18 +31,34 @@ from chainrule.autograd import Function
 from chainrule.ops import (
     activation,
     arithmetic,
+    attention,
     conv,
     dropout,
     embedding,
     linalg,
     loss,
     normalization,
+    recurrent,
     reduce,
     softmax,
     unary,
 )
 
-MODULES = (arithmetic, unary, activation, reduce, linalg, softmax, loss, embedding, dropout, normalization, conv)
+MODULES = (
+    arithmetic,
+    unary,
+    activation,
+    reduce,
+    linalg,
+    softmax,
+    loss,
+    embedding,
+    dropout,
+    normalization,
+    attention,
+    recurrent,
+    conv,
+)
 
 
 def _functions():
@@ -158,6 +174,11 @@ EXTRA = [
     (normalization.BatchNorm, (_x(5, 3), None, None, _x(3), _pos(3)), dict(training=False)),
     (normalization.LayerNorm, (_x(4, 3, 2), None, None), dict(normalized_ndim=2)),
     (normalization.LayerNorm, (_x(4, 3), _x(3), None), {}),
+    (
+        attention.ScaledDotProductAttention,
+        (_x(2, 3, 4), _x(2, 5, 4), _x(2, 5, 3), None),
+        dict(dropout_p=0.5, generator=np.random.default_rng(0)),
+    ),
 ]
 
 CASES = [case for case in _trace_selfcheck() if case[0] in FUNCTIONS] + EXTRA
