@@ -1,5 +1,7 @@
 """BERT: tokenizer, model, masked-language-model pre-training and Hugging Face checkpoints."""
 
+from .corpus import Corpus, load_corpus
 from .tokenizer import BertTokenizer
+from .wordpiece import train_wordpiece
 
-__all__ = ["BertTokenizer"]
+__all__ = ["BertTokenizer", "Corpus", "load_corpus", "train_wordpiece"]
