@@ -1,8 +1,21 @@
-"""BERT: tokenizer, model, masked-language-model pre-training and Hugging Face checkpoints."""
+"""BERT: tokenizer, config, model pieces (one file each), masked-LM pre-training, Hugging Face checkpoints."""
 
 from .collator import DataCollatorForLanguageModeling
+from .config import BertConfig
 from .corpus import Corpus, load_corpus
+from .modeling import BertForMaskedLM, BertForSequenceClassification, BertModel, BertPreTrainedModel
 from .tokenizer import BertTokenizer
 from .wordpiece import train_wordpiece
 
-__all__ = ["BertTokenizer", "Corpus", "DataCollatorForLanguageModeling", "load_corpus", "train_wordpiece"]
+__all__ = [
+    "BertConfig",
+    "BertForMaskedLM",
+    "BertForSequenceClassification",
+    "BertModel",
+    "BertPreTrainedModel",
+    "BertTokenizer",
+    "Corpus",
+    "DataCollatorForLanguageModeling",
+    "load_corpus",
+    "train_wordpiece",
+]
