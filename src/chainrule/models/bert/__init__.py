@@ -4,6 +4,7 @@ from .collator import DataCollatorForLanguageModeling
 from .config import BertConfig
 from .corpus import Corpus, load_corpus
 from .modeling import BertForMaskedLM, BertForSequenceClassification, BertModel, BertPreTrainedModel
+from .pretrain import PretrainConfig, fill_mask, pretrain
 from .tokenizer import BertTokenizer
 from .wordpiece import train_wordpiece
 
@@ -16,6 +17,9 @@ __all__ = [
     "BertTokenizer",
     "Corpus",
     "DataCollatorForLanguageModeling",
+    "PretrainConfig",
+    "fill_mask",
     "load_corpus",
+    "pretrain",
     "train_wordpiece",
 ]
