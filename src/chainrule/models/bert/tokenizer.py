@@ -301,7 +301,8 @@ class BertTokenizer:
     Args:
         vocab: a ``vocab.txt`` path, or a token -> id dict, or a list of tokens (id = position).
         do_lower_case: lower-case the input (uncased models).
-        never_split: words kept exactly as written (see :class:`BasicTokenizer`).
+        never_split: words kept exactly as written (see :class:`BasicTokenizer`); the legacy
+            Python tokenizer's option (transformers 5's fast ``BertTokenizer`` ignores it).
         unk_token, sep_token, pad_token, cls_token, mask_token: the special tokens; they are
             never split, lower-cased or stripped, and must be in the vocabulary.
         tokenize_chinese_chars: split CJK ideographs one by one.
