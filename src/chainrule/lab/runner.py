@@ -200,7 +200,7 @@ class _Dask:
             ) from None
         self._distributed = distributed
         try:
-            self.client = distributed.Client(address, timeout=timeout, set_as_default=False)
+            self.client = distributed.Client(address, timeout=timeout)
         except (OSError, TimeoutError, ValueError) as exc:
             raise LabError(f"cannot reach the Dask scheduler at {address!r} within {timeout:g}s: {exc}") from None
 
