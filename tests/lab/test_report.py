@@ -106,3 +106,19 @@ def test_headless_browser_opens_the_page_without_console_errors(tiny_lab, tmp_pa
     assert console == [], console
     for experiment_id in doc["experiments"]:
         assert f'id="{experiment_id}"' in completed.stdout
+
+
+def test_curves_of_different_lengths_across_seeds_are_drawn_per_seed():
+    pytest.importorskip("matplotlib")
+    result = {
+        "id": "x",
+        "measurements": {
+            "seeds": {
+                "0": {"series": {"epoch": [1, 2, 3, 4], "loss": [4.0, 3.0, 2.0]}, "measurements": {}},
+                "1": {"series": {"epoch": [1, 2, 3, 4], "loss": [4.0, 2.0]}, "measurements": {}},
+            }
+        },
+    }
+    spec = {"kind": "line", "title": "t", "x": "epoch", "y": ["loss"], "xlabel": "", "ylabel": "", "logy": True}
+    svg = figures.draw(result, spec, 0)
+    assert svg.startswith("<svg") and "<metadata>" not in svg
