@@ -218,3 +218,285 @@ def test_wrong_argument_types_raise_type_error():
         diagnostics.dead_relu_fraction(mlp(2, 2), 3.0)
     with pytest.raises(ValueError, match="no batches"):
         diagnostics.dead_relu_fraction(mlp(2, 2), [])
+
+
+# ---------------------------------------------------------------------------- time steps
+class ElmanRNN(nn.Module):
+    """A tanh RNN built from Linear layers in a Python loop, reading out the last hidden state."""
+
+    def __init__(self, input_size, hidden_size, batch_first=False):
+        super().__init__()
+        self.cell = ElmanCell(input_size, hidden_size)
+        self.head = nn.Linear(hidden_size, 1)
+        self.hidden_size, self.batch_first = hidden_size, batch_first
+
+    def forward(self, x):
+        steps = x.unbind(1 if self.batch_first else 0)
+        h = cr.zeros(steps[0].shape[0], self.hidden_size, dtype=x.dtype)
+        for x_t in steps:
+            h = self.cell(x_t, h)
+        return self.head(h)
+
+
+class ElmanCell(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.ih, self.hh = nn.Linear(input_size, hidden_size), nn.Linear(hidden_size, hidden_size)
+
+    def forward(self, x_t, h):
+        return F.tanh(self.ih(x_t) + self.hh(h))
+
+
+def torch_elman(model, x, y, batch_first):
+    """The same model in torch: per-step input and hidden-state gradient norms."""
+    weights = {k: torch.from_numpy(v.astype(np.float64)) for k, v in model.state_dict().items()}
+    x = torch.from_numpy(x.astype(np.float64)).requires_grad_()
+    steps = x.unbind(1 if batch_first else 0)
+    h = torch.zeros(steps[0].shape[0], model.hidden_size, dtype=torch.float64)
+    hiddens = []
+    for x_t in steps:
+        h = torch.tanh(
+            x_t @ weights["cell.ih.weight"].T
+            + weights["cell.ih.bias"]
+            + h @ weights["cell.hh.weight"].T
+            + weights["cell.hh.bias"]
+        )
+        h.retain_grad()
+        hiddens.append(h)
+    prediction = h @ weights["head.weight"].T + weights["head.bias"]
+    torch.nn.functional.mse_loss(prediction, torch.from_numpy(y.astype(np.float64))).backward()
+    time_axis = 1 if batch_first else 0
+    dims = tuple(a for a in range(3) if a != time_axis)
+    return x.grad.norm(dim=dims).numpy(), np.array([h.grad.norm().item() for h in hiddens])
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_time_step_and_hidden_state_gradient_norms_match_torch_on_a_hand_built_rnn(batch_first):
+    cr.manual_seed(0)
+    model = ElmanRNN(3, 5, batch_first=batch_first).double()
+    rng = np.random.default_rng(0)
+    shape = (4, 9, 3) if batch_first else (9, 4, 3)
+    x, y = rng.standard_normal(shape), rng.standard_normal((4, 1))
+    expected_inputs, expected_hidden = torch_elman(model, x, y, batch_first)
+    model.train()
+    inputs = diagnostics.time_step_gradient_norms(
+        model, cr.tensor(x), cr.tensor(y), F.mse_loss, batch_first=batch_first
+    )
+    hidden = diagnostics.hidden_state_gradient_norms(
+        model, x, y, F.mse_loss, module=model.cell, batch_first=batch_first
+    )
+    assert inputs.shape == (9,) and hidden.shape == (9,) and inputs.dtype == np.float64
+    np.testing.assert_allclose(inputs, expected_inputs, rtol=1e-10)
+    np.testing.assert_allclose(hidden, expected_hidden, rtol=1e-10)
+    assert (
+        diagnostics.hidden_state_gradient_norms(
+            model, x, y, F.mse_loss, module="cell", batch_first=batch_first
+        ).tolist()
+        == hidden.tolist()
+    )
+    # The learning signal fades going back in time through the tanh recurrence.
+    assert hidden[0] < hidden[-1]
+    assert all(p.grad is None for p in model.parameters())  # measuring does not train
+    assert model.training and no_hooks_left(model)
+
+
+def test_time_step_gradient_norms_of_an_unbatched_sequence_and_of_steps_the_loss_ignores():
+    model = ElmanRNN(2, 3).double()
+    x = np.random.default_rng(1).standard_normal((6, 1, 2))
+    batched = diagnostics.time_step_gradient_norms(model, x, np.ones((1, 1)), F.mse_loss)
+
+    def last_output(sequence):  # an "unbatched" model: (T, F) in
+        return model(sequence.unsqueeze(1))
+
+    unbatched = diagnostics.time_step_gradient_norms(last_output, x[:, 0], np.ones((1, 1)), F.mse_loss)
+    np.testing.assert_allclose(unbatched, batched, rtol=1e-12)
+
+    def first_step_only(sequence):
+        return sequence[0].sum(dim=1, keepdim=True)
+
+    norms = diagnostics.time_step_gradient_norms(first_step_only, x, np.zeros((1, 1)), F.mse_loss)
+    assert norms[0] > 0 and norms[1:].tolist() == [0.0] * 5
+
+
+def test_time_step_diagnostics_reject_bad_input():
+    model = ElmanRNN(2, 3)
+    with pytest.raises(TypeError, match="time_step_gradient_norms: inputs must be a floating-point"):
+        diagnostics.time_step_gradient_norms(model, np.zeros((4, 2, 2), np.int64), None, F.mse_loss)
+    with pytest.raises(ValueError, match=r"got shape \(4,\)"):
+        diagnostics.time_step_gradient_norms(model, np.zeros(4, np.float32), None, F.mse_loss)
+    with pytest.raises(ValueError, match="loss_fn must return a scalar Tensor, got \\(2, 1\\)"):
+        diagnostics.time_step_gradient_norms(model, np.zeros((4, 2, 2), np.float32), None, lambda out, y: out)
+    with pytest.raises(ValueError, match="found 0 fused RNN/LSTM/GRU layers"):
+        diagnostics.hidden_state_gradient_norms(model, np.zeros((4, 2, 2), np.float32), np.zeros((2, 1)), F.mse_loss)
+    with pytest.raises(ValueError, match="no submodule named 'rnn'"):
+        diagnostics.hidden_state_gradient_norms(model, np.zeros((4, 2, 2), np.float32), None, F.mse_loss, module="rnn")
+    with pytest.raises(ValueError, match="module must be a submodule of model"):
+        diagnostics.hidden_state_gradient_norms(
+            model, np.zeros((4, 2, 2), np.float32), None, F.mse_loss, module=nn.Linear(2, 2)
+        )
+    model.spare = nn.Linear(3, 3)  # registered but never called by forward
+    with pytest.raises(ValueError, match="the watched module Linear was not called"):
+        diagnostics.hidden_state_gradient_norms(
+            model, np.zeros((4, 2, 2), np.float32), np.zeros((2, 1)), F.mse_loss, module="spare"
+        )
+
+
+# A fused layer: the recurrence runs inside the layer, with no per-step tensor to differentiate.
+# Until chainrule.nn has RNN/LSTM/GRU, a stand-in with their parameter layout plays the part;
+# its own forward must never run, because the diagnostic replaces it with the unrolled loop.
+FUSED = {"RNN": torch.nn.RNN, "LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU}
+
+
+def fused_standin(kind, torch_layer):
+    class Layer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            for name, value in torch_layer.state_dict().items():
+                setattr(self, name, nn.Parameter(cr.tensor(value.numpy())))
+            for attribute in ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "bidirectional"):
+                setattr(self, attribute, getattr(torch_layer, attribute))
+            self.nonlinearity = getattr(torch_layer, "nonlinearity", "tanh")
+
+        def forward(self, input, hx=None):
+            raise AssertionError("the fused forward ran instead of the unrolled one")
+
+    Layer.__name__ = kind
+    return Layer()
+
+
+class ReadLast(nn.Module):
+    """A recurrent layer followed by a Linear head on its output at the last step."""
+
+    def __init__(self, recurrent, width, batch_first):
+        super().__init__()
+        self.recurrent, self.head, self.batch_first = recurrent, nn.Linear(width, 1).double(), batch_first
+
+    def forward(self, x):
+        output, _ = self.recurrent(x)
+        return self.head(output[:, -1] if self.batch_first else output[-1])
+
+
+def torch_unrolled_hidden_norms(kind, torch_layer, head, x, y, layer, nonlinearity):
+    """Reference: the same layer stepped in torch by hand (checked against torch's own fused
+    forward), and the norm of dL/dh_t of layer ``layer`` for each t (both directions pooled)."""
+    weights = dict(torch_layer.named_parameters())
+    steps, hidden = x.shape[0], torch_layer.hidden_size
+    directions = 2 if torch_layer.bidirectional else 1
+    layer_input, watched = x, []
+    for index in range(torch_layer.num_layers):
+        outputs = []
+        for direction in range(directions):
+            suffix = f"_l{index}" + ("_reverse" if direction else "")
+            h = torch.zeros(x.shape[1], hidden, dtype=torch.float64)
+            c = torch.zeros_like(h)
+            sequence = [None] * steps
+            for t in reversed(range(steps)) if direction else range(steps):
+                gx = layer_input[t] @ weights["weight_ih" + suffix].T + weights["bias_ih" + suffix]
+                gh = h @ weights["weight_hh" + suffix].T + weights["bias_hh" + suffix]
+                if kind == "RNN":
+                    h = torch.relu(gx + gh) if nonlinearity == "relu" else torch.tanh(gx + gh)
+                elif kind == "LSTM":
+                    i, f, g, o = (gx + gh).chunk(4, dim=1)
+                    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                    h = torch.sigmoid(o) * torch.tanh(c)
+                else:
+                    (xr, xz, xn), (hr, hz, hn) = gx.chunk(3, dim=1), gh.chunk(3, dim=1)
+                    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+                    h = (1 - z) * torch.tanh(xn + r * hn) + z * h
+                h.retain_grad()
+                sequence[t] = h
+            outputs.append(torch.stack(sequence))
+            if index == layer:
+                watched.append(sequence)
+        layer_input = torch.cat(outputs, dim=2)
+    with torch.no_grad():
+        torch.testing.assert_close(layer_input, torch_layer(x)[0], rtol=1e-10, atol=1e-12)
+    torch.nn.functional.mse_loss(head(layer_input[-1]), y).backward()
+    return np.array([math.sqrt(sum(seq[t].grad.norm().item() ** 2 for seq in watched)) for t in range(steps)])
+
+
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [
+        ("RNN", {}),
+        ("RNN", {"nonlinearity": "relu"}),
+        ("LSTM", {}),
+        ("GRU", {}),
+        ("LSTM", {"num_layers": 2, "bidirectional": True}),
+        ("GRU", {"num_layers": 2}),
+    ],
+)
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_hidden_state_gradient_norms_of_a_fused_layer_match_torch_stepped_by_hand(kind, options, batch_first):
+    torch.manual_seed(0)
+    torch_layer = FUSED[kind](3, 4, dtype=torch.float64, **options)
+    layer = options.get("num_layers", 1) - 1
+    width = 4 * (2 if options.get("bidirectional") else 1)
+    recurrent = fused_standin(kind, torch_layer)
+    recurrent.batch_first = batch_first  # the torch reference stays time-first
+    model = ReadLast(recurrent, width, batch_first)
+    head = torch.nn.Linear(width, 1, dtype=torch.float64)
+    head.load_state_dict({k: torch.from_numpy(v) for k, v in model.head.state_dict().items()})
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((7, 2, 3)), rng.standard_normal((2, 1))
+    expected = torch_unrolled_hidden_norms(
+        kind, torch_layer, head, torch.from_numpy(x), torch.from_numpy(y), layer, options.get("nonlinearity")
+    )
+    fed = x.transpose(1, 0, 2) if batch_first else x
+    ours = diagnostics.hidden_state_gradient_norms(model, fed, y, F.mse_loss, batch_first=batch_first)
+    np.testing.assert_allclose(ours, expected, rtol=1e-9)
+    if options.get("num_layers") == 2:
+        first = diagnostics.hidden_state_gradient_norms(model, fed, y, F.mse_loss, layer=0, batch_first=batch_first)
+        torch_layer.zero_grad()
+        expected_first = torch_unrolled_hidden_norms(
+            kind, torch_layer, head, torch.from_numpy(x), torch.from_numpy(y), 0, None
+        )
+        np.testing.assert_allclose(first, expected_first, rtol=1e-9)
+        with pytest.raises(IndexError, match="layer 2 is out of range for a .* with num_layers=2"):
+            diagnostics.hidden_state_gradient_norms(model, fed, y, F.mse_loss, layer=2, batch_first=batch_first)
+    assert "forward" not in model.recurrent.__dict__  # the fused forward is back
+    assert all(p.grad is None for p in model.parameters())
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_unrolled_layer_is_the_fused_function_with_initial_states(kind, batched):
+    torch.manual_seed(1)
+    torch_layer = FUSED[kind](3, 4, num_layers=2, bidirectional=True, batch_first=True, dtype=torch.float64)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 5, 3) if batched else (5, 3))
+    state_shape = (4, 2, 4) if batched else (4, 4)
+    h0, c0 = rng.standard_normal(state_shape), rng.standard_normal(state_shape)
+    torch_state = (torch.from_numpy(h0), torch.from_numpy(c0)) if kind == "LSTM" else torch.from_numpy(h0)
+    with torch.no_grad():
+        expected_output, expected_state = torch_layer(torch.from_numpy(x), torch_state)
+    recurrent = fused_standin(kind, torch_layer)
+    state = (cr.tensor(h0), cr.tensor(c0)) if kind == "LSTM" else cr.tensor(h0)
+
+    class WithState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.recurrent = recurrent
+
+        def forward(self, x):
+            return self.recurrent(x, state)
+
+    seen = {}
+
+    def loss_fn(output, target):
+        seen["output"] = output
+        return output.sum()
+
+    model = WithState()
+    norms = diagnostics.hidden_state_gradient_norms(model, x, None, loss_fn, layer=0, batch_first=True)
+    np.testing.assert_allclose(seen["output"].detach().numpy(), expected_output.numpy(), rtol=1e-10, atol=1e-12)
+    assert norms.shape == (5,) and (norms > 0).all()
+    # The states come back too (read through the tuple the layer returns).
+    captured = {}
+    model.recurrent.register_forward_hook(lambda m, args, out: captured.setdefault("state", out[1]))
+    diagnostics.hidden_state_gradient_norms(model, x, None, loss_fn, batch_first=True)
+    for ours, theirs in zip(
+        captured["state"] if kind == "LSTM" else [captured["state"]],
+        expected_state if kind == "LSTM" else [expected_state],
+    ):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.numpy(), rtol=1e-10, atol=1e-12)

@@ -9,6 +9,9 @@ Each function answers one question a practitioner asks when training goes wrong:
 * :func:`activation_stats` — are activations centred and of sensible scale, and how many
   sigmoid/tanh units sit in the flat tails, where their derivative is ~0?
 * :func:`weight_sparsity` — how much of the weight mass is (near) zero, e.g. after L1?
+* :func:`time_step_gradient_norms` / :func:`hidden_state_gradient_norms` — in a recurrent
+  model, how far back in time does the learning signal reach? ``||dL/dx_t||`` and
+  ``||dL/dh_t||`` per step ``t`` show vanishing gradients through time directly.
 * :func:`update_to_weight_ratio` — is the learning rate sensible? A rule of thumb
   (Karpathy's) puts one step's ||Δw|| / ||w|| near 1e-3: much larger and training is unstable,
   much smaller and it crawls.
@@ -25,7 +28,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import nn
+from . import creation, nn
+from .autograd import grad as autograd_grad
 from .autograd import no_grad
 from .tensor import Tensor
 
@@ -33,7 +37,9 @@ __all__ = [
     "activation_stats",
     "dead_relu_fraction",
     "gradient_norms",
+    "hidden_state_gradient_norms",
     "layer_gradient_norms",
+    "time_step_gradient_norms",
     "update_to_weight_ratio",
     "weight_sparsity",
 ]
@@ -279,3 +285,306 @@ def update_to_weight_ratio(before_state, after_state) -> dict:
         else:
             ratios[name] = update / weight
     return ratios
+
+
+# ---------------------------------------------------------------------------- time steps
+_RECURRENT_LAYERS = ("RNN", "LSTM", "GRU")
+
+
+def _recurrent_kind(module) -> str | None:
+    """'RNN', 'LSTM' or 'GRU' for chainrule's fused recurrent layers (and their subclasses), by
+    the PyTorch parameter layout they share (``weight_ih_l0`` ...), else None."""
+    if not isinstance(module, nn.Module) or "weight_ih_l0" not in module._parameters:
+        return None
+    for cls in type(module).__mro__:
+        if cls.__name__ in _RECURRENT_LAYERS:
+            return cls.__name__
+    return None
+
+
+def _sequence_input(inputs, batch_first: bool, where: str) -> tuple[Tensor, int]:
+    """A fresh float leaf that requires grad (the caller's tensor is left alone), and its time axis."""
+    if not isinstance(batch_first, bool):
+        raise TypeError(f"{where}: batch_first should be True or False, got {batch_first!r}")
+    array = _raw(inputs)
+    if array.dtype.kind != "f":
+        raise TypeError(
+            f"{where}: inputs must be a floating-point (T, B, F) / (B, T, F) tensor to be "
+            f"differentiated, got dtype {array.dtype} (one-hot encode token ids first)"
+        )
+    if array.ndim not in (2, 3):
+        raise ValueError(
+            f"{where}: inputs should be (T, B, F), (B, T, F) with batch_first=True, or unbatched (T, F); "
+            f"got shape {tuple(array.shape)}"
+        )
+    time_axis = 1 if batch_first and array.ndim == 3 else 0
+    return Tensor(array).requires_grad_(), time_axis
+
+
+def _scalar_loss(model, x, targets, loss_fn, where: str) -> Tensor:
+    output = model(x)
+    if isinstance(output, (tuple, list)):  # a bare recurrent layer returns (output, state)
+        output = output[0]
+    if targets is not None and not isinstance(targets, Tensor):
+        targets = Tensor(np.asarray(targets))
+    loss = loss_fn(output, targets)
+    if not isinstance(loss, Tensor) or loss.numel() != 1:
+        shape = tuple(loss.shape) if isinstance(loss, Tensor) else type(loss).__name__
+        raise ValueError(f"{where}: loss_fn must return a scalar Tensor, got {shape}")
+    return loss.reshape(())
+
+
+def _step_norms(grad, time_axis: int) -> np.ndarray:
+    """L2 norm of each time slice of ``grad`` (over batch and features), in float64."""
+    squares = np.square(grad.astype(np.float64))
+    axes = tuple(a for a in range(squares.ndim) if a != time_axis)
+    return np.sqrt(squares.sum(axis=axes))
+
+
+def time_step_gradient_norms(model, inputs, targets, loss_fn, *, batch_first: bool = False) -> np.ndarray:
+    """``||dL/dx_t||`` for every time step ``t``: how strongly the loss reacts to each input step.
+
+    Plotted against ``t`` this shows how far back the learning signal reaches: for a tanh RNN
+    whose loss is read at the last step, the norm typically decays geometrically towards the
+    early steps (vanishing gradients), which is why it cannot learn to use them; an LSTM's
+    additive cell path keeps it far flatter.
+
+    The input is copied into a fresh leaf that requires grad, the model is run once in eval
+    mode (dropout off, so the number is reproducible; the mode is restored), and the gradient
+    is taken with :func:`chainrule.autograd.grad`, so no parameter's ``.grad`` is touched. Any
+    model works: all it needs is to take the whole sequence as one tensor.
+
+    Args:
+        model: a callable (usually a Module) mapping the input sequence to an output; if it
+            returns a tuple (as a bare ``nn.LSTM`` does) the first element is the output.
+        inputs: a float tensor or array of shape (T, B, F), (B, T, F) with
+            ``batch_first=True``, or unbatched (T, F).
+        targets: passed to ``loss_fn`` unchanged (an array becomes a Tensor); None if
+            ``loss_fn`` needs none.
+        loss_fn: ``loss_fn(output, targets)`` returning a scalar loss, e.g. ``F.mse_loss``.
+        batch_first: whether axis 0 of a 3-D input is the batch (then axis 1 is time).
+
+    Returns:
+        A float64 array of shape (T,): entry ``t`` is the L2 norm of ``dL/dx_t`` over the batch
+        and the features.
+    """
+    where = "time_step_gradient_norms"
+    x, time_axis = _sequence_input(inputs, batch_first, where)
+    with _eval_mode(model):
+        loss = _scalar_loss(model, x, targets, loss_fn, where)
+    (grad,) = autograd_grad(loss, [x], allow_unused=True)
+    if grad is None:
+        return np.zeros(x.shape[time_axis])
+    return _step_norms(grad._data, time_axis)
+
+
+def hidden_state_gradient_norms(
+    model, inputs, targets, loss_fn, *, module=None, layer: int = -1, batch_first: bool = False
+) -> np.ndarray:
+    """``||dL/dh_t||`` for every time step ``t``: the learning signal arriving at the hidden state.
+
+    ``dL/dh_t`` is the *total* gradient of the loss with respect to the hidden state after step
+    ``t`` -- through the output at ``t`` and through every later step -- so it is the signal the
+    recurrent weights receive from step ``t``. Unlike :func:`time_step_gradient_norms` it does
+    not mix in the input weights.
+
+    Which tensors are the hidden states depends on the model:
+
+    * **step-wise models** -- a forward loop calling a cell once per step (``nn.RNNCell``,
+      ``nn.LSTMCell``, ``nn.GRUCell`` or a hand-built cell such as ``tanh(Linear(x) +
+      Linear(h))``): pass that cell as ``module``. The output of each call (``h``, or the
+      first element of ``(h, c)``) is recorded, in call order, with a forward hook.
+    * **fused layers** -- ``nn.RNN``, ``nn.LSTM``, ``nn.GRU``: their fused kernels keep the
+      per-step states inside one op, so there is no ``h_t`` tensor to differentiate. For the
+      duration of this call the layer's forward is replaced by a loop that feeds the sequence
+      through the layer one step at a time, carrying ``h`` (and ``c``), with the layer's own
+      parameters and gate equations (PyTorch's: LSTM i, f, g, o; GRU r, z, n with ``b_hn``
+      inside the reset product). That is the same function -- the loss is unchanged -- and it
+      exposes every ``h_t``. For a stack (``num_layers > 1``) ``layer`` picks whose states are
+      measured; for a bidirectional layer step ``t`` combines both directions' states at ``t``.
+      Packed sequences and ``proj_size`` are not supported here.
+
+    Like :func:`time_step_gradient_norms` it runs in eval mode (restored afterwards) and leaves
+    every ``.grad`` untouched.
+
+    Args:
+        model: the Module to run on ``inputs``.
+        inputs: a float tensor or array (T, B, F), (B, T, F) with ``batch_first=True``, or
+            unbatched (T, F).
+        targets: passed to ``loss_fn`` unchanged (an array becomes a Tensor).
+        loss_fn: ``loss_fn(output, targets)`` returning a scalar loss.
+        module: the recurrent submodule (or its name in ``model``); default: the one fused
+            ``RNN``/``LSTM``/``GRU`` layer in ``model`` (an error if there is none or several).
+        layer: for a fused stack, the layer whose hidden states are measured (default the last).
+        batch_first: whether axis 0 of a 3-D ``inputs`` is the batch.
+
+    Returns:
+        A float64 array: one entry per recorded step (T of them for a cell called once per
+        step), the L2 norm of ``dL/dh_t`` over the batch and the hidden units.
+    """
+    where = "hidden_state_gradient_norms"
+    _check_module(model, where)
+    target_module = _find_recurrent(model, module, where)
+    x, _ = _sequence_input(inputs, batch_first, where)
+    kind = _recurrent_kind(target_module)
+    states: list = []
+    with _eval_mode(model):
+        if kind is None:
+            handle = target_module.register_forward_hook(
+                lambda mod, args, output: states.append([output[0] if isinstance(output, (tuple, list)) else output])
+            )
+            try:
+                loss = _scalar_loss(model, x, targets, loss_fn, where)
+            finally:
+                handle.remove()
+        else:
+            layers = int(target_module.num_layers)
+            if not -layers <= layer < layers:
+                raise IndexError(f"{where}: layer {layer} is out of range for a {kind} with num_layers={layers}")
+            with _unrolled(target_module, kind, layer % layers, states, where):
+                loss = _scalar_loss(model, x, targets, loss_fn, where)
+    if not states:
+        raise ValueError(f"{where}: the watched module {type(target_module).__name__} was not called by the model")
+    flat = [h for step in states for h in step]
+    for h in flat:
+        if not isinstance(h, Tensor) or not h.requires_grad:
+            raise ValueError(f"{where}: the watched module's outputs are not tensors that take part in the loss")
+    grads = autograd_grad(loss, flat, allow_unused=True)
+    norms, position = [], 0
+    for step in states:
+        squares = 0.0
+        for gradient in grads[position : position + len(step)]:
+            squares += 0.0 if gradient is None else _l2(gradient._data) ** 2
+        position += len(step)
+        norms.append(math.sqrt(squares))
+    return np.asarray(norms, dtype=np.float64)
+
+
+class _eval_mode:
+    """Run a Module in eval mode and restore its mode (a plain callable is left alone)."""
+
+    def __init__(self, model) -> None:
+        self.model = model if isinstance(model, nn.Module) else None
+
+    def __enter__(self):
+        if self.model is not None:
+            self.was_training = self.model.training
+            self.model.eval()
+
+    def __exit__(self, *exc):
+        if self.model is not None:
+            self.model.train(self.was_training)
+
+
+def _find_recurrent(model, module, where: str):
+    if isinstance(module, str):
+        try:
+            return model.get_submodule(module)
+        except AttributeError as error:
+            raise ValueError(f"{where}: model has no submodule named {module!r}") from error
+    if module is not None:
+        if not isinstance(module, nn.Module) or not any(m is module for m in model.modules()):
+            raise ValueError(f"{where}: module must be a submodule of model (or its name), got {type(module).__name__}")
+        return module
+    found = [m for m in model.modules() if _recurrent_kind(m) is not None]
+    if len(found) != 1:
+        raise ValueError(
+            f"{where}: found {len(found)} fused RNN/LSTM/GRU layers in the model; pass module= to say "
+            "which recurrent layer or cell to watch"
+        )
+    return found[0]
+
+
+class _unrolled:
+    """Temporarily replace a fused recurrent layer's forward with a step-by-step loop (same
+    parameters, same equations) that appends, per time step, the watched layer's ``h_t`` of
+    each direction to ``states``."""
+
+    def __init__(self, module, kind: str, layer: int, states: list, where: str) -> None:
+        self.module, self.kind, self.layer, self.states, self.where = module, kind, layer, states, where
+
+    def __enter__(self):
+        self.previous = self.module.__dict__.get("forward")
+        self.module.__dict__["forward"] = self.forward
+
+    def __exit__(self, *exc):
+        if self.previous is None:
+            del self.module.__dict__["forward"]
+        else:
+            self.module.__dict__["forward"] = self.previous
+
+    def forward(self, input, hx=None):  # noqa: A002 - PyTorch's argument name
+        from . import functional as F
+
+        module, kind, where = self.module, self.kind, self.where
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{where}: the unrolled {kind} takes a padded Tensor (packed sequences are not supported)")
+        if getattr(module, "proj_size", 0):
+            raise ValueError(f"{where}: an LSTM with proj_size > 0 is not supported")
+        batched = input.dim() == 3
+        x = input if batched else input.unsqueeze(1)  # (T, B, F) or (B, T, F)
+        if batched and module.batch_first:
+            x = x.transpose(0, 1)  # (T, B, F)
+        steps, batch = x.shape[0], x.shape[1]
+        directions = 2 if module.bidirectional else 1
+        hidden = module.hidden_size
+        if hx is None:
+            zeros = creation.zeros(module.num_layers * directions, batch, hidden, dtype=x.dtype)
+            hx = (zeros, zeros) if kind == "LSTM" else zeros
+        elif not batched:
+            hx = tuple(h.unsqueeze(1) for h in hx) if kind == "LSTM" else hx.unsqueeze(1)
+        h0, c0 = hx if kind == "LSTM" else (hx, None)
+        watched = [[None] * directions for _ in range(steps)]
+        final_h, final_c = [], []
+        layer_input = x
+        for index in range(module.num_layers):
+            outputs = []
+            for direction in range(directions):
+                suffix = f"_l{index}" + ("_reverse" if direction else "")
+                slot = index * directions + direction
+                h = h0[slot]
+                c = c0[slot] if c0 is not None else None
+                order = range(steps - 1, -1, -1) if direction else range(steps)
+                sequence = [None] * steps
+                for t in order:
+                    h, c = self._cell(layer_input[t], h, c, suffix)
+                    sequence[t] = h
+                    if index == self.layer:
+                        watched[t][direction] = h
+                outputs.append(F.stack(sequence))  # (T, B, H)
+                final_h.append(h)
+                final_c.append(c)
+            layer_input = outputs[0] if directions == 1 else F.cat(outputs, dim=2)  # (T, B, D*H)
+        self.states.extend(watched)
+        output = layer_input
+        if batched and module.batch_first:
+            output = output.transpose(0, 1)  # (B, T, D*H)
+        h_n = F.stack(final_h)  # (L*D, B, H)
+        if not batched:
+            output, h_n = output.squeeze(1), h_n.squeeze(1)
+        if kind != "LSTM":
+            return output, h_n
+        c_n = F.stack(final_c)
+        return output, (h_n, c_n if batched else c_n.squeeze(1))
+
+    def _cell(self, x_t, h, c, suffix: str):
+        """One step of the layer's equations (PyTorch's gate order and bias placement)."""
+        from . import functional as F
+
+        module, kind = self.module, self.kind
+        w_ih, w_hh = getattr(module, "weight_ih" + suffix), getattr(module, "weight_hh" + suffix)
+        b_ih = getattr(module, "bias_ih" + suffix, None) if module.bias else None
+        b_hh = getattr(module, "bias_hh" + suffix, None) if module.bias else None
+        gates_x, gates_h = F.linear(x_t, w_ih, b_ih), F.linear(h, w_hh, b_hh)  # (B, G*H)
+        if kind == "RNN":
+            activation = F.relu if getattr(module, "nonlinearity", "tanh") == "relu" else F.tanh
+            return activation(gates_x + gates_h), None
+        if kind == "LSTM":
+            i, f, g, o = F.chunk(gates_x + gates_h, 4, dim=1)  # each (B, H)
+            c = F.sigmoid(f) * c + F.sigmoid(i) * F.tanh(g)
+            return F.sigmoid(o) * F.tanh(c), c
+        x_r, x_z, x_n = F.chunk(gates_x, 3, dim=1)  # each (B, H)
+        h_r, h_z, h_n = F.chunk(gates_h, 3, dim=1)
+        r, z = F.sigmoid(x_r + h_r), F.sigmoid(x_z + h_z)
+        n = F.tanh(x_n + r * h_n)  # b_hn sits inside the reset product, as in PyTorch
+        return (1 - z) * n + z * h, None

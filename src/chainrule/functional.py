@@ -12,6 +12,7 @@ import numpy as np
 from . import backend
 from . import random as _random
 from .ops import activation, arithmetic, linalg, reduce, shape, unary
+from .ops.attention import ScaledDotProductAttention
 from .ops.dropout import Dropout
 from .ops.embedding import Embedding
 from .ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy, L1Loss, MSELoss, NLLLoss, check_reduction
@@ -1181,6 +1182,39 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+# --- attention ---
+
+
+def scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
+):
+    """softmax(query @ key^T * scale + mask) @ value over the last two dims, as one fused node.
+
+    Shapes (..., L, E), (..., S, E), (..., S, Ev) -> (..., L, Ev), broadcasting the leading dims.
+    A boolean ``attn_mask`` is True where a query may attend to a key; a float one is added to the
+    scores. ``is_causal`` masks keys after the query (top-left aligned when L != S). ``scale``
+    defaults to 1/sqrt(E). ``dropout_p`` drops attention weights through chainrule's default
+    generator (``chainrule.manual_seed``); as in PyTorch, pass 0.0 when evaluating. With
+    ``enable_gqa`` the key/value heads (dim -3) are shared by groups of query heads.
+    """
+    tensors = [
+        _tensor_argument("scaled_dot_product_attention", x, name)
+        for x, name in ((query, "query"), (key, "key"), (value, "value"))
+    ]
+    if attn_mask is not None:
+        attn_mask = _tensor_argument("scaled_dot_product_attention", attn_mask, "attn_mask")
+    generator = _random.get_generator(None) if dropout_p > 0 else None
+    return ScaledDotProductAttention.apply(
+        *tensors,
+        attn_mask,
+        dropout_p=dropout_p,
+        is_causal=is_causal,
+        scale=scale,
+        enable_gqa=enable_gqa,
+        generator=generator,
+    )
 
 
 # Every public function defined above, so a new one needs no list of its own to be edited;

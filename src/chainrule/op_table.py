@@ -387,4 +387,31 @@ OPS = [
         [((3, 4),)],
         torch=False,
     ),
+    # --- attention ---
+    OpRow(
+        "scaled_dot_product_attention",
+        lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(q, k, v),
+        [((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 7)), ((4, 5), (2, 1, 6, 5), (6, 3))],
+    ),
+    OpRow(
+        "scaled_dot_product_attention_float_mask",
+        lambda lib, q, k, v, m: lib.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        [((2, 4, 3), (2, 5, 3), (2, 5, 3), (4, 5)), ((2, 2, 4, 3), (2, 2, 5, 3), (2, 2, 5, 2), (2, 1, 1, 5))],
+    ),
+    OpRow(
+        "scaled_dot_product_attention_bool_mask",
+        lambda lib, q, k, v, m: lib.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        # the last query row attends to nothing: zeros out, zero gradient, as PyTorch
+        [((2, 3, 3, 4), (2, 3, 4, 4), (2, 3, 4, 2), np.array([[1, 0, 1, 1], [0, 0, 1, 0], [0, 0, 0, 0]], bool))],
+    ),
+    OpRow(
+        "scaled_dot_product_attention_causal_scale",
+        lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.7),
+        [((2, 3, 4), (2, 5, 4), (2, 5, 3)), ((2, 5, 4), (2, 3, 4), (2, 3, 3))],
+    ),
+    OpRow(
+        "scaled_dot_product_attention_gqa",
+        lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+        [((2, 4, 3, 5), (2, 2, 6, 5), (2, 1, 6, 3))],
+    ),
 ]

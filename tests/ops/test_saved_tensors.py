@@ -31,6 +31,7 @@ from chainrule.autograd import Function
 from chainrule.ops import (
     activation,
     arithmetic,
+    attention,
     dropout,
     embedding,
     linalg,
@@ -41,7 +42,7 @@ from chainrule.ops import (
     unary,
 )
 
-MODULES = (arithmetic, unary, activation, reduce, linalg, softmax, loss, embedding, dropout, normalization)
+MODULES = (arithmetic, unary, activation, reduce, linalg, softmax, loss, embedding, dropout, normalization, attention)
 
 
 def _functions():
@@ -157,6 +158,11 @@ EXTRA = [
     (normalization.BatchNorm, (_x(5, 3), None, None, _x(3), _pos(3)), dict(training=False)),
     (normalization.LayerNorm, (_x(4, 3, 2), None, None), dict(normalized_ndim=2)),
     (normalization.LayerNorm, (_x(4, 3), _x(3), None), {}),
+    (
+        attention.ScaledDotProductAttention,
+        (_x(2, 3, 4), _x(2, 5, 4), _x(2, 5, 3), None),
+        dict(dropout_p=0.5, generator=np.random.default_rng(0)),
+    ),
 ]
 
 CASES = [case for case in _trace_selfcheck() if case[0] in FUNCTIONS] + EXTRA

@@ -32,6 +32,7 @@ from .samplers import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from .sequences import AddingProblem, CopyTask, FirstTokenClassification  # long-range sequence tasks (issue 10)
 from .toy import load_digits, make_moons, make_polynomial_regression, make_spirals
 
 __all__ = [
@@ -62,4 +63,8 @@ __all__ = [
     "read_idx",
     "transforms",
     "write_idx",
+    # long-range sequence tasks (issue 10)
+    "AddingProblem",
+    "CopyTask",
+    "FirstTokenClassification",
 ]

@@ -1,0 +1,1 @@
+"""Models built from chainrule's layers: one package per model family."""
