@@ -64,19 +64,13 @@ def exploding_init(budget, seed):
     return trial
 
 
-def _adding_problem(g, n, length):
-    """The adding problem: two channels, random values and a 0/1 marker on two positions (one in
-    each half); the target is the sum of the two marked values. Solving it needs memory across
-    the whole sequence."""
-    values = g.random((n, length))
-    markers = np.zeros((n, length))
-    first = g.integers(0, length // 2, n)
-    second = g.integers(length // 2, length, n)
-    markers[np.arange(n), first] = 1
-    markers[np.arange(n), second] = 1
-    x = np.stack([values, markers], axis=2).astype(np.float32)  # (N, T, 2)
-    y = (values[np.arange(n), first] + values[np.arange(n), second]).astype(np.float32)
-    return x, y
+def _adding_arrays(length, n, seed):
+    """chainrule.data.AddingProblem as two arrays: x (n, T, 2) and y (n,)."""
+    from ...data import DataLoader
+    from ...data.sequences import AddingProblem
+
+    x, y = next(iter(DataLoader(AddingProblem(seq_len=length, num_samples=n, seed=seed), batch_size=n)))
+    return x.numpy(), y.numpy().reshape(-1)
 
 
 class _SequenceRegressor(nn.Module):
@@ -97,7 +91,7 @@ class _SequenceRegressor(nn.Module):
     title_zh="LSTM 能把梯度传过长序列,普通 RNN 不能",
     claim_en="In a plain RNN the gradient reaching an early time step is multiplied by one Jacobian per later step and vanishes; the LSTM's additive cell state lets it survive, so the LSTM learns long-range tasks such as the adding problem where the RNN fails.",
     claim_zh="普通 RNN 中,传到早期时间步的梯度要乘上之后每一步的雅可比矩阵而消失;LSTM 的加性细胞状态让梯度得以保留,因此在“加法问题”这类长程任务上 LSTM 能学会而 RNN 不能。",
-    method="The adding problem (sum of the two marked values in a sequence of length T) for growing T; nn.RNN (tanh) and nn.LSTM with 32 hidden units trained with Adam; test MSE against the constant predictor's 0.167 (variance of the target), and the gradient norm of the loss with respect to the input at each time step (first step vs last) at initialisation.",
+    method="The adding problem (chainrule.data.AddingProblem: the sum of the two marked values in a sequence of length T) for growing T; nn.RNN (tanh) and nn.LSTM with 32 hidden units trained with Adam; test MSE against the constant predictor's 0.167 (variance of the target), and the gradient norm of the loss with respect to the input at each time step (chainrule.diagnostics.time_step_gradient_norms; first step vs last) at initialisation.",
     seeds=(1, 2, 3),
     figures=[
         figure(
@@ -120,41 +114,35 @@ class _SequenceRegressor(nn.Module):
     ],
 )
 def lstm_vs_rnn(budget, seed):
-    g = rng(seed)
+    from ... import optim
+    from ...autograd import no_grad
+    from ...diagnostics import time_step_gradient_norms
+
     lengths = pick(budget, [5], [10, 30, 60], [10, 25, 50, 100, 150])
     steps = pick(budget, 5, 150, 600)
     trial = Trial(seed, series={"lengths": lengths})
     mse = {"rnn": [], "lstm": []}
     for length in lengths:
-        x_train, y_train = _adding_problem(g, 512, length)
-        x_test, y_test = _adding_problem(g, 256, length)
+        x_train, y_train = _adding_arrays(length, 512, 2 * seed)
+        x_test, y_test = _adding_arrays(length, 256, 2 * seed + 1)
         for name, cell in (("rnn", nn.RNN), ("lstm", nn.LSTM)):
             model = _SequenceRegressor(cell, 32)
             if length == lengths[-1]:
-                xs = T(x_test[:64]).requires_grad_()
-                F.mse_loss(model(xs), T(y_test[:64])).backward()
-                per_step = np.linalg.norm(xs.grad.numpy(), axis=(0, 2))
+                # The learning signal at each input step, at initialisation (before training).
+                per_step = time_step_gradient_norms(model, x_test[:64], y_test[:64], F.mse_loss, batch_first=True)
                 trial.series[f"grad_t_{name}"] = per_step.tolist()
-                trial.measurements[f"log10_grad_first_over_last_{name}"] = float(
-                    np.log10(max(per_step[0], 1e-300) / per_step[-1])
-                )
-                model.zero_grad()
-            opt_model = model
-            from ... import optim
-
-            opt = optim.Adam(opt_model.parameters(), lr=1e-2)
+                ratio = max(float(per_step[0]), 1e-300) / float(per_step[-1])
+                trial.measurements[f"log10_grad_first_over_last_{name}"] = float(np.log10(ratio))
+            opt = optim.Adam(model.parameters(), lr=1e-2)
             order = rng(seed, 50 + length)
             for _ in range(steps):
                 index = order.integers(0, len(y_train), 64)
                 opt.zero_grad()
                 with quiet():
-                    loss = F.mse_loss(model(T(x_train[index])), T(y_train[index]))
-                    loss.backward()
+                    F.mse_loss(model(T(x_train[index])), T(y_train[index])).backward()
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 opt.step()
             model.eval()
-            from ...autograd import no_grad
-
             with no_grad():
                 mse[name].append(float(F.mse_loss(model(T(x_test)), T(y_test)).item()))
     trial.series["steps"] = list(range(1, lengths[-1] + 1))
