@@ -263,3 +263,37 @@ def test_dtype_errors():
         F.scaled_dot_product_attention(*(cr.tensor(np.ones((2, 4, 5), np.int64)) for _ in range(3)))
     with pytest.raises(TypeError, match="query"):
         F.scaled_dot_product_attention(1.0, cr.tensor(k), cr.tensor(v))
+
+
+# --------------------------------------------------------------- docs/backprop.md §9 claims
+def test_one_node_that_saves_only_p_besides_inputs_and_output():
+    q, k, v = (cr.tensor(_randn(2, 3, n, 5, seed=i), requires_grad=True) for i, n in enumerate((4, 6, 6)))
+    out = F.scaled_dot_product_attention(q, k, v)
+    node = out.grad_fn
+    assert type(node).__name__ == "ScaledDotProductAttention"
+    assert all(edge is t for edge, t in zip(node.next_functions, (q, k, v)))  # straight to the leaves
+    saved = [a for a in node.saved_tensors if a is not None]
+    operands = [q.detach().numpy(), k.detach().numpy(), v.detach().numpy(), out.detach().numpy()]
+    extra = [a for a in saved if not any(a is b for b in operands)]
+    assert [a.shape for a in extra] == [(2, 3, 4, 6)]  # P, the one (L x S) array
+    np.testing.assert_allclose(extra[0].sum(axis=-1), 1.0)
+
+
+def test_rowsum_trick_identity():
+    rng = np.random.default_rng(0)
+    scores = rng.standard_normal((3, 4, 6))
+    weights = np.exp(scores) / np.exp(scores).sum(-1, keepdims=True)
+    value, grad_out = rng.standard_normal((3, 6, 5)), rng.standard_normal((3, 4, 5))
+    grad_weights = grad_out @ value.swapaxes(-1, -2)
+    np.testing.assert_allclose(
+        (grad_weights * weights).sum(-1), (grad_out * (weights @ value)).sum(-1), rtol=1e-12, atol=1e-12
+    )
+
+
+def test_scale_keeps_score_variance_near_one():
+    rng = np.random.default_rng(0)
+    for embed in (16, 256):
+        q, k = rng.standard_normal((256, embed)), rng.standard_normal((256, embed))
+        scores = q @ k.T
+        assert 0.8 * embed < scores.var() < 1.2 * embed
+        assert 0.8 < (scores / np.sqrt(embed)).var() < 1.2

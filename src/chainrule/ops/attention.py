@@ -216,7 +216,8 @@ class ScaledDotProductAttention(Function):
         grad_scores = np.matmul(grad_output, _repeat_heads(value, value_groups).swapaxes(-1, -2))  # dP'
         if keep is not None:
             grad_scores *= keep  # dP = dP' * D / (1 - p)
-        grad_scores -= np.sum(grad_output * out, axis=-1, keepdims=True)  # dP - rowsum(dO * O)
+        # dP - rowsum(dO * O); einsum forms the row sums without an (L x Ev) temporary
+        grad_scores -= np.einsum("...i,...i->...", grad_output, out)[..., None]
         grad_scores *= weights  # dS = P * (dP - rowsum(dO * O))
         grad_scores = unbroadcast(grad_scores, weights.shape)  # value's extra batch axes share P
         if need_mask and mask_meta is not None:
