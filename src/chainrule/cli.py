@@ -1,4 +1,4 @@
-"""``chainrule`` command line: ``chainrule check`` (gradcheck every op on this machine), ``chainrule bert ...``."""
+"""``chainrule`` command line: ``check`` (gradcheck every op here), ``lab`` (the experiments), ``bert ...``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="chainrule", description="Deep learning built from the chain rule up.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check", help="gradcheck every registered op (float64 central differences) and print a table")
+    # chainrule lab: the experiments (src/chainrule/lab/cli.py)
+    from .lab.cli import add_parser as add_lab_parser
+
+    add_lab_parser(sub)
     # BERT: `chainrule bert embed|...` (its subcommands live in models/bert/cli.py)
     from .models.bert.cli import add_bert_parser
 
@@ -23,6 +27,10 @@ def main(argv=None) -> int:
         from . import selfcheck
 
         return 0 if selfcheck.run() else 1
+    if args.command == "lab":
+        from .lab.cli import main as lab_main
+
+        return lab_main(args)
     return 2
 
 
