@@ -489,3 +489,16 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# --- recurrent ---
+# torch's top-level recurrent functions (what torch.nn.LSTM / GRU / RNN and the cells call)
+from .functional import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell  # noqa: E402, F401
+
+__all__ = sorted(
+    [*__all__, "gru", "gru_cell", "lstm", "lstm_cell", "rnn_relu", "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell"]
+)
+
+# --- convolution --- (the names torch also keeps at its top level: torch.conv2d, torch.max_pool2d, ...)
+from .functional import avg_pool1d, conv1d, conv2d, max_pool1d, max_pool2d  # noqa: E402, F401
+
+__all__ = sorted([*__all__, "avg_pool1d", "conv1d", "conv2d", "max_pool1d", "max_pool2d"])

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import backend
 from . import random as _random
-from .ops import activation, arithmetic, linalg, reduce, shape, unary
+from .ops import activation, arithmetic, conv, linalg, reduce, shape, unary
 from .ops.attention import ScaledDotProductAttention
 from .ops.dropout import Dropout
 from .ops.embedding import Embedding
@@ -1463,6 +1463,358 @@ def multi_head_attention_forward(
     out = linear(out, out_proj_weight, out_proj_bias)
     out = out.transpose(0, 1) if batched else out.squeeze(0)  # (N, L, E) -> (L, N, E), or (L, E)
     return out, weights
+
+
+# --- recurrent ---
+# torch's top-level recurrent functions (torch.lstm, torch.gru, torch.rnn_tanh, torch.rnn_relu and
+# the four *_cell functions): what torch.nn.LSTM & co. call. One fused op per layer and direction
+# (chainrule.ops.recurrent), so a layer over T steps is one graph node, not T * 20.
+from .ops import recurrent as _recurrent_ops  # noqa: E402
+
+
+def _is_batch_sizes(value):
+    """The packed overloads pass an integer ``batch_sizes`` where the padded ones pass ``hx``."""
+    if isinstance(value, Tensor):
+        return value.dtype.kind in "iu"
+    return isinstance(value, np.ndarray) and value.dtype.kind in "iu"
+
+
+def _recurrent_call(mode, input, args):
+    """Resolve torch's two overloads of torch.lstm / gru / rnn_tanh / rnn_relu:
+    (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first) and the
+    packed (data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)."""
+    if len(args) != 8:
+        raise TypeError(
+            f"{mode}(): expected (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, "
+            f"batch_first) or (data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, "
+            f"bidirectional), got {len(args) + 1} arguments"
+        )
+    if _is_batch_sizes(args[0]):
+        batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional = args
+        batch_first = False
+        batch_sizes = np.asarray(unwrap_tensor(batch_sizes), dtype=np.int64)
+    else:
+        hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first = args
+        batch_sizes = None
+    input = as_tensor_operand(mode, input)
+    if mode == "lstm":
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise TypeError(f"lstm(): hx must be a pair (h_0, c_0) of tensors, got {type(hx).__name__}")
+        states = [as_tensor_operand(mode, h) for h in hx]
+    else:
+        states = [as_tensor_operand(mode, hx)]
+    return _recurrent_layers(
+        mode, input, batch_sizes, states, list(params), bool(has_biases), int(num_layers), float(dropout),
+        bool(train), bool(bidirectional), bool(batch_first),
+    )  # fmt: skip
+
+
+def _recurrent_layers(
+    mode, input, batch_sizes, states, params, has_biases, num_layers, dropout_p, train, bidirectional, batch_first
+):
+    directions = 2 if bidirectional else 1
+    per_layer = 4 if has_biases else 2
+    if len(params) != num_layers * directions * per_layer:
+        raise RuntimeError(
+            f"{mode}: expected {num_layers * directions * per_layer} weights for {num_layers} layer(s), "
+            f"{directions} direction(s) and has_biases={has_biases}, got {len(params)}"
+        )
+    if batch_sizes is None:
+        if input.ndim != 3:
+            raise RuntimeError(
+                f"{mode}: expected a 3-D input (seq_len, batch, input_size), got shape {tuple(input.shape)}"
+            )
+        x = input.transpose(0, 1) if batch_first else input  # (T, B, I)
+        sizes, positions = None, None
+        steps = x.shape[0]
+    else:
+        if input.ndim != 2:
+            raise RuntimeError(
+                f"{mode}: expected packed data of shape (sum of lengths, input_size), got {tuple(input.shape)}"
+            )
+        steps, batch = len(batch_sizes), int(batch_sizes[0]) if len(batch_sizes) else 0
+        if int(batch_sizes.sum()) != input.shape[0]:
+            raise RuntimeError(
+                f"{mode}: batch_sizes {batch_sizes.tolist()} add up to {int(batch_sizes.sum())} rows, but the packed "
+                f"data has {input.shape[0]}"
+            )
+        positions = _recurrent_ops.packed_positions(batch_sizes, batch)
+        x = _recurrent_ops.PackedToPadded.apply(input, positions, steps=steps, batch=batch)  # (T, B, I)
+        sizes = batch_sizes
+    fused = {"lstm": _recurrent_ops.FusedLSTM, "gru": _recurrent_ops.FusedGRU}.get(mode, _recurrent_ops.FusedRNN)
+    options = {"nonlinearity": mode[4:]} if fused is _recurrent_ops.FusedRNN else {}
+    final = [[] for _ in states]
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(directions):
+            k = layer * directions + direction
+            weights = params[k * per_layer : (k + 1) * per_layer]
+            biases = weights[2:] if has_biases else [None, None]
+            result = fused.apply(
+                x, *[s[k] for s in states], weights[0], weights[1], *biases,
+                reverse=direction == 1, batch_sizes=sizes, **options,
+            )  # fmt: skip
+            outputs.append(result[:steps])  # (T, B, H); then h_n (and c_n) of this layer-direction
+            for j, kept in enumerate(final):
+                kept.append(result[steps + j])
+        x = outputs[0] if directions == 1 else cat(outputs, dim=2)  # (T, B, D * H)
+        if dropout_p and train and layer < num_layers - 1:
+            x = dropout(x, dropout_p, True)  # between layers only, as torch
+    if positions is not None:
+        x = _recurrent_ops.PaddedToPacked.apply(x, positions)  # (sum of lengths, D * H)
+    elif batch_first:
+        x = x.transpose(0, 1)
+    return (x,) + tuple(stack(kept, 0) for kept in final)  # h_n (L * D, B, H), c_n
+
+
+def lstm(input, *args):
+    """torch.lstm: a multi-layer LSTM over a padded or packed sequence; returns (output, h_n, c_n).
+
+    Args:
+        input: (T, B, I) (or (B, T, I) with batch_first), or packed data (N, I) followed by
+            ``batch_sizes``.
+        *args: torch's ``hx, params, has_biases, num_layers, dropout, train, bidirectional,
+            batch_first`` (or, packed, ``batch_sizes, hx, params, ...bidirectional``); ``params``
+            holds w_ih, w_hh[, b_ih, b_hh] per layer and direction, in nn.LSTM's order.
+    """
+    return _recurrent_call("lstm", input, args)
+
+
+def gru(input, *args):
+    """torch.gru: a multi-layer GRU (arguments as :func:`lstm`, hx one tensor); returns (output, h_n)."""
+    return _recurrent_call("gru", input, args)
+
+
+def rnn_tanh(input, *args):
+    """torch.rnn_tanh: a multi-layer Elman RNN with tanh (arguments as :func:`gru`)."""
+    return _recurrent_call("rnn_tanh", input, args)
+
+
+def rnn_relu(input, *args):
+    """torch.rnn_relu: a multi-layer Elman RNN with relu (arguments as :func:`gru`)."""
+    return _recurrent_call("rnn_relu", input, args)
+
+
+def _cell(mode, input, states, w_ih, w_hh, b_ih, b_hh):
+    input = as_tensor_operand(mode, input)
+    if input.ndim != 2:
+        raise IndexError(f"{mode}: expected a 2-D input (batch, input_size), got shape {tuple(input.shape)}")
+    states = [as_tensor_operand(mode, s) for s in states]
+    for name, state in zip(("hx", "cx"), states):
+        if state.ndim != 2 or state.shape[0] != input.shape[0]:
+            raise RuntimeError(
+                f"{mode}: Input batch size {input.shape[0]} doesn't match {name} of shape {tuple(state.shape)}"
+            )
+    fused = {"lstm_cell": _recurrent_ops.FusedLSTM, "gru_cell": _recurrent_ops.FusedGRU}.get(
+        mode, _recurrent_ops.FusedRNN
+    )
+    options = {"nonlinearity": mode[4:-5]} if fused is _recurrent_ops.FusedRNN else {}
+    # One step of the fused layer: rows [h_1, h_n(, c_n)] of shape (B, H)
+    return fused.apply(input.unsqueeze(0), *states, w_ih, w_hh, b_ih, b_hh, **options)
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.lstm_cell: one LSTM step on (B, I) input; hx = (h, c); returns (h', c')."""
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise TypeError(f"lstm_cell(): hx must be a pair (h, c) of tensors, got {type(hx).__name__}")
+    result = _cell("lstm_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
+    return result[1], result[2]
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.gru_cell: one GRU step on (B, I) input; returns h'."""
+    return _cell("gru_cell", input, [hx], w_ih, w_hh, b_ih, b_hh)[1]
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.rnn_tanh_cell: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    return _cell("rnn_tanh_cell", input, [hx], w_ih, w_hh, b_ih, b_hh)[1]
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.rnn_relu_cell: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    return _cell("rnn_relu_cell", input, [hx], w_ih, w_hh, b_ih, b_hh)[1]
+
+
+# --- convolution ---
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation of (N, C, L) or unbatched (C, L) input with a (O, C/groups, K) weight:
+    im2col + one GEMM (``ops/conv.py``). ``padding`` is an int, a 1-tuple, 'valid' or 'same'."""
+    return _convolution("conv1d", input, weight, bias, stride, padding, dilation, groups, spatial=1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation of (N, C, H, W) or unbatched (C, H, W) input with a
+    (O, C/groups, KH, KW) weight: im2col + one GEMM per group (``ops/conv.py``). ``padding`` is an
+    int, a pair, 'valid' or 'same' (an even kernel puts the extra row/column at the end, as torch)."""
+    return _convolution("conv2d", input, weight, bias, stride, padding, dilation, groups, spatial=2)
+
+
+def _convolution(op_name, input, weight, bias, stride, padding, dilation, groups, spatial):
+    input = _tensor_argument(op_name, input, "input", 1)
+    weight = _tensor_argument(op_name, weight, "weight", 2)
+    if bias is not None:
+        bias = _tensor_argument(op_name, bias, "bias", 3)
+    return conv.Convolution.apply(
+        input,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        spatial=spatial,
+        op_name=op_name,
+    )
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over sliding windows of (N, C, L) or (C, L); with ``return_indices`` also each max's
+    position in L. Padding is -inf, so it never wins."""
+    return _max_pool("max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over sliding (dilated) windows of (N, C, H, W) or (C, H, W); ``stride`` defaults to
+    ``kernel_size``. With ``return_indices`` also each max's flat index h * W + w in its channel
+    (the first maximum on ties, the element that gets the gradient, as in torch)."""
+    return _max_pool("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+
+
+def _max_pool(op_name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, spatial):
+    input = _tensor_argument(op_name, input, "input", 1)
+    values = conv.MaxPool2d.apply(
+        input,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+        spatial=spatial,
+        op_name=op_name,
+    )
+    if not return_indices:
+        return values
+    if values.grad_fn is not None:
+        indices = values.grad_fn.indices
+    else:  # no node was recorded: recompute the argmax (the forward values are the same)
+        x4, kernel, stride, padding, dilation, out_hw, out_shape = conv.pool_arguments(
+            op_name, input._data, kernel_size, stride, padding, dilation, ceil_mode, spatial
+        )
+        indices = conv.max_pool_argmax(x4, kernel, stride, padding, dilation, out_hw)[2].reshape(out_shape)
+    return values, Tensor(np.asarray(indices, dtype=np.int64))
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over sliding windows of (N, C, L) or (C, L); zero padding counts in the divisor
+    unless ``count_include_pad=False``."""
+    return conv.AvgPool2d.apply(
+        _tensor_argument("avg_pool1d", input, "input", 1),
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        spatial=1,
+        op_name="avg_pool1d",
+    )
+
+
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    """Mean over sliding windows of (N, C, H, W) or (C, H, W): each window's sum divided by its
+    area including zero padding (``count_include_pad``), by its real elements, or by
+    ``divisor_override``; a ceil_mode overhang never counts."""
+    return conv.AvgPool2d.apply(
+        _tensor_argument("avg_pool2d", input, "input", 1),
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        divisor_override=divisor_override,
+        spatial=2,
+        op_name="avg_pool2d",
+    )
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean over torch's adaptive windows (window i of L spans [floor(i L / out), ceil((i + 1) L / out))),
+    so any input size maps to ``output_size`` (an int or a pair; None keeps that dim)."""
+    return conv.AdaptiveAvgPool2d.apply(_tensor_argument("adaptive_avg_pool2d", input, "input", 1), output_size)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over torch's adaptive windows; with ``return_indices`` also each max's flat index h * W + w."""
+    input = _tensor_argument("adaptive_max_pool2d", input, "input", 1)
+    values = conv.AdaptiveMaxPool2d.apply(input, output_size)
+    if not return_indices:
+        return values
+    if values.grad_fn is not None:
+        indices = values.grad_fn.indices
+    else:  # no node was recorded: run the forward on a throwaway ctx for its indices
+        ctx = conv.AdaptiveMaxPool2d.__new__(conv.AdaptiveMaxPool2d)
+        conv.AdaptiveMaxPool2d.forward(ctx, input._data, output_size)
+        indices = ctx.indices
+    return values, Tensor(np.asarray(indices, dtype=np.int64))
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
+    """Channel dropout: zero whole (H, W) feature maps of (N, C, H, W) or unbatched (C, H, W)
+    input with probability p and scale the rest by 1 / (1 - p), one mask value per channel;
+    neighbouring pixels are correlated, so dropping single pixels would hardly regularise.
+    Identity when not training or p == 0."""
+    return _channel_dropout("dropout2d", input, p, training, inplace, generator, spatial=2)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False, generator=None):
+    """Channel dropout of (N, C, L) or unbatched (C, L) input: one mask value per channel."""
+    return _channel_dropout("dropout1d", input, p, training, inplace, generator, spatial=1)
+
+
+def _channel_dropout(op_name, input, p, training, inplace, generator, spatial):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op_name}: dropout probability has to be between 0 and 1, but got {p}")
+    input = as_tensor_operand(op_name, input)
+    if input.ndim == 2 + spatial - 1 and op_name == "dropout2d":
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+            "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+            "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+            "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+            "dropout1d instead.",
+            stacklevel=3,
+        )
+    elif input.ndim not in (spatial + 1, spatial + 2):
+        if op_name == "dropout1d":
+            raise RuntimeError(
+                f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that dropout1d "
+                "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, "
+                "and an optional batch dimension (i.e. 2D or 3D inputs)."
+            )
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result in an "
+            "error in a future release. To retain the behavior and silence this warning, please use dropout "
+            "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
+            "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=3,
+        )
+    if not training or p == 0.0:
+        return input
+    # One draw per (sample, channel), broadcast over the spatial dims: the leading dims up to the
+    # channel dim (torch treats a 3-D dropout2d input as (N, C, L), so its channel dim is 1 too).
+    batched = input.ndim != spatial + 1 or op_name == "dropout2d" and input.ndim == 3
+    channel_dims = 2 if batched and input.ndim >= 2 else 1
+    mask_shape = tuple(input.shape[:channel_dims]) + (1,) * (input.ndim - channel_dims)
+    if p == 1.0:
+        scaled_mask = np.zeros(mask_shape, dtype=input.dtype)
+    else:
+        keep = _random.get_generator(generator).random(mask_shape) >= p
+        scaled_mask = keep.astype(input.dtype) * input.dtype.type(1.0 / (1.0 - p))
+    if inplace:
+        return input.mul_(Tensor(scaled_mask))
+    return input * Tensor(scaled_mask)
 
 
 # Every public function defined above, so a new one needs no list of its own to be edited;

@@ -428,4 +428,149 @@ OPS = [
         )[0],
         [((3, 2, 4), (5, 2, 4), (12, 4), (12,), (1, 1, 4), (1, 1, 4), (4, 4), (4,), (3, 5))],
     ),
+    # --- recurrent ---
+    # torch's top-level recurrent functions: each layer-direction is one fused op (ops/recurrent.py),
+    # checked padded and packed, one and two layers, uni- and bidirectional; outputs flattened into one.
+    OpRow(
+        "lstm",
+        lambda lib, x, h, c, *w: lib.cat(
+            [o.reshape(-1) for o in lib.lstm(x, [h, c], list(w), True, 1, 0.0, False, False, False)]
+        ),
+        [((4, 2, 3), (1, 2, 2), (1, 2, 2), (8, 3), (8, 2), (8,), (8,))],
+    ),
+    OpRow(
+        "lstm_bidirectional_2_layers",
+        lambda lib, x, h, c, *w: lib.cat(
+            [o.reshape(-1) for o in lib.lstm(x, [h, c], list(w), False, 2, 0.0, False, True, True)]
+        ),
+        [((2, 3, 3), (4, 2, 2), (4, 2, 2)) + ((8, 3), (8, 2)) * 2 + ((8, 4), (8, 2)) * 2],
+    ),
+    OpRow(
+        "lstm_packed",
+        lambda lib, x, sizes, h, c, *w: lib.cat(
+            [o.reshape(-1) for o in lib.lstm(x, sizes, [h, c], list(w), True, 1, 0.0, False, True)]
+        ),
+        [((6, 3), np.array([3, 2, 1]), (2, 3, 2), (2, 3, 2)) + ((8, 3), (8, 2), (8,), (8,)) * 2],
+    ),
+    OpRow(
+        "gru",
+        lambda lib, x, h, *w: lib.cat(
+            [o.reshape(-1) for o in lib.gru(x, h, list(w), True, 1, 0.0, False, True, False)]
+        ),
+        [((4, 2, 3), (2, 2, 2)) + ((6, 3), (6, 2), (6,), (6,)) * 2],
+    ),
+    OpRow(
+        "gru_packed_2_layers",
+        lambda lib, x, sizes, h, *w: lib.cat(
+            [o.reshape(-1) for o in lib.gru(x, sizes, h, list(w), True, 2, 0.0, False, False)]
+        ),
+        [((5, 3), np.array([2, 2, 1]), (2, 2, 2), (6, 3), (6, 2), (6,), (6,), (6, 2), (6, 2), (6,), (6,))],
+    ),
+    OpRow(
+        "rnn_tanh",
+        lambda lib, x, h, *w: lib.cat(
+            [o.reshape(-1) for o in lib.rnn_tanh(x, h, list(w), True, 2, 0.0, False, False, True)]
+        ),
+        [((2, 4, 3), (2, 2, 2), (2, 3), (2, 2), (2,), (2,), (2, 2), (2, 2), (2,), (2,))],
+    ),
+    OpRow(
+        "rnn_relu_packed",
+        lambda lib, x, sizes, h, *w: lib.cat(
+            [o.reshape(-1) for o in lib.rnn_relu(x, sizes, h, list(w), True, 1, 0.0, False, True)]
+        ),
+        [((6, 3), np.array([3, 2, 1]), (2, 3, 2)) + ((2, 3), (2, 2), (2,), (2,)) * 2],
+    ),
+    OpRow(
+        "lstm_cell",
+        lambda lib, x, h, c, *w: lib.cat([o.reshape(-1) for o in lib.lstm_cell(x, (h, c), *w)]),
+        [((3, 4), (3, 2), (3, 2), (8, 4), (8, 2), (8,), (8,)), ((3, 4), (3, 2), (3, 2), (8, 4), (8, 2))],
+    ),
+    OpRow("gru_cell", lambda lib, x, h, *w: lib.gru_cell(x, h, *w), [((3, 4), (3, 2), (6, 4), (6, 2), (6,), (6,))]),
+    OpRow(
+        "rnn_tanh_cell",
+        lambda lib, x, h, *w: lib.rnn_tanh_cell(x, h, *w),
+        [((3, 4), (3, 2), (2, 4), (2, 2), (2,), (2,))],
+    ),
+    OpRow("rnn_relu_cell", lambda lib, x, h, *w: lib.rnn_relu_cell(x, h, *w), [((3, 4), (3, 2), (2, 4), (2, 2))]),
+    # --- convolution ---
+    OpRow(
+        "conv2d",
+        lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=1),
+        [((2, 3, 5, 4), (4, 3, 3, 3), (4,)), ((3, 4, 5), (2, 3, 2, 3), (2,))],  # batched and unbatched
+    ),
+    OpRow(
+        "conv2d_strided_dilated",
+        lambda lib, x, w: lib.conv2d(x, w, stride=(2, 1), padding=(1, 2), dilation=(2, 1)),
+        [((2, 2, 7, 6), (3, 2, 3, 2))],
+    ),
+    OpRow(
+        "conv2d_grouped_same",
+        lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding="same", groups=2, dilation=2),
+        [((1, 4, 5, 6), (6, 2, 2, 3), (6,))],  # an even kernel: 'same' pads one more at the end
+    ),
+    OpRow(
+        "conv2d_depthwise",
+        lambda lib, x, w: lib.nn.functional.conv2d(x, w, stride=2, padding="valid", groups=3),
+        [((2, 3, 6, 5), (6, 1, 3, 3))],
+    ),
+    OpRow(
+        "conv1d",
+        lambda lib, x, w, b: lib.conv1d(x, w, b, stride=2, padding=2, dilation=2, groups=2),
+        [((2, 4, 9), (6, 2, 3), (6,)), ((4, 7), (2, 2, 2), (2,))],
+    ),
+    OpRow(
+        "max_pool2d",
+        lambda lib, x: lib.nn.functional.max_pool2d(x, 3, stride=2, padding=1),
+        [((2, 3, 5, 6),), ((2, 5, 5),)],
+    ),
+    OpRow(
+        "max_pool2d_dilated_ceil",
+        lambda lib, x: lib.max_pool2d(x, (2, 3), (2, 1), (1, 1), dilation=(2, 1), ceil_mode=True),
+        [((1, 2, 6, 5),)],
+    ),
+    OpRow(
+        "max_pool2d_indices",
+        lambda lib, x: lib.nn.functional.max_pool2d(x, 2, return_indices=True)[0],
+        [((1, 2, 5, 4),)],
+    ),
+    OpRow("max_pool1d", lambda lib, x: lib.max_pool1d(x, 3, 2, 1, ceil_mode=True), [((2, 3, 8),)]),
+    OpRow(
+        "avg_pool2d",
+        lambda lib, x: lib.nn.functional.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+        [((2, 3, 6, 5),), ((2, 4, 4),)],
+    ),
+    OpRow(
+        "avg_pool2d_include_pad",
+        lambda lib, x: lib.nn.functional.avg_pool2d(x, (2, 3), 1, (1, 1), divisor_override=None),
+        [((1, 2, 4, 5),)],
+    ),
+    OpRow(
+        "avg_pool2d_divisor_override",
+        lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, padding=1, divisor_override=3),
+        [((1, 2, 5, 5),)],
+    ),
+    OpRow("avg_pool1d", lambda lib, x: lib.avg_pool1d(x, 3, 2, 1, ceil_mode=True), [((2, 3, 8),)]),
+    OpRow(
+        "adaptive_avg_pool2d",
+        lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, (3, None)),
+        [((2, 3, 7, 5),), ((2, 5, 4),)],
+    ),
+    OpRow(
+        "adaptive_max_pool2d",
+        lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, (3, 4)),
+        [((2, 2, 7, 5),)],
+    ),
+    # a channel mask from a NumPy generator is not torch's (tests/ops/test_conv.py compares the rule)
+    OpRow(
+        "dropout2d",
+        lambda lib, a: lib.nn.functional.dropout2d(a, 0.4, generator=np.random.default_rng(0)),
+        [((3, 4, 2, 2),)],
+        torch=False,
+    ),
+    OpRow(
+        "dropout1d",
+        lambda lib, a: lib.nn.functional.dropout1d(a, 0.4, generator=np.random.default_rng(0)),
+        [((3, 4, 5),)],
+        torch=False,
+    ),
 ]

@@ -2,7 +2,10 @@
 (checked statistically, with tolerances derived from the sampling error), deterministic reads,
 DataLoader batches, and argument errors."""
 
+import importlib.util
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,7 +38,7 @@ def test_adding_problem_structure_one_marker_per_half_and_target_is_their_sum():
 
 
 def test_adding_problem_predicting_one_gives_mse_one_sixth():
-    n = 20_000
+    n = 10_000
     x, y = as_numpy(AddingProblem(50, num_samples=n, seed=0))
     squared = (y[:, 0].astype(np.float64) - 1.0) ** 2
     # y - 1 is the sum of two U(-1/2, 1/2): E[(y-1)^2] = 1/6 and E[(y-1)^4] = 1/15, so the
@@ -197,3 +200,65 @@ def test_bad_arguments_raise_value_error_naming_the_argument(build, message):
 
 def test_repr_names_the_task_and_its_seed():
     assert repr(CopyTask(seed=3)) == "CopyTask(copy_length=10, delay=60, num_symbols=8, num_samples=1000, seed=3)"
+
+
+# ---------------------------------------------------------------------------- the adding benchmark
+def load_adding_benchmark():
+    """benchmarks/adding_problem.py, imported by path (benchmarks/ is scripts, not a package)."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "adding_problem.py"
+    spec = importlib.util.spec_from_file_location("adding_problem_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_result(result, T, steps):
+    json.dumps(result)  # the CLI prints it: everything must be plain JSON
+    assert result["T"] == T and result["steps"] == steps and result["baseline_mse"] == pytest.approx(1 / 6)
+    assert [point[0] for point in result["curve"]][-1] == steps
+    assert all(math.isfinite(value) for point in result["curve"] for value in point)
+    assert result["seconds"] > 0
+    for when in ("initial", "final"):
+        profile = result["grad_norms_per_step"][when]
+        assert len(profile["input"]) == T and len(profile["hidden"]) == T
+        assert all(value >= 0 and math.isfinite(value) for values in profile.values() for value in values)
+        for kind in ("input", "hidden"):
+            ratio = result["first_to_last"][when][kind]
+            assert ratio == pytest.approx(profile[kind][0] / profile[kind][-1])
+
+
+def test_adding_benchmark_lstm_beats_the_baseline_at_a_short_length():
+    bench = load_adding_benchmark()
+    # T = 10 and 200 steps take a few seconds; every seed tried (0-5) ends below 0.007.
+    result = bench.train_adding(
+        "lstm", T=10, steps=200, hidden=16, lr=2e-2, seed=0, eval_every=100, test_size=500, profile_size=64
+    )
+    check_result(result, T=10, steps=200)
+    assert result["test_mse"] < result["baseline_mse"] / 4
+    assert result["solved"] == (result["test_mse"] < 0.01)
+
+
+def test_adding_benchmark_runs_a_tanh_rnn_and_the_loop_implementation():
+    bench = load_adding_benchmark()
+    for cell in ("rnn", "lstm"):
+        result = bench.train_adding(
+            cell, T=6, steps=10, hidden=4, seed=1, eval_every=5, test_size=50, implementation="loop"
+        )
+        check_result(result, T=6, steps=10)
+        assert result["implementation"] == "loop"
+    with pytest.raises(ValueError, match="cell should be 'lstm' or 'rnn', got 'gru'"):
+        bench.train_adding("gru")
+    with pytest.raises(ValueError, match="implementation should be 'auto', 'fused' or 'loop'"):
+        bench.train_adding("rnn", implementation="cuda")
+
+
+def test_adding_benchmark_is_reproducible_and_its_cli_prints_json(capsys):
+    bench = load_adding_benchmark()
+    runs = [bench.train_adding("rnn", T=5, steps=6, hidden=3, seed=2, eval_every=3, test_size=20) for _ in range(2)]
+    assert runs[0]["curve"] == runs[1]["curve"]
+    assert runs[0]["grad_norms_per_step"] == runs[1]["grad_norms_per_step"]
+    bench.main(["--cell", "both", "--T", "5", "--steps", "4", "--hidden", "3"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line.get("cell") for line in lines[:2]] == ["lstm", "rnn"]
+    assert set(lines[2]["summary"]) == {"lstm", "rnn"}
+    assert lines[0]["grad_norms_per_step"]["steps_shown"] == [0, 2, 4]

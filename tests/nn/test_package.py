@@ -4,9 +4,21 @@ submodules (so a new layer cannot be forgotten), and nothing else leaks into the
 import types
 
 import chainrule.nn as nn
-from chainrule.nn import activation, attention, container, layers, loss, module, normalization, regularization
+from chainrule.nn import (
+    activation,
+    attention,
+    container,
+    conv,
+    layers,
+    loss,
+    module,
+    normalization,
+    pooling,
+    regularization,
+    rnn,
+)
 
-SUBMODULES = [activation, attention, container, layers, loss, module, normalization, regularization]
+SUBMODULES = [activation, attention, container, conv, layers, loss, module, normalization, pooling, regularization, rnn]
 NAMESPACES = ["functional", "init", "utils"]
 # Public in their own module but not re-exported, as in torch.nn (torch.nn.modules.module has them).
 NOT_REEXPORTED = {"IncompatibleKeys", "RemovableHandle"}

@@ -32,17 +32,33 @@ from chainrule.ops import (
     activation,
     arithmetic,
     attention,
+    conv,
     dropout,
     embedding,
     linalg,
     loss,
     normalization,
+    recurrent,
     reduce,
     softmax,
     unary,
 )
 
-MODULES = (arithmetic, unary, activation, reduce, linalg, softmax, loss, embedding, dropout, normalization, attention)
+MODULES = (
+    arithmetic,
+    unary,
+    activation,
+    reduce,
+    linalg,
+    softmax,
+    loss,
+    embedding,
+    dropout,
+    normalization,
+    attention,
+    recurrent,
+    conv,
+)
 
 
 def _functions():

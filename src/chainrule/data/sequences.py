@@ -21,7 +21,8 @@ Shapes: a sample's input is ``(seq_len, features)``, time first. The
 :class:`~chainrule.data.DataLoader` stacks samples along a new first axis, so a batch is
 ``(batch, seq_len, features)`` -- feed it to a recurrent layer built with ``batch_first=True``, or
 ``x.transpose(0, 1)`` it to the ``(seq_len, batch, features)`` layout that is the default.
-Inputs are float32; class targets are int64.
+Inputs are float32; class targets are int64. See ``docs/sequences.md`` for the baselines and the
+measured LSTM-vs-RNN result on the adding problem.
 """
 
 from __future__ import annotations

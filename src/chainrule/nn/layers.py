@@ -1,4 +1,5 @@
-"""Basic layers: Linear, Embedding, Dropout, Identity, Flatten (PyTorch names, arguments, init)."""
+"""Basic layers: Linear, Embedding, Dropout (element- and channel-wise), Identity, Flatten (PyTorch
+names, arguments, init)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Dropout", "Embedding", "Flatten", "Identity", "Linear"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Embedding", "Flatten", "Identity", "Linear"]
 
 
 def _parameter_dtype(layer: str, device, dtype):
@@ -245,6 +246,47 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Module):
+    """Zero whole channels ((H, W) feature maps) of (N, C, H, W) or (C, H, W) input with
+    probability p in training and scale the rest by 1/(1-p); the identity in eval mode. Adjacent
+    pixels of a feature map are strongly correlated, so element-wise dropout would barely
+    regularise a convolution: dropping the whole map does.
+
+    Args:
+        p: the probability of zeroing a channel, in [0, 1].
+        inplace: multiply the input in place.
+        generator: the generator the masks are drawn from (a chainrule addition).
+    """
+
+    _function = staticmethod(F.dropout2d)
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, generator=None):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"{type(self).__name__}: dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+        self.generator = generator
+
+    def forward(self, input):
+        return type(self)._function(input, self.p, self.training, self.inplace, generator=self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(Dropout2d):
+    """Zero whole channels of (N, C, L) or (C, L) input with probability p in training (see Dropout2d).
+
+    Args:
+        p: the probability of zeroing a channel, in [0, 1].
+        inplace: multiply the input in place.
+        generator: the generator the masks are drawn from (a chainrule addition).
+    """
+
+    _function = staticmethod(F.dropout1d)
 
 
 class Flatten(Module):

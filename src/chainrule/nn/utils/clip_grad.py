@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 
-from .. import backend
-from .. import functional as F
-from ..autograd import no_grad
-from ..tensor import Tensor
+from ... import backend
+from ... import functional as F
+from ...autograd import no_grad
+from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 

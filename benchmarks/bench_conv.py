@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""chainrule vs PyTorch, one framework per process: Conv2d(64, 64, 3, padding=1) forward + backward
+on a 32x64x16x16 float32 batch (the issue's target: <= 2x PyTorch, which runs oneDNN here).
+
+Each measurement runs in a fresh worker subprocess that imports only its own framework, with the
+thread env set before numpy/torch are imported (two BLAS/OpenMP pools in one process fight over the
+cores and distort both). The parent alternates chainrule, torch, chainrule, torch, ... for
+--rounds rounds and reports the median of the per-round ratios, so load drifting on a shared
+machine hits both halves of a round alike (the pattern of benchmarks/bench_core.py).
+
+The chainrule worker also reports where its time goes: it times the pieces of the same step
+(``ops.conv.im2col``, the forward GEMM cols @ W, the two backward GEMMs cols^T @ g and g @ W^T,
+``ops.conv.col2im``) on the step's own shapes and prints each as a share of the measured step;
+"other" is the rest (layout copies, bias, the autograd engine).
+
+    python benchmarks/bench_conv.py [--rounds 5] [--steps 20] [--warmup 3] [--threads 2]
+                                    [--src OTHER_CHECKOUT/src]   # benchmark another chainrule
+    python benchmarks/bench_conv.py --worker {chainrule,torch} ...   # one measurement
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+FRAMEWORKS = ("chainrule", "torch")
+BATCH, CHANNELS, SIZE, KERNEL = 32, 64, 16, 3
+
+
+def problem():
+    rs = np.random.RandomState(0)
+    bound = 1.0 / np.sqrt(CHANNELS * KERNEL * KERNEL)
+    weight = rs.uniform(-bound, bound, (CHANNELS, CHANNELS, KERNEL, KERNEL)).astype(np.float32)
+    bias = rs.uniform(-bound, bound, CHANNELS).astype(np.float32)
+    x = rs.randn(BATCH, CHANNELS, SIZE, SIZE).astype(np.float32)
+    grad = rs.randn(BATCH, CHANNELS, SIZE, SIZE).astype(np.float32)
+    return weight, bias, x, grad
+
+
+def step_chainrule(weight, bias, x, grad):
+    import chainrule as cr
+    from chainrule import nn
+
+    layer = nn.Conv2d(CHANNELS, CHANNELS, KERNEL, padding=1)
+    with cr.no_grad():
+        layer.weight.copy_(cr.tensor(weight))
+        layer.bias.copy_(cr.tensor(bias))
+    xt, gt = cr.tensor(x, requires_grad=True), cr.tensor(grad)
+
+    def step():
+        layer.zero_grad()
+        xt.grad = None
+        layer(xt).backward(gt)
+
+    def grad_sums():
+        return float(xt.grad.numpy().astype(np.float64).sum()), float(layer.weight.grad.numpy().sum())
+
+    return step, grad_sums
+
+
+def step_torch(weight, bias, x, grad):
+    import torch
+
+    layer = torch.nn.Conv2d(CHANNELS, CHANNELS, KERNEL, padding=1)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(weight))
+        layer.bias.copy_(torch.from_numpy(bias))
+    xt, gt = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(grad)
+
+    def step():
+        layer.zero_grad(set_to_none=True)
+        xt.grad = None
+        layer(xt).backward(gt)
+
+    def grad_sums():
+        return float(xt.grad.numpy().astype(np.float64).sum()), float(layer.weight.grad.numpy().sum())
+
+    return step, grad_sums
+
+
+def _median_ms(fn, reps):
+    fn()
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1e3
+
+
+def breakdown_chainrule(weight, x, grad, reps):
+    """Median ms of each piece of chainrule's conv step, on the step's own shapes and layouts."""
+    from chainrule.ops import conv
+
+    kernel, out_hw, stride, padding, dilation = (KERNEL, KERNEL), (SIZE, SIZE), (1, 1), (1, 1, 1, 1), (1, 1)
+    cols = conv.im2col(x, kernel, out_hw, stride, padding, dilation, 1)  # (1, M, K)
+    w_mat = np.ascontiguousarray(weight.transpose(2, 3, 1, 0)).reshape(1, -1, CHANNELS)  # (1, K, O)
+    grad_mat = np.ascontiguousarray(grad.transpose(0, 2, 3, 1)).reshape(1, -1, CHANNELS)  # (1, M, O)
+    w_mat_t = weight.transpose(0, 2, 3, 1).reshape(1, CHANNELS, -1)  # (1, O, K)
+    grad_cols = np.matmul(grad_mat, w_mat_t)
+    return {
+        "im2col": _median_ms(lambda: conv.im2col(x, kernel, out_hw, stride, padding, dilation, 1), reps),
+        "GEMM cols@W": _median_ms(lambda: np.matmul(cols, w_mat), reps),
+        "GEMM cols^T@g (dW)": _median_ms(lambda: np.matmul(cols.transpose(0, 2, 1), grad_mat), reps),
+        "GEMM g@W^T (dcols)": _median_ms(lambda: np.matmul(grad_mat, w_mat_t), reps),
+        "col2im": _median_ms(
+            lambda: conv.col2im(grad_cols, x.shape, kernel, out_hw, stride, padding, dilation, 1), reps
+        ),
+    }
+
+
+def worker(a):
+    """Measure one framework in this process; print one JSON line."""
+    global np
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(k, str(a.threads))
+    if a.worker == "chainrule" and a.src:
+        sys.path.insert(0, os.path.abspath(a.src))
+    import numpy as np  # only now, with the thread env in place
+
+    if a.worker == "torch":
+        import torch
+
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+        mod = torch
+    else:
+        import chainrule as mod
+
+        if a.src and not os.path.abspath(mod.__file__).startswith(os.path.abspath(a.src) + os.sep):
+            sys.exit(f"--src {a.src}: imported chainrule from {mod.__file__} instead")
+    weight, bias, x, grad = problem()
+    step, grad_sums = (step_torch if a.worker == "torch" else step_chainrule)(weight, bias, x, grad)
+    for _ in range(a.warmup):
+        step()
+    times = []
+    for _ in range(a.steps):
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+    rec = {"fw": a.worker, "median_s": statistics.median(times), "grad_sums": grad_sums()}
+    if a.worker == "chainrule":
+        rec["breakdown_ms"] = breakdown_chainrule(weight, x, grad, a.steps)
+    other = "chainrule" if a.worker == "torch" else "torch"
+    assert other not in sys.modules, f"{a.worker} worker imported {other}"
+    rec.update(version=mod.__version__, file=mod.__file__)
+    print(json.dumps(rec), flush=True)
+
+
+def launch(fw, a):
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw]
+    cmd += ["--steps", str(a.steps), "--warmup", str(a.warmup), "--threads", str(a.threads)]
+    env = dict(os.environ)
+    if fw == "chainrule" and a.src:
+        src = os.path.abspath(a.src)
+        cmd += ["--src", src]
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+    if p.returncode != 0 or not lines:
+        sys.exit(f"worker failed: {' '.join(cmd)}\n{p.stdout}{p.stderr}")
+    return json.loads(lines[-1])
+
+
+def parent(a):
+    print(
+        f"Conv2d({CHANNELS}, {CHANNELS}, {KERNEL}, padding=1) forward+backward on {BATCH}x{CHANNELS}x{SIZE}x{SIZE} "
+        f"float32; rounds {a.rounds}, steps {a.steps}+{a.warmup} warm-up, threads {a.threads}"
+    )
+    rounds = []
+    for r in range(1, a.rounds + 1):
+        rec = {fw: launch(fw, a) for fw in FRAMEWORKS}  # chainrule, then torch
+        if r == 1:
+            print(f"chainrule {rec['chainrule']['version']} from {rec['chainrule']['file']}")
+            print(f"torch     {rec['torch']['version']} from {rec['torch']['file']}")
+        rounds.append(rec)
+        c, t = rec["chainrule"]["median_s"] * 1e3, rec["torch"]["median_s"] * 1e3
+        print(
+            f"  round {r:2d}  chainrule {c:7.2f} ms  torch {t:7.2f} ms  ratio {c / t:5.2f}x"
+            f"   load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+    ratios = [r["chainrule"]["median_s"] / r["torch"]["median_s"] for r in rounds]
+    print(
+        f"ratio chainrule/torch  median {statistics.median(ratios):5.2f}x  min {min(ratios):5.2f}x"
+        f"  max {max(ratios):5.2f}x   ({len(rounds)} rounds)"
+    )
+    ours, theirs = rounds[0]["chainrule"]["grad_sums"], rounds[0]["torch"]["grad_sums"]
+    print(f"grad sums (x, weight), chainrule/torch: {ours[0]:.4f}/{theirs[0]:.4f}, {ours[1]:.4f}/{theirs[1]:.4f}")
+    step_ms = statistics.median(r["chainrule"]["median_s"] for r in rounds) * 1e3
+    pieces = {
+        name: statistics.median(r["chainrule"]["breakdown_ms"][name] for r in rounds)
+        for name in rounds[0]["chainrule"]["breakdown_ms"]
+    }
+    print(f"where chainrule's {step_ms:.2f} ms go (each piece timed alone, median over rounds):")
+    for name, ms in pieces.items():
+        print(f"  {name:20s} {ms:7.2f} ms  {100 * ms / step_ms:5.1f}%")
+    rest = step_ms - sum(pieces.values())
+    print(f"  {'other':20s} {rest:7.2f} ms  {100 * rest / step_ms:5.1f}%  (layout copies, bias, engine)")
+    return statistics.median(ratios)
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--rounds", type=int, default=5, help="chainrule/torch worker pairs")
+    ap.add_argument("--steps", type=int, default=20, help="timed steps per worker")
+    ap.add_argument("--warmup", type=int, default=3, help="untimed warm-up steps per worker")
+    ap.add_argument(
+        "--threads", type=int, default=2, help="default for OMP/OPENBLAS/MKL_NUM_THREADS (setdefault: the env wins)"
+    )
+    ap.add_argument(
+        "--src",
+        default=None,
+        help="prepend this path (e.g. OTHER_CHECKOUT/src) to sys.path/PYTHONPATH in the chainrule worker; "
+        "default: the installed chainrule",
+    )
+    ap.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.worker:
+        worker(a)
+    else:
+        parent(a)
+
+
+if __name__ == "__main__":
+    main()

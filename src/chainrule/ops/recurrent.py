@@ -1,0 +1,563 @@
+"""Recurrent layers as fused ops: one Function runs one layer in one direction over the whole
+sequence (Elman RNN, LSTM, GRU), plus the two gathers that move between packed and padded data.
+
+Why fused: composed out of matmul, add, sigmoid, tanh and mul, one LSTM step records about twenty
+nodes, so a 1,000-step sequence becomes a 20,000-node graph whose Python overhead dwarfs the
+arithmetic. Here the forward loop writes into preallocated (T, B, .) buffers and the backward is
+the hand-derived BPTT recursion below, one loop over time, no recursion, memory linear in T.
+
+Shared structure (x_t (B, I) the input at step t, h_{t-1} (B, H) the state fed into step t):
+
+* the input projection of the *whole sequence* is one GEMM, X W_ih^T + b, over all T * B rows;
+* each step adds one GEMM for the recurrent part, h_{t-1} W_hh^T, and then elementwise gates;
+* the backward runs the steps in reverse. If dz_t (B, G*H) is dL/d(pre-activations of step t), then
+  dL/dh_{t-1} = dz_t W_hh (plus the direct paths a cell has), and the weight gradients are sums of
+  outer products over all steps, so they are ONE GEMM each after the loop:
+      dW_ih = sum_t dz_t^T x_t = DZ^T X,    dW_hh = sum_t dz_t^T h_{t-1} = DZ^T H_prev,
+      db_ih = db_hh = sum_t sum_b dz_t       (GRU: separate, see FusedGRU),
+      dX = DZ W_ih                           (one GEMM for the input gradient of every step).
+
+sigma(z) = (1 + tanh(z / 2)) / 2 exactly, so the gates are computed with the weight rows of the
+sigmoid gates pre-scaled by 1/2 (exact in floating point): one ``tanh`` over all the gates of a
+step, then ``0.5 * t + 0.5`` in place on the sigmoid block. The derivatives keep the usual
+sigma' = s (1 - s) and tanh' = 1 - t^2 in terms of the activations.
+
+Variable lengths (packed sequences): ``batch_sizes[t]`` is the number of sequences still running
+at step t; the batch is sorted by decreasing length, so they are the first ``batch_sizes[t]`` rows.
+The other rows keep their state unchanged (h_t = h_{t-1}, c_t = c_{t-1}) and output 0; in the
+backward their state gradient passes through unchanged and their pre-activation gradient is 0.
+So the final state of each sequence is its state at its own last step, in both directions (the
+reverse direction starts each sequence at its own last step, because until then the initial
+state is carried).
+
+Output layout: one array of shape (T + 1, B, H) (RNN, GRU) or (T + 2, B, H) (LSTM): the outputs
+of steps 0..T-1 in time order, then h_n, then (LSTM) c_n. The caller slices it (one engine node
+per op keeps the engine single-output).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+
+__all__ = ["FusedGRU", "FusedLSTM", "FusedRNN", "PackedToPadded", "PaddedToPacked"]
+
+
+def _check_inputs(op, x, states, w_ih, w_hh, b_ih, b_hh, gates, batch_sizes):
+    """Shapes and dtypes of one layer-direction, with messages naming the op."""
+    if x.ndim != 3:
+        raise RuntimeError(f"{op}: expected an input of shape (T, B, input_size), got shape {x.shape}")
+    steps, batch, features = x.shape
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
+    if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
+        raise RuntimeError(f"{op}: weight_hh must have shape ({gates} * hidden_size, hidden_size), got {w_hh.shape}")
+    hidden = w_hh.shape[1]
+    if w_ih.shape != (gates * hidden, features):
+        raise RuntimeError(
+            f"{op}: input has inconsistent input_size: got {features} expected {w_ih.shape[-1]} "
+            f"(weight_ih has shape {w_ih.shape}; expected ({gates * hidden}, {features}))"
+        )
+    for name, bias in (("bias_ih", b_ih), ("bias_hh", b_hh)):
+        if bias is not None and bias.shape != (gates * hidden,):
+            raise RuntimeError(f"{op}: {name} must have shape ({gates * hidden},), got {bias.shape}")
+    for name, state in states:
+        if state.shape != (batch, hidden):
+            raise RuntimeError(f"{op}: {name} must have shape ({batch}, {hidden}), got {state.shape}")
+    for name, array in (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b_ih), ("bias_hh", b_hh)) + tuple(states):
+        if array is not None and array.dtype != x.dtype:
+            raise TypeError(
+                f"{op}: {name} has dtype {array.dtype} but the input has dtype {x.dtype}; cast one so they match"
+            )
+    if batch_sizes is None:
+        return steps, batch, features, hidden, None
+    sizes = [int(n) for n in batch_sizes]
+    if len(sizes) != steps or (sizes and (sizes[0] != batch or any(a < b for a, b in zip(sizes, sizes[1:])))):
+        raise RuntimeError(
+            f"{op}: batch_sizes must be {steps} non-increasing counts starting at the batch size {batch}, got {sizes}"
+        )
+    if sizes and sizes[-1] < 1:
+        raise RuntimeError(f"{op}: every step must have at least one sequence, got batch_sizes {sizes}")
+    return steps, batch, features, hidden, sizes
+
+
+def _time_order(steps, reverse):
+    """The steps in processing order, and the offset of a step's input state in the state buffer.
+
+    The buffer S has T + 1 rows. Forward: S[0] = h_0 and S[t + 1] = the state after step t, so
+    step t reads S[t] and writes S[t + 1]. Reverse: S[T] = h_0 and S[t] = the state after step t,
+    so step t reads S[t + 1] and writes S[t]. Either way the states fed into the steps, in time
+    order, are one contiguous block (S[:T] or S[1:]) for the single dW_hh GEMM.
+    """
+    if reverse:
+        return range(steps - 1, -1, -1), 1, 0
+    return range(steps), 0, 1
+
+
+def _combined_bias(b_ih, b_hh):
+    if b_ih is None:
+        return b_hh
+    return b_ih if b_hh is None else b_ih + b_hh
+
+
+def _outputs(states, steps, sizes, reverse, extra=0):
+    """Outputs in time order from the state buffer (zero where a sequence has ended), then h_n,
+    then ``extra`` rows left for the caller (c_n)."""
+    hidden = states[:steps] if reverse else states[1:]
+    out = np.empty((steps + 1 + extra,) + states.shape[1:], states.dtype)
+    out[:steps] = hidden
+    if sizes is not None:
+        for t, n in enumerate(sizes):
+            out[t, n:] = 0
+    out[steps] = states[steps if not reverse else 0]
+    return out
+
+
+def _lstm_order(hidden):
+    """Row permutation from torch's gate order (i, f, g, o) to the internal (o, i, f, g): the three
+    sigmoid gates are then one block [0, 3H) and the three gates that the cell-state gradient
+    multiplies are one block [H, 4H), so each is one NumPy call per step."""
+    return np.concatenate([np.arange(3 * hidden, 4 * hidden), np.arange(0, 3 * hidden)])
+
+
+class FusedLSTM(Function):
+    """One LSTM layer-direction over a sequence (torch's gate order i, f, g, o; two biases).
+
+    Inputs: x (T, B, I), h_0 (B, H), c_0 (B, H), W_ih (4H, I), W_hh (4H, H), b_ih, b_hh (4H,) or
+    None; ``reverse`` runs t = T-1 .. 0; ``batch_sizes`` (T,) for packed input. Output
+    (T + 2, B, H): h_t for every step, then h_n, then c_n.
+
+    Forward, with z_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh split into (z_i, z_f, z_g, z_o):
+        i = sigma(z_i), f = sigma(z_f), g = tanh(z_g), o = sigma(z_o),
+        c_t = f * c_{t-1} + i * g,    h_t = o * tanh(c_t).
+
+    Backward, step t, with dh = dL/dh_t (from the output of step t plus from step t+1) and
+    dc = dL/dc_t arriving from step t+1, tc = tanh(c_t):
+        dc += dh * o * (1 - tc^2)                        (h_t = o tanh c_t)
+        dz_o = dh * tc * o (1 - o)
+        dz_i = dc * g * i (1 - i),   dz_f = dc * c_{t-1} * f (1 - f),   dz_g = dc * i * (1 - g^2)
+        dL/dc_{t-1} = dc * f,        dL/dh_{t-1} = dz_t W_hh.
+    The factors that multiply dh and dc (tc o (1 - o), o (1 - tc^2), g i (1 - i), ...) depend only
+    on the forward activations, so they are computed for all steps at once before the loop; the
+    loop itself is seven NumPy calls and one GEMM per step. Weight, bias and input gradients are
+    the single GEMMs of the module docstring.
+    """
+
+    saves = {0, 3, 4}  # x (for dW_ih), W_ih (for dx), W_hh (for dh_{t-1})
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):
+        steps, batch, features, hidden, sizes = _check_inputs(
+            "lstm", x, (("h_0", h0), ("c_0", c0)), w_ih, w_hh, b_ih, b_hh, 4, batch_sizes
+        )
+        dtype, H = x.dtype, hidden
+        order = _lstm_order(H)
+        # Sigmoid rows scaled by 1/2: tanh of the scaled pre-activation gives the sigmoid (module docstring).
+        w_ih_s = w_ih[order]
+        w_hh_s = w_hh[order]
+        w_ih_s[: 3 * H] *= 0.5
+        w_hh_s[: 3 * H] *= 0.5
+        alloc = np.empty if sizes is None else np.zeros  # rows of ended sequences must stay finite
+        gates = alloc((steps, batch, 4 * H), dtype)  # activations (o, i, f, g) per step
+        np.matmul(x.reshape(steps * batch, features), w_ih_s.T, out=gates.reshape(steps * batch, 4 * H))
+        bias = _combined_bias(b_ih, b_hh)
+        if bias is not None:
+            bias = bias[order]
+            bias[: 3 * H] *= 0.5
+            gates += bias
+        states = np.empty((steps + 1, batch, H), dtype)
+        cells = np.empty((steps + 1, batch, H), dtype)
+        tanh_cells = alloc((steps, batch, H), dtype)
+        recurrent = np.empty((batch, 4 * H), dtype)
+        input_gate = np.empty((batch, H), dtype)
+        time_steps, read, write = _time_order(steps, reverse)
+        start = steps if reverse else 0
+        states[start] = h0
+        cells[start] = c0
+        w_hh_t = w_hh_s.T
+        for t in time_steps:
+            n = batch if sizes is None else sizes[t]
+            h_prev, h_next = states[t + read], states[t + write]
+            c_prev, c_next = cells[t + read], cells[t + write]
+            z = gates[t]
+            if n < batch:  # ended sequences keep their state
+                h_next[n:] = h_prev[n:]
+                c_next[n:] = c_prev[n:]
+                z[n:] = 0
+                h_prev, h_next, c_prev, c_next, z = h_prev[:n], h_next[:n], c_prev[:n], c_next[:n], z[:n]
+            rec = recurrent[:n]
+            np.matmul(h_prev, w_hh_t, out=rec)
+            z += rec
+            np.tanh(z, out=z)
+            sig = z[:, : 3 * H]
+            sig *= 0.5
+            sig += 0.5
+            ig = input_gate[:n]
+            np.multiply(z[:, 2 * H : 3 * H], c_prev, out=c_next)  # f * c_{t-1}
+            np.multiply(z[:, H : 2 * H], z[:, 3 * H :], out=ig)  # i * g
+            c_next += ig
+            tc = tanh_cells[t, :n]
+            np.tanh(c_next, out=tc)
+            np.multiply(z[:, :H], tc, out=h_next)  # o * tanh(c_t)
+        out = _outputs(states, steps, sizes, reverse, extra=1)
+        out[steps + 1] = cells[0 if reverse else steps]
+        ctx.save_for_backward(x, w_ih, w_hh)
+        ctx.buffers = (gates, states, cells, tanh_cells)
+        ctx.meta = (reverse, sizes, b_ih is not None, b_hh is not None)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, w_ih, w_hh = ctx.saved_tensors
+        gates, states, cells, tanh_cells = ctx.buffers
+        reverse, sizes, has_b_ih, has_b_hh = ctx.meta
+        steps, batch, H = tanh_cells.shape
+        features = x.shape[2]
+        dtype = x.dtype
+        order = _lstm_order(H)
+        o, i, f, g = (gates[..., k * H : (k + 1) * H] for k in range(4))
+        c_prev = cells[1:] if reverse else cells[:-1]
+        # The per-step factors, for all steps at once (see the docstring).
+        factors = np.empty((steps, batch, 3, H), dtype)  # multiply dc: for z_i, z_f, z_g
+        np.subtract(1, i, out=factors[:, :, 0])
+        factors[:, :, 0] *= i
+        factors[:, :, 0] *= g
+        np.subtract(1, f, out=factors[:, :, 1])
+        factors[:, :, 1] *= f
+        factors[:, :, 1] *= c_prev
+        np.multiply(g, g, out=factors[:, :, 2])
+        np.subtract(1, factors[:, :, 2], out=factors[:, :, 2])
+        factors[:, :, 2] *= i
+        out_factor = np.subtract(1, o)  # multiplies dh for z_o: tc * o (1 - o)
+        out_factor *= o
+        out_factor *= tanh_cells
+        cell_factor = np.multiply(tanh_cells, tanh_cells)  # multiplies dh into dc: o (1 - tc^2)
+        np.subtract(1, cell_factor, out=cell_factor)
+        cell_factor *= o
+        grad_seq = grad_output[:steps]
+        has_seq_grad = bool(np.any(grad_seq))  # only h_n used (a classifier on the last state): skip the adds
+        dh = np.array(grad_output[steps], dtype=dtype)
+        dc = np.array(grad_output[steps + 1], dtype=dtype)
+        dz = (np.empty if sizes is None else np.zeros)((steps, batch, 4, H), dtype)
+        w_hh_p = w_hh[order]
+        tmp = np.empty((batch, H), dtype)
+        time_steps, _, _ = _time_order(steps, reverse)
+        for t in reversed(time_steps):
+            n = batch if sizes is None else sizes[t]
+            dh_n, dc_n = (dh, dc) if n == batch else (dh[:n], dc[:n])
+            if has_seq_grad:
+                dh_n += grad_seq[t, :n]
+            tm = tmp[:n]
+            np.multiply(dh_n, cell_factor[t, :n], out=tm)
+            dc_n += tm
+            dz_t = dz[t, :n]
+            np.multiply(dc_n[:, None, :], factors[t, :n], out=dz_t[:, 1:])
+            np.multiply(dh_n, out_factor[t, :n], out=dz_t[:, 0])
+            dc_n *= f[t, :n]
+            np.matmul(dz_t.reshape(n, 4 * H), w_hh_p, out=dh_n)
+        need = ctx.needs_input_grad
+        dz_flat = dz.reshape(steps * batch, 4 * H)
+        grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = None
+        if need[0]:
+            grad_x = (dz_flat @ w_ih[order]).reshape(steps, batch, features)
+        if need[3]:
+            grad_w_ih = np.empty_like(w_ih)
+            grad_w_ih[order] = dz_flat.T @ x.reshape(steps * batch, features)
+        if need[4]:
+            h_prev = states[1:] if reverse else states[:-1]
+            grad_w_hh = np.empty_like(w_hh)
+            grad_w_hh[order] = dz_flat.T @ h_prev.reshape(steps * batch, H)
+        if (has_b_ih and need[5]) or (has_b_hh and need[6]):
+            grad_b = np.empty(4 * H, dtype)
+            grad_b[order] = dz_flat.sum(axis=0)
+            grad_b_ih = grad_b if has_b_ih and need[5] else None
+            grad_b_hh = grad_b.copy() if has_b_hh and need[6] else None
+        return grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
+
+
+class FusedGRU(Function):
+    """One GRU layer-direction over a sequence (torch's gate order r, z, n; b_hn inside the reset
+    product, as PyTorch and cuDNN place it).
+
+    Inputs: x (T, B, I), h_0 (B, H), W_ih (3H, I), W_hh (3H, H), b_ih, b_hh (3H,) or None;
+    ``reverse`` and ``batch_sizes`` as FusedLSTM. Output (T + 1, B, H): h_t per step, then h_n.
+
+    Forward, with a = x_t W_ih^T + b_ih and q = h_{t-1} W_hh^T + b_hh split into (r, z, n) parts:
+        r = sigma(a_r + q_r),  z = sigma(a_z + q_z),  n = tanh(a_n + r * q_n),
+        h_t = (1 - z) * n + z * h_{t-1}.
+
+    Backward, step t, with dh = dL/dh_t:
+        dn = dh * (1 - z),  u_n = dn * (1 - n^2)             (dL/d(a_n + r q_n))
+        u_z = dh * (h_{t-1} - n) * z (1 - z)                  (dL/d(a_z + q_z))
+        u_r = u_n * q_n * r (1 - r)                           (dL/d(a_r + q_r))
+        dL/da = (u_r, u_z, u_n),   dL/dq = (u_r, u_z, u_n * r),
+        dL/dh_{t-1} = dh * z + (dL/dq) W_hh.
+    The two biases get different gradients (b_hn sits inside the product with r): db_ih = sum dL/da
+    and db_hh = sum dL/dq; dW_ih = sum (dL/da)^T x_t, dW_hh = sum (dL/dq)^T h_{t-1}, one GEMM each.
+    """
+
+    saves = {0, 2, 3}  # x, W_ih, W_hh
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):
+        steps, batch, features, hidden, sizes = _check_inputs(
+            "gru", x, (("h_0", h0),), w_ih, w_hh, b_ih, b_hh, 3, batch_sizes
+        )
+        dtype, H = x.dtype, hidden
+        w_ih_s, w_hh_s = w_ih.copy(), w_hh.copy()
+        w_ih_s[: 2 * H] *= 0.5  # r and z rows: sigma via tanh of the halved pre-activation
+        w_hh_s[: 2 * H] *= 0.5
+        projected = np.empty((steps, batch, 3 * H), dtype)  # a = x W_ih^T + b_ih, r/z halved
+        np.matmul(x.reshape(steps * batch, features), w_ih_s.T, out=projected.reshape(steps * batch, 3 * H))
+        if b_ih is not None:
+            b = b_ih.copy()
+            b[: 2 * H] *= 0.5
+            projected += b
+        b_hh_s = None
+        if b_hh is not None:
+            b_hh_s = b_hh.copy()
+            b_hh_s[: 2 * H] *= 0.5
+        alloc = np.empty if sizes is None else np.zeros
+        hidden_proj = alloc((steps, batch, 3 * H), dtype)  # q; its n part (unscaled) is kept for backward
+        reset_update = alloc((steps, batch, 2 * H), dtype)
+        candidate = alloc((steps, batch, H), dtype)
+        states = np.empty((steps + 1, batch, H), dtype)
+        time_steps, read, write = _time_order(steps, reverse)
+        states[steps if reverse else 0] = h0
+        w_hh_t = w_hh_s.T
+        for t in time_steps:
+            n = batch if sizes is None else sizes[t]
+            h_prev, h_next = states[t + read], states[t + write]
+            if n < batch:
+                h_next[n:] = h_prev[n:]
+                h_prev, h_next = h_prev[:n], h_next[:n]
+            q = hidden_proj[t, :n]
+            np.matmul(h_prev, w_hh_t, out=q)
+            if b_hh_s is not None:
+                q += b_hh_s
+            a = projected[t, :n]
+            rz = reset_update[t, :n]
+            np.add(a[:, : 2 * H], q[:, : 2 * H], out=rz)
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            cand = candidate[t, :n]
+            np.multiply(rz[:, :H], q[:, 2 * H :], out=cand)
+            cand += a[:, 2 * H :]
+            np.tanh(cand, out=cand)
+            np.subtract(h_prev, cand, out=h_next)  # h_t = n + z (h_{t-1} - n)
+            h_next *= rz[:, H:]
+            h_next += cand
+        out = _outputs(states, steps, sizes, reverse)
+        ctx.save_for_backward(x, w_ih, w_hh)
+        ctx.buffers = (hidden_proj, reset_update, candidate, states)
+        ctx.meta = (reverse, sizes, b_ih is not None, b_hh is not None)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, w_ih, w_hh = ctx.saved_tensors
+        hidden_proj, reset_update, candidate, states = ctx.buffers
+        reverse, sizes, has_b_ih, has_b_hh = ctx.meta
+        steps, batch, H = candidate.shape
+        features, dtype = x.shape[2], x.dtype
+        r, z = reset_update[..., :H], reset_update[..., H:]
+        q_n = hidden_proj[..., 2 * H :]
+        h_prev = states[1:] if reverse else states[:-1]
+        # dh -> u_n factor (1 - z)(1 - n^2); dh -> u_z factor (h_{t-1} - n) z (1 - z); u_n -> u_r factor q_n r (1 - r)
+        to_n = np.multiply(candidate, candidate)
+        np.subtract(1, to_n, out=to_n)
+        to_n *= np.subtract(1, z)
+        to_z = np.subtract(1, z)
+        to_z *= z
+        to_z *= np.subtract(h_prev, candidate)
+        to_r = np.subtract(1, r)
+        to_r *= r
+        to_r *= q_n
+        grad_seq = grad_output[:steps]
+        has_seq_grad = bool(np.any(grad_seq))
+        dh = np.array(grad_output[steps], dtype=dtype)
+        alloc = np.empty if sizes is None else np.zeros
+        grad_a = alloc((steps, batch, 3 * H), dtype)  # dL/da = (u_r, u_z, u_n)
+        grad_q = alloc((steps, batch, 3 * H), dtype)  # dL/dq = (u_r, u_z, u_n r)
+        direct = np.empty((batch, H), dtype)
+        time_steps, _, _ = _time_order(steps, reverse)
+        for t in reversed(time_steps):
+            n = batch if sizes is None else sizes[t]
+            dh_n = dh if n == batch else dh[:n]
+            if has_seq_grad:
+                dh_n += grad_seq[t, :n]
+            u_n = grad_a[t, :n, 2 * H :]
+            q_t = grad_q[t, :n]
+            np.multiply(dh_n, to_n[t, :n], out=u_n)
+            np.multiply(dh_n, to_z[t, :n], out=q_t[:, H : 2 * H])
+            np.multiply(u_n, to_r[t, :n], out=q_t[:, :H])
+            np.multiply(u_n, r[t, :n], out=q_t[:, 2 * H :])
+            d = direct[:n]
+            np.multiply(dh_n, z[t, :n], out=d)
+            np.matmul(q_t, w_hh, out=dh_n)
+            dh_n += d
+        grad_a[..., : 2 * H] = grad_q[..., : 2 * H]
+        need = ctx.needs_input_grad
+        a_flat = grad_a.reshape(steps * batch, 3 * H)
+        q_flat = grad_q.reshape(steps * batch, 3 * H)
+        grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = None
+        if need[0]:
+            grad_x = (a_flat @ w_ih).reshape(steps, batch, features)
+        if need[2]:
+            grad_w_ih = a_flat.T @ x.reshape(steps * batch, features)
+        if need[3]:
+            grad_w_hh = q_flat.T @ h_prev.reshape(steps * batch, H)
+        if has_b_ih and need[4]:
+            grad_b_ih = a_flat.sum(axis=0)
+        if has_b_hh and need[5]:
+            grad_b_hh = q_flat.sum(axis=0)
+        return grad_x, dh, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
+
+
+class FusedRNN(Function):
+    """One Elman RNN layer-direction over a sequence: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
+    with act tanh or relu (torch's ``nonlinearity``).
+
+    Inputs and options as FusedGRU (weights (H, I) and (H, H)); output (T + 1, B, H).
+
+    Backward, step t, with dh = dL/dh_t: dz_t = dh * act'(z_t), where act' = 1 - h_t^2 (tanh) or
+    [h_t > 0] (relu), both functions of the output; dL/dh_{t-1} = dz_t W_hh. The product of T such
+    Jacobians is what vanishes (tanh, |act'| <= 1) or explodes (relu, ||W_hh|| > 1) with T.
+    """
+
+    saves = {0, 2, 3}
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False, batch_sizes=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"rnn: Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        steps, batch, features, hidden, sizes = _check_inputs(
+            f"rnn_{nonlinearity}", x, (("h_0", h0),), w_ih, w_hh, b_ih, b_hh, 1, batch_sizes
+        )
+        dtype = x.dtype
+        projected = np.empty((steps, batch, hidden), dtype)
+        np.matmul(x.reshape(steps * batch, features), w_ih.T, out=projected.reshape(steps * batch, hidden))
+        bias = _combined_bias(b_ih, b_hh)
+        if bias is not None:
+            projected += bias
+        states = np.empty((steps + 1, batch, hidden), dtype)
+        time_steps, read, write = _time_order(steps, reverse)
+        states[steps if reverse else 0] = h0
+        w_hh_t = w_hh.T
+        tanh = nonlinearity == "tanh"
+        for t in time_steps:
+            n = batch if sizes is None else sizes[t]
+            h_prev, h_next = states[t + read], states[t + write]
+            if n < batch:
+                h_next[n:] = h_prev[n:]
+                h_prev, h_next = h_prev[:n], h_next[:n]
+            np.matmul(h_prev, w_hh_t, out=h_next)
+            h_next += projected[t, :n]
+            if tanh:
+                np.tanh(h_next, out=h_next)
+            else:
+                np.maximum(h_next, 0, out=h_next)
+        out = _outputs(states, steps, sizes, reverse)
+        ctx.save_for_backward(x, w_ih, w_hh)
+        ctx.buffers = (states,)
+        ctx.meta = (tanh, reverse, sizes, b_ih is not None, b_hh is not None)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, w_ih, w_hh = ctx.saved_tensors
+        (states,) = ctx.buffers
+        tanh, reverse, sizes, has_b_ih, has_b_hh = ctx.meta
+        steps = states.shape[0] - 1
+        batch, hidden = states.shape[1:]
+        features, dtype = x.shape[2], x.dtype
+        outputs = states[:-1] if reverse else states[1:]
+        if tanh:
+            slope = np.multiply(outputs, outputs)
+            np.subtract(1, slope, out=slope)
+        else:
+            slope = (outputs > 0).astype(dtype)
+        grad_seq = grad_output[:steps]
+        has_seq_grad = bool(np.any(grad_seq))
+        dh = np.array(grad_output[steps], dtype=dtype)
+        dz = (np.empty if sizes is None else np.zeros)((steps, batch, hidden), dtype)
+        time_steps, _, _ = _time_order(steps, reverse)
+        for t in reversed(time_steps):
+            n = batch if sizes is None else sizes[t]
+            dh_n = dh if n == batch else dh[:n]
+            if has_seq_grad:
+                dh_n += grad_seq[t, :n]
+            dz_t = dz[t, :n]
+            np.multiply(dh_n, slope[t, :n], out=dz_t)
+            np.matmul(dz_t, w_hh, out=dh_n)
+        need = ctx.needs_input_grad
+        dz_flat = dz.reshape(steps * batch, hidden)
+        grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = None
+        if need[0]:
+            grad_x = (dz_flat @ w_ih).reshape(steps, batch, features)
+        if need[2]:
+            grad_w_ih = dz_flat.T @ x.reshape(steps * batch, features)
+        if need[3]:
+            h_prev = states[1:] if reverse else states[:-1]
+            grad_w_hh = dz_flat.T @ h_prev.reshape(steps * batch, hidden)
+        if (has_b_ih and need[4]) or (has_b_hh and need[5]):
+            grad_b = dz_flat.sum(axis=0)
+            grad_b_ih = grad_b if has_b_ih and need[4] else None
+            grad_b_hh = grad_b.copy() if has_b_hh and need[5] else None
+        return grad_x, dh, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
+
+
+def packed_positions(batch_sizes, batch):
+    """Flat indices into a (T * batch) grid of the rows of packed data, in packed order.
+
+    Packed data is time-major: the batch_sizes[0] sequences' step 0, then the batch_sizes[1]
+    still running at step 1, ... Sequence b (in sorted order) runs at step t iff b < batch_sizes[t].
+    """
+    sizes = np.asarray(batch_sizes, dtype=np.int64)
+    running = np.arange(batch)[None, :] < sizes[:, None]  # (T, batch)
+    return np.flatnonzero(running)
+
+
+class PaddedToPacked(Function):
+    """Gather the rows of packed data out of a padded (T, B, *) array: y = X_flat[positions].
+
+    Each padded position is taken at most once, so the backward scatters g back into zeros
+    (no accumulation needed): dL/dX_flat[positions] = g, 0 elsewhere (the padding).
+    """
+
+    saves = {1}  # the positions (an index array, not a tensor)
+
+    @staticmethod
+    def forward(ctx, padded, positions):
+        ctx.shape = padded.shape
+        ctx.save_for_backward(positions)
+        return padded.reshape((-1,) + padded.shape[2:])[positions]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (positions,) = ctx.saved_tensors
+        grad = np.zeros((ctx.shape[0] * ctx.shape[1],) + ctx.shape[2:], grad_output.dtype)
+        grad[positions] = grad_output
+        return grad.reshape(ctx.shape), None
+
+
+class PackedToPadded(Function):
+    """Scatter packed rows into a (T, B, *) array filled with ``padding_value``: the inverse of
+    PaddedToPacked, so its backward is that gather, dL/d(data) = g_flat[positions]; the padding is
+    a constant and gets no gradient."""
+
+    saves = {1}
+
+    @staticmethod
+    def forward(ctx, data, positions, steps=1, batch=1, padding_value=0.0):
+        out = np.full((steps * batch,) + data.shape[1:], padding_value, data.dtype)
+        out[positions] = data
+        ctx.save_for_backward(positions)
+        return out.reshape((steps, batch) + data.shape[1:])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (positions,) = ctx.saved_tensors
+        return grad_output.reshape((-1,) + grad_output.shape[2:])[positions], None
