@@ -318,7 +318,10 @@ class Convolution(Function):
             # on each side; it exists (>= 0) unless the forward padded more than the kernel spans
             span_h, span_w = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
             full_pads = (span_h - top, span_h - bottom, span_w - left, span_w - right)
-            if stride == (1, 1) and min(full_pads) >= 0:
+            # Both routes cost about one GEMM: the full correlation's is (N H W, KH KW Og, Cg),
+            # col2im's (N Ho Wo, Og, KH KW Cg) plus its slower strided adds; take the full
+            # correlation when its GEMM is no bigger ('same' padding, Og <= Cg).
+            if stride == (1, 1) and min(full_pads) >= 0 and h * w * og <= ho * wo * cg:
                 weight4 = weight.reshape(w4_shape)  # conv1d's (O, Cg, K) as (O, Cg, 1, K)
                 grad_x = _full_correlation(grad_output, weight4, (h, w), full_pads, dilation, groups).reshape(x_shape)
             else:
@@ -395,22 +398,41 @@ def pool_arguments(op_name, x, kernel_size, stride, padding, dilation, ceil_mode
 
 
 def max_pool_argmax(x, kernel, stride, padding, dilation, out_hw):
-    """The max of every window of x (N, C, H, W), its position in the window (row-major over the
-    kernel), and the flat index h * W + w of that position in x, as ``return_indices`` gives it."""
+    """The max of every window of x (N, C, H, W) and its position in the window (row-major over
+    the kernel).
+
+    A running max over the KH KW kernel offsets, each a strided slice of the padded input (no
+    copy of the windows, no loop over pixels). It is PyTorch's CPU kernel's rule: a later element
+    replaces the max only if it is strictly greater, or NaN, so ties keep the first maximum in
+    row-major window order and a NaN propagates. The position is updated arithmetically
+    (arg = arg * ~better + k * better), which is branch-free and several times faster than a
+    masked assignment.
+    """
     lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     xp = _pad_for_windows(x, out_hw, stride, dilation, kernel, padding, lowest)
-    n, c = x.shape[:2]
-    ho, wo = out_hw
     kh, kw = kernel
-    # (N, C, Ho, Wo, KH, KW) -> (N, C, Ho, Wo, KH KW): one copy, every window a contiguous run
-    windows = _windows(xp, out_hw, stride, dilation, kernel, channels_last=False).reshape(n, c, ho, wo, kh * kw)
-    # argmax takes the first maximum on ties, which is the element PyTorch's kernel keeps (it
-    # replaces the running max only on a strictly greater value, scanning the window row-major)
-    arg = windows.argmax(axis=-1)
-    out = np.take_along_axis(windows, arg[..., None], axis=-1)[..., 0]
-    rows = np.arange(ho)[:, None] * stride[0] - padding[0] + (arg // kw) * dilation[0]
-    cols = np.arange(wo)[None, :] * stride[1] - padding[1] + (arg % kw) * dilation[1]
-    return out, arg, rows * x.shape[3] + cols
+    check_nan = x.dtype.kind == "f" and bool(np.isnan(x).any())
+    rows, cols = _offset_slice(0, 0, out_hw, stride, dilation)
+    best = xp[:, :, rows, cols].copy()
+    arg = np.zeros(best.shape, dtype=np.int8 if kh * kw <= 127 else np.intp)
+    for k in range(1, kh * kw):
+        rows, cols = _offset_slice(k // kw, k % kw, out_hw, stride, dilation)
+        candidate = xp[:, :, rows, cols]
+        better = candidate > best
+        if check_nan:
+            better |= np.isnan(candidate)
+        np.maximum(best, candidate, out=best)  # NaN-propagating, as the kernel's isnan rule
+        arg *= ~better
+        arg += better * arg.dtype.type(k)
+    return best, arg
+
+
+def max_pool_indices(arg, width, kernel, stride, padding, dilation, out_hw):
+    """The flat index h * W + w in the (unpadded) input of each window's selected element."""
+    arg = arg.astype(np.intp)
+    rows = np.arange(out_hw[0])[:, None] * stride[0] - padding[0] + (arg // kernel[1]) * dilation[0]
+    cols = np.arange(out_hw[1])[None, :] * stride[1] - padding[1] + (arg % kernel[1]) * dilation[1]
+    return (rows * width + cols).astype(np.int64)
 
 
 class MaxPool2d(Function):
@@ -427,14 +449,25 @@ class MaxPool2d(Function):
 
     @staticmethod
     def forward(
-        ctx, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, spatial=2, op_name="max_pool2d"
+        ctx,
+        x,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        ceil_mode=False,
+        return_indices=False,
+        spatial=2,
+        op_name="max_pool2d",
     ):
         x4, kernel, stride, padding, dilation, out_hw, out_shape = pool_arguments(
             op_name, x, kernel_size, stride, padding, dilation, ceil_mode, spatial
         )
-        out, arg, flat = max_pool_argmax(x4, kernel, stride, padding, dilation, out_hw)
+        out, arg = max_pool_argmax(x4, kernel, stride, padding, dilation, out_hw)
         ctx.save_for_backward(arg)
-        ctx.indices = flat.reshape(out_shape)
+        if return_indices:  # only on request: the flat indices cost as much as the max itself
+            flat = max_pool_indices(arg, x4.shape[3], kernel, stride, padding, dilation, out_hw)
+            ctx.indices = flat.reshape(out_shape)
         ctx.meta = (x4.shape, x.shape, kernel, stride, padding, dilation, out_hw)
         return out.reshape(out_shape)
 
@@ -444,10 +477,17 @@ class MaxPool2d(Function):
         shape, x_shape, (kh, kw), stride, padding, dilation, out_hw = ctx.meta
         grad_output = grad_output.reshape(arg.shape)
         grad_xp = np.zeros(_padded_shape(shape, out_hw, stride, dilation, (kh, kw), padding), dtype=grad_output.dtype)
-        for p in range(kh):  # one masked strided add per kernel offset
+        # windows that cannot overlap (stride >= the dilated kernel) write disjoint slices, so
+        # each offset's share is stored directly; otherwise shares add up. Multiplying by the
+        # boolean mask is branch-free, several times faster than np.where on random masks.
+        disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, (kh, kw)))
+        for p in range(kh):  # one masked strided write (or add) per kernel offset
             for q in range(kw):
                 rows, cols = _offset_slice(p, q, out_hw, stride, dilation)
-                grad_xp[:, :, rows, cols] += np.where(arg == p * kw + q, grad_output, 0)
+                if disjoint:
+                    np.multiply(grad_output, arg == p * kw + q, out=grad_xp[:, :, rows, cols])
+                else:
+                    grad_xp[:, :, rows, cols] += grad_output * (arg == p * kw + q)
         return _crop(grad_xp, shape, padding).reshape(x_shape)
 
 
