@@ -597,9 +597,24 @@ def _window_matrix(size, out, dtype):
     return ((positions >= starts[:, None]) & (positions < ends[:, None])).astype(dtype)
 
 
-def adaptive_output_size(op_name, x, output_size):
-    """Check an adaptive pooling's input (3-D or 4-D, non-empty spatial dims) and resolve
-    ``output_size`` (an int, or a pair whose None entries keep the input's size)."""
+def adaptive_output_size(op_name, x, output_size, spatial=2):
+    """Check an adaptive pooling's input ((C,) + spatial or (N, C) + spatial, non-empty spatial
+    dims) and resolve ``output_size`` (an int, or a tuple whose None entries keep the input's
+    size) to the 2-D form (1, L) for 1-D pooling."""
+    if spatial == 1:
+        if x.ndim not in (2, 3) or x.shape[-1] == 0:
+            raise RuntimeError(
+                f"{op_name}(): Expected 2 to 3 dimensions with a non-empty length, but got input of shape "
+                f"{list(x.shape)}"
+            )
+        if output_size is None:
+            raise TypeError(f"{op_name}(): argument 'output_size' must be tuple of ints, not NoneType")
+        sizes = (output_size,) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
+        if len(sizes) != 1:
+            raise RuntimeError(f"{op_name}() argument 'output_size' should contain one int (got {len(sizes)})")
+        if int(sizes[0]) < 0:
+            raise RuntimeError(f"{op_name}(): output_size must be greater than or equal to 0, got {sizes[0]}")
+        return (1, int(sizes[0]))
     if x.ndim not in (3, 4) or 0 in x.shape[-2:]:
         raise RuntimeError(
             f"{op_name}(): Expected 3D or 4D tensor with non-zero sizes for the spatial dims, but got {list(x.shape)}"
@@ -616,7 +631,8 @@ def adaptive_output_size(op_name, x, output_size):
 
 
 class AdaptiveAvgPool2d(Function):
-    """Average over PyTorch's adaptive windows, as two matrix products (batched or not).
+    """Average over PyTorch's adaptive windows, as two matrix products (``adaptive_avg_pool2d``
+    and, with H = 1, ``adaptive_avg_pool1d``; batched or not).
 
     With A_h (Ho, H) and A_w (Wo, W) the 0/1 window matrices and area[i, j] their row counts'
     product, y = (A_h x A_w^T) / area: linear in x, so dL/dx = A_h^T (g / area) A_w.
@@ -625,23 +641,30 @@ class AdaptiveAvgPool2d(Function):
     saves = set()
 
     @staticmethod
-    def forward(ctx, x, output_size):
-        require_floating("adaptive_avg_pool2d", x, error=RuntimeError)
-        ho, wo = adaptive_output_size("adaptive_avg_pool2d", x, output_size)
-        a_h = _window_matrix(x.shape[-2], ho, x.dtype)
-        a_w = _window_matrix(x.shape[-1], wo, x.dtype)
+    def forward(ctx, x, output_size, spatial=2, op_name="adaptive_avg_pool2d"):
+        require_floating(op_name, x, error=RuntimeError)
+        ho, wo = adaptive_output_size(op_name, x, output_size, spatial)
+        x2 = x[..., None, :] if spatial == 1 else x  # (.., L) -> (.., 1, L)
+        a_h = _window_matrix(x2.shape[-2], ho, x.dtype)
+        a_w = _window_matrix(x2.shape[-1], wo, x.dtype)
         area = np.outer(a_h.sum(axis=1), a_w.sum(axis=1)) if ho and wo else np.ones((ho, wo), x.dtype)
         ctx.save_for_backward(a_h, a_w, area)
-        return np.matmul(np.matmul(a_h, x), a_w.T) / area  # (.., Ho, H) (.., H, W) (W, Wo) -> (.., Ho, Wo)
+        ctx.meta = (x.shape, spatial)
+        out = np.matmul(np.matmul(a_h, x2), a_w.T) / area  # (.., Ho, H) (.., H, W) (W, Wo) -> (.., Ho, Wo)
+        return out[..., 0, :] if spatial == 1 else out
 
     @staticmethod
     def backward(ctx, grad_output):
         a_h, a_w, area = ctx.saved_tensors
-        return np.matmul(np.matmul(a_h.T, grad_output / area), a_w)
+        shape, spatial = ctx.meta
+        if spatial == 1:
+            grad_output = grad_output[..., None, :]
+        return np.matmul(np.matmul(a_h.T, grad_output / area), a_w).reshape(shape)
 
 
 class AdaptiveMaxPool2d(Function):
-    """Max over PyTorch's adaptive windows (batched or not).
+    """Max over PyTorch's adaptive windows (``adaptive_max_pool2d`` and, with H = 1,
+    ``adaptive_max_pool1d``; batched or not).
 
     The windows have different sizes, so each is padded to the largest one through an index
     gather that repeats the window's last element (which leaves its max unchanged); as for max
@@ -652,10 +675,13 @@ class AdaptiveMaxPool2d(Function):
     saves = set()  # only the argmax indices
 
     @staticmethod
-    def forward(ctx, x, output_size):
-        ho, wo = adaptive_output_size("adaptive_max_pool2d", x, output_size)
+    def forward(ctx, x, output_size, spatial=2, op_name="adaptive_max_pool2d"):
+        ho, wo = adaptive_output_size(op_name, x, output_size, spatial)
         if 0 in (ho, wo):
-            raise RuntimeError(f"adaptive_max_pool2d(): output_size must be positive, got {(ho, wo)}")
+            raise RuntimeError(f"{op_name}(): output_size must be positive, got {(ho, wo)[2 - spatial :]}")
+        x_shape = x.shape
+        if spatial == 1:
+            x = x[..., None, :]  # (.., L) -> (.., 1, L)
         h, w = x.shape[-2:]
         index_h = _adaptive_gather(h, ho)  # (Ho, kh_max)
         index_w = _adaptive_gather(w, wo)  # (Wo, kw_max)
@@ -669,20 +695,20 @@ class AdaptiveMaxPool2d(Function):
         cols = index_w[np.arange(wo)[None, :], arg % kw_max]
         flat = rows * w + cols
         ctx.save_for_backward(flat)
-        ctx.indices = flat
-        ctx.meta = x.shape
-        return out
+        ctx.indices = flat[..., 0, :] if spatial == 1 else flat
+        ctx.meta = (x.shape, x_shape)
+        return out[..., 0, :] if spatial == 1 else out
 
     @staticmethod
     def backward(ctx, grad_output):
         (flat,) = ctx.saved_tensors
-        shape = ctx.meta
+        shape, x_shape = ctx.meta
         lead = int(np.prod(shape[:-2]))
         grad = np.zeros((lead, shape[-2] * shape[-1]), dtype=grad_output.dtype)
         # overlapping adaptive windows may pick the same element: add, never overwrite
         outputs = flat.shape[-2] * flat.shape[-1]
         np.add.at(grad, (np.arange(lead)[:, None], flat.reshape(lead, outputs)), grad_output.reshape(lead, outputs))
-        return grad.reshape(shape)
+        return grad.reshape(x_shape)
 
 
 def _adaptive_gather(size, out):
