@@ -120,23 +120,24 @@ def im2col(x, kernel, out_hw, stride, padding, dilation, groups):
     return cols.reshape(groups, n * ho * wo, kh * kw * cg)  # (G, M, K)
 
 
-def col2im(grad_cols, x_shape, kernel, out_hw, stride, padding, dilation, groups):
-    """The adjoint of ``im2col``: add every row of grad_cols (G, M, K) back onto the padded NHWC
-    pixels it was read from; returns the padded (N, Hp, Wp, G, C/G) gradient.
+def col2im(grad_cols_t, x_shape, kernel, out_hw, stride, padding, dilation, groups):
+    """The adjoint of ``im2col``: add every entry of dL/dcols back onto the padded pixel it was read
+    from. Takes dL/dcols transposed, (G, K, M) with K = (KH, KW, C/G) and M = (N, Ho, Wo), the
+    layout the GEMM W_mat @ g^T produces, so that each kernel offset's block is contiguous;
+    returns the padded (G, C/G, N, Hp, Wp) gradient.
 
-    For a fixed kernel offset (p, q) the rows' targets form one strided slice of the padded input,
-    so this is KH KW strided additions (a loop over kernel offsets, never over pixels).
+    For a fixed kernel offset (p, q) the targets form one strided slice of the padded input, so
+    this is KH KW strided additions (a loop over kernel offsets, never over pixels).
     """
     n, c, h, w = x_shape
     (kh, kw), (ho, wo), (top, bottom, left, right) = kernel, out_hw, padding
     cg = c // groups
-    grad_cols = grad_cols.reshape(groups, n, ho, wo, kh, kw, cg)
-    grad_xp = np.zeros((n, h + top + bottom, w + left + right, groups, cg), dtype=grad_cols.dtype)
+    grad_cols_t = grad_cols_t.reshape(groups, kh, kw, cg, n, ho, wo)
+    grad_xp = np.zeros((groups, cg, n, h + top + bottom, w + left + right), dtype=grad_cols_t.dtype)
     for p in range(kh):
         for q in range(kw):
             rows, columns = _offset_slice(p, q, out_hw, stride, dilation)
-            # (G, N, Ho, Wo, Cg) -> (N, Ho, Wo, G, Cg), the padded buffer's layout
-            grad_xp[:, rows, columns] += grad_cols[:, :, :, :, p, q].transpose(1, 2, 3, 0, 4)
+            grad_xp[:, :, :, rows, columns] += grad_cols_t[:, p, q]  # (G, Cg, N, Ho, Wo), contiguous
     return grad_xp
 
 
@@ -261,6 +262,9 @@ class Convolution(Function):
 
         dL/dW = cols^T @ g,    dL/db = sum_{n,i,j} g,    dL/dx = col2im(g @ W_mat^T),
 
+    both GEMMs computed transposed (g^T @ cols and W_mat @ g^T) so that g^T is read with its
+    pixels contiguous and col2im gets each kernel offset's block contiguous.
+
     col2im being the transpose of im2col: the sum, over the KH KW kernel offsets, of each
     offset's column of dL/dcols added back into the strided slice of pixels it was read from.
     With stride 1 that sum is computed as the full correlation of g with the flipped kernel
@@ -305,32 +309,32 @@ class Convolution(Function):
         need_x, need_w = ctx.needs_input_grad[:2]
         need_b = ctx.needs_input_grad[2]
         grad_output = grad_output.astype(cols.dtype, copy=False).reshape(n, o, ho, wo)
-        # (N, O, Ho, Wo) -> (N, G, Og, Ho, Wo) -> (G, N, Ho, Wo, Og) -> (G, M, Og), cols' row order
-        grad_mat = np.ascontiguousarray(grad_output.reshape(n, groups, og, ho, wo).transpose(1, 0, 3, 4, 2))
-        grad_mat = grad_mat.reshape(groups, n * ho * wo, og)
+        # (N, O, Ho, Wo) -> (N, G, Og, Ho, Wo) -> (G, Og, N, Ho, Wo) -> (G, Og, M): g^T, M in cols' row order
+        grad_t = np.ascontiguousarray(grad_output.reshape(n, groups, og, ho, wo).transpose(1, 2, 0, 3, 4))
+        grad_t = grad_t.reshape(groups, og, n * ho * wo)
         grad_x = grad_w = grad_b = None
         if need_w:
-            grad_w_mat = np.matmul(cols.transpose(0, 2, 1), grad_mat)  # (G, K, Og) = cols^T @ g
-            # (G, KH, KW, Cg, Og) -> (G, Og, Cg, KH, KW) -> (O, Cg, KH, KW)
-            grad_w = grad_w_mat.reshape(groups, kh, kw, cg, og).transpose(0, 4, 3, 1, 2).reshape(w_shape)
+            grad_w_t = np.matmul(grad_t, cols)  # (G, Og, K) = (cols^T @ g)^T
+            # (G, Og, KH, KW, Cg) -> (G, Og, Cg, KH, KW) -> (O, Cg, KH, KW)
+            grad_w = grad_w_t.reshape(groups, og, kh, kw, cg).transpose(0, 1, 4, 2, 3).reshape(w_shape)
         if need_x:
             # the full correlation of g with the flipped kernel needs a padding of d (K - 1) - pad
             # on each side; it exists (>= 0) unless the forward padded more than the kernel spans
             span_h, span_w = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
             full_pads = (span_h - top, span_h - bottom, span_w - left, span_w - right)
             # Both routes cost about one GEMM: the full correlation's is (N H W, KH KW Og, Cg),
-            # col2im's (N Ho Wo, Og, KH KW Cg) plus its slower strided adds; take the full
+            # col2im's (KH KW Cg, Og, N Ho Wo) plus its slower strided adds; take the full
             # correlation when its GEMM is no bigger ('same' padding, Og <= Cg).
             if stride == (1, 1) and min(full_pads) >= 0 and h * w * og <= ho * wo * cg:
                 weight4 = weight.reshape(w4_shape)  # conv1d's (O, Cg, K) as (O, Cg, 1, K)
                 grad_x = _full_correlation(grad_output, weight4, (h, w), full_pads, dilation, groups).reshape(x_shape)
             else:
-                # (O, Cg, [1,] KW) -> (G, Og, Cg, KH, KW) -> (G, Og, KH, KW, Cg) -> (G, Og, K): W_mat^T
-                w_mat_t = weight.reshape(groups, og, cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(groups, og, -1)
-                grad_cols = np.matmul(grad_mat, w_mat_t)  # (G, M, K) = g @ W_mat^T
-                grad_xp = col2im(grad_cols, x4_shape, (kh, kw), (ho, wo), stride, padding, dilation, groups)
-                # crop the padding; (N, H, W, G, Cg) -> (N, G, Cg, H, W) -> (N, C, H, W) -> x's shape
-                grad_x = grad_xp[:, top : top + h, left : left + w].transpose(0, 3, 4, 1, 2).reshape(x_shape)
+                # (O, Cg, [1,] KW) -> (G, Og, Cg, KH, KW) -> (G, KH, KW, Cg, Og) -> (G, K, Og): W_mat
+                w_mat = weight.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, -1, og)
+                grad_cols_t = np.matmul(w_mat, grad_t)  # (G, K, M) = (g @ W_mat^T)^T
+                grad_xp = col2im(grad_cols_t, x4_shape, (kh, kw), (ho, wo), stride, padding, dilation, groups)
+                # crop the padding; (G, Cg, N, H, W) -> (N, G, Cg, H, W) -> (N, C, H, W) -> x's shape
+                grad_x = grad_xp[..., top : top + h, left : left + w].transpose(2, 0, 1, 3, 4).reshape(x_shape)
         if need_b:
             grad_b = grad_output.sum(axis=(0, 2, 3))
         return grad_x, grad_w, grad_b
