@@ -175,7 +175,7 @@ SUBCOMMANDS = [_add_embed, _add_pretrain, _add_fill_mask]
 
 def add_bert_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``bert`` and its subcommands to the top-level ``chainrule`` sub-parsers."""
-    parser = subparsers.add_parser("bert", help="BERT: sentence embeddings (and more subcommands)")
+    parser = subparsers.add_parser("bert", help="BERT: sentence embeddings, masked-LM pre-training, fill-mask")
     commands = parser.add_subparsers(dest="bert_command", required=True)
     for add in SUBCOMMANDS:
         add(commands)
