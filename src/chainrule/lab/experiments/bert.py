@@ -257,7 +257,7 @@ def _mask(g, ids, vocab_size, rates, probability=0.15):
     title_zh="MLM 预训练学到的不止词频统计;80/10/10 与全部 [MASK] 的比较",
     claim_en="BERT is pre-trained as a masked language model: 15% of the tokens are hidden and predicted from both sides' context, which beats predicting from word frequencies (unigram) or from the previous word (bigram); of the hidden tokens 80% become [MASK], 10% a random token and 10% stay unchanged, so the model also learns to represent real (unmasked) tokens, which it meets at fine-tuning time.",
     claim_zh="BERT 用掩码语言模型预训练:遮住 15% 的词,根据两侧上下文预测,效果优于按词频(一元)或按前一个词(二元)预测;被选中的词 80% 换成 [MASK]、10% 换成随机词、10% 保持不变,使模型也学会表示真实(未遮住)的词,这正是微调时会遇到的情形。",
-    method="Word-level text from Python standard-library docstrings (no download), vocabulary of the 1,000 most frequent words (4,000 at full); a tiny BertForMaskedLM (2 layers, hidden 64, 2 heads, FFN 128) trained with AdamW (150 steps of 16 sequences at quick, 2,000 of 32 at full) on sequences of 32 tokens with 80/10/10 masking and, separately, with 100% [MASK]; masked-token accuracy on held-out text against unigram and bigram baselines, and the accuracy at chosen-but-unchanged positions.",
+    method="Word-level text from Python standard-library docstrings (no download), vocabulary of the 1,000 most frequent words (4,000 at full); a tiny BertForMaskedLM (2 layers, hidden 64, 2 heads, FFN 128) trained with AdamW (300 steps of 16 sequences at quick, 3,000 of 32 at full) on sequences of 32 tokens with 80/10/10 masking and, separately, with 100% [MASK]; masked-token accuracy on held-out text against unigram and bigram baselines, and the accuracy at chosen-but-unchanged positions.",
     seeds=(1, 2, 3),
     figures=[
         figure(
@@ -292,7 +292,7 @@ def bert_mlm(budget, seed):
         "accuracy_unigram": float(np.mean(val_seq[chosen] == unigram)),
         "accuracy_bigram": float(np.mean(np.argmax(bigram[previous[chosen]], axis=1) == val_seq[chosen])),
     }
-    steps = pick(budget, 3, 150, 2000)
+    steps = pick(budget, 3, 300, 3000)
     batch = pick(budget, 8, 16, 32)
     for name, rates in (("801010", (0.8, 0.1, 0.1)), ("mask_only", (1.0, 0.0, 0.0))):
         config = bert.BertConfig(
