@@ -1,4 +1,4 @@
-"""``chainrule`` command line: ``chainrule check`` (gradcheck every op on this machine), ``chainrule lab`` (the experiments)."""
+"""``chainrule`` command line: ``check`` (gradcheck every op here), ``lab`` (the experiments), ``bert ...``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ def main(argv=None) -> int:
     from .lab.cli import add_parser as add_lab_parser
 
     add_lab_parser(sub)
+    # BERT: `chainrule bert embed|...` (its subcommands live in models/bert/cli.py)
+    from .models.bert.cli import add_bert_parser
+
+    add_bert_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "bert":
+        from .models.bert.cli import run
+
+        return run(args)
     if args.command == "check":
         from . import selfcheck
 

@@ -559,4 +559,18 @@ OPS = [
         [((3, 4, 5),)],
         torch=False,
     ),
+    OpRow(
+        "multi_head_attention",  # self-attention, (L, N, E): the output and the head-averaged weights
+        lambda lib, q, w, b, ow, ob: lib.nn.functional.multi_head_attention_forward(
+            q, q, q, 4, 2, w, b, None, None, False, 0.0, ow, ob
+        ),
+        [((3, 2, 4), (12, 4), (12,), (4, 4), (4,))],
+    ),
+    OpRow(
+        "multi_head_attention_kv",  # cross-attention through the fused op: bias_k/v, zero key, float mask
+        lambda lib, q, k, w, b, bk, bv, ow, ob, m: lib.nn.functional.multi_head_attention_forward(
+            q, k, k, 4, 2, w, b, bk, bv, True, 0.0, ow, ob, attn_mask=m, need_weights=False
+        )[0],
+        [((3, 2, 4), (5, 2, 4), (12, 4), (12,), (1, 1, 4), (1, 1, 4), (4, 4), (4,), (3, 5))],
+    ),
 ]

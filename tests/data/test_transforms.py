@@ -1,6 +1,7 @@
 """Image transforms: shapes, dtypes, seeded determinism and exact geometric identities."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -9,8 +10,11 @@ import chainrule as cr
 from chainrule.data import DataLoader, TensorDataset, TransformDataset
 from chainrule.data.transforms import (
     Compose,
+    ConvertImageDtype,
     GaussianNoise,
     Normalize,
+    Pad,
+    RandomCrop,
     RandomErasing,
     RandomHorizontalFlip,
     RandomRotation,
@@ -33,10 +37,11 @@ def _all(gen=None):
         GaussianNoise(0.1, generator=gen),
         RandomErasing(p=1.0, generator=gen),
         Normalize(0.5, 0.25),
+        ConvertImageDtype(np.float32),
     ]
 
 
-@pytest.mark.parametrize("shape", [(8, 8), (1, 8, 8), (3, 9, 11)])
+@pytest.mark.parametrize("shape", [(8, 8), (1, 8, 8), (3, 9, 11), (4, 1, 8, 8), (2, 3, 9, 11)])
 @pytest.mark.parametrize("as_tensor", [False, True])
 def test_shape_dtype_and_kind_preserved(shape, as_tensor):
     img = _image(shape)
@@ -183,8 +188,12 @@ def test_argument_validation():
         GaussianNoise(-0.1)
     with pytest.raises(ValueError, match="RandomErasing: scale should be"):
         RandomErasing(scale=(0.5, 0.1))
-    with pytest.raises(ValueError, match=r"expected an image of shape \(H, W\) or \(C, H, W\), got shape \(4,\)"):
-        RandomRotation(5)(np.zeros(4))
+    for bad in (np.zeros(4), np.zeros((1, 1, 1, 2, 2))):
+        with pytest.raises(
+            ValueError,
+            match=rf"expected an image of shape \(H, W\) or \(C, H, W\), or a batch \(N, C, H, W\), got shape {re.escape(str(bad.shape))}",
+        ):
+            RandomRotation(5)(bad)
     with pytest.raises(TypeError, match="generator="):
         GaussianNoise(0.1, generator=3)
     with pytest.raises(TypeError, match="Compose: transform 1 is not callable"):
@@ -201,3 +210,148 @@ def test_augmentation_through_the_loader_differs_per_epoch():
     e2 = np.concatenate([b[0].detach().numpy() for b in loader])
     assert e1.shape == (8, 1, 6, 6) and not np.array_equal(e1, e2)
     np.testing.assert_array_equal(np.concatenate([b[1].detach().numpy() for b in loader]), y)
+
+
+def _batch(shape=(4, 3, 7, 9), seed=0):
+    return np.random.default_rng(seed).integers(0, 256, size=shape).astype(np.uint8)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda g: RandomShift(2, generator=g),
+        lambda g: RandomRotation(30, generator=g),
+        lambda g: RandomHorizontalFlip(generator=g),
+        lambda g: RandomErasing(p=1.0, generator=g),
+        lambda g: RandomCrop(5, padding=1, generator=g),
+    ],
+)
+def test_a_batch_shares_one_draw_as_in_torchvision(make):
+    # torchvision applies one set of random parameters to a whole (N, C, H, W) tensor: the batch
+    # result equals each image transformed with the same generator state
+    batch = _batch().astype(np.float32)
+    seen = set()
+    for seed in range(6):
+        out = make(np.random.default_rng(seed))(batch)
+        for i in range(len(batch)):
+            np.testing.assert_array_equal(out[i], make(np.random.default_rng(seed))(batch[i]))
+        seen.add(out.tobytes())
+    assert len(seen) > 1  # the draws differ from seed to seed
+
+
+def test_normalize_on_a_batch_is_per_channel():
+    batch = _batch().astype(np.float32)
+    mean, std = [10.0, 20.0, 30.0], [2.0, 4.0, 8.0]
+    out = Normalize(mean, std)(batch)
+    expected = (batch - np.reshape(mean, (1, 3, 1, 1))) / np.reshape(std, (1, 3, 1, 1))
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    for i in range(len(batch)):
+        np.testing.assert_allclose(Normalize(mean, std)(batch[i]), expected[i], rtol=1e-6)
+    with pytest.raises(
+        ValueError, match=r"mean has 2 entries but the image has 3 channel\(s\) \(shape \(4, 3, 7, 9\)\)"
+    ):
+        Normalize([0, 0], 1)(batch)
+
+
+def test_erasing_value_per_channel_on_a_batch():
+    batch = np.ones((2, 2, 8, 8), np.float32)
+    out = RandomErasing(p=1.0, value=(7, 9), generator=np.random.default_rng(0))(batch)
+    assert set(np.unique(out[:, 0])) == {1.0, 7.0} and set(np.unique(out[:, 1])) == {1.0, 9.0}
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+@pytest.mark.parametrize("padding", [1, (1, 2), (2, 0, 1, 3), [2]])
+@pytest.mark.parametrize("mode, torch_mode", [("constant", "constant"), ("edge", "replicate"), ("reflect", "reflect")])
+def test_pad_matches_torch(padding, mode, torch_mode):
+    torch = pytest.importorskip("torch")
+    batch = _batch().astype(np.float32)
+    if isinstance(padding, int):
+        sides = (padding,) * 4
+    elif len(padding) == 1:
+        sides = tuple(padding) * 4
+    elif len(padding) == 2:
+        sides = (padding[0], padding[1], padding[0], padding[1])
+    else:
+        sides = tuple(padding)
+    left, top, right, bottom = sides
+    kwargs = {"value": 5.0} if mode == "constant" else {}
+    expected = torch.nn.functional.pad(torch.from_numpy(batch), (left, right, top, bottom), mode=torch_mode, **kwargs)
+    for img in (batch, batch[0], batch[0, 0]):
+        out = Pad(padding, fill=5, padding_mode=mode)(img)
+        np.testing.assert_array_equal(out, expected.numpy()[(0,) * (4 - img.ndim)])
+        assert out.dtype == img.dtype
+
+
+def test_pad_symmetric_negative_and_limits():
+    row = np.array([[1, 2, 3]], np.uint8)
+    np.testing.assert_array_equal(Pad((2, 0), padding_mode="symmetric")(row), [[2, 1, 1, 2, 3, 3, 2]])
+    np.testing.assert_array_equal(Pad((2, 0), padding_mode="reflect")(row), [[3, 2, 1, 2, 3, 2, 1]])
+    np.testing.assert_array_equal(Pad((-1, 0, 1, 0))(row), [[2, 3, 0]])  # negative crops, as torch's F.pad
+    assert Pad(2)(cr.tensor(row)).shape == (5, 7)
+    with pytest.raises(RuntimeError, match=r"Pad: reflect padding .* needs an image larger than 1x3"):
+        Pad((3, 0), padding_mode="reflect")(row)
+    with pytest.raises(RuntimeError, match=r"Pad: symmetric padding"):
+        Pad((4, 0), padding_mode="symmetric")(row)
+    with pytest.raises(ValueError, match="crops away the whole 1x3 image"):
+        Pad((-2, 0, -1, 0))(row)
+
+
+def test_random_crop_with_padding_is_a_window_of_the_padded_image():
+    img = _batch((1, 6, 6))
+    padded = np.pad(img, ((0, 0), (2, 2), (2, 2)))
+    crop = RandomCrop(6, padding=2, generator=np.random.default_rng(0))
+    offsets = set()
+    for _ in range(200):
+        out = crop(img)
+        assert out.shape == (1, 6, 6) and out.dtype == np.uint8
+        matches = [
+            (t, left)
+            for t in range(5)
+            for left in range(5)
+            if np.array_equal(out, padded[:, t : t + 6, left : left + 6])
+        ]
+        assert matches
+        offsets.update(matches)
+    assert len(offsets) == 25  # every offset of the 10x10 padded image is drawn
+
+
+def test_random_crop_sizes_and_pad_if_needed():
+    img = _batch((1, 3, 3))
+    out = RandomCrop(5, pad_if_needed=True, generator=np.random.default_rng(0))(img)
+    # torchvision pads by the shortfall on both sides of the axis, then crops
+    padded = np.pad(img, ((0, 0), (2, 2), (2, 2)))
+    assert any(np.array_equal(out, padded[:, t : t + 5, left : left + 5]) for t in range(3) for left in range(3))
+    assert RandomCrop((3, 2))(img).shape == (1, 3, 2)
+    np.testing.assert_array_equal(RandomCrop(3)(img), img)  # full size: the image itself
+    with pytest.raises(
+        ValueError, match=r"RandomCrop: required crop size \(5, 5\) is larger than input image size \(3, 3\)"
+    ):
+        RandomCrop(5)(img)
+    with pytest.raises(ValueError, match="RandomCrop: size should be a positive int or a"):
+        RandomCrop((3, 2, 1))
+    with pytest.raises(ValueError, match="RandomCrop: padding must be an int or a 1, 2, or 4 element tuple, not a 3"):
+        RandomCrop(3, padding=(1, 2, 3))
+    with pytest.raises(ValueError, match="padding mode should be either constant, edge, reflect or symmetric"):
+        RandomCrop(3, padding=1, padding_mode="wrap")
+    with pytest.raises(TypeError, match="Pad: got inappropriate fill arg"):
+        Pad(1, fill="a")
+    with pytest.raises(TypeError, match="RandomCrop: expected generator="):
+        RandomCrop(3, generator=5)
+
+
+def test_convert_image_dtype_scales_as_torchvision():
+    pixels = np.array([[[0, 128, 255]]], np.uint8)
+    np.testing.assert_allclose(ConvertImageDtype(cr.float32)(pixels), pixels / 255.0, rtol=1e-6)
+    out = ConvertImageDtype(cr.float32)(cr.tensor(_batch()))
+    assert isinstance(out, cr.Tensor) and out.dtype == cr.float32 and out.shape == (4, 3, 7, 9)
+    assert 0.0 <= out.numpy().min() and out.numpy().max() <= 1.0
+    # [0, 1] onto all 256 levels evenly: 1.0 is 255, 0.5 is 127
+    levels = np.array([[0.0, 0.5, 1.0, 1.7, -0.3, np.nan]], np.float32)
+    np.testing.assert_array_equal(ConvertImageDtype(cr.uint8)(levels), [[0, 127, 255, 255, 0, 0]])
+    np.testing.assert_array_equal(ConvertImageDtype(cr.int16)(pixels), pixels.astype(np.int16) * 128)
+    np.testing.assert_array_equal(ConvertImageDtype(cr.uint8)(np.array([[0, 32767]], np.int16)), [[0, 255]])
+    assert ConvertImageDtype(cr.float64)(levels).dtype == np.float64
+    with pytest.raises(RuntimeError, match="cast from float32 to int32 cannot be performed safely"):
+        ConvertImageDtype(cr.int32)(levels)
+    with pytest.raises(TypeError, match="ConvertImageDtype: dtype should be a floating or integer dtype"):
+        ConvertImageDtype(bool)

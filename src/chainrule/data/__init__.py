@@ -1,5 +1,5 @@
-"""Feeding data to models: datasets, samplers, the DataLoader, IDX (MNIST) files, image
-augmentation, and small ready-made datasets.
+"""Feeding data to models: datasets, samplers, the DataLoader, IDX (MNIST) files, MNIST and
+Fashion-MNIST with torchvision's interface, image augmentation, and small ready-made datasets.
 
 Mirrors ``torch.utils.data``: a *dataset* says what sample ``i`` is, a *sampler* says which
 indices to visit in what order, and the :class:`DataLoader` groups samples into batches with a
@@ -18,6 +18,7 @@ from .dataset import (
     random_split,
 )
 from .idx import load_idx_dataset, read_idx, write_idx
+from .images import MNIST, FashionMNIST
 from .imbalanced import (
     load_breast_cancer_imbalanced,
     load_digits_nine_vs_rest,
@@ -67,4 +68,7 @@ __all__ = [
     "AddingProblem",
     "CopyTask",
     "FirstTokenClassification",
+    # image data sets (torchvision's interface)
+    "FashionMNIST",
+    "MNIST",
 ]

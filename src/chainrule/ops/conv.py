@@ -25,7 +25,9 @@ row (n, i, j), so its transpose *adds* column (p, q) of every row back there. Fo
 offset (p, q) the target pixels form the strided slice xp[:, p d : p d + s (Ho - 1) + 1 : s, ...],
 so col2im is KH KW strided additions (a loop over kernel offsets, never over pixels). That sum is
 exactly the "full correlation of g with the flipped kernel" of the textbook derivation (see
-docs/backprop.md). The padding is then cropped: padded positions are constants.
+docs/backprop.md). The padding is then cropped: padded positions are constants. For stride 1 the
+backward computes that full correlation directly, as im2col of g (padded by d (K - 1) - pad) times
+the flipped kernel: one contiguous copy and one GEMM instead of KH KW strided additions.
 
 Pooling reuses the same strided windows: max pooling routes each output's gradient to the one
 input its window selected (the first maximum in the window's row-major order, as PyTorch's CPU
@@ -233,6 +235,22 @@ def conv_arguments(op_name, x, weight, bias, stride, padding, dilation, groups, 
     return x4, weight, stride, (*pads[0], *pads[1]), dilation
 
 
+def _full_correlation(grad_output, weight, in_hw, full_pads, dilation, groups):
+    """dL/dx of a stride-1 convolution as the full correlation of g with the flipped kernel
+    (docs/backprop.md §9.2): im2col of g, padded by d (K - 1) - pad, times the kernel rotated by
+    180 degrees with its channel axes swapped. It is the same sum as col2im(g W_mat^T), but one
+    contiguous copy and one GEMM are cheaper than KH KW strided additions."""
+    n, o = grad_output.shape[:2]
+    _, cg, kh, kw = weight.shape
+    og = o // groups
+    cols = im2col(grad_output, (kh, kw), in_hw, (1, 1), full_pads, dilation, groups)  # (G, N H W, KH KW Og)
+    # (O, Cg, KH, KW) -> (G, Og, Cg, KH, KW) -> flip KH, KW -> (G, KH, KW, Og, Cg) -> (G, KH KW Og, Cg)
+    flipped = weight.reshape(groups, og, cg, kh, kw)[:, :, :, ::-1, ::-1].transpose(0, 3, 4, 1, 2)
+    grad = np.matmul(cols, np.ascontiguousarray(flipped).reshape(groups, kh * kw * og, cg))  # (G, N H W, Cg)
+    # (G, N, H, W, Cg) -> (N, G, Cg, H, W) -> (N, C, H, W)
+    return grad.reshape(groups, n, *in_hw, cg).transpose(1, 0, 4, 2, 3).reshape(n, groups * cg, *in_hw)
+
+
 class Convolution(Function):
     """2-D (or, with H = 1, 1-D) cross-correlation with stride, zero padding, dilation and groups
     (``conv2d`` and ``conv1d``, batched or not).
@@ -245,6 +263,8 @@ class Convolution(Function):
 
     col2im being the transpose of im2col: the sum, over the KH KW kernel offsets, of each
     offset's column of dL/dcols added back into the strided slice of pixels it was read from.
+    With stride 1 that sum is computed as the full correlation of g with the flipped kernel
+    (``_full_correlation``), the same numbers by a cheaper route.
     """
 
     saves = {0, 1}  # x and the weight, as torch; backward reads cols, x's copy in im2col layout
@@ -294,12 +314,20 @@ class Convolution(Function):
             # (G, KH, KW, Cg, Og) -> (G, Og, Cg, KH, KW) -> (O, Cg, KH, KW)
             grad_w = grad_w_mat.reshape(groups, kh, kw, cg, og).transpose(0, 4, 3, 1, 2).reshape(w_shape)
         if need_x:
-            # (O, Cg, [1,] KW) -> (G, Og, Cg, KH, KW) -> (G, Og, KH, KW, Cg) -> (G, Og, K): W_mat^T
-            w_mat_t = weight.reshape(groups, og, cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(groups, og, -1)
-            grad_cols = np.matmul(grad_mat, w_mat_t)  # (G, M, K) = g @ W_mat^T
-            grad_xp = col2im(grad_cols, x4_shape, (kh, kw), (ho, wo), stride, padding, dilation, groups)
-            # crop the padding; (N, H, W, G, Cg) -> (N, G, Cg, H, W) -> (N, C, H, W) -> x's shape
-            grad_x = grad_xp[:, top : top + h, left : left + w].transpose(0, 3, 4, 1, 2).reshape(x_shape)
+            # the full correlation of g with the flipped kernel needs a padding of d (K - 1) - pad
+            # on each side; it exists (>= 0) unless the forward padded more than the kernel spans
+            span_h, span_w = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
+            full_pads = (span_h - top, span_h - bottom, span_w - left, span_w - right)
+            if stride == (1, 1) and min(full_pads) >= 0:
+                weight4 = weight.reshape(w4_shape)  # conv1d's (O, Cg, K) as (O, Cg, 1, K)
+                grad_x = _full_correlation(grad_output, weight4, (h, w), full_pads, dilation, groups).reshape(x_shape)
+            else:
+                # (O, Cg, [1,] KW) -> (G, Og, Cg, KH, KW) -> (G, Og, KH, KW, Cg) -> (G, Og, K): W_mat^T
+                w_mat_t = weight.reshape(groups, og, cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(groups, og, -1)
+                grad_cols = np.matmul(grad_mat, w_mat_t)  # (G, M, K) = g @ W_mat^T
+                grad_xp = col2im(grad_cols, x4_shape, (kh, kw), (ho, wo), stride, padding, dilation, groups)
+                # crop the padding; (N, H, W, G, Cg) -> (N, G, Cg, H, W) -> (N, C, H, W) -> x's shape
+                grad_x = grad_xp[:, top : top + h, left : left + w].transpose(0, 3, 4, 1, 2).reshape(x_shape)
         if need_b:
             grad_b = grad_output.sum(axis=(0, 2, 3))
         return grad_x, grad_w, grad_b
@@ -593,7 +621,7 @@ class AdaptiveMaxPool2d(Function):
         index_w = _adaptive_gather(w, wo)  # (Wo, kw_max)
         # (.., Ho, kh, Wo, kw) -> (.., Ho, Wo, kh, kw) -> (.., Ho, Wo, kh kw)
         windows = x[..., index_h[:, :, None, None], index_w[None, None, :, :]]
-        windows = np.moveaxis(windows, -3, -2).reshape(x.shape[:-2] + (ho, wo, -1))
+        windows = np.moveaxis(windows, -3, -2).reshape(x.shape[:-2] + (ho, wo, index_h.shape[1] * index_w.shape[1]))
         arg = windows.argmax(axis=-1)
         out = np.take_along_axis(windows, arg[..., None], axis=-1)[..., 0]
         kw_max = index_w.shape[1]
@@ -612,7 +640,8 @@ class AdaptiveMaxPool2d(Function):
         lead = int(np.prod(shape[:-2]))
         grad = np.zeros((lead, shape[-2] * shape[-1]), dtype=grad_output.dtype)
         # overlapping adaptive windows may pick the same element: add, never overwrite
-        np.add.at(grad, (np.arange(lead)[:, None], flat.reshape(lead, -1)), grad_output.reshape(lead, -1))
+        outputs = flat.shape[-2] * flat.shape[-1]
+        np.add.at(grad, (np.arange(lead)[:, None], flat.reshape(lead, outputs)), grad_output.reshape(lead, outputs))
         return grad.reshape(shape)
 
 
