@@ -189,57 +189,51 @@ def deep_narrow_vs_shallow_wide(budget, seed):
     return trial
 
 
-def _stdlib_docstrings(limit_chars):
-    """English text every Python install has: docstrings of the standard library's modules, read
-    in sorted path order (tests, site-packages and IDLE left out) until ``limit_chars``."""
-    import ast
-    import os
-    import sysconfig
+def _word_corpus(bert, limit_chars, vocab_size):
+    """Word-level token ids of the BERT work's default corpus (the standard library's docstrings,
+    split into train and validation by module): ``(train ids, validation ids, vocabulary size)``.
 
-    root = sysconfig.get_paths()["stdlib"]
-    skip = {"test", "tests", "idlelib", "lib2to3", "site-packages", "dist-packages", "__pycache__", "turtledemo"}
-    texts, total = [], 0
-    for directory, folders, files in os.walk(root):
-        folders[:] = sorted(f for f in folders if f not in skip)
-        for name in sorted(f for f in files if f.endswith(".py")):
-            try:
-                with open(os.path.join(directory, name), encoding="utf-8") as stream:
-                    tree = ast.parse(stream.read())
-            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-                continue
-            for node in ast.walk(tree):
-                if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    doc = ast.get_docstring(node)
-                    if doc:
-                        texts.append(doc)
-                        total += len(doc)
-            if total > limit_chars:
-                return texts
-    return texts
-
-
-def _word_corpus(limit_chars, vocab_size):
+    Words, not WordPiece: the vocabulary is the training text's most frequent words, so the
+    unigram and bigram baselines and the model predict exactly the same units."""
     import re
 
-    words = []
-    for text in _stdlib_docstrings(limit_chars):
-        words.extend(re.findall(r"[a-z]+|[0-9]+|[^\sa-z0-9]", text.lower()))
+    from ...models.bert.corpus import load_corpus
+
+    corpus = load_corpus()
+
+    def words(texts, limit):
+        out, total = [], 0
+        for text in texts:
+            out.extend(re.findall(r"[a-z]+|[0-9]+|[^\sa-z0-9]", text.lower()))
+            total += len(text)
+            if total > limit:
+                break
+        return out
+
+    train_words = words(corpus.train, limit_chars)
+    validation_words = words(corpus.validation, limit_chars // 9)
     counts = {}
-    for w in words:
+    for w in train_words:
         counts[w] = counts.get(w, 0) + 1
     specials = ["[PAD]", "[UNK]", "[MASK]"]
     vocab = specials + sorted(counts, key=lambda w: (-counts[w], w))[: vocab_size - len(specials)]
     index = {w: i for i, w in enumerate(vocab)}
-    ids = np.array([index.get(w, 1) for w in words], dtype=np.int64)
-    return ids, len(vocab)
+
+    def encode(ws):
+        return np.array([index.get(w, 1) for w in ws], dtype=np.int64)
+
+    return encode(train_words), encode(validation_words), len(vocab)
 
 
-MASK_ID = 2
+UNK_ID, MASK_ID = 1, 2
 
 
 def _mask(g, ids, vocab_size, rates, probability=0.15):
-    """BERT's masking: choose 15% of the positions; of those, rates = (mask, random, keep)."""
-    chosen = g.random(ids.shape) < probability
+    """BERT's masking: choose 15% of the positions; of those, rates = (mask, random, keep).
+
+    Out-of-vocabulary words ([UNK]) are never chosen: "predicting" [UNK] would reward a model
+    for the vocabulary's gaps, which no baseline can exploit the same way."""
+    chosen = (g.random(ids.shape) < probability) & (ids != UNK_ID)
     roll = g.random(ids.shape)
     inputs = ids.copy()
     mask = chosen & (roll < rates[0])
@@ -257,7 +251,7 @@ def _mask(g, ids, vocab_size, rates, probability=0.15):
     title_zh="MLM 预训练学到的不止词频统计;80/10/10 与全部 [MASK] 的比较",
     claim_en="BERT is pre-trained as a masked language model: 15% of the tokens are hidden and predicted from both sides' context, which beats predicting from word frequencies (unigram) or from the previous word (bigram); of the hidden tokens 80% become [MASK], 10% a random token and 10% stay unchanged, so the model also learns to represent real (unmasked) tokens, which it meets at fine-tuning time.",
     claim_zh="BERT 用掩码语言模型预训练:遮住 15% 的词,根据两侧上下文预测,效果优于按词频(一元)或按前一个词(二元)预测;被选中的词 80% 换成 [MASK]、10% 换成随机词、10% 保持不变,使模型也学会表示真实(未遮住)的词,这正是微调时会遇到的情形。",
-    method="Word-level text from Python standard-library docstrings (no download), vocabulary of the 1,000 most frequent words (4,000 at full); a tiny BertForMaskedLM (2 layers, hidden 64, 2 heads, FFN 128) trained with AdamW (300 steps of 16 sequences at quick, 3,000 of 32 at full) on sequences of 32 tokens with 80/10/10 masking and, separately, with 100% [MASK]; masked-token accuracy on held-out text against unigram and bigram baselines, and the accuracy at chosen-but-unchanged positions.",
+    method="Word-level text of chainrule.models.bert's default corpus (Python standard-library docstrings, no download; validation modules held out), vocabulary of the 1,000 most frequent words (4,000 at full); masking as DataCollatorForLanguageModeling does; a tiny BertForMaskedLM (2 layers, hidden 64, 2 heads, FFN 128) trained with AdamW (300 steps of 16 sequences at quick, 3,000 of 32 at full) on sequences of 32 tokens with 80/10/10 masking and, separately, with 100% [MASK]; masked-token accuracy on held-out text against unigram and bigram baselines, and the accuracy at chosen-but-unchanged positions.",
     seeds=(1, 2, 3),
     figures=[
         figure(
@@ -270,12 +264,13 @@ def _mask(g, ids, vocab_size, rates, probability=0.15):
 )
 def bert_mlm(budget, seed):
     bert = _bert()
-    ids, vocab_size = _word_corpus(pick(budget, 30_000, 300_000, 1_500_000), pick(budget, 500, 1000, 4000))
+    train_ids, validation_ids, vocab_size = _word_corpus(
+        bert, pick(budget, 30_000, 300_000, 1_500_000), pick(budget, 500, 1000, 4000)
+    )
     length = 32
-    n_seq = len(ids) // length
-    sequences = ids[: n_seq * length].reshape(n_seq, length)  # (S, 32)
-    split = int(n_seq * 0.9)
-    train_seq, val_seq = sequences[:split], sequences[split:]
+    # (S, 32) sequences of consecutive words
+    train_seq = train_ids[: len(train_ids) // length * length].reshape(-1, length)
+    val_seq = validation_ids[: len(validation_ids) // length * length].reshape(-1, length)
     g = rng(seed, 71)
     val_inputs, val_targets, val_kept = _mask(g, val_seq, vocab_size, (0.8, 0.1, 0.1))
     chosen = val_targets != -100
