@@ -132,8 +132,32 @@ def bert_architecture_facts(budget, seed):
 def _image_task(seed, budget):
     from .overfitting import small_images
 
-    (x, y), (xt, yt), source = small_images(seed, pick(budget, 200, 500, 1200), pick(budget, 200, 1000, 597))
-    return (x.reshape(len(x), -1), y), (xt.reshape(len(xt), -1), yt), source
+    # (N, 1, 8, 8) images; the MLPs see them flattened to 64-vectors
+    return small_images(seed, pick(budget, 200, 500, 1200), pick(budget, 200, 1000, 597))
+
+
+def _deep_cnn(classes, channels=8):
+    return nn.Sequential(
+        nn.Conv2d(1, channels, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(channels, channels, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(channels, channels, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),  # (N, channels * 4 * 4)
+        nn.Linear(channels * 16, classes),
+    )
+
+
+def _shallow_cnn(classes, channels):
+    return nn.Sequential(
+        nn.Conv2d(1, channels, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),  # (N, channels * 4 * 4)
+        nn.Linear(channels * 16, classes),
+    )
 
 
 def _count(model):
@@ -147,24 +171,29 @@ def _count(model):
     title_zh="参数量相同时,深而窄优于浅而宽",
     claim_en="Given the same number of parameters, a deeper, narrower network learns better than a shallower, wider one (the view from image processing the notes connect with BERT's design).",
     claim_zh="参数量相同时,更深更窄的网络比更浅更宽的网络学得更好(笔记把这一图像处理中的观点与 BERT 的设计联系起来)。",
-    method="MLPs on 8x8 digit images (scikit-learn's digits, or the embedded stroke images): a deep-narrow net (4 hidden layers of 48) and a shallow-wide net (1 hidden layer sized to the same parameter count, ~10.7k), both trained with the same optimiser, steps and data; test accuracy on held-out images.",
+    method="8x8 digit images (scikit-learn's digits, or the embedded stroke images). MLPs: a deep-narrow net (4 hidden layers of 48) and a shallow-wide net (1 hidden layer sized to the same parameter count, ~10.7k). CNNs: three 3x3 convolutions of 8 channels vs one convolution with as many channels as match its ~2.5k parameters (both then max-pool and a linear layer). Same optimiser, steps and data for each pair; test accuracy on held-out images. (No small-MLM version: pre-training two BERTs per seed does not fit the quick budget.)",
     figures=[
         figure(
             "bar",
             "Test accuracy at equal parameter count",
-            ["deep-narrow", "shallow-wide"],
-            ["test_accuracy_deep", "test_accuracy_shallow"],
+            ["MLP deep-narrow", "MLP shallow-wide", "CNN deep-narrow", "CNN shallow-wide"],
+            ["test_accuracy_deep", "test_accuracy_shallow", "test_accuracy_deep_cnn", "test_accuracy_shallow_cnn"],
         )
     ],
 )
 def deep_narrow_vs_shallow_wide(budget, seed):
-    (x, y), (xt, yt), source = _image_task(seed, budget)
+    (images, y), (images_test, yt), source = _image_task(seed, budget)
+    x, xt = images.reshape(len(images), -1), images_test.reshape(len(images_test), -1)  # (N, 64)
     classes = int(max(y.max(), yt.max())) + 1
     d = x.shape[1]
     deep = mlp([d, 48, 48, 48, 48, classes], "relu", generator=rng(seed, 61))
     target = _count(deep)
     width = round((target - classes) / (d + 1 + classes))
     shallow = mlp([d, width, classes], "relu", generator=rng(seed, 62))
+    deep_cnn = _deep_cnn(classes)
+    # Shallow CNN: 10c + 16c*classes + classes parameters; c chosen to match the deep CNN.
+    channels = round((_count(deep_cnn) - classes) / (10 + 16 * classes))
+    shallow_cnn = _shallow_cnn(classes, channels)
     trial = Trial(
         seed,
         measurements={
@@ -172,12 +201,18 @@ def deep_narrow_vs_shallow_wide(budget, seed):
             "params_deep": _count(deep),
             "params_shallow": _count(shallow),
             "shallow_width": width,
+            "params_deep_cnn": _count(deep_cnn),
+            "params_shallow_cnn": _count(shallow_cnn),
+            "shallow_cnn_channels": channels,
         },
     )
-    epochs = pick(budget, 3, 30, 80)
+    epochs = pick(budget, 2, 30, 80)
     for name, model in (("deep", deep), ("shallow", shallow)):
         trial.series[f"loss_{name}"] = train(model, x, y, epochs, 0.05, seed, batch_size=32)
         trial.measurements[f"test_accuracy_{name}"] = accuracy(model, xt, yt)
+    for name, model in (("deep_cnn", deep_cnn), ("shallow_cnn", shallow_cnn)):
+        trial.series[f"loss_{name}"] = train(model, images, y, pick(budget, 1, 15, 40), 0.05, seed, batch_size=32)
+        trial.measurements[f"test_accuracy_{name}"] = accuracy(model, images_test, yt)
     m = trial.measurements
     trial.check(
         "accuracy_deep_minus_shallow",
@@ -185,6 +220,13 @@ def deep_narrow_vs_shallow_wide(budget, seed):
         ">",
         0.0,
         "test accuracy deep-narrow - shallow-wide",
+    )
+    trial.check(
+        "accuracy_deep_minus_shallow_cnn",
+        m["test_accuracy_deep_cnn"] - m["test_accuracy_shallow_cnn"],
+        ">",
+        0.0,
+        "test accuracy deep-narrow CNN - shallow-wide CNN",
     )
     return trial
 
