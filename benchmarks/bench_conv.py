@@ -9,9 +9,12 @@ cores and distort both). The parent alternates chainrule, torch, chainrule, torc
 machine hits both halves of a round alike (the pattern of benchmarks/bench_core.py).
 
 The chainrule worker also reports where its time goes: it times the pieces of the same step
-(``ops.conv.im2col``, the forward GEMM cols @ W, the two backward GEMMs cols^T @ g and g @ W^T,
-``ops.conv.col2im``) on the step's own shapes and prints each as a share of the measured step;
-"other" is the rest (layout copies, bias, the autograd engine).
+(``ops.conv.im2col`` of x, the forward GEMM cols @ W, the weight-gradient GEMM g^T @ cols, and
+dL/dx, which for a stride-1 convolution is the full correlation of g with the flipped kernel:
+``im2col`` of g and one more GEMM) on the step's own shapes and prints each as a share of the
+measured step; "other" is the rest (layout copies, bias, the autograd engine). It also times
+``ops.conv.col2im``, the dL/dx path of strided convolutions, for comparison. --threads 1 is the
+steadiest comparison on a loaded machine (one BLAS thread each, no pool contention).
 
     python benchmarks/bench_conv.py [--rounds 5] [--steps 20] [--warmup 3] [--threads 2]
                                     [--src OTHER_CHECKOUT/src]   # benchmark another chainrule
@@ -92,24 +95,33 @@ def _median_ms(fn, reps):
 
 
 def breakdown_chainrule(weight, x, grad, reps):
-    """Median ms of each piece of chainrule's conv step, on the step's own shapes and layouts."""
+    """Median ms of each piece of chainrule's conv step, on the step's own shapes and layouts.
+
+    For a stride-1 convolution, ops/conv.py computes dL/dx as the full correlation of g with the
+    flipped kernel (im2col of g, then one GEMM), which is the same sum as col2im(g W^T); col2im is
+    timed as well, as the path strided convolutions take.
+    """
     from chainrule.ops import conv
 
     kernel, out_hw, stride, padding, dilation = (KERNEL, KERNEL), (SIZE, SIZE), (1, 1), (1, 1, 1, 1), (1, 1)
     cols = conv.im2col(x, kernel, out_hw, stride, padding, dilation, 1)  # (1, M, K)
     w_mat = np.ascontiguousarray(weight.transpose(2, 3, 1, 0)).reshape(1, -1, CHANNELS)  # (1, K, O)
-    grad_mat = np.ascontiguousarray(grad.transpose(0, 2, 3, 1)).reshape(1, -1, CHANNELS)  # (1, M, O)
-    w_mat_t = weight.transpose(0, 2, 3, 1).reshape(1, CHANNELS, -1)  # (1, O, K)
-    grad_cols = np.matmul(grad_mat, w_mat_t)
-    return {
-        "im2col": _median_ms(lambda: conv.im2col(x, kernel, out_hw, stride, padding, dilation, 1), reps),
-        "GEMM cols@W": _median_ms(lambda: np.matmul(cols, w_mat), reps),
-        "GEMM cols^T@g (dW)": _median_ms(lambda: np.matmul(cols.transpose(0, 2, 1), grad_mat), reps),
-        "GEMM g@W^T (dcols)": _median_ms(lambda: np.matmul(grad_mat, w_mat_t), reps),
-        "col2im": _median_ms(
-            lambda: conv.col2im(grad_cols, x.shape, kernel, out_hw, stride, padding, dilation, 1), reps
-        ),
+    grad_cols = conv.im2col(grad, kernel, out_hw, stride, padding, dilation, 1)  # (1, M, K), 'same' padding
+    flipped = np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)).reshape(1, -1, CHANNELS)
+    grad_t = np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(1, CHANNELS, -1)  # (1, O, M)
+    grad_cols_t = np.matmul(w_mat, grad_t)  # (1, K, M), col2im's layout
+    pieces = {
+        "im2col of x": lambda: conv.im2col(x, kernel, out_hw, stride, padding, dilation, 1),
+        "GEMM cols@W": lambda: np.matmul(cols, w_mat),
+        "GEMM g^T@cols (dW)": lambda: np.matmul(grad_t, cols),
+        "im2col of g (dX)": lambda: conv.im2col(grad, kernel, out_hw, stride, padding, dilation, 1),
+        "GEMM gcols@W_flip": lambda: np.matmul(grad_cols, flipped),
     }
+    times = {name: _median_ms(piece, reps) for name, piece in pieces.items()}
+    times["col2im (strided only)"] = _median_ms(
+        lambda: conv.col2im(grad_cols_t, x.shape, kernel, out_hw, stride, padding, dilation, 1), reps
+    )
+    return times
 
 
 def worker(a):
@@ -194,11 +206,13 @@ def parent(a):
         name: statistics.median(r["chainrule"]["breakdown_ms"][name] for r in rounds)
         for name in rounds[0]["chainrule"]["breakdown_ms"]
     }
+    col2im = pieces.pop("col2im (strided only)")
     print(f"where chainrule's {step_ms:.2f} ms go (each piece timed alone, median over rounds):")
     for name, ms in pieces.items():
         print(f"  {name:20s} {ms:7.2f} ms  {100 * ms / step_ms:5.1f}%")
     rest = step_ms - sum(pieces.values())
     print(f"  {'other':20s} {rest:7.2f} ms  {100 * rest / step_ms:5.1f}%  (layout copies, bias, engine)")
+    print(f"  (col2im of g W^T, the dX path of strided convolutions, would take {col2im:.2f} ms here)")
     return statistics.median(ratios)
 
 

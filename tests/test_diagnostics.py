@@ -500,3 +500,69 @@ def test_unrolled_layer_is_the_fused_function_with_initial_states(kind, batched)
         expected_state if kind == "LSTM" else [expected_state],
     ):
         np.testing.assert_allclose(ours.detach().numpy(), theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.skipif(not all(hasattr(nn, kind) for kind in FUSED), reason="chainrule.nn has no fused RNN/LSTM/GRU yet")
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [
+        ("RNN", {"num_layers": 2}),
+        ("RNN", {"nonlinearity": "relu"}),
+        ("LSTM", {"num_layers": 2}),
+        ("LSTM", {"bidirectional": True}),
+        ("GRU", {"num_layers": 2}),
+    ],
+)
+def test_hidden_state_gradient_norms_of_chainrule_fused_layers_match_torch(kind, options):
+    torch.manual_seed(2)
+    torch_layer = FUSED[kind](3, 4, dtype=torch.float64, **options)
+    layer = getattr(nn, kind)(3, 4, **options).double()
+    layer.load_state_dict({k: cr.tensor(v.numpy()) for k, v in torch_layer.state_dict().items()})
+    width = 8 if options.get("bidirectional") else 4
+    model = ReadLast(layer, width, batch_first=False)
+    head = torch.nn.Linear(width, 1, dtype=torch.float64)
+    head.load_state_dict({k: torch.from_numpy(v) for k, v in model.head.state_dict().items()})
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((6, 2, 3)), rng.standard_normal((2, 1))
+    top = options.get("num_layers", 1) - 1
+    expected = torch_unrolled_hidden_norms(
+        kind, torch_layer, head, torch.from_numpy(x), torch.from_numpy(y), top, options.get("nonlinearity")
+    )
+    np.testing.assert_allclose(diagnostics.hidden_state_gradient_norms(model, x, y, F.mse_loss), expected, rtol=1e-9)
+    # The unrolled loop computes the fused layer's function: the same loss either way.
+    fused_loss = F.mse_loss(model(cr.tensor(x)), cr.tensor(y)).item()
+    seen = []
+    diagnostics.hidden_state_gradient_norms(model, x, y, lambda out, t: seen.append(F.mse_loss(out, t)) or seen[-1])
+    assert seen[0].item() == pytest.approx(fused_loss, rel=1e-12)
+
+
+@pytest.mark.skipif(not hasattr(nn, "LSTMCell"), reason="chainrule.nn has no LSTMCell yet")
+def test_hidden_state_gradient_norms_of_an_lstm_cell_loop_match_torch():
+    torch.manual_seed(3)
+    torch_cell = torch.nn.LSTMCell(3, 4, dtype=torch.float64)
+    torch_head = torch.nn.Linear(4, 1, dtype=torch.float64)
+
+    class CellLoop(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cell, self.head = nn.LSTMCell(3, 4).double(), nn.Linear(4, 1).double()
+
+        def forward(self, x):
+            state = None
+            for x_t in x.unbind(0):
+                state = self.cell(x_t, state)
+            return self.head(state[0])
+
+    model = CellLoop()
+    model.cell.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in torch_cell.state_dict().items()})
+    model.head.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in torch_head.state_dict().items()})
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((8, 2, 3)), rng.standard_normal((2, 1))
+    hiddens, state = [], None
+    for x_t in torch.from_numpy(x).unbind(0):
+        state = torch_cell(x_t, state)
+        state[0].retain_grad()
+        hiddens.append(state[0])
+    torch.nn.functional.mse_loss(torch_head(state[0]), torch.from_numpy(y)).backward()
+    ours = diagnostics.hidden_state_gradient_norms(model, x, y, F.mse_loss, module="cell")
+    np.testing.assert_allclose(ours, [h.grad.norm().item() for h in hiddens], rtol=1e-10)

@@ -64,3 +64,16 @@ def test_one_reverse_sweep_runs_each_node_backward_once(monkeypatch, hidden):
         takes_data = edges[0] is None  # X needs no gradient, so it has no edge
         assert (grads[0] is None) == takes_data
         assert grads[1] is not None and grads[2] is not None
+
+
+def test_backpropagation_through_time_examples_run():
+    """The code in §9 (truncated BPTT) runs as written."""
+    import pathlib
+    import re
+
+    doc = (pathlib.Path(__file__).parents[1] / "docs" / "backprop.md").read_text()
+    section = doc[doc.index("## 9. Backpropagation through time") :]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "docs/backprop.md §9", "exec"), {})

@@ -1435,25 +1435,16 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def _max_pool(op_name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, spatial):
     input = _tensor_argument(op_name, input, "input", 1)
-    values = conv.MaxPool2d.apply(
-        input,
-        kernel_size=kernel_size,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        ceil_mode=ceil_mode,
-        spatial=spatial,
-        op_name=op_name,
-    )
+    options = dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    values = conv.MaxPool2d.apply(input, **options, return_indices=return_indices, spatial=spatial, op_name=op_name)
     if not return_indices:
         return values
     if values.grad_fn is not None:
         indices = values.grad_fn.indices
-    else:  # no node was recorded: recompute the argmax (the forward values are the same)
-        x4, kernel, stride, padding, dilation, out_hw, out_shape = conv.pool_arguments(
-            op_name, input._data, kernel_size, stride, padding, dilation, ceil_mode, spatial
-        )
-        indices = conv.max_pool_argmax(x4, kernel, stride, padding, dilation, out_hw)[2].reshape(out_shape)
+    else:  # no node was recorded: run the forward on a throwaway ctx for its indices
+        ctx = conv.MaxPool2d.__new__(conv.MaxPool2d)
+        conv.MaxPool2d.forward(ctx, input._data, **options, return_indices=True, spatial=spatial, op_name=op_name)
+        indices = ctx.indices
     return values, Tensor(np.asarray(indices, dtype=np.int64))
 
 
@@ -1491,23 +1482,40 @@ def avg_pool2d(
     )
 
 
+def adaptive_avg_pool1d(input, output_size):
+    """Mean over torch's adaptive windows of (N, C, L) or (C, L): window i spans
+    [floor(i L / out), ceil((i + 1) L / out)), so any length maps to ``output_size``."""
+    input = _tensor_argument("adaptive_avg_pool1d", input, "input", 1)
+    return conv.AdaptiveAvgPool2d.apply(input, output_size, spatial=1, op_name="adaptive_avg_pool1d")
+
+
 def adaptive_avg_pool2d(input, output_size):
     """Mean over torch's adaptive windows (window i of L spans [floor(i L / out), ceil((i + 1) L / out))),
     so any input size maps to ``output_size`` (an int or a pair; None keeps that dim)."""
     return conv.AdaptiveAvgPool2d.apply(_tensor_argument("adaptive_avg_pool2d", input, "input", 1), output_size)
 
 
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max over torch's adaptive windows of (N, C, L) or (C, L); with ``return_indices`` also each
+    max's position in L."""
+    return _adaptive_max_pool("adaptive_max_pool1d", input, output_size, return_indices, 1)
+
+
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over torch's adaptive windows; with ``return_indices`` also each max's flat index h * W + w."""
-    input = _tensor_argument("adaptive_max_pool2d", input, "input", 1)
-    values = conv.AdaptiveMaxPool2d.apply(input, output_size)
+    return _adaptive_max_pool("adaptive_max_pool2d", input, output_size, return_indices, 2)
+
+
+def _adaptive_max_pool(op_name, input, output_size, return_indices, spatial):
+    input = _tensor_argument(op_name, input, "input", 1)
+    values = conv.AdaptiveMaxPool2d.apply(input, output_size, spatial=spatial, op_name=op_name)
     if not return_indices:
         return values
     if values.grad_fn is not None:
         indices = values.grad_fn.indices
     else:  # no node was recorded: run the forward on a throwaway ctx for its indices
         ctx = conv.AdaptiveMaxPool2d.__new__(conv.AdaptiveMaxPool2d)
-        conv.AdaptiveMaxPool2d.forward(ctx, input._data, output_size)
+        conv.AdaptiveMaxPool2d.forward(ctx, input._data, output_size, spatial=spatial, op_name=op_name)
         indices = ctx.indices
     return values, Tensor(np.asarray(indices, dtype=np.int64))
 
@@ -1567,6 +1575,254 @@ def _channel_dropout(op_name, input, p, training, inplace, generator, spatial):
     if inplace:
         return input.mul_(Tensor(scaled_mask))
     return input * Tensor(scaled_mask)
+
+
+def _mha_mask(mask, name, dtype):
+    """MultiheadAttention's masks as additive float masks: a bool mask is True where attending is
+    NOT allowed (the opposite of scaled_dot_product_attention's) and becomes -inf there."""
+    if mask is None:
+        return None
+    mask = mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
+    if mask.dtype == np.bool_:
+        return Tensor(np.where(mask._data, -np.inf, 0.0).astype(dtype))
+    if mask.dtype.kind != "f":
+        raise AssertionError(f"multi_head_attention_forward: only bool and floating types of {name} are supported")
+    return mask
+
+
+def _mha_check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads):
+    """torch's _mha_shape_check (AssertionError, as torch): 3-D (batched) or 2-D (unbatched)
+    query, key and value, with masks of the matching rank. Returns whether the input is batched."""
+    op = "multi_head_attention_forward"
+    if query.ndim not in (2, 3):
+        raise AssertionError(
+            f"{op}: query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D query tensor "
+            f"of shape {tuple(query.shape)}"
+        )
+    batched = query.ndim == 3
+    kind = "batched (3-D)" if batched else "unbatched (2-D)"
+    if key.ndim != query.ndim or value.ndim != query.ndim:
+        raise AssertionError(
+            f"{op}: for {kind} `query`, expected `key` and `value` to be {query.ndim}-D but found {key.ndim}-D "
+            f"and {value.ndim}-D tensors respectively"
+        )
+    if key_padding_mask is not None and key_padding_mask.ndim != query.ndim - 1:
+        raise AssertionError(
+            f"{op}: for {kind} `query`, expected `key_padding_mask` to be `None` or {query.ndim - 1}-D but found "
+            f"{key_padding_mask.ndim}-D tensor instead"
+        )
+    if attn_mask is not None:
+        if attn_mask.ndim not in (2, 3):
+            raise AssertionError(
+                f"{op}: for {kind} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
+                f"{attn_mask.ndim}-D tensor instead"
+            )
+        expected = (num_heads, query.shape[0], key.shape[0])
+        if not batched and attn_mask.ndim == 3 and tuple(attn_mask.shape) != expected:
+            raise AssertionError(f"{op}: expected `attn_mask` shape to be {expected} but got {tuple(attn_mask.shape)}")
+    return batched
+
+
+def _mha_views(view, query, key, value):
+    """``view`` applied to query, key and value, keeping self-attention recognisable: an input
+    passed twice gives one view (the projection then uses one GEMM, see _mha_in_projection)."""
+    query_view = view(query)
+    key_view = query_view if key is query else view(key)
+    value_view = key_view if value is key else (query_view if value is query else view(value))
+    return query_view, key_view, value_view
+
+
+def _mha_in_projection(query, key, value, embed, in_proj_weight, in_proj_bias, separate):
+    """The q, k, v projections: one GEMM against the packed weight for self-attention, two when
+    key is value, three otherwise or with separate (q, k, v) weights."""
+    if separate is not None:
+        biases = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
+        return tuple(linear(x, w, b) for x, w, b in zip((query, key, value), separate, biases))
+    if in_proj_weight is None:
+        raise AssertionError(
+            "multi_head_attention_forward: use_separate_proj_weight is False but in_proj_weight is None"
+        )
+
+    def rows(start, stop):
+        bias = None if in_proj_bias is None else in_proj_bias[start:stop]
+        return in_proj_weight[start:stop], bias
+
+    if query is key and key is value:
+        return linear(query, in_proj_weight, in_proj_bias).chunk(3, dim=-1)  # (N, L, 3E) -> 3 x (N, L, E)
+    q = linear(query, *rows(0, embed))
+    if key is value:
+        k, v = linear(key, *rows(embed, 3 * embed)).chunk(2, dim=-1)  # (N, S, 2E) -> 2 x (N, S, E)
+        return q, k, v
+    return q, linear(key, *rows(embed, 2 * embed)), linear(value, *rows(2 * embed, 3 * embed))
+
+
+def _mha_pad_keys(attn_mask, key_padding_mask):
+    """One more key (bias_k or the zero key): each mask gains a column of 0, 'may attend'."""
+    if attn_mask is not None:
+        attn_mask = pad(attn_mask, (0, 1))
+    if key_padding_mask is not None:
+        key_padding_mask = pad(key_padding_mask, (0, 1))
+    return attn_mask, key_padding_mask
+
+
+def _mha_static(static, name, batch, heads, head_dim):
+    if static.shape[0] != batch * heads or static.shape[2] != head_dim:
+        raise AssertionError(
+            f"multi_head_attention_forward: expecting {name} of shape ({batch * heads}, S, {head_dim}) "
+            f"(batch * num_heads, source length, head_dim), but got {tuple(static.shape)}"
+        )
+    return static.reshape(batch, heads, static.shape[1], head_dim)  # (N*H, S, D) -> (N, H, S, D)
+
+
+def multi_head_attention_forward(
+    query,
+    key,
+    value,
+    embed_dim_to_check,
+    num_heads,
+    in_proj_weight,
+    in_proj_bias,
+    bias_k,
+    bias_v,
+    add_zero_attn,
+    dropout_p,
+    out_proj_weight,
+    out_proj_bias,
+    training=True,
+    key_padding_mask=None,
+    need_weights=True,
+    attn_mask=None,
+    use_separate_proj_weight=False,
+    q_proj_weight=None,
+    k_proj_weight=None,
+    v_proj_weight=None,
+    static_k=None,
+    static_v=None,
+    average_attn_weights=True,
+    is_causal=False,
+):
+    """nn.MultiheadAttention's computation on (L, N, E) inputs ((L, E) unbatched), as torch's.
+
+    Projects query, key and value, splits E into ``num_heads`` heads of E / num_heads, attends,
+    and projects back with ``out_proj_weight``. Masks follow MultiheadAttention's convention: a
+    bool mask is True where attending is *not* allowed (``key_padding_mask`` (N, S): padding keys;
+    ``attn_mask`` (L, S) or (N * num_heads, L, S)), a float mask is added to the scores. Without
+    ``need_weights`` the heads go through the fused ``scaled_dot_product_attention`` node; with
+    it the softmax is spelled out, because the weights are then an output (torch does the same,
+    so a fully masked row is nan there and zeros on the fused path, as in torch).
+
+    Returns:
+        (attn_output (L, N, E), attn_weights (N, L, S) averaged over heads or (N, num_heads, L, S),
+        or None without ``need_weights``); without the N axis for unbatched input.
+    """
+    op = "multi_head_attention_forward"
+    batched = _mha_check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads)
+    dtype = query.dtype
+    if key_padding_mask is not None and attn_mask is not None and key_padding_mask.dtype != attn_mask.dtype:
+        warnings.warn(
+            f"{op}: support for mismatched key_padding_mask and attn_mask is deprecated. Use same type for both "
+            "instead.",
+            stacklevel=2,
+        )
+    key_padding_mask = _mha_mask(key_padding_mask, "key_padding_mask", dtype)
+    if is_causal and attn_mask is None:
+        raise RuntimeError(
+            f"{op}: need attn_mask if specifying the is_causal hint. You may use the Transformer module method "
+            "`generate_square_subsequent_mask` to create this mask."
+        )
+    # As torch: only the fused path without padding applies causality itself (the mask is dropped).
+    causal = is_causal and key_padding_mask is None and not need_weights
+    attn_mask = None if causal else _mha_mask(attn_mask, "attn_mask", dtype)
+    if batched:  # (L, N, E) -> (N, L, E): each batch element's heads become one batch of the fused op
+        query, key, value = _mha_views(lambda x: x.transpose(0, 1), query, key, value)
+    else:  # (L, E) -> (1, L, E)
+        query, key, value = _mha_views(lambda x: x.unsqueeze(0), query, key, value)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)  # (S,) -> (1, S)
+    batch, length, embed = query.shape
+    source = key.shape[1]
+    if embed != embed_dim_to_check:
+        raise AssertionError(f"{op}: was expecting embedding dimension of {embed_dim_to_check}, but got {embed}")
+    head_dim = embed // num_heads
+    if head_dim * num_heads != embed:
+        raise AssertionError(f"{op}: embed_dim {embed} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if tuple(key.shape[:2]) != tuple(value.shape[:2]):
+            raise AssertionError(
+                f"{op}: key's sequence and batch dims {tuple(key.shape[:2])} do not match value's "
+                f"{tuple(value.shape[:2])}"
+            )
+        if q_proj_weight is None or k_proj_weight is None or v_proj_weight is None:
+            raise AssertionError(f"{op}: use_separate_proj_weight is True but a q/k/v_proj_weight is None")
+        separate = (q_proj_weight, k_proj_weight, v_proj_weight)
+    else:
+        if tuple(key.shape) != tuple(value.shape):
+            raise AssertionError(f"{op}: key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}")
+        separate = None
+    if attn_mask is not None:
+        expected = (length, source) if attn_mask.ndim == 2 else (batch * num_heads, length, source)
+        if tuple(attn_mask.shape) != expected:
+            raise RuntimeError(
+                f"{op}: the shape of the {attn_mask.ndim}D attn_mask is {tuple(attn_mask.shape)}, but should be "
+                f"{expected}"
+            )
+        if attn_mask.ndim == 3:
+            attn_mask = attn_mask.reshape(batch, num_heads, length, source)  # (N*H, L, S) -> (N, H, L, S)
+    q, k, v = _mha_in_projection(query, key, value, embed, in_proj_weight, in_proj_bias, separate)
+    if bias_k is not None and bias_v is not None:  # one more, learned, key and value at the end
+        if static_k is not None or static_v is not None:
+            raise AssertionError(f"{op}: bias cannot be added to static key or value")
+        k = cat([k, bias_k.reshape(1, 1, embed).expand(batch, 1, embed)], dim=1)  # (N, S + 1, E)
+        v = cat([v, bias_v.reshape(1, 1, embed).expand(batch, 1, embed)], dim=1)
+        attn_mask, key_padding_mask = _mha_pad_keys(attn_mask, key_padding_mask)
+    elif bias_k is not None or bias_v is not None:
+        raise AssertionError(f"{op}: bias_k and bias_v must be given together")
+    q = q.reshape(batch, length, num_heads, head_dim).transpose(1, 2)  # (N, L, E) -> (N, H, L, D)
+    if static_k is None:
+        k = k.reshape(batch, k.shape[1], num_heads, head_dim).transpose(1, 2)  # (N, S', E) -> (N, H, S', D)
+    else:
+        k = _mha_static(static_k, "static_k", batch, num_heads, head_dim)
+    if static_v is None:
+        v = v.reshape(batch, v.shape[1], num_heads, head_dim).transpose(1, 2)  # (N, S', E) -> (N, H, S', D)
+    else:
+        v = _mha_static(static_v, "static_v", batch, num_heads, head_dim)
+    if add_zero_attn:  # one more all-zero key and value per head
+        zeros = Tensor(np.zeros((batch, num_heads, 1, head_dim), dtype=k.dtype))
+        k = cat([k, zeros], dim=2)  # (N, H, S' + 1, D)
+        v = cat([v, zeros], dim=2)
+        attn_mask, key_padding_mask = _mha_pad_keys(attn_mask, key_padding_mask)
+    keys = k.shape[2]
+    mask = attn_mask
+    if key_padding_mask is not None:
+        if tuple(key_padding_mask.shape) != (batch, keys):
+            added = keys - source if static_k is None else (bias_k is not None) + bool(add_zero_attn)
+            raise AssertionError(
+                f"{op}: expected key_padding_mask of shape {(batch, keys - added)} (batch, source length), got "
+                f"{(batch, key_padding_mask.shape[1] - added)}"
+            )
+        padding = key_padding_mask.reshape(batch, 1, 1, keys)  # (N, S') -> (N, 1, 1, S')
+        mask = padding if mask is None else mask + padding
+    if not training:
+        dropout_p = 0.0
+    weights = None
+    if need_weights:
+        scores = matmul(q * (1.0 / float(head_dim) ** 0.5), k.transpose(-2, -1))  # (N, H, L, S')
+        if mask is not None:
+            scores = scores + mask
+        weights = softmax(scores, dim=-1)
+        if dropout_p > 0.0:
+            weights = dropout(weights, p=dropout_p)
+        out = matmul(weights, v)  # (N, H, L, D)
+        if average_attn_weights:
+            weights = weights.mean(dim=1)  # (N, H, L, S') -> (N, L, S')
+        if not batched:
+            weights = weights.squeeze(0)
+    else:
+        out = scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p, is_causal=causal)
+    out = out.transpose(1, 2).reshape(batch, length, embed)  # (N, H, L, D) -> (N, L, E)
+    out = linear(out, out_proj_weight, out_proj_bias)
+    out = out.transpose(0, 1) if batched else out.squeeze(0)  # (N, L, E) -> (L, N, E), or (L, E)
+    return out, weights
 
 
 # Every public function defined above, so a new one needs no list of its own to be edited;

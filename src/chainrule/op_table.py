@@ -546,6 +546,11 @@ OPS = [
         lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, (3, 4)),
         [((2, 2, 7, 5),)],
     ),
+    OpRow(
+        "adaptive_pool1d",
+        lambda lib, x: lib.adaptive_avg_pool1d(x, 3) + lib.nn.functional.adaptive_max_pool1d(x, 3),
+        [((2, 3, 8),), ((3, 7),)],
+    ),
     # a channel mask from a NumPy generator is not torch's (tests/ops/test_conv.py compares the rule)
     OpRow(
         "dropout2d",
@@ -558,5 +563,19 @@ OPS = [
         lambda lib, a: lib.nn.functional.dropout1d(a, 0.4, generator=np.random.default_rng(0)),
         [((3, 4, 5),)],
         torch=False,
+    ),
+    OpRow(
+        "multi_head_attention",  # self-attention, (L, N, E): the output and the head-averaged weights
+        lambda lib, q, w, b, ow, ob: lib.nn.functional.multi_head_attention_forward(
+            q, q, q, 4, 2, w, b, None, None, False, 0.0, ow, ob
+        ),
+        [((3, 2, 4), (12, 4), (12,), (4, 4), (4,))],
+    ),
+    OpRow(
+        "multi_head_attention_kv",  # cross-attention through the fused op: bias_k/v, zero key, float mask
+        lambda lib, q, k, w, b, bk, bv, ow, ob, m: lib.nn.functional.multi_head_attention_forward(
+            q, k, k, 4, 2, w, b, bk, bv, True, 0.0, ow, ob, attn_mask=m, need_weights=False
+        )[0],
+        [((3, 2, 4), (5, 2, 4), (12, 4), (12,), (1, 1, 4), (1, 1, 4), (4, 4), (4,), (3, 5))],
     ),
 ]

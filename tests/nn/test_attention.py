@@ -274,10 +274,10 @@ def test_dropout_on_the_weights_in_training_only():
     assert not np.allclose(fused.detach().numpy(), ours.eval()(x, x, x)[0].detach().numpy())
 
 
-def _errors(theirs_fn, ours_fn):
+def _errors(theirs_fn, ours_fn, match="MultiheadAttention"):
     with pytest.raises(Exception) as theirs:
         theirs_fn()
-    with pytest.raises(theirs.type, match="MultiheadAttention"):
+    with pytest.raises(theirs.type, match=match):
         ours_fn()
 
 
@@ -315,4 +315,98 @@ def test_forward_errors_have_torchs_types(name):
         kwargs = {k: lib_tensor(v) if isinstance(v, np.ndarray) else v for k, v in {**arrays, **extra}.items()}
         return lambda: module(**kwargs)
 
-    _errors(call(theirs, torch.tensor), call(ours, cr.tensor))
+    _errors(call(theirs, torch.tensor), call(ours, cr.tensor), match="multi_head_attention_forward")
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_self_attention_projects_with_one_gemm(batch_first):
+    from chainrule.autograd import _collect_nodes
+
+    ours, _ = _pair(batch_first=batch_first)
+    x = cr.tensor(_inputs(batch_first, source=4)["query"])
+    y = cr.tensor(_inputs(batch_first, source=4)["key"])
+
+    def linears(*args):
+        out, _ = ours(*args, need_weights=False)
+        return sum(type(n).__name__ == "Linear" for n in _collect_nodes([out.grad_fn]))
+
+    assert linears(x, x, x) == 2  # packed in-projection + out_proj
+    assert linears(x, y, y) == 3  # query alone, key and value together
+    assert linears(x, y, x) == 4
+
+
+# ------------------------------------------------------------ F.multi_head_attention_forward
+def _functional_args(lib, seed=0, **extra):
+    rng = np.random.default_rng(seed)
+
+    def t(*shape):
+        return lib.tensor(rng.standard_normal(shape), requires_grad=True)
+
+    return dict(
+        embed_dim_to_check=E,
+        num_heads=H,
+        in_proj_weight=t(3 * E, E),
+        in_proj_bias=t(3 * E),
+        bias_k=None,
+        bias_v=None,
+        add_zero_attn=False,
+        dropout_p=0.0,
+        out_proj_weight=t(E, E),
+        out_proj_bias=t(E),
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+@pytest.mark.parametrize("add_zero_attn", [False, True])
+def test_functional_form_with_static_key_and_value(need_weights, add_zero_attn):
+    results = []
+    for lib in (cr, torch):
+        rng = np.random.default_rng(1)
+        query = lib.tensor(rng.standard_normal((4, 3, E)), requires_grad=True)
+        key = lib.tensor(rng.standard_normal((5, 3, E)))
+        static_k = lib.tensor(rng.standard_normal((3 * H, 7, E // H)), requires_grad=True)
+        static_v = lib.tensor(rng.standard_normal((3 * H, 7, E // H)), requires_grad=True)
+        padding = lib.tensor(np.arange(7)[None, :] >= np.array([7, 5, 3])[:, None])
+        args = _functional_args(lib)
+        args["add_zero_attn"] = add_zero_attn
+        out, weights = lib.nn.functional.multi_head_attention_forward(
+            query,
+            key,
+            key,
+            **args,
+            key_padding_mask=padding,
+            need_weights=need_weights,
+            static_k=static_k,
+            static_v=static_v,
+        )
+        loss = (out * out).sum() + (0 if weights is None else (weights * weights).sum())
+        loss.backward()
+        grads = [x.grad.numpy() for x in (query, static_k, static_v, args["in_proj_weight"], args["out_proj_bias"])]
+        results.append((out.detach().numpy(), grads))
+    (ours, ours_grads), (theirs, theirs_grads) = results
+    np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-9)
+    for mine, reference in zip(ours_grads, theirs_grads):
+        np.testing.assert_allclose(mine, reference, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        dict(static_k=np.zeros((5, 7, E // H))),
+        dict(static_k=np.zeros((3 * H, 7, 3))),
+        dict(bias_k=np.zeros((1, 1, E))),
+        dict(key_padding_mask=np.zeros((3, 4), dtype=bool)),
+        dict(embed_dim_to_check=E + 2),
+        dict(num_heads=3, embed_dim_to_check=E),
+    ],
+)
+def test_functional_form_errors_have_torchs_types(extra):
+    def call(lib):
+        args = _functional_args(lib)
+        args.update({k: lib.tensor(v) if isinstance(v, np.ndarray) else v for k, v in extra.items()})
+        rng = np.random.default_rng(2)
+        query, key = lib.tensor(rng.standard_normal((4, 3, E))), lib.tensor(rng.standard_normal((5, 3, E)))
+        return lambda: lib.nn.functional.multi_head_attention_forward(query, key, key, **args)
+
+    _errors(call(torch), call(cr), match="multi_head_attention_forward")

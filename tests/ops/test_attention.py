@@ -297,3 +297,22 @@ def test_scale_keeps_score_variance_near_one():
         scores = q @ k.T
         assert 0.8 * embed < scores.var() < 1.2 * embed
         assert 0.8 < (scores / np.sqrt(embed)).var() < 1.2
+
+
+@pytest.mark.parametrize("which", ["query", "key", "value", "attn_mask", "none"])
+def test_only_the_inputs_that_require_grad_get_one(which):
+    arrays = {"query": _randn(2, 4, 5, seed=1), "key": _randn(2, 6, 5, seed=2), "value": _randn(2, 6, 3, seed=3)}
+    arrays["attn_mask"] = _randn(4, 6, seed=4)
+    ours = {n: cr.tensor(a, requires_grad=n == which) for n, a in arrays.items()}
+    theirs = {n: torch.tensor(a, requires_grad=n == which) for n, a in arrays.items()}
+    out = F.scaled_dot_product_attention(**ours)
+    ref = TF.scaled_dot_product_attention(**theirs)
+    assert out.requires_grad == (which != "none")
+    if which == "none":
+        return
+    upstream = _randn(2, 4, 3, seed=5)
+    out.backward(cr.tensor(upstream))
+    ref.backward(torch.from_numpy(upstream))
+    for name in arrays:
+        assert (ours[name].grad is None) == (name != which)
+    np.testing.assert_allclose(ours[which].grad.numpy(), theirs[which].grad.numpy(), rtol=1e-7, atol=1e-10)

@@ -30,6 +30,8 @@ CONV2D_CASES = [
     ((2, 3, 4, 5), (2, 3, 4, 5), dict(padding="valid")),  # kernel = input: a 1x1 output
     ((3, 4, 5), (2, 3, 3, 3), dict(padding=1)),  # unbatched (C, H, W)
     ((2, 3, 1, 1), (5, 3, 1, 1), {}),  # 1x1 input and kernel
+    ((1, 2, 4, 5), (2, 2, 3, 3), dict(padding=(3, 1))),  # padding wider than the kernel: col2im backward
+    ((2, 4, 6, 6), (4, 2, 2, 3), dict(stride=(1, 2), padding=(0, 2), groups=2)),  # strided: col2im backward
 ]
 
 
@@ -201,6 +203,49 @@ def test_adaptive_pooling_matches_torch(shape, output_size):
     check_op(lambda a: F.adaptive_max_pool2d(a, output_size), lambda a: TF.adaptive_max_pool2d(a, output_size), x)
     _, indices = F.adaptive_max_pool2d(cr.tensor(x), output_size, return_indices=True)
     np.testing.assert_array_equal(indices.numpy(), TF.adaptive_max_pool2d(torch.tensor(x), output_size, True)[1])
+
+
+@pytest.mark.parametrize("shape,output_size", [((2, 3, 9), 4), ((3, 5), (7,)), ((1, 2, 6), 1)])
+def test_adaptive_pooling_1d_matches_torch(shape, output_size):
+    x = randn(*shape, seed=12)
+    check_op(lambda a: F.adaptive_avg_pool1d(a, output_size), lambda a: TF.adaptive_avg_pool1d(a, output_size), x)
+    check_op(lambda a: F.adaptive_max_pool1d(a, output_size), lambda a: TF.adaptive_max_pool1d(a, output_size), x)
+    check_op(lambda a: cr.adaptive_avg_pool1d(a, output_size), lambda a: torch.adaptive_avg_pool1d(a, output_size), x)
+    _, indices = F.adaptive_max_pool1d(cr.tensor(x), output_size, return_indices=True)
+    np.testing.assert_array_equal(indices.numpy(), TF.adaptive_max_pool1d(torch.tensor(x), output_size, True)[1])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda F, t: F.adaptive_avg_pool1d(t(np.ones((1, 2, 3, 4))), 2),
+        lambda F, t: F.adaptive_max_pool1d(t(np.ones(4)), 2),
+        lambda F, t: F.adaptive_avg_pool1d(t(np.ones((2, 5))), (2, 3)),
+        lambda F, t: F.adaptive_avg_pool1d(t(np.ones((2, 5))), None),
+    ],
+)
+def test_adaptive_pooling_1d_errors_match_torch(call):
+    ours, theirs = _both(call)
+    assert type(ours) is type(theirs), (ours, theirs)
+    assert "adaptive" in str(ours)
+
+
+def test_an_empty_batch_gives_an_empty_output_as_torch():
+    x = np.zeros((0, 3, 5, 5))
+    weight = np.ones((2, 3, 3, 3))
+    for ours, theirs in [
+        (lambda a, w: F.conv2d(a, w, padding=1), lambda a, w: TF.conv2d(a, w, padding=1)),
+        (lambda a, w: F.max_pool2d(a, 2) * w.sum(), lambda a, w: TF.max_pool2d(a, 2) * w.sum()),
+        (lambda a, w: F.avg_pool2d(a, 3, 1, 1) * w.sum(), lambda a, w: TF.avg_pool2d(a, 3, 1, 1) * w.sum()),
+        (lambda a, w: F.adaptive_max_pool2d(a, 2) * w.sum(), lambda a, w: TF.adaptive_max_pool2d(a, 2) * w.sum()),
+        (lambda a, w: F.adaptive_avg_pool2d(a, 2) * w.sum(), lambda a, w: TF.adaptive_avg_pool2d(a, 2) * w.sum()),
+    ]:
+        check_op(ours, theirs, x, weight, gradcheck=False)
+
+
+def test_nan_propagates_through_max_pooling_as_in_torch():
+    x = np.array([[[[1.0, np.nan], [3.0, 4.0]]]])
+    np.testing.assert_array_equal(F.max_pool2d(cr.tensor(x), 2).numpy(), TF.max_pool2d(torch.tensor(x), 2).numpy())
 
 
 def test_adaptive_pooling_float32():

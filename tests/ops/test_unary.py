@@ -267,3 +267,33 @@ def test_gelu_keeps_relative_precision_far_left(approximate, dtype):
 def test_nan_and_inf_inputs_match_torch(ours, theirs):
     x = np.array([np.nan, np.inf, -np.inf, 0.0, 1.0])
     check_op(ours, theirs, x, gradcheck=False)
+
+
+def test_float32_exact_gelu_and_gradient_across_chunks_match_float64_truth():
+    # float32 GELU takes a rational erf chunk by chunk (and SciPy's erfc far left); over several
+    # chunks and a ragged last one, values and slopes stay within float32-level error of the truth.
+    from scipy.special import ndtr
+
+    x = np.linspace(-12, 12, 100_003).astype(np.float32)
+    x64 = x.astype(np.float64)
+    t = cr.tensor(x.reshape(7, -1) if x.size % 7 == 0 else x, requires_grad=True)
+    out = F.gelu(t)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.detach().numpy().reshape(-1), x64 * ndtr(x64), rtol=1e-5, atol=1e-30)
+    out.sum().backward()
+    slope = ndtr(x64) + x64 * np.exp(-0.5 * x64 * x64) / np.sqrt(2 * np.pi)
+    np.testing.assert_allclose(t.grad.numpy().reshape(-1), slope, rtol=1e-5, atol=2e-7)
+
+
+def test_float32_gelu_on_several_threads_equals_the_serial_result(monkeypatch):
+    # big float32 GELUs split their chunks over OMP_NUM_THREADS threads; the split must not change a bit
+    x = np.random.default_rng(0).standard_normal((64, 8192)).astype(np.float32) * 3
+    results = []
+    for threads in ("1", "3"):
+        monkeypatch.setenv("OMP_NUM_THREADS", threads)
+        t = cr.tensor(x, requires_grad=True)
+        out = F.gelu(t)
+        (out * cr.tensor(x)).sum().backward()
+        results.append((out.detach().numpy(), t.grad.numpy()))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])

@@ -1,24 +1,18 @@
 """Multi-head attention with PyTorch's constructor, forward signature, masks and state_dict.
 
-``MultiheadAttention`` projects query, key and value, splits the embedding into ``num_heads``
-heads, attends with the fused ``F.scaled_dot_product_attention`` node (or, when the attention
-weights are asked for, with the explicit softmax the weights are read from, as PyTorch does), and
-projects back. Its parameters carry torch's names (``in_proj_weight``, ``in_proj_bias``,
-``out_proj.weight``, ...), so a ``torch.nn.MultiheadAttention`` state_dict loads unchanged.
-
-Internally every tensor is batch-first, (N, L, E); ``batch_first=False`` inputs are transposed
-on the way in and out, unbatched inputs get a batch axis of one.
+``MultiheadAttention`` holds the parameters, under torch's names (``in_proj_weight``,
+``in_proj_bias``, ``out_proj.weight``, ...), so a ``torch.nn.MultiheadAttention`` state_dict
+loads unchanged; ``F.multi_head_attention_forward`` does the computation, as in torch: project
+query, key and value, split the embedding into ``num_heads`` heads, attend with the fused
+``F.scaled_dot_product_attention`` node (or, when the attention weights are asked for, with the
+explicit softmax the weights are read from, as PyTorch does), and project back.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
-
 import numpy as np
 
 from .. import functional as F
-from ..tensor import Tensor
 from . import init
 from .layers import Linear, _parameter_dtype
 from .module import Module, Parameter
@@ -32,55 +26,13 @@ class NonDynamicallyQuantizableLinear(Linear):
     its dynamic quantisation away from the output projection)."""
 
 
-def _canonical_mask(mask, name, dtype):
-    """An additive float mask from a bool one (True = may NOT attend, MultiheadAttention's
-    convention: -inf) or a float one as it is; anything else is refused, as torch does."""
-    if mask is None:
-        return None
-    if not isinstance(mask, Tensor):
-        mask = Tensor(np.asarray(mask))
-    if mask.dtype == np.bool_:
-        return Tensor(np.where(mask.numpy(), -np.inf, 0.0).astype(dtype))
-    if mask.dtype.kind != "f":
-        raise AssertionError(
-            f"MultiheadAttention: only bool and floating types of {name} are supported, got {mask.dtype}"
-        )
-    return mask
-
-
-def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads):
-    """torch's _mha_shape_check: 3-D (batched) or 2-D (unbatched) inputs and masks to match;
-    returns whether the input is batched. torch raises AssertionError for these."""
-    if query.ndim not in (2, 3):
-        raise AssertionError(
-            f"MultiheadAttention: query should be unbatched 2D or batched 3D tensor but received "
-            f"{query.ndim}-D query tensor of shape {tuple(query.shape)}"
-        )
-    batched = query.ndim == 3
-    kind = "batched (3-D)" if batched else "unbatched (2-D)"
-    if key.ndim != query.ndim or value.ndim != query.ndim:
-        raise AssertionError(
-            f"MultiheadAttention: for {kind} `query`, expected `key` and `value` to be {query.ndim}-D but found "
-            f"{key.ndim}-D and {value.ndim}-D tensors respectively"
-        )
-    if key_padding_mask is not None and key_padding_mask.ndim != query.ndim - 1:
-        raise AssertionError(
-            f"MultiheadAttention: for {kind} `query`, expected `key_padding_mask` to be `None` or "
-            f"{query.ndim - 1}-D but found {key_padding_mask.ndim}-D tensor instead"
-        )
-    if attn_mask is not None:
-        if attn_mask.ndim not in (2, 3):
-            raise AssertionError(
-                f"MultiheadAttention: for {kind} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but "
-                f"found {attn_mask.ndim}-D tensor instead"
-            )
-        if not batched and attn_mask.ndim == 3:
-            expected = (num_heads, query.shape[0], key.shape[0])
-            if tuple(attn_mask.shape) != expected:
-                raise AssertionError(
-                    f"MultiheadAttention: expected `attn_mask` shape to be {expected} but got {tuple(attn_mask.shape)}"
-                )
-    return batched
+def _transposed(query, key, value):
+    """Swap the first two axes of each, keeping an input passed twice one tensor, so that the
+    functional form still sees self-attention (and projects it with one GEMM)."""
+    query_t = query.transpose(0, 1)
+    key_t = query_t if key is query else key.transpose(0, 1)
+    value_t = key_t if value is key else (query_t if value is query else value.transpose(0, 1))
+    return query_t, key_t, value_t
 
 
 class MultiheadAttention(Module):
@@ -181,27 +133,6 @@ class MultiheadAttention(Module):
             init.xavier_normal_(self.bias_k, generator=generator)
             init.xavier_normal_(self.bias_v, generator=generator)
 
-    def _project(self, query, key, value, same_qkv, same_kv):
-        """The three input projections; one GEMM for self-attention, two when key is value."""
-        embed = self.embed_dim
-        weight, bias = self.in_proj_weight, self.in_proj_bias
-        if not self._qkv_same_embed_dim:
-            biases = (None, None, None) if bias is None else (bias[:embed], bias[embed : 2 * embed], bias[2 * embed :])
-            return (
-                F.linear(query, self.q_proj_weight, biases[0]),
-                F.linear(key, self.k_proj_weight, biases[1]),
-                F.linear(value, self.v_proj_weight, biases[2]),
-            )
-        if same_qkv:
-            return F.linear(query, weight, bias).chunk(3, dim=-1)  # (N, L, 3E) -> 3 x (N, L, E)
-        q = F.linear(query, weight[:embed], None if bias is None else bias[:embed])
-        if same_kv:
-            k, v = F.linear(key, weight[embed:], None if bias is None else bias[embed:]).chunk(2, dim=-1)
-            return q, k, v
-        k = F.linear(key, weight[embed : 2 * embed], None if bias is None else bias[embed : 2 * embed])
-        v = F.linear(value, weight[2 * embed :], None if bias is None else bias[2 * embed :])
-        return q, k, v
-
     def forward(
         self,
         query,
@@ -213,7 +144,7 @@ class MultiheadAttention(Module):
         average_attn_weights=True,
         is_causal=False,
     ):
-        """Attend from ``query`` to ``key``/``value``.
+        """Attend from ``query`` to ``key``/``value`` (``F.multi_head_attention_forward``).
 
         Args:
             query: (L, N, E), (N, L, E) with ``batch_first``, or (L, E) unbatched.
@@ -233,114 +164,42 @@ class MultiheadAttention(Module):
             (attn_output, attn_weights or None): the output in the input's layout, and the
             weights of shape (N, L, S) (averaged) or (N, num_heads, L, S), without N if unbatched.
         """
-        same_qkv, same_kv = query is key and key is value, key is value
-        batched = _check_shapes(query, key, value, key_padding_mask, attn_mask, self.num_heads)
-        dtype = query.dtype
-        if (
-            key_padding_mask is not None
-            and attn_mask is not None
-            and getattr(key_padding_mask, "dtype", None) != getattr(attn_mask, "dtype", None)
-        ):
-            warnings.warn(
-                "MultiheadAttention: support for mismatched key_padding_mask and attn_mask is deprecated. "
-                "Use same type for both instead.",
-                stacklevel=2,
+        batched = query.ndim == 3
+        if self.batch_first and batched:  # (N, L, E) -> (L, N, E), keeping query is key is value
+            query, key, value = _transposed(query, key, value)
+        separate = {}
+        if not self._qkv_same_embed_dim:
+            separate = dict(
+                use_separate_proj_weight=True,
+                q_proj_weight=self.q_proj_weight,
+                k_proj_weight=self.k_proj_weight,
+                v_proj_weight=self.v_proj_weight,
             )
-        key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", dtype)
-        if is_causal and attn_mask is None:
-            raise RuntimeError(
-                "MultiheadAttention: need attn_mask if specifying the is_causal hint. You may use the "
-                "Transformer module method `generate_square_subsequent_mask` to create this mask."
-            )
-        # torch drops the mask and lets the fused op apply causality only on that path
-        causal = is_causal and key_padding_mask is None and not need_weights
-        attn_mask = None if causal else _canonical_mask(attn_mask, "attn_mask", dtype)
-        if not batched:  # (L, E) -> (1, L, E)
-            query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
-            if key_padding_mask is not None:
-                key_padding_mask = key_padding_mask.unsqueeze(0)  # (S,) -> (1, S)
-        elif not self.batch_first:  # (L, N, E) -> (N, L, E)
-            query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
-        batch, length, embed = query.shape
-        source = key.shape[1]
-        if embed != self.embed_dim:
-            raise AssertionError(
-                f"MultiheadAttention: was expecting embedding dimension of {self.embed_dim}, but got {embed}"
-            )
-        if self._qkv_same_embed_dim and tuple(key.shape) != tuple(value.shape):
-            raise AssertionError(
-                f"MultiheadAttention: key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}"
-            )
-        if tuple(key.shape[:2]) != tuple(value.shape[:2]):
-            raise AssertionError(
-                f"MultiheadAttention: key's sequence and batch dims {tuple(key.shape[:2])} do not match value's "
-                f"{tuple(value.shape[:2])}"
-            )
-        if key_padding_mask is not None and tuple(key_padding_mask.shape) != (batch, source):
-            raise AssertionError(
-                f"MultiheadAttention: expected key_padding_mask of shape {(batch, source)} (batch, source length), "
-                f"got {tuple(key_padding_mask.shape)}"
-            )
-        heads, head_dim = self.num_heads, self.head_dim
-        if attn_mask is not None:
-            expected = (length, source) if attn_mask.ndim == 2 else (batch * heads, length, source)
-            if tuple(attn_mask.shape) != expected:
-                raise RuntimeError(
-                    f"MultiheadAttention: the shape of the {attn_mask.ndim}D attn_mask is {tuple(attn_mask.shape)}, "
-                    f"but should be {expected}"
-                )
-            if attn_mask.ndim == 3:
-                attn_mask = attn_mask.reshape(batch, heads, length, source)  # (N*H, L, S) -> (N, H, L, S)
-        q, k, v = self._project(query, key, value, same_qkv, same_kv)  # (N, L, E), (N, S, E), (N, S, E)
-        if self.bias_k is not None:  # one more (learned) key and value at the end of the sequence
-            k = F.cat([k, self.bias_k.expand(batch, 1, embed)], dim=1)  # (N, S + 1, E)
-            v = F.cat([v, self.bias_v.expand(batch, 1, embed)], dim=1)
-            attn_mask, key_padding_mask = _pad_key_axis(attn_mask, key_padding_mask)
-        q = q.reshape(batch, length, heads, head_dim).transpose(1, 2)  # (N, H, L, D)
-        k = k.reshape(batch, k.shape[1], heads, head_dim).transpose(1, 2)  # (N, H, S', D)
-        v = v.reshape(batch, v.shape[1], heads, head_dim).transpose(1, 2)  # (N, H, S', D)
-        if self.add_zero_attn:  # one more all-zero key and value per head
-            zeros = Tensor(np.zeros((batch, heads, 1, head_dim), dtype=k.dtype))
-            k = F.cat([k, zeros], dim=2)  # (N, H, S' + 1, D)
-            v = F.cat([v, zeros], dim=2)
-            attn_mask, key_padding_mask = _pad_key_axis(attn_mask, key_padding_mask)
-        mask = attn_mask
-        if key_padding_mask is not None:
-            padding = key_padding_mask.reshape(batch, 1, 1, key_padding_mask.shape[-1])  # (N, S') -> (N, 1, 1, S')
-            mask = padding if mask is None else mask + padding
-        dropout_p = self.dropout if self.training else 0.0
-        weights = None
-        if need_weights:
-            # The weights are an output, so the softmax is spelled out (as torch does on this path).
-            scores = F.matmul(q * (1.0 / math.sqrt(head_dim)), k.transpose(-2, -1))  # (N, H, L, S')
-            if mask is not None:
-                scores = scores + mask
-            weights = F.softmax(scores, dim=-1)
-            if dropout_p > 0.0:
-                weights = F.dropout(weights, p=dropout_p)
-            out = F.matmul(weights, v)  # (N, H, L, D)
-            if average_attn_weights:
-                weights = weights.mean(dim=1)  # (N, L, S')
-            if not batched:
-                weights = weights.squeeze(0)
-        else:
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p, is_causal=causal)
-        out = out.transpose(1, 2).reshape(batch, length, embed)  # (N, H, L, D) -> (N, L, E)
-        out = self.out_proj(out)
-        if not batched:
-            out = out.squeeze(0)  # (1, L, E) -> (L, E)
-        elif not self.batch_first:
-            out = out.transpose(0, 1)  # (N, L, E) -> (L, N, E)
+        out, weights = F.multi_head_attention_forward(
+            query,
+            key,
+            value,
+            self.embed_dim,
+            self.num_heads,
+            self.in_proj_weight,
+            self.in_proj_bias,
+            self.bias_k,
+            self.bias_v,
+            self.add_zero_attn,
+            self.dropout,
+            self.out_proj.weight,
+            self.out_proj.bias,
+            training=self.training,
+            key_padding_mask=key_padding_mask,
+            need_weights=need_weights,
+            attn_mask=attn_mask,
+            average_attn_weights=average_attn_weights,
+            is_causal=is_causal,
+            **separate,
+        )
+        if self.batch_first and batched:
+            out = out.transpose(0, 1)  # (L, N, E) -> (N, L, E)
         return out, weights
 
     def extra_repr(self) -> str:
         return ""
-
-
-def _pad_key_axis(attn_mask, key_padding_mask):
-    """One more key (bias_k or the zero key): every mask gains a column of 0, i.e. 'may attend'."""
-    if attn_mask is not None:
-        attn_mask = F.pad(attn_mask, (0, 1))
-    if key_padding_mask is not None:
-        key_padding_mask = F.pad(key_padding_mask, (0, 1))
-    return attn_mask, key_padding_mask

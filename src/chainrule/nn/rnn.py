@@ -362,18 +362,19 @@ class _CellBase(Module):
                 f"{layer}: input has inconsistent input_size: got {input.shape[-1]} expected {self.input_size}"
             )
         batched = input.ndim == 2
-        if not batched:
-            input = input.unsqueeze(0)
-        batch = input.shape[0]
-        if hx is None:
-            hx = [Tensor(np.zeros((batch, self.hidden_size), dtype=input.dtype)) for _ in range(states)]
-        else:
+        if hx is not None:
             hx = [as_tensor_operand(layer, h) for h in (hx if states == 2 else [hx])]
             for h in hx:
                 if h.ndim != input.ndim:
                     raise RuntimeError(
                         f"{layer}: Expected hidden to be {input.ndim}D for {input.ndim}D input, got {h.ndim}D instead"
                     )
+        if not batched:
+            input = input.unsqueeze(0)
+        batch = input.shape[0]
+        if hx is None:
+            hx = [Tensor(np.zeros((batch, self.hidden_size), dtype=input.dtype)) for _ in range(states)]
+        else:
             if not batched:
                 hx = [h.unsqueeze(0) for h in hx]
             for h in hx:

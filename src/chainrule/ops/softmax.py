@@ -29,7 +29,12 @@ def log_softmax_array(x, axis):
         return x.copy()
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         shifted = x - np.max(x, axis=axis, keepdims=True)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        # in place where possible: for a (304, 8192) MLM logit matrix the allocations cost more than the exp
+        log_sum = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        if log_sum.dtype != shifted.dtype:
+            return shifted - log_sum
+        shifted -= log_sum
+        return shifted
 
 
 class Softmax(Function):
@@ -51,8 +56,9 @@ class Softmax(Function):
             y = x.copy()
         else:
             with np.errstate(invalid="ignore", over="ignore"):  # +inf or all -inf: nan, as in PyTorch
-                e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-                y = e / np.sum(e, axis=axis, keepdims=True)
+                y = x - np.max(x, axis=axis, keepdims=True)
+                np.exp(y, out=y)  # in place: one full-size array instead of three
+                y /= np.sum(y, axis=axis, keepdims=True)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -62,7 +68,12 @@ class Softmax(Function):
         (y,) = ctx.saved_tensors
         if y.ndim == 0:
             return np.zeros_like(grad_output)
-        return y * (grad_output - np.sum(grad_output * y, axis=ctx.axis, keepdims=True))
+        grad = grad_output * y
+        dot = np.sum(grad, axis=ctx.axis, keepdims=True)
+        if grad.dtype != y.dtype or grad.shape != y.shape:
+            return y * (grad_output - dot)
+        grad -= y * dot  # g y - y dot = y (g - dot), in grad's memory
+        return grad
 
 
 class LogSoftmax(Function):

@@ -358,13 +358,20 @@ def test_save_pretrained_loads_in_transformers_with_the_same_ids(vocab_dir, tmp_
 def test_from_pretrained_reads_transformers_output(vocab_dir, tmp_path):
     theirs = transformers.BertTokenizer.from_pretrained(str(vocab_dir), do_lower_case=False, model_max_length=32)
     theirs.save_pretrained(str(tmp_path))
-    # transformers 5 writes tokenizer.json and tokenizer_config.json; vocab.txt comes from save_vocabulary.
-    if not (tmp_path / "vocab.txt").exists():
-        (tmp_path / "vocab.txt").write_text((vocab_dir / "vocab.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    # transformers 5 writes tokenizer.json and tokenizer_config.json only: no vocab.txt.
+    assert not (tmp_path / "vocab.txt").exists()
     ours = BertTokenizer.from_pretrained(tmp_path)
     assert ours.do_lower_case is False and ours.model_max_length == 32
     for text in CORPUS:
         assert ours(text, truncation=True) == dict(theirs(text, truncation=True)), repr(text)
+    (tmp_path / "tokenizer_config.json").unlink()  # the normaliser's switches alone say cased
+    assert BertTokenizer.from_pretrained(tmp_path).do_lower_case is False
+
+
+def test_a_tokenizer_json_for_another_model_is_refused(tmp_path):
+    (tmp_path / "tokenizer.json").write_text(json.dumps({"model": {"type": "BPE", "vocab": {}}}), encoding="utf-8")
+    with pytest.raises(ValueError, match="WordPiece"):
+        BertTokenizer.from_pretrained(tmp_path)
 
 
 def test_special_tokens_from_an_added_token_config(tmp_path):
@@ -439,7 +446,7 @@ def test_bad_input_gives_clear_errors(vocab_dir, tmp_path):
         tokenizer("a", max_length=-1)
     with pytest.raises(TypeError, match="tokenize"):
         tokenizer.tokenize(b"bytes")
-    with pytest.raises(OSError, match="vocab.txt"):
+    with pytest.raises(OSError, match="vocab.txt or tokenizer.json"):
         BertTokenizer.from_pretrained(tmp_path)
     with pytest.raises(ValueError, match=r"\[MASK\]"):
         BertTokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a"])

@@ -264,6 +264,36 @@ def _special_token_content(value) -> str:
     return str(value)
 
 
+def _read_tokenizer_json(path: str) -> tuple[dict[str, int], dict]:
+    """The vocabulary and options of a ``tokenizers`` BERT file (``tokenizer.json``).
+
+    Raises:
+        ValueError: the file describes another model than BERT's WordPiece with ``##``.
+    """
+    with open(path, encoding="utf-8") as handle:
+        spec = json.load(handle)
+    model = spec.get("model") or {}
+    if model.get("type") != "WordPiece" or model.get("continuing_subword_prefix", "##") != "##":
+        raise ValueError(
+            f"BertTokenizer.from_pretrained: {path!r} describes a {model.get('type')!r} model "
+            f"(prefix {model.get('continuing_subword_prefix')!r}); BertTokenizer reads WordPiece with '##'"
+        )
+    options: dict = {"unk_token": model.get("unk_token", "[UNK]")}
+    if "max_input_chars_per_word" in model:
+        options["max_input_chars_per_word"] = model["max_input_chars_per_word"]
+    normalizer = spec.get("normalizer") or {}
+    if normalizer.get("type") == "BertNormalizer":
+        options["do_lower_case"] = normalizer.get("lowercase", True)
+        options["strip_accents"] = normalizer.get("strip_accents")
+        options["tokenize_chinese_chars"] = normalizer.get("handle_chinese_chars", True)
+    elif normalizer:
+        raise ValueError(
+            f"BertTokenizer.from_pretrained: {path!r} has a {normalizer.get('type')!r} normalizer; "
+            "BertTokenizer implements BertNormalizer only"
+        )
+    return dict(model["vocab"]), options
+
+
 class BertTokenizer:
     """BERT's tokenizer: :class:`BasicTokenizer` then :class:`WordpieceTokenizer`, plus the
     encoding API of Hugging Face (``__call__``, padding, truncation, special tokens, decode).
@@ -271,7 +301,8 @@ class BertTokenizer:
     Args:
         vocab: a ``vocab.txt`` path, or a token -> id dict, or a list of tokens (id = position).
         do_lower_case: lower-case the input (uncased models).
-        never_split: words kept exactly as written (see :class:`BasicTokenizer`).
+        never_split: words kept exactly as written (see :class:`BasicTokenizer`); the legacy
+            Python tokenizer's option (transformers 5's fast ``BertTokenizer`` ignores it).
         unk_token, sep_token, pad_token, cls_token, mask_token: the special tokens; they are
             never split, lower-cased or stripped, and must be in the vocabulary.
         tokenize_chinese_chars: split CJK ideographs one by one.
@@ -353,22 +384,32 @@ class BertTokenizer:
 
     @classmethod
     def from_pretrained(cls, directory: str | os.PathLike, **kwargs) -> BertTokenizer:
-        """Load a Hugging Face tokenizer folder: ``vocab.txt`` and, when present,
-        ``tokenizer_config.json`` (casing, accents, special tokens, model_max_length) and
-        ``special_tokens_map.json``. Keyword arguments override what the files say.
+        """Load a Hugging Face tokenizer folder: ``vocab.txt`` (or, without one, the vocabulary
+        and normaliser switches of ``tokenizer.json``, all that transformers 5 saves) and, when
+        present, ``tokenizer_config.json`` (casing, accents, special tokens, model_max_length)
+        and ``special_tokens_map.json``. Keyword arguments override what the files say.
 
         Raises:
-            OSError: ``directory`` is not a folder or holds no ``vocab.txt``.
+            OSError: ``directory`` is not a folder or holds neither ``vocab.txt`` nor
+                ``tokenizer.json``.
+            ValueError: a ``tokenizer.json`` for another kind of tokenizer.
         """
         directory = os.fspath(directory)
         if not os.path.isdir(directory):
             raise OSError(f"BertTokenizer.from_pretrained: {directory!r} is not a folder")
         vocab_file = os.path.join(directory, "vocab.txt")
-        if not os.path.isfile(vocab_file):
-            raise OSError(
-                f"BertTokenizer.from_pretrained: no vocab.txt in {directory!r} (found: {sorted(os.listdir(directory))})"
-            )
+        tokenizer_file = os.path.join(directory, "tokenizer.json")
         options: dict = {}
+        vocab: str | dict = vocab_file
+        if not os.path.isfile(vocab_file):
+            if not os.path.isfile(tokenizer_file):
+                raise OSError(
+                    f"BertTokenizer.from_pretrained: no vocab.txt or tokenizer.json in {directory!r} "
+                    f"(found: {sorted(os.listdir(directory))})"
+                )
+            # transformers 5 saves only tokenizer.json (+ tokenizer_config.json): read the
+            # WordPiece vocabulary and the BERT normaliser's switches from it.
+            vocab, options = _read_tokenizer_json(tokenizer_file)
         for name in ("special_tokens_map.json", "tokenizer_config.json"):
             path = os.path.join(directory, name)
             if os.path.isfile(path):
@@ -393,8 +434,10 @@ class BertTokenizer:
         # Configs written by transformers 2.x and 3.x say max_len.
         if "model_max_length" not in init and options.get("max_len") is not None:
             init["model_max_length"] = options["max_len"]
+        if "max_input_chars_per_word" in options:
+            init["max_input_chars_per_word"] = options["max_input_chars_per_word"]
         init.update(kwargs)
-        return cls(vocab_file, **init)
+        return cls(vocab, **init)
 
     def save_pretrained(self, directory: str | os.PathLike) -> tuple[str, ...]:
         """Write ``vocab.txt``, ``tokenizer_config.json`` and ``special_tokens_map.json`` into

@@ -1,0 +1,182 @@
+"""The pre-training loop: exact resume, the decay split, the masked-positions loss, learning on
+a tiny corpus, fill-mask, and the CLI subcommands."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+import chainrule
+from chainrule import cli
+from chainrule.models.bert import BertConfig, BertForMaskedLM, BertTokenizer
+from chainrule.models.bert.cli import PRETRAIN_OPTIONS
+from chainrule.models.bert.collator import DataCollatorForLanguageModeling
+from chainrule.models.bert.corpus import stdlib_docstrings
+from chainrule.models.bert.pretrain import (
+    PretrainConfig,
+    build_blocks,
+    fill_mask,
+    masked_lm_loss,
+    parameter_groups,
+    pretrain,
+    unigram_cross_entropy,
+)
+from chainrule.serialization import load
+
+
+@pytest.fixture(scope="module")
+def corpus_file(tmp_path_factory):
+    docs = [
+        text
+        for _, texts in stdlib_docstrings(["json", "textwrap", "fractions", "csv", "heapq", "queue"])
+        for text in texts
+    ]
+    path = tmp_path_factory.mktemp("corpus") / "docs.txt"
+    path.write_text("\n\n".join(doc.replace("\n\n", "\n") for doc in docs), encoding="utf-8")
+    return path
+
+
+def _tiny(out, corpus_file, **overrides):
+    settings = dict(
+        out=str(out), corpus=str(corpus_file), layers=1, hidden=32, heads=2, vocab_size=300, seq_len=16, batch_size=4,
+        steps=6, eval_every=2, eval_batches=4, checkpoint_every=100, log_every=100, dropout=0.1, quiet=True,
+    )  # fmt: skip
+    settings.update(overrides)
+    return PretrainConfig(**settings)
+
+
+def test_resume_continues_bit_for_bit(corpus_file, tmp_path):
+    straight = pretrain(_tiny(tmp_path / "straight", corpus_file))
+    first = pretrain(_tiny(tmp_path / "resumed", corpus_file, stop_at_step=3))
+    assert len(first["train_loss"]) == 3
+    resumed = pretrain(_tiny(tmp_path / "resumed", corpus_file, resume=True))
+    assert resumed["train_loss"] == straight["train_loss"]  # exact float equality, step by step
+    assert resumed["eval"] == straight["eval"]
+    a = load(tmp_path / "straight" / "checkpoint.safetensors")
+    b = load(tmp_path / "resumed" / "checkpoint.safetensors")
+    assert a["model"].keys() == b["model"].keys()
+    for key in a["model"]:
+        np.testing.assert_array_equal(a["model"][key], b["model"][key], err_msg=key)
+    assert a["rng"] == b["rng"] and a["step"] == b["step"] == 6
+    # dropout drew from the default generator: without restoring its state the run would differ
+    assert straight["train_loss"] != pretrain(_tiny(tmp_path / "other", corpus_file, seed=1))["train_loss"]
+
+
+def test_resume_refuses_changed_settings(corpus_file, tmp_path):
+    pretrain(_tiny(tmp_path, corpus_file, stop_at_step=1))
+    with pytest.raises(ValueError, match="lr=0.0005 vs 0.001"):
+        pretrain(_tiny(tmp_path, corpus_file, resume=True, lr=1e-3))
+
+
+def test_learns_on_a_tiny_corpus_and_writes_a_folder_transformers_loads(corpus_file, tmp_path):
+    history = pretrain(
+        _tiny(tmp_path, corpus_file, steps=60, eval_every=30, lr=3e-3, dropout=0.0, hidden=64, seq_len=32)
+    )
+    losses = history["train_loss"]
+    assert np.mean(losses[-10:]) < np.mean(losses[:10]) - 0.5
+    assert history["eval"][-1]["val_loss"] < np.log(history["vocab_size"]) - 0.5  # well below uniform guessing
+    saved = json.loads((tmp_path / "pretrain_history.json").read_text())
+    assert saved["train_loss"] == losses and saved["unigram_loss"] == history["unigram_loss"]
+    transformers = pytest.importorskip("transformers")
+    torch = pytest.importorskip("torch")
+    theirs = transformers.BertForMaskedLM.from_pretrained(str(tmp_path)).eval()
+    tokenizer = BertTokenizer.from_pretrained(tmp_path)
+    encoded = tokenizer("Return the [MASK] of the string.", return_tensors="np")
+    ours = BertForMaskedLM.from_pretrained(tmp_path)
+    ours.eval()
+    expected = theirs(input_ids=torch.tensor(encoded["input_ids"])).logits.detach().numpy()
+    with chainrule.no_grad():
+        logits = ours(chainrule.tensor(encoded["input_ids"])).logits.numpy()
+    np.testing.assert_allclose(logits, expected, atol=1e-4)
+
+
+def test_masked_positions_loss_equals_the_full_head_loss():
+    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    model = BertForMaskedLM(config, generator=np.random.default_rng(0))
+    model.eval()
+    tokenizer = BertTokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"t{i}" for i in range(45)])
+    rows = np.random.default_rng(1).integers(5, 50, size=(3, 12))
+    batch = DataCollatorForLanguageModeling(tokenizer, seed=0, mlm_probability=0.4)(list(rows))
+    ours, logits, targets = masked_lm_loss(model, batch)
+    full = model(chainrule.tensor(batch["input_ids"]), labels=chainrule.tensor(batch["labels"]))
+    np.testing.assert_allclose(ours.item(), full.loss.item(), rtol=1e-6)
+    assert logits.shape == (len(targets), 50)
+
+
+def test_parameter_groups_split_decay_from_biases_and_layer_norms():
+    config = BertConfig(vocab_size=20, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16)
+    model = BertForMaskedLM(config)
+    decay, no_decay = parameter_groups(model, 0.01)
+    names = {id(parameter): name for name, parameter in model.named_parameters()}
+    assert decay["weight_decay"] == 0.01 and no_decay["weight_decay"] == 0.0
+    assert all(not names[id(p)].endswith("bias") and "LayerNorm" not in names[id(p)] for p in decay["params"])
+    assert all(names[id(p)].endswith("bias") or "LayerNorm.weight" in names[id(p)] for p in no_decay["params"])
+    every = {id(parameter) for parameter in model.parameters()}
+    assert {id(p) for p in decay["params"]} | {id(p) for p in no_decay["params"]} == every
+    assert len(decay["params"]) + len(no_decay["params"]) == len(every)  # tied decoder counted once
+
+
+def test_blocks_and_unigram_baseline():
+    tokenizer = BertTokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "c"])
+    blocks = build_blocks(tokenizer, ["a b c a", "b", "", "c c"], seq_len=5)
+    # stream: a b c a [SEP] b [SEP] c c [SEP] -> 3 bodies of 3, tail dropped
+    np.testing.assert_array_equal(blocks, [[2, 5, 6, 7, 3], [2, 5, 3, 6, 3], [2, 3, 7, 7, 3]])
+    counts = np.array([2, 2, 3]) + 1.0  # a, b, c in the blocks, add-one
+    expected = -np.log(counts[[0, 2]] / counts.sum()).mean()
+    assert unigram_cross_entropy(blocks, np.array([5, 7]), 8, tokenizer.all_special_ids) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="do not fill one block"):
+        build_blocks(tokenizer, ["a"], seq_len=16)
+
+
+def test_fill_mask_ranks_the_vocabulary(corpus_file, tmp_path):
+    pretrain(_tiny(tmp_path, corpus_file, steps=2))
+    model, tokenizer = BertForMaskedLM.from_pretrained(tmp_path), BertTokenizer.from_pretrained(tmp_path)
+    [candidates] = fill_mask(model, tokenizer, "the [MASK] is here.", top_k=4)
+    assert len(candidates) == 4
+    scores = [candidate["score"] for candidate in candidates]
+    assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1 + 1e-9
+    assert all(
+        candidate["sequence"].startswith("the") and candidate["sequence"].endswith("is here.")
+        for candidate in candidates
+    )
+    assert candidates[0]["token_str"] == tokenizer.convert_ids_to_tokens(candidates[0]["token"])
+    assert len(fill_mask(model, tokenizer, "[MASK] and [MASK]", top_k=2)) == 2
+    with pytest.raises(ValueError, match="no \\[MASK\\]"):
+        fill_mask(model, tokenizer, "nothing masked")
+
+
+def test_cli_pretrain_then_fill_mask(corpus_file, tmp_path, capsys):
+    out = tmp_path / "model"
+    argv = ["pretrain", "--corpus", str(corpus_file), "--layers", "1", "--hidden", "32", "--heads", "2", "--steps", "3"]
+    argv += ["--out", str(out), "--seq-len", "16", "--batch-size", "4", "--vocab-size", "300", "--eval-every", "3"]
+    assert cli.main(["bert", *argv, "--quiet"]) == 0
+    assert "done: 3 steps" in capsys.readouterr().out
+    assert cli.main(["bert", "fill-mask", "--model", str(out), "--top-k", "3", "the [MASK] sat on the mat."]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "the [MASK] sat on the mat." and len(lines) == 4
+
+
+def test_cli_defaults_are_pretrain_configs():
+    defaults = {field.name: field.default for field in dataclasses.fields(PretrainConfig)}
+    for name, kind, _, default in PRETRAIN_OPTIONS:
+        assert default == defaults[name], name
+        assert default is None or isinstance(default, kind)
+    assert {name for name, *_ in PRETRAIN_OPTIONS} | {
+        "out",
+        "corpus",
+        "resume",
+        "quiet",
+        "intermediate",
+        "mlm_probability",
+        "max_grad_norm",
+    } == set(defaults)
+
+
+def test_bad_settings():
+    with pytest.raises(ValueError, match="multiple of heads"):
+        PretrainConfig(out="x", hidden=30, heads=4)
+    with pytest.raises(ValueError, match="steps"):
+        PretrainConfig(out="x", steps=0)
+    with pytest.raises(ValueError, match="dropout"):
+        PretrainConfig(out="x", dropout=1.0)
