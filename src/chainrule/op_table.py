@@ -546,6 +546,11 @@ OPS = [
         lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, (3, 4)),
         [((2, 2, 7, 5),)],
     ),
+    OpRow(
+        "adaptive_pool1d",
+        lambda lib, x: lib.adaptive_avg_pool1d(x, 3) + lib.nn.functional.adaptive_max_pool1d(x, 3),
+        [((2, 3, 8),), ((3, 7),)],
+    ),
     # a channel mask from a NumPy generator is not torch's (tests/ops/test_conv.py compares the rule)
     OpRow(
         "dropout2d",
