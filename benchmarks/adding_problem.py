@@ -20,7 +20,7 @@ The recurrent layer is ``chainrule.nn.LSTM`` / ``chainrule.nn.RNN`` when chainru
 
     python benchmarks/adding_problem.py                       # LSTM then RNN, T=100, JSON out
     python benchmarks/adding_problem.py --cell lstm --T 50 --steps 300
-    python benchmarks/adding_problem.py --quick               # seconds: T=20, a few hundred steps
+    python benchmarks/adding_problem.py --quick               # T=20, 300 steps: ~15 s of CPU
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def main(argv=None) -> None:
     parser.add_argument("--lr", type=float, default=1e-2)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--implementation", choices=("auto", "fused", "loop"), default="auto")
-    parser.add_argument("--quick", action="store_true", help="T=20, 300 steps: checks the machinery in seconds")
+    parser.add_argument("--quick", action="store_true", help="T=20, 300 steps: a smoke test, ~15 s of CPU")
     parser.add_argument("--curves", action="store_true", help="include the full per-step gradient curves")
     args = parser.parse_args(argv)
     if args.quick:

@@ -9,7 +9,7 @@ cores and distort both). The parent alternates chainrule, torch, chainrule, torc
 machine hits both halves of a round alike (the pattern of benchmarks/bench_core.py).
 
 The chainrule worker also reports where its time goes: it times the pieces of the same step
-(``ops.conv.im2col`` of x, the forward GEMM cols @ W, the weight-gradient GEMM cols^T @ g, and
+(``ops.conv.im2col`` of x, the forward GEMM cols @ W, the weight-gradient GEMM g^T @ cols, and
 dL/dx, which for a stride-1 convolution is the full correlation of g with the flipped kernel:
 ``im2col`` of g and one more GEMM) on the step's own shapes and prints each as a share of the
 measured step; "other" is the rest (layout copies, bias, the autograd engine). It also times
@@ -106,15 +106,14 @@ def breakdown_chainrule(weight, x, grad, reps):
     kernel, out_hw, stride, padding, dilation = (KERNEL, KERNEL), (SIZE, SIZE), (1, 1), (1, 1, 1, 1), (1, 1)
     cols = conv.im2col(x, kernel, out_hw, stride, padding, dilation, 1)  # (1, M, K)
     w_mat = np.ascontiguousarray(weight.transpose(2, 3, 1, 0)).reshape(1, -1, CHANNELS)  # (1, K, O)
-    grad_mat = np.ascontiguousarray(grad.transpose(0, 2, 3, 1)).reshape(1, -1, CHANNELS)  # (1, M, O)
     grad_cols = conv.im2col(grad, kernel, out_hw, stride, padding, dilation, 1)  # (1, M, K), 'same' padding
     flipped = np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)).reshape(1, -1, CHANNELS)
-    w_mat_t = weight.transpose(0, 2, 3, 1).reshape(1, CHANNELS, -1)  # (1, O, K)
-    grad_cols_t = np.matmul(grad_mat, w_mat_t)
+    grad_t = np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(1, CHANNELS, -1)  # (1, O, M)
+    grad_cols_t = np.matmul(w_mat, grad_t)  # (1, K, M), col2im's layout
     pieces = {
         "im2col of x": lambda: conv.im2col(x, kernel, out_hw, stride, padding, dilation, 1),
         "GEMM cols@W": lambda: np.matmul(cols, w_mat),
-        "GEMM cols^T@g (dW)": lambda: np.matmul(cols.transpose(0, 2, 1), grad_mat),
+        "GEMM g^T@cols (dW)": lambda: np.matmul(grad_t, cols),
         "im2col of g (dX)": lambda: conv.im2col(grad, kernel, out_hw, stride, padding, dilation, 1),
         "GEMM gcols@W_flip": lambda: np.matmul(grad_cols, flipped),
     }

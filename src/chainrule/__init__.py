@@ -499,6 +499,6 @@ __all__ = sorted(
 )
 
 # --- convolution --- (the names torch also keeps at its top level: torch.conv2d, torch.max_pool2d, ...)
-from .functional import avg_pool1d, conv1d, conv2d, max_pool1d, max_pool2d  # noqa: E402, F401
+from .functional import adaptive_avg_pool1d, avg_pool1d, conv1d, conv2d, max_pool1d, max_pool2d  # noqa: E402, F401
 
-__all__ = sorted([*__all__, "avg_pool1d", "conv1d", "conv2d", "max_pool1d", "max_pool2d"])
+__all__ = sorted([*__all__, "adaptive_avg_pool1d", "avg_pool1d", "conv1d", "conv2d", "max_pool1d", "max_pool2d"])

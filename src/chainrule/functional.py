@@ -1435,25 +1435,16 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def _max_pool(op_name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, spatial):
     input = _tensor_argument(op_name, input, "input", 1)
-    values = conv.MaxPool2d.apply(
-        input,
-        kernel_size=kernel_size,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        ceil_mode=ceil_mode,
-        spatial=spatial,
-        op_name=op_name,
-    )
+    options = dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    values = conv.MaxPool2d.apply(input, **options, return_indices=return_indices, spatial=spatial, op_name=op_name)
     if not return_indices:
         return values
     if values.grad_fn is not None:
         indices = values.grad_fn.indices
-    else:  # no node was recorded: recompute the argmax (the forward values are the same)
-        x4, kernel, stride, padding, dilation, out_hw, out_shape = conv.pool_arguments(
-            op_name, input._data, kernel_size, stride, padding, dilation, ceil_mode, spatial
-        )
-        indices = conv.max_pool_argmax(x4, kernel, stride, padding, dilation, out_hw)[2].reshape(out_shape)
+    else:  # no node was recorded: run the forward on a throwaway ctx for its indices
+        ctx = conv.MaxPool2d.__new__(conv.MaxPool2d)
+        conv.MaxPool2d.forward(ctx, input._data, **options, return_indices=True, spatial=spatial, op_name=op_name)
+        indices = ctx.indices
     return values, Tensor(np.asarray(indices, dtype=np.int64))
 
 
@@ -1491,23 +1482,40 @@ def avg_pool2d(
     )
 
 
+def adaptive_avg_pool1d(input, output_size):
+    """Mean over torch's adaptive windows of (N, C, L) or (C, L): window i spans
+    [floor(i L / out), ceil((i + 1) L / out)), so any length maps to ``output_size``."""
+    input = _tensor_argument("adaptive_avg_pool1d", input, "input", 1)
+    return conv.AdaptiveAvgPool2d.apply(input, output_size, spatial=1, op_name="adaptive_avg_pool1d")
+
+
 def adaptive_avg_pool2d(input, output_size):
     """Mean over torch's adaptive windows (window i of L spans [floor(i L / out), ceil((i + 1) L / out))),
     so any input size maps to ``output_size`` (an int or a pair; None keeps that dim)."""
     return conv.AdaptiveAvgPool2d.apply(_tensor_argument("adaptive_avg_pool2d", input, "input", 1), output_size)
 
 
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max over torch's adaptive windows of (N, C, L) or (C, L); with ``return_indices`` also each
+    max's position in L."""
+    return _adaptive_max_pool("adaptive_max_pool1d", input, output_size, return_indices, 1)
+
+
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over torch's adaptive windows; with ``return_indices`` also each max's flat index h * W + w."""
-    input = _tensor_argument("adaptive_max_pool2d", input, "input", 1)
-    values = conv.AdaptiveMaxPool2d.apply(input, output_size)
+    return _adaptive_max_pool("adaptive_max_pool2d", input, output_size, return_indices, 2)
+
+
+def _adaptive_max_pool(op_name, input, output_size, return_indices, spatial):
+    input = _tensor_argument(op_name, input, "input", 1)
+    values = conv.AdaptiveMaxPool2d.apply(input, output_size, spatial=spatial, op_name=op_name)
     if not return_indices:
         return values
     if values.grad_fn is not None:
         indices = values.grad_fn.indices
     else:  # no node was recorded: run the forward on a throwaway ctx for its indices
         ctx = conv.AdaptiveMaxPool2d.__new__(conv.AdaptiveMaxPool2d)
-        conv.AdaptiveMaxPool2d.forward(ctx, input._data, output_size)
+        conv.AdaptiveMaxPool2d.forward(ctx, input._data, output_size, spatial=spatial, op_name=op_name)
         indices = ctx.indices
     return values, Tensor(np.asarray(indices, dtype=np.int64))
 

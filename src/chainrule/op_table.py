@@ -531,7 +531,7 @@ OPS = [
         [((1, 2, 4, 5),)],
     ),
     OpRow(
-        "avg_pool2d_divisor_override",
+        "avg_pool2d_divisor",
         lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, padding=1, divisor_override=3),
         [((1, 2, 5, 5),)],
     ),
@@ -545,6 +545,11 @@ OPS = [
         "adaptive_max_pool2d",
         lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, (3, 4)),
         [((2, 2, 7, 5),)],
+    ),
+    OpRow(
+        "adaptive_pool1d",
+        lambda lib, x: lib.adaptive_avg_pool1d(x, 3) + lib.nn.functional.adaptive_max_pool1d(x, 3),
+        [((2, 3, 8),), ((3, 7),)],
     ),
     # a channel mask from a NumPy generator is not torch's (tests/ops/test_conv.py compares the rule)
     OpRow(

@@ -28,7 +28,8 @@ def tiny_lab(tmp_path_factory):
     return doc, out
 
 
-def test_every_experiment_has_its_section_verdict_and_figures(tiny_lab):
+def test_every_experiment_has_its_section_verdict_and_figures_and_opens_in_a_browser(tiny_lab, tmp_path):
+    # One test over the whole-lab fixture, so a parallel run builds it once.
     pytest.importorskip("matplotlib")
     doc, out = tiny_lab
     page = (out / "index.html").read_text(encoding="utf-8")
@@ -44,10 +45,24 @@ def test_every_experiment_has_its_section_verdict_and_figures(tiny_lab):
             assert f'data-figure="{experiment_id}-{index}"><svg' in section, (experiment_id, index)
     assert not re.search(r'(src|href)="(https?:)?//', page)  # self-contained: nothing fetched
     assert "<script src" not in page and "<link" not in page
+    _open_in_browser(out / "index.html", tmp_path, list(doc["experiments"]))
 
 
-def test_chinese_page_renders_titles_claims_and_labels(tiny_lab):
-    doc, _ = tiny_lab
+@pytest.fixture(scope="module")
+def slice_doc(tmp_path_factory):
+    """A few real results plus every other experiment as an (error) entry: all titles, cheaply."""
+    out = tmp_path_factory.mktemp("slice")
+    doc = run_lab(["l2-shrink-factor", "exploding-init", "imbalance-metrics"], out=out, budget="tiny", stream=None)
+    for experiment_id in registry.ids():
+        if experiment_id not in doc["experiments"]:
+            doc["experiments"][experiment_id] = registry.error_result(
+                experiment_id, "tiny", [0], "not run here"
+            ).to_dict()
+    return doc
+
+
+def test_chinese_page_renders_titles_claims_and_labels(slice_doc):
+    doc = slice_doc
     page = render_html(doc, lang="zh", figures=False)
     assert '<html lang="zh-CN">' in page
     for result in doc["experiments"].values():
@@ -56,8 +71,8 @@ def test_chinese_page_renders_titles_claims_and_labels(tiny_lab):
     assert "判定规则" in page and "结论一览" in page
 
 
-def test_without_matplotlib_the_page_has_everything_but_figures(tiny_lab, monkeypatch):
-    doc, _ = tiny_lab
+def test_without_matplotlib_the_page_has_everything_but_figures(slice_doc, monkeypatch):
+    doc = slice_doc
     monkeypatch.setattr(figures, "available", lambda: False)
     page = render_html(doc)
     assert "<svg" not in page
@@ -66,23 +81,20 @@ def test_without_matplotlib_the_page_has_everything_but_figures(tiny_lab, monkey
         assert f'<section id="{experiment_id}"' in page
 
 
-def test_unknown_language_is_refused(tiny_lab):
+def test_unknown_language_is_refused(slice_doc):
     with pytest.raises(ValueError, match="lang should be 'en' or 'zh'"):
-        render_html(tiny_lab[0], lang="fr")
+        render_html(slice_doc, lang="fr")
 
 
 def _chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_headless_browser_opens_the_page_without_console_errors(tiny_lab, tmp_path, lang):
+def _open_in_browser(page, tmp_path, experiment_ids):
+    """Open ``page`` in headless Chromium: the page's script ran and nothing reached the console."""
     browser = _chromium()
     if browser is None:
         pytest.skip("no Chromium on this machine")
-    doc, out = tiny_lab
-    # The English page with its figures as the fixture drew it; the Chinese one without figures.
-    page = out / "index.html" if lang == "en" else write_report(doc, tmp_path, lang=lang, figures=False)
     completed = subprocess.run(
         [
             browser,
@@ -104,8 +116,13 @@ def test_headless_browser_opens_the_page_without_console_errors(tiny_lab, tmp_pa
     assert 'data-ready="1"' in completed.stdout
     console = [line for line in completed.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == [], console
-    for experiment_id in doc["experiments"]:
+    for experiment_id in experiment_ids:
         assert f'id="{experiment_id}"' in completed.stdout
+
+
+def test_chinese_page_opens_in_a_browser_without_console_errors(slice_doc, tmp_path):
+    page = write_report(slice_doc, tmp_path, lang="zh")
+    _open_in_browser(page, tmp_path, list(slice_doc["experiments"]))
 
 
 def test_curves_of_different_lengths_across_seeds_are_drawn_per_seed():

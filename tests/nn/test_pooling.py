@@ -25,6 +25,8 @@ LAYERS = [
     ("AdaptiveAvgPool2d", ((3, None),), {}, (2, 3, 7, 5)),
     ("AdaptiveAvgPool2d", (1,), {}, (3, 7, 5)),
     ("AdaptiveMaxPool2d", ((2, 3),), {}, (2, 3, 7, 5)),
+    ("AdaptiveAvgPool1d", (3,), {}, (2, 3, 7)),
+    ("AdaptiveMaxPool1d", (4,), {}, (3, 9)),
 ]
 
 
@@ -43,6 +45,7 @@ def test_pooling_layer_matches_torch(twin, dtype, name, args, kwargs, shape):
         ("MaxPool2d", (3, 2, 1), (2, 3, 7, 7)),
         ("MaxPool1d", (2,), (2, 3, 8)),
         ("AdaptiveMaxPool2d", ((3, 2),), (2, 7, 5)),
+        ("AdaptiveMaxPool1d", (3,), (2, 3, 7)),
     ],
 )
 def test_return_indices_matches_torch(name, args, shape):

@@ -205,6 +205,31 @@ def test_adaptive_pooling_matches_torch(shape, output_size):
     np.testing.assert_array_equal(indices.numpy(), TF.adaptive_max_pool2d(torch.tensor(x), output_size, True)[1])
 
 
+@pytest.mark.parametrize("shape,output_size", [((2, 3, 9), 4), ((3, 5), (7,)), ((1, 2, 6), 1)])
+def test_adaptive_pooling_1d_matches_torch(shape, output_size):
+    x = randn(*shape, seed=12)
+    check_op(lambda a: F.adaptive_avg_pool1d(a, output_size), lambda a: TF.adaptive_avg_pool1d(a, output_size), x)
+    check_op(lambda a: F.adaptive_max_pool1d(a, output_size), lambda a: TF.adaptive_max_pool1d(a, output_size), x)
+    check_op(lambda a: cr.adaptive_avg_pool1d(a, output_size), lambda a: torch.adaptive_avg_pool1d(a, output_size), x)
+    _, indices = F.adaptive_max_pool1d(cr.tensor(x), output_size, return_indices=True)
+    np.testing.assert_array_equal(indices.numpy(), TF.adaptive_max_pool1d(torch.tensor(x), output_size, True)[1])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda F, t: F.adaptive_avg_pool1d(t(np.ones((1, 2, 3, 4))), 2),
+        lambda F, t: F.adaptive_max_pool1d(t(np.ones(4)), 2),
+        lambda F, t: F.adaptive_avg_pool1d(t(np.ones((2, 5))), (2, 3)),
+        lambda F, t: F.adaptive_avg_pool1d(t(np.ones((2, 5))), None),
+    ],
+)
+def test_adaptive_pooling_1d_errors_match_torch(call):
+    ours, theirs = _both(call)
+    assert type(ours) is type(theirs), (ours, theirs)
+    assert "adaptive" in str(ours)
+
+
 def test_an_empty_batch_gives_an_empty_output_as_torch():
     x = np.zeros((0, 3, 5, 5))
     weight = np.ones((2, 3, 3, 3))

@@ -120,23 +120,24 @@ def im2col(x, kernel, out_hw, stride, padding, dilation, groups):
     return cols.reshape(groups, n * ho * wo, kh * kw * cg)  # (G, M, K)
 
 
-def col2im(grad_cols, x_shape, kernel, out_hw, stride, padding, dilation, groups):
-    """The adjoint of ``im2col``: add every row of grad_cols (G, M, K) back onto the padded NHWC
-    pixels it was read from; returns the padded (N, Hp, Wp, G, C/G) gradient.
+def col2im(grad_cols_t, x_shape, kernel, out_hw, stride, padding, dilation, groups):
+    """The adjoint of ``im2col``: add every entry of dL/dcols back onto the padded pixel it was read
+    from. Takes dL/dcols transposed, (G, K, M) with K = (KH, KW, C/G) and M = (N, Ho, Wo), the
+    layout the GEMM W_mat @ g^T produces, so that each kernel offset's block is contiguous;
+    returns the padded (G, C/G, N, Hp, Wp) gradient.
 
-    For a fixed kernel offset (p, q) the rows' targets form one strided slice of the padded input,
-    so this is KH KW strided additions (a loop over kernel offsets, never over pixels).
+    For a fixed kernel offset (p, q) the targets form one strided slice of the padded input, so
+    this is KH KW strided additions (a loop over kernel offsets, never over pixels).
     """
     n, c, h, w = x_shape
     (kh, kw), (ho, wo), (top, bottom, left, right) = kernel, out_hw, padding
     cg = c // groups
-    grad_cols = grad_cols.reshape(groups, n, ho, wo, kh, kw, cg)
-    grad_xp = np.zeros((n, h + top + bottom, w + left + right, groups, cg), dtype=grad_cols.dtype)
+    grad_cols_t = grad_cols_t.reshape(groups, kh, kw, cg, n, ho, wo)
+    grad_xp = np.zeros((groups, cg, n, h + top + bottom, w + left + right), dtype=grad_cols_t.dtype)
     for p in range(kh):
         for q in range(kw):
             rows, columns = _offset_slice(p, q, out_hw, stride, dilation)
-            # (G, N, Ho, Wo, Cg) -> (N, Ho, Wo, G, Cg), the padded buffer's layout
-            grad_xp[:, rows, columns] += grad_cols[:, :, :, :, p, q].transpose(1, 2, 3, 0, 4)
+            grad_xp[:, :, :, rows, columns] += grad_cols_t[:, p, q]  # (G, Cg, N, Ho, Wo), contiguous
     return grad_xp
 
 
@@ -261,6 +262,9 @@ class Convolution(Function):
 
         dL/dW = cols^T @ g,    dL/db = sum_{n,i,j} g,    dL/dx = col2im(g @ W_mat^T),
 
+    both GEMMs computed transposed (g^T @ cols and W_mat @ g^T) so that g^T is read with its
+    pixels contiguous and col2im gets each kernel offset's block contiguous.
+
     col2im being the transpose of im2col: the sum, over the KH KW kernel offsets, of each
     offset's column of dL/dcols added back into the strided slice of pixels it was read from.
     With stride 1 that sum is computed as the full correlation of g with the flipped kernel
@@ -305,29 +309,32 @@ class Convolution(Function):
         need_x, need_w = ctx.needs_input_grad[:2]
         need_b = ctx.needs_input_grad[2]
         grad_output = grad_output.astype(cols.dtype, copy=False).reshape(n, o, ho, wo)
-        # (N, O, Ho, Wo) -> (N, G, Og, Ho, Wo) -> (G, N, Ho, Wo, Og) -> (G, M, Og), cols' row order
-        grad_mat = np.ascontiguousarray(grad_output.reshape(n, groups, og, ho, wo).transpose(1, 0, 3, 4, 2))
-        grad_mat = grad_mat.reshape(groups, n * ho * wo, og)
+        # (N, O, Ho, Wo) -> (N, G, Og, Ho, Wo) -> (G, Og, N, Ho, Wo) -> (G, Og, M): g^T, M in cols' row order
+        grad_t = np.ascontiguousarray(grad_output.reshape(n, groups, og, ho, wo).transpose(1, 2, 0, 3, 4))
+        grad_t = grad_t.reshape(groups, og, n * ho * wo)
         grad_x = grad_w = grad_b = None
         if need_w:
-            grad_w_mat = np.matmul(cols.transpose(0, 2, 1), grad_mat)  # (G, K, Og) = cols^T @ g
-            # (G, KH, KW, Cg, Og) -> (G, Og, Cg, KH, KW) -> (O, Cg, KH, KW)
-            grad_w = grad_w_mat.reshape(groups, kh, kw, cg, og).transpose(0, 4, 3, 1, 2).reshape(w_shape)
+            grad_w_t = np.matmul(grad_t, cols)  # (G, Og, K) = (cols^T @ g)^T
+            # (G, Og, KH, KW, Cg) -> (G, Og, Cg, KH, KW) -> (O, Cg, KH, KW)
+            grad_w = grad_w_t.reshape(groups, og, kh, kw, cg).transpose(0, 1, 4, 2, 3).reshape(w_shape)
         if need_x:
             # the full correlation of g with the flipped kernel needs a padding of d (K - 1) - pad
             # on each side; it exists (>= 0) unless the forward padded more than the kernel spans
             span_h, span_w = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
             full_pads = (span_h - top, span_h - bottom, span_w - left, span_w - right)
-            if stride == (1, 1) and min(full_pads) >= 0:
+            # Both routes cost about one GEMM: the full correlation's is (N H W, KH KW Og, Cg),
+            # col2im's (KH KW Cg, Og, N Ho Wo) plus its slower strided adds; take the full
+            # correlation when its GEMM is no bigger ('same' padding, Og <= Cg).
+            if stride == (1, 1) and min(full_pads) >= 0 and h * w * og <= ho * wo * cg:
                 weight4 = weight.reshape(w4_shape)  # conv1d's (O, Cg, K) as (O, Cg, 1, K)
                 grad_x = _full_correlation(grad_output, weight4, (h, w), full_pads, dilation, groups).reshape(x_shape)
             else:
-                # (O, Cg, [1,] KW) -> (G, Og, Cg, KH, KW) -> (G, Og, KH, KW, Cg) -> (G, Og, K): W_mat^T
-                w_mat_t = weight.reshape(groups, og, cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(groups, og, -1)
-                grad_cols = np.matmul(grad_mat, w_mat_t)  # (G, M, K) = g @ W_mat^T
-                grad_xp = col2im(grad_cols, x4_shape, (kh, kw), (ho, wo), stride, padding, dilation, groups)
-                # crop the padding; (N, H, W, G, Cg) -> (N, G, Cg, H, W) -> (N, C, H, W) -> x's shape
-                grad_x = grad_xp[:, top : top + h, left : left + w].transpose(0, 3, 4, 1, 2).reshape(x_shape)
+                # (O, Cg, [1,] KW) -> (G, Og, Cg, KH, KW) -> (G, KH, KW, Cg, Og) -> (G, K, Og): W_mat
+                w_mat = weight.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, -1, og)
+                grad_cols_t = np.matmul(w_mat, grad_t)  # (G, K, M) = (g @ W_mat^T)^T
+                grad_xp = col2im(grad_cols_t, x4_shape, (kh, kw), (ho, wo), stride, padding, dilation, groups)
+                # crop the padding; (G, Cg, N, H, W) -> (N, G, Cg, H, W) -> (N, C, H, W) -> x's shape
+                grad_x = grad_xp[..., top : top + h, left : left + w].transpose(2, 0, 1, 3, 4).reshape(x_shape)
         if need_b:
             grad_b = grad_output.sum(axis=(0, 2, 3))
         return grad_x, grad_w, grad_b
@@ -395,22 +402,41 @@ def pool_arguments(op_name, x, kernel_size, stride, padding, dilation, ceil_mode
 
 
 def max_pool_argmax(x, kernel, stride, padding, dilation, out_hw):
-    """The max of every window of x (N, C, H, W), its position in the window (row-major over the
-    kernel), and the flat index h * W + w of that position in x, as ``return_indices`` gives it."""
+    """The max of every window of x (N, C, H, W) and its position in the window (row-major over
+    the kernel).
+
+    A running max over the KH KW kernel offsets, each a strided slice of the padded input (no
+    copy of the windows, no loop over pixels). It is PyTorch's CPU kernel's rule: a later element
+    replaces the max only if it is strictly greater, or NaN, so ties keep the first maximum in
+    row-major window order and a NaN propagates. The position is updated arithmetically
+    (arg = arg * ~better + k * better), which is branch-free and several times faster than a
+    masked assignment.
+    """
     lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     xp = _pad_for_windows(x, out_hw, stride, dilation, kernel, padding, lowest)
-    n, c = x.shape[:2]
-    ho, wo = out_hw
     kh, kw = kernel
-    # (N, C, Ho, Wo, KH, KW) -> (N, C, Ho, Wo, KH KW): one copy, every window a contiguous run
-    windows = _windows(xp, out_hw, stride, dilation, kernel, channels_last=False).reshape(n, c, ho, wo, kh * kw)
-    # argmax takes the first maximum on ties, which is the element PyTorch's kernel keeps (it
-    # replaces the running max only on a strictly greater value, scanning the window row-major)
-    arg = windows.argmax(axis=-1)
-    out = np.take_along_axis(windows, arg[..., None], axis=-1)[..., 0]
-    rows = np.arange(ho)[:, None] * stride[0] - padding[0] + (arg // kw) * dilation[0]
-    cols = np.arange(wo)[None, :] * stride[1] - padding[1] + (arg % kw) * dilation[1]
-    return out, arg, rows * x.shape[3] + cols
+    check_nan = x.dtype.kind == "f" and bool(np.isnan(x).any())
+    rows, cols = _offset_slice(0, 0, out_hw, stride, dilation)
+    best = xp[:, :, rows, cols].copy()
+    arg = np.zeros(best.shape, dtype=np.int8 if kh * kw <= 127 else np.intp)
+    for k in range(1, kh * kw):
+        rows, cols = _offset_slice(k // kw, k % kw, out_hw, stride, dilation)
+        candidate = xp[:, :, rows, cols]
+        better = candidate > best
+        if check_nan:
+            better |= np.isnan(candidate)
+        np.maximum(best, candidate, out=best)  # NaN-propagating, as the kernel's isnan rule
+        arg *= ~better
+        arg += better * arg.dtype.type(k)
+    return best, arg
+
+
+def max_pool_indices(arg, width, kernel, stride, padding, dilation, out_hw):
+    """The flat index h * W + w in the (unpadded) input of each window's selected element."""
+    arg = arg.astype(np.intp)
+    rows = np.arange(out_hw[0])[:, None] * stride[0] - padding[0] + (arg // kernel[1]) * dilation[0]
+    cols = np.arange(out_hw[1])[None, :] * stride[1] - padding[1] + (arg % kernel[1]) * dilation[1]
+    return (rows * width + cols).astype(np.int64)
 
 
 class MaxPool2d(Function):
@@ -427,14 +453,25 @@ class MaxPool2d(Function):
 
     @staticmethod
     def forward(
-        ctx, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, spatial=2, op_name="max_pool2d"
+        ctx,
+        x,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        ceil_mode=False,
+        return_indices=False,
+        spatial=2,
+        op_name="max_pool2d",
     ):
         x4, kernel, stride, padding, dilation, out_hw, out_shape = pool_arguments(
             op_name, x, kernel_size, stride, padding, dilation, ceil_mode, spatial
         )
-        out, arg, flat = max_pool_argmax(x4, kernel, stride, padding, dilation, out_hw)
+        out, arg = max_pool_argmax(x4, kernel, stride, padding, dilation, out_hw)
         ctx.save_for_backward(arg)
-        ctx.indices = flat.reshape(out_shape)
+        if return_indices:  # only on request: the flat indices cost as much as the max itself
+            flat = max_pool_indices(arg, x4.shape[3], kernel, stride, padding, dilation, out_hw)
+            ctx.indices = flat.reshape(out_shape)
         ctx.meta = (x4.shape, x.shape, kernel, stride, padding, dilation, out_hw)
         return out.reshape(out_shape)
 
@@ -444,10 +481,17 @@ class MaxPool2d(Function):
         shape, x_shape, (kh, kw), stride, padding, dilation, out_hw = ctx.meta
         grad_output = grad_output.reshape(arg.shape)
         grad_xp = np.zeros(_padded_shape(shape, out_hw, stride, dilation, (kh, kw), padding), dtype=grad_output.dtype)
-        for p in range(kh):  # one masked strided add per kernel offset
+        # windows that cannot overlap (stride >= the dilated kernel) write disjoint slices, so
+        # each offset's share is stored directly; otherwise shares add up. Multiplying by the
+        # boolean mask is branch-free, several times faster than np.where on random masks.
+        disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, (kh, kw)))
+        for p in range(kh):  # one masked strided write (or add) per kernel offset
             for q in range(kw):
                 rows, cols = _offset_slice(p, q, out_hw, stride, dilation)
-                grad_xp[:, :, rows, cols] += np.where(arg == p * kw + q, grad_output, 0)
+                if disjoint:
+                    np.multiply(grad_output, arg == p * kw + q, out=grad_xp[:, :, rows, cols])
+                else:
+                    grad_xp[:, :, rows, cols] += grad_output * (arg == p * kw + q)
         return _crop(grad_xp, shape, padding).reshape(x_shape)
 
 
@@ -557,9 +601,24 @@ def _window_matrix(size, out, dtype):
     return ((positions >= starts[:, None]) & (positions < ends[:, None])).astype(dtype)
 
 
-def adaptive_output_size(op_name, x, output_size):
-    """Check an adaptive pooling's input (3-D or 4-D, non-empty spatial dims) and resolve
-    ``output_size`` (an int, or a pair whose None entries keep the input's size)."""
+def adaptive_output_size(op_name, x, output_size, spatial=2):
+    """Check an adaptive pooling's input ((C,) + spatial or (N, C) + spatial, non-empty spatial
+    dims) and resolve ``output_size`` (an int, or a tuple whose None entries keep the input's
+    size) to the 2-D form (1, L) for 1-D pooling."""
+    if spatial == 1:
+        if x.ndim not in (2, 3) or x.shape[-1] == 0:
+            raise RuntimeError(
+                f"{op_name}(): Expected 2 to 3 dimensions with a non-empty length, but got input of shape "
+                f"{list(x.shape)}"
+            )
+        if output_size is None:
+            raise TypeError(f"{op_name}(): argument 'output_size' must be tuple of ints, not NoneType")
+        sizes = (output_size,) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
+        if len(sizes) != 1:
+            raise RuntimeError(f"{op_name}() argument 'output_size' should contain one int (got {len(sizes)})")
+        if int(sizes[0]) < 0:
+            raise RuntimeError(f"{op_name}(): output_size must be greater than or equal to 0, got {sizes[0]}")
+        return (1, int(sizes[0]))
     if x.ndim not in (3, 4) or 0 in x.shape[-2:]:
         raise RuntimeError(
             f"{op_name}(): Expected 3D or 4D tensor with non-zero sizes for the spatial dims, but got {list(x.shape)}"
@@ -576,7 +635,8 @@ def adaptive_output_size(op_name, x, output_size):
 
 
 class AdaptiveAvgPool2d(Function):
-    """Average over PyTorch's adaptive windows, as two matrix products (batched or not).
+    """Average over PyTorch's adaptive windows, as two matrix products (``adaptive_avg_pool2d``
+    and, with H = 1, ``adaptive_avg_pool1d``; batched or not).
 
     With A_h (Ho, H) and A_w (Wo, W) the 0/1 window matrices and area[i, j] their row counts'
     product, y = (A_h x A_w^T) / area: linear in x, so dL/dx = A_h^T (g / area) A_w.
@@ -585,23 +645,30 @@ class AdaptiveAvgPool2d(Function):
     saves = set()
 
     @staticmethod
-    def forward(ctx, x, output_size):
-        require_floating("adaptive_avg_pool2d", x, error=RuntimeError)
-        ho, wo = adaptive_output_size("adaptive_avg_pool2d", x, output_size)
-        a_h = _window_matrix(x.shape[-2], ho, x.dtype)
-        a_w = _window_matrix(x.shape[-1], wo, x.dtype)
+    def forward(ctx, x, output_size, spatial=2, op_name="adaptive_avg_pool2d"):
+        require_floating(op_name, x, error=RuntimeError)
+        ho, wo = adaptive_output_size(op_name, x, output_size, spatial)
+        x2 = x[..., None, :] if spatial == 1 else x  # (.., L) -> (.., 1, L)
+        a_h = _window_matrix(x2.shape[-2], ho, x.dtype)
+        a_w = _window_matrix(x2.shape[-1], wo, x.dtype)
         area = np.outer(a_h.sum(axis=1), a_w.sum(axis=1)) if ho and wo else np.ones((ho, wo), x.dtype)
         ctx.save_for_backward(a_h, a_w, area)
-        return np.matmul(np.matmul(a_h, x), a_w.T) / area  # (.., Ho, H) (.., H, W) (W, Wo) -> (.., Ho, Wo)
+        ctx.meta = (x.shape, spatial)
+        out = np.matmul(np.matmul(a_h, x2), a_w.T) / area  # (.., Ho, H) (.., H, W) (W, Wo) -> (.., Ho, Wo)
+        return out[..., 0, :] if spatial == 1 else out
 
     @staticmethod
     def backward(ctx, grad_output):
         a_h, a_w, area = ctx.saved_tensors
-        return np.matmul(np.matmul(a_h.T, grad_output / area), a_w)
+        shape, spatial = ctx.meta
+        if spatial == 1:
+            grad_output = grad_output[..., None, :]
+        return np.matmul(np.matmul(a_h.T, grad_output / area), a_w).reshape(shape)
 
 
 class AdaptiveMaxPool2d(Function):
-    """Max over PyTorch's adaptive windows (batched or not).
+    """Max over PyTorch's adaptive windows (``adaptive_max_pool2d`` and, with H = 1,
+    ``adaptive_max_pool1d``; batched or not).
 
     The windows have different sizes, so each is padded to the largest one through an index
     gather that repeats the window's last element (which leaves its max unchanged); as for max
@@ -612,10 +679,13 @@ class AdaptiveMaxPool2d(Function):
     saves = set()  # only the argmax indices
 
     @staticmethod
-    def forward(ctx, x, output_size):
-        ho, wo = adaptive_output_size("adaptive_max_pool2d", x, output_size)
+    def forward(ctx, x, output_size, spatial=2, op_name="adaptive_max_pool2d"):
+        ho, wo = adaptive_output_size(op_name, x, output_size, spatial)
         if 0 in (ho, wo):
-            raise RuntimeError(f"adaptive_max_pool2d(): output_size must be positive, got {(ho, wo)}")
+            raise RuntimeError(f"{op_name}(): output_size must be positive, got {(ho, wo)[2 - spatial :]}")
+        x_shape = x.shape
+        if spatial == 1:
+            x = x[..., None, :]  # (.., L) -> (.., 1, L)
         h, w = x.shape[-2:]
         index_h = _adaptive_gather(h, ho)  # (Ho, kh_max)
         index_w = _adaptive_gather(w, wo)  # (Wo, kw_max)
@@ -629,20 +699,20 @@ class AdaptiveMaxPool2d(Function):
         cols = index_w[np.arange(wo)[None, :], arg % kw_max]
         flat = rows * w + cols
         ctx.save_for_backward(flat)
-        ctx.indices = flat
-        ctx.meta = x.shape
-        return out
+        ctx.indices = flat[..., 0, :] if spatial == 1 else flat
+        ctx.meta = (x.shape, x_shape)
+        return out[..., 0, :] if spatial == 1 else out
 
     @staticmethod
     def backward(ctx, grad_output):
         (flat,) = ctx.saved_tensors
-        shape = ctx.meta
+        shape, x_shape = ctx.meta
         lead = int(np.prod(shape[:-2]))
         grad = np.zeros((lead, shape[-2] * shape[-1]), dtype=grad_output.dtype)
         # overlapping adaptive windows may pick the same element: add, never overwrite
         outputs = flat.shape[-2] * flat.shape[-1]
         np.add.at(grad, (np.arange(lead)[:, None], flat.reshape(lead, outputs)), grad_output.reshape(lead, outputs))
-        return grad.reshape(shape)
+        return grad.reshape(x_shape)
 
 
 def _adaptive_gather(size, out):

@@ -151,10 +151,11 @@ class FusedLSTM(Function):
         dz_i = dc * g * i (1 - i),   dz_f = dc * c_{t-1} * f (1 - f),   dz_g = dc * i * (1 - g^2)
         dL/dc_{t-1} = dc * f,        dL/dh_{t-1} = dz_t W_hh.
     The factors that multiply dh and dc (tc o (1 - o), g i (1 - i), ..., o (1 - tc^2)) depend only
-    on the forward activations. They are computed a few steps at a time (a block that stays in
-    cache), straight into the dz buffer, which the step then scales in place by dh and dc: five
-    NumPy calls and one GEMM per step. The bias enters the input GEMM as one more input column of
-    ones, so db = sum_t sum_b dz_t falls out of the dW_ih GEMM as its last column.
+    on the forward activations, so they are computed a block of steps at a time (vectorised, and
+    small enough to stay in cache), leaving five NumPy calls and one GEMM per step. Activations
+    are stored gate-major, (T, 4, B, H), so those elementwise passes run on contiguous (B, H)
+    blocks. The bias enters the input GEMM as one more input column of ones, so
+    db = sum_t sum_b dz_t falls out of the dW_ih GEMM as its last column.
     """
 
     saves = {3, 4}  # W_ih (for dx), W_hh (for dh_{t-1}); x is kept as [x, 1], a copy, for dW_ih and db
@@ -179,11 +180,16 @@ class FusedLSTM(Function):
         x_aug = np.empty((steps * batch, features + 1), dtype)
         x_aug[:, :features] = x.reshape(steps * batch, features)
         x_aug[:, features] = 1
-        gates = np.empty((steps, batch, 4 * H), dtype)  # activations (o, i, f, g) per step
-        np.matmul(x_aug, w_aug.T, out=gates.reshape(steps * batch, 4 * H))
+        projected = np.empty((steps, batch, 4 * H), dtype)  # the hoisted input GEMM, bias included
+        np.matmul(x_aug, w_aug.T, out=projected.reshape(steps * batch, 4 * H))
+        # Activations are stored gate-major, (T, 4, B, H): every elementwise op below and in the
+        # backward then runs on contiguous (B, H) blocks, several times faster in NumPy than on the
+        # column slices of a (B, 4H) array.
+        alloc = np.empty if sizes is None else np.zeros  # rows of ended sequences must stay finite
+        gates = alloc((steps, 4, batch, H), dtype)  # (o, i, f, g)
         states = np.empty((steps + 1, batch, H), dtype)
         cells = np.empty((steps + 1, batch, H), dtype)
-        tanh_cells = (np.empty if sizes is None else np.zeros)((steps, batch, H), dtype)
+        tanh_cells = alloc((steps, batch, H), dtype)
         recurrent = np.empty((batch, 4 * H), dtype)
         input_gate = np.empty((batch, H), dtype)
         time_steps, read, write = _time_order(steps, reverse)
@@ -195,26 +201,25 @@ class FusedLSTM(Function):
             n = batch if sizes is None else sizes[t]
             h_prev, h_next = states[t + read], states[t + write]
             c_prev, c_next = cells[t + read], cells[t + write]
-            z = gates[t]
-            if n < batch:  # ended sequences keep their state; zero gates give them zero gradients
+            if n < batch:  # ended sequences keep their state; their zero gates give zero gradients
                 h_next[n:] = h_prev[n:]
                 c_next[n:] = c_prev[n:]
-                z[n:] = 0
-                h_prev, h_next, c_prev, c_next, z = h_prev[:n], h_next[:n], c_prev[:n], c_next[:n], z[:n]
-            rec = recurrent[:n]
-            np.matmul(h_prev, w_hh_t, out=rec)
-            z += rec
-            np.tanh(z, out=z)
-            sig = z[:, : 3 * H]
+                h_prev, h_next, c_prev, c_next = h_prev[:n], h_next[:n], c_prev[:n], c_next[:n]
+            z = recurrent[:n]
+            np.matmul(h_prev, w_hh_t, out=z)
+            z += projected[t, :n]
+            a = gates[t, :, :n]  # (4, n, H)
+            np.tanh(z.reshape(n, 4, H).transpose(1, 0, 2), out=a)
+            sig = a[:3]
             sig *= 0.5
             sig += 0.5
             ig = input_gate[:n]
-            np.multiply(z[:, 2 * H : 3 * H], c_prev, out=c_next)  # f * c_{t-1}
-            np.multiply(z[:, H : 2 * H], z[:, 3 * H :], out=ig)  # i * g
+            np.multiply(a[2], c_prev, out=c_next)  # f * c_{t-1}
+            np.multiply(a[1], a[3], out=ig)  # i * g
             c_next += ig
             tc = tanh_cells[t, :n]
             np.tanh(c_next, out=tc)
-            np.multiply(z[:, :H], tc, out=h_next)  # o * tanh(c_t)
+            np.multiply(a[0], tc, out=h_next)  # o * tanh(c_t)
         out = _outputs(states, steps, sizes, reverse, extra=1)
         out[steps + 1] = cells[0 if reverse else steps]
         ctx.save_for_backward(w_ih, w_hh)
@@ -231,45 +236,47 @@ class FusedLSTM(Function):
         features = x_aug.shape[1] - 1
         dtype = x_aug.dtype
         order = _lstm_order(H)
-        acts = gates.reshape(steps, batch, 4, H)  # (o, i, f, g)
+        acts = gates  # (T, 4, B, H): (o, i, f, g)
         c_prev = cells[1:] if reverse else cells[:-1]
         grad_seq = grad_output[:steps]
         has_seq_grad = bool(np.any(grad_seq))  # only h_n used (a classifier on the last state): skip the adds
         dh = np.array(grad_output[steps], dtype=dtype)
         dc = np.array(grad_output[steps + 1], dtype=dtype)
-        dz = np.empty((steps, batch, 4, H), dtype)
-        block = max(1, _BLOCK_ELEMENTS // (batch * H))
+        dz = (np.empty if sizes is None else np.zeros)((steps, batch, 4 * H), dtype)
+        block = max(1, _BLOCK_ELEMENTS // max(1, batch * H))
+        factors = np.empty((block, 4, batch, H), dtype)
         cell_factor = np.empty((block, batch, H), dtype)
         tmp = np.empty((batch, H), dtype)
         w_hh_p = w_hh[order]
         for first, last in _blocks(steps, block, reverse):
-            a, d = acts[first:last], dz[first:last]
-            # the factors of the docstring for steps [first, last), written into dz
-            np.subtract(1, a[:, :, :3], out=d[:, :, :3])  # s (1 - s) for o, i, f
-            d[:, :, :3] *= a[:, :, :3]
-            d[:, :, 0] *= tanh_cells[first:last]
-            d[:, :, 1] *= a[:, :, 3]
-            d[:, :, 2] *= c_prev[first:last]
-            np.multiply(a[:, :, 3], a[:, :, 3], out=d[:, :, 3])
-            np.subtract(1, d[:, :, 3], out=d[:, :, 3])
-            d[:, :, 3] *= a[:, :, 1]
-            cf = cell_factor[: last - first]
+            a, fa, cf = acts[first:last], factors[: last - first], cell_factor[: last - first]
+            # the factors of the docstring for steps [first, last), contiguous blocks
+            np.subtract(1, a[:, :3], out=fa[:, :3])  # s (1 - s) for o, i, f
+            fa[:, :3] *= a[:, :3]
+            fa[:, 0] *= tanh_cells[first:last]
+            fa[:, 1] *= a[:, 3]
+            fa[:, 2] *= c_prev[first:last]
+            np.multiply(a[:, 3], a[:, 3], out=fa[:, 3])
+            np.subtract(1, fa[:, 3], out=fa[:, 3])
+            fa[:, 3] *= a[:, 1]
             np.multiply(tanh_cells[first:last], tanh_cells[first:last], out=cf)
             np.subtract(1, cf, out=cf)
-            cf *= a[:, :, 0]
+            cf *= a[:, 0]
             for t in range(first, last)[::-1] if not reverse else range(first, last):
                 n = batch if sizes is None else sizes[t]
+                k = t - first
                 dh_n, dc_n = (dh, dc) if n == batch else (dh[:n], dc[:n])
                 if has_seq_grad:
                     dh_n += grad_seq[t, :n]
                 tm = tmp[:n]
-                np.multiply(dh_n, cf[t - first, :n], out=tm)
+                np.multiply(dh_n, cf[k, :n], out=tm)
                 dc_n += tm
                 dz_t = dz[t, :n]
-                dz_t[:, 0] *= dh_n
-                dz_t[:, 1:] *= dc_n[:, None, :]
-                dc_n *= acts[t, :n, 2]  # f
-                np.matmul(dz_t.reshape(n, 4 * H), w_hh_p, out=dh_n)
+                dz_gates = dz_t.reshape(n, 4, H).transpose(1, 0, 2)  # (4, n, H) view
+                np.multiply(fa[k, 0, :n], dh_n, out=dz_gates[0])
+                np.multiply(fa[k, 1:, :n], dc_n, out=dz_gates[1:])
+                dc_n *= a[k, 2, :n]  # f
+                np.matmul(dz_t, w_hh_p, out=dh_n)
         need = ctx.needs_input_grad
         dz_flat = dz.reshape(steps * batch, 4 * H)
         grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = None

@@ -8,6 +8,8 @@ vector-Jacobian product is an elementwise product with the derivative.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.special as _scipy_special
@@ -412,12 +414,47 @@ def _normal_cdf_chunk(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
+_POOL = {"pid": None, "threads": 0, "executor": None}
+
+
+def _threads() -> int:
+    """How many threads chunked elementwise work may use: OMP_NUM_THREADS (the knob that also
+    sizes OpenBLAS's and PyTorch's pools) or the CPU count, at most 8."""
+    try:
+        wanted = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
+    except ValueError:
+        wanted = 1
+    return max(1, min(wanted, 8))
+
+
+def _for_each_chunk(work, size: int) -> None:
+    """Call ``work(start, stop)`` over [0, size) in _CHUNK pieces, on several threads when the
+    array is big: NumPy releases the GIL inside each ufunc loop, so threads working on disjoint
+    chunks run in parallel, as PyTorch's elementwise kernels do on its intra-op pool."""
+    spans = list(range(0, size, _CHUNK))
+    threads = min(_threads(), len(spans) // 4)
+    if threads <= 1:
+        for start in spans:
+            work(start, min(start + _CHUNK, size))
+        return
+    pool = _POOL
+    if pool["pid"] != os.getpid() or pool["threads"] != threads:  # a forked child cannot reuse the parent's threads
+        pool.update(pid=os.getpid(), threads=threads, executor=ThreadPoolExecutor(threads, "chainrule-elementwise"))
+    groups = [spans[i::threads] for i in range(threads)]
+
+    def run(group):
+        for start in group:
+            work(start, min(start + _CHUNK, size))
+
+    for future in [pool["executor"].submit(run, group) for group in groups]:
+        future.result()
+
+
 def _normal_cdf_float32(x: np.ndarray) -> np.ndarray:
     """Phi(x) elementwise for a float32 array, chunk by chunk (NaN stays NaN, Phi(+-inf) = 1, 0)."""
     flat = np.ascontiguousarray(x).reshape(-1)
     out = np.empty_like(flat)
-    for start in range(0, flat.size, _CHUNK):
-        _normal_cdf_chunk(flat[start : start + _CHUNK], out[start : start + _CHUNK])
+    _for_each_chunk(lambda start, stop: _normal_cdf_chunk(flat[start:stop], out[start:stop]), flat.size)
     return out.reshape(x.shape)
 
 
@@ -428,16 +465,21 @@ def _gelu_grad_float32(x: np.ndarray, cdf: np.ndarray, grad_output: np.ndarray) 
     cdf = cdf.reshape(-1)
     grad = np.ascontiguousarray(np.broadcast_to(grad_output, x.shape)).reshape(-1)
     out = np.empty(flat.shape, dtype=np.result_type(grad.dtype, np.float32))
-    with np.errstate(over="ignore"):  # x*x overflowing to inf gives phi = 0, as it should
-        for start in range(0, flat.size, _CHUNK):
-            chunk = flat[start : start + _CHUNK]
+
+    def work(start, stop):
+        chunk = flat[start:stop]
+        # set here, not by the caller: NumPy's error state is per thread. x*x overflowing to inf
+        # gives phi = 0, as it should; x = +-inf then gives inf * 0 = nan, as in PyTorch.
+        with np.errstate(over="ignore", invalid="ignore"):
             density = chunk * chunk
             density *= np.float32(-0.5)
             np.exp(density, out=density)
             density *= chunk
             density *= np.float32(_INV_SQRT_2PI)
-            density += cdf[start : start + _CHUNK]
-            np.multiply(grad[start : start + _CHUNK], density, out=out[start : start + _CHUNK])
+            density += cdf[start:stop]
+            np.multiply(grad[start:stop], density, out=out[start:stop])
+
+    _for_each_chunk(work, flat.size)
     return out.reshape(x.shape)
 
 

@@ -109,10 +109,11 @@ class Adam(Optimizer):
                         grad = grad + weight_decay * data
 
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                # one scratch array serves as (1-β1)g, then (1-β2)g², then the denominator
+                scratch = np.multiply(grad, 1 - beta1)
                 exp_avg *= beta1
-                exp_avg += (1 - beta1) * grad
-                # one scratch array serves first as (1-β2)g² and then as the denominator
-                scratch = np.multiply(grad, grad)
+                exp_avg += scratch
+                np.multiply(grad, grad, out=scratch)
                 scratch *= 1 - beta2
                 exp_avg_sq *= beta2
                 exp_avg_sq += scratch

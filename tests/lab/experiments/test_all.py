@@ -72,8 +72,8 @@ def test_registry_ids_are_unique_and_match_their_specs():
 
 
 def test_quick_budget_runs_at_least_three_seeds_where_cheap():
-    # The expensive trainings (BERT pre-training, the recurrent nets) may run fewer.
-    cheap = [i for i in registry.ids() if i not in ("lstm-vs-rnn", "bert-mlm", "bert-architecture-facts")]
+    # BERT pre-training may run fewer; the architecture facts have no randomness to average.
+    cheap = [i for i in registry.ids() if i not in ("bert-mlm", "bert-architecture-facts")]
     for experiment_id in cheap:
         assert registry.get(experiment_id).spec.seeds["quick"] >= 3, experiment_id
 

@@ -245,3 +245,20 @@ def test_input_ids_must_be_two_dimensional_and_labels_must_match():
     model = BertForMaskedLM(BertConfig.preset("bert-tiny", vocab_size=30, max_position_embeddings=8))
     with pytest.raises(ValueError, match=r"labels have shape \(2, 4\), expected \(2, 5\)"):
         model(np.ones((2, 5), dtype=np.int64), labels=np.ones((2, 4), dtype=np.int64))
+
+
+def test_fused_attention_and_the_spelled_out_path_agree_in_value_and_gradient(mlm_dir, batch):
+    # without output_attentions the model runs F.scaled_dot_product_attention; with it, the
+    # explicit softmax(QK^T/sqrt(d) + mask)V that can return the probabilities
+    input_ids, attention_mask, token_type_ids = batch
+    labels = np.where(attention_mask == 1, input_ids, -100)
+    results = []
+    for output_attentions in (False, True):
+        model = BertForMaskedLM.from_pretrained(mlm_dir, dtype=np.float64)
+        out = model(input_ids, attention_mask, token_type_ids, labels=labels, output_attentions=output_attentions)
+        out.loss.backward()
+        results.append((out.logits.detach().numpy(), {n: p.grad.numpy() for n, p in model.named_parameters()}))
+    (fused_logits, fused_grads), (eager_logits, eager_grads) = results
+    np.testing.assert_allclose(fused_logits, eager_logits, rtol=1e-12, atol=1e-12)
+    for name, grad in fused_grads.items():
+        np.testing.assert_allclose(grad, eager_grads[name], rtol=1e-10, atol=1e-12, err_msg=name)

@@ -1,20 +1,20 @@
 """The pre-training loop: exact resume, the decay split, the masked-positions loss, learning on
 a tiny corpus, fill-mask, and the CLI subcommands."""
 
-import argparse
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
 import chainrule
+from chainrule import cli
 from chainrule.models.bert import BertConfig, BertForMaskedLM, BertTokenizer
+from chainrule.models.bert.cli import PRETRAIN_OPTIONS
 from chainrule.models.bert.collator import DataCollatorForLanguageModeling
 from chainrule.models.bert.corpus import stdlib_docstrings
 from chainrule.models.bert.pretrain import (
     PretrainConfig,
-    add_fill_mask_parser,
-    add_pretrain_parser,
     build_blocks,
     fill_mask,
     masked_lm_loss,
@@ -146,24 +146,31 @@ def test_fill_mask_ranks_the_vocabulary(corpus_file, tmp_path):
         fill_mask(model, tokenizer, "nothing masked")
 
 
-def _cli(argv):
-    parser = argparse.ArgumentParser(prog="chainrule bert")
-    commands = parser.add_subparsers(dest="bert_command", required=True)
-    add_pretrain_parser(commands)
-    add_fill_mask_parser(commands)
-    args = parser.parse_args(argv)
-    return args.handler(args)
-
-
 def test_cli_pretrain_then_fill_mask(corpus_file, tmp_path, capsys):
     out = tmp_path / "model"
     argv = ["pretrain", "--corpus", str(corpus_file), "--layers", "1", "--hidden", "32", "--heads", "2", "--steps", "3"]
     argv += ["--out", str(out), "--seq-len", "16", "--batch-size", "4", "--vocab-size", "300", "--eval-every", "3"]
-    assert _cli(argv + ["--quiet"]) == 0
+    assert cli.main(["bert", *argv, "--quiet"]) == 0
     assert "done: 3 steps" in capsys.readouterr().out
-    assert _cli(["fill-mask", "--model", str(out), "--top-k", "3", "the [MASK] sat on the mat."]) == 0
+    assert cli.main(["bert", "fill-mask", "--model", str(out), "--top-k", "3", "the [MASK] sat on the mat."]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "the [MASK] sat on the mat." and len(lines) == 4
+
+
+def test_cli_defaults_are_pretrain_configs():
+    defaults = {field.name: field.default for field in dataclasses.fields(PretrainConfig)}
+    for name, kind, _, default in PRETRAIN_OPTIONS:
+        assert default == defaults[name], name
+        assert default is None or isinstance(default, kind)
+    assert {name for name, *_ in PRETRAIN_OPTIONS} | {
+        "out",
+        "corpus",
+        "resume",
+        "quiet",
+        "intermediate",
+        "mlm_probability",
+        "max_grad_norm",
+    } == set(defaults)
 
 
 def test_bad_settings():

@@ -132,8 +132,32 @@ def bert_architecture_facts(budget, seed):
 def _image_task(seed, budget):
     from .overfitting import small_images
 
-    (x, y), (xt, yt), source = small_images(seed, pick(budget, 200, 500, 1200), pick(budget, 200, 1000, 597))
-    return (x.reshape(len(x), -1), y), (xt.reshape(len(xt), -1), yt), source
+    # (N, 1, 8, 8) images; the MLPs see them flattened to 64-vectors
+    return small_images(seed, pick(budget, 200, 500, 1200), pick(budget, 200, 1000, 597))
+
+
+def _deep_cnn(classes, channels=8):
+    return nn.Sequential(
+        nn.Conv2d(1, channels, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(channels, channels, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(channels, channels, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),  # (N, channels * 4 * 4)
+        nn.Linear(channels * 16, classes),
+    )
+
+
+def _shallow_cnn(classes, channels):
+    return nn.Sequential(
+        nn.Conv2d(1, channels, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),  # (N, channels * 4 * 4)
+        nn.Linear(channels * 16, classes),
+    )
 
 
 def _count(model):
@@ -147,24 +171,29 @@ def _count(model):
     title_zh="参数量相同时,深而窄优于浅而宽",
     claim_en="Given the same number of parameters, a deeper, narrower network learns better than a shallower, wider one (the view from image processing the notes connect with BERT's design).",
     claim_zh="参数量相同时,更深更窄的网络比更浅更宽的网络学得更好(笔记把这一图像处理中的观点与 BERT 的设计联系起来)。",
-    method="MLPs on 8x8 digit images (scikit-learn's digits, or the embedded stroke images): a deep-narrow net (4 hidden layers of 48) and a shallow-wide net (1 hidden layer sized to the same parameter count, ~10.7k), both trained with the same optimiser, steps and data; test accuracy on held-out images.",
+    method="8x8 digit images (scikit-learn's digits, or the embedded stroke images). MLPs: a deep-narrow net (4 hidden layers of 48) and a shallow-wide net (1 hidden layer sized to the same parameter count, ~10.7k). CNNs: three 3x3 convolutions of 8 channels vs one convolution with as many channels as match its ~2.5k parameters (both then max-pool and a linear layer). Same optimiser, steps and data for each pair; test accuracy on held-out images. (No small-MLM version: pre-training two BERTs per seed does not fit the quick budget.)",
     figures=[
         figure(
             "bar",
             "Test accuracy at equal parameter count",
-            ["deep-narrow", "shallow-wide"],
-            ["test_accuracy_deep", "test_accuracy_shallow"],
+            ["MLP deep-narrow", "MLP shallow-wide", "CNN deep-narrow", "CNN shallow-wide"],
+            ["test_accuracy_deep", "test_accuracy_shallow", "test_accuracy_deep_cnn", "test_accuracy_shallow_cnn"],
         )
     ],
 )
 def deep_narrow_vs_shallow_wide(budget, seed):
-    (x, y), (xt, yt), source = _image_task(seed, budget)
+    (images, y), (images_test, yt), source = _image_task(seed, budget)
+    x, xt = images.reshape(len(images), -1), images_test.reshape(len(images_test), -1)  # (N, 64)
     classes = int(max(y.max(), yt.max())) + 1
     d = x.shape[1]
     deep = mlp([d, 48, 48, 48, 48, classes], "relu", generator=rng(seed, 61))
     target = _count(deep)
     width = round((target - classes) / (d + 1 + classes))
     shallow = mlp([d, width, classes], "relu", generator=rng(seed, 62))
+    deep_cnn = _deep_cnn(classes)
+    # Shallow CNN: 10c + 16c*classes + classes parameters; c chosen to match the deep CNN.
+    channels = round((_count(deep_cnn) - classes) / (10 + 16 * classes))
+    shallow_cnn = _shallow_cnn(classes, channels)
     trial = Trial(
         seed,
         measurements={
@@ -172,12 +201,18 @@ def deep_narrow_vs_shallow_wide(budget, seed):
             "params_deep": _count(deep),
             "params_shallow": _count(shallow),
             "shallow_width": width,
+            "params_deep_cnn": _count(deep_cnn),
+            "params_shallow_cnn": _count(shallow_cnn),
+            "shallow_cnn_channels": channels,
         },
     )
-    epochs = pick(budget, 3, 30, 80)
+    epochs = pick(budget, 2, 30, 80)
     for name, model in (("deep", deep), ("shallow", shallow)):
         trial.series[f"loss_{name}"] = train(model, x, y, epochs, 0.05, seed, batch_size=32)
         trial.measurements[f"test_accuracy_{name}"] = accuracy(model, xt, yt)
+    for name, model in (("deep_cnn", deep_cnn), ("shallow_cnn", shallow_cnn)):
+        trial.series[f"loss_{name}"] = train(model, images, y, pick(budget, 1, 15, 40), 0.05, seed, batch_size=32)
+        trial.measurements[f"test_accuracy_{name}"] = accuracy(model, images_test, yt)
     m = trial.measurements
     trial.check(
         "accuracy_deep_minus_shallow",
@@ -186,60 +221,61 @@ def deep_narrow_vs_shallow_wide(budget, seed):
         0.0,
         "test accuracy deep-narrow - shallow-wide",
     )
+    trial.check(
+        "accuracy_deep_minus_shallow_cnn",
+        m["test_accuracy_deep_cnn"] - m["test_accuracy_shallow_cnn"],
+        ">",
+        0.0,
+        "test accuracy deep-narrow CNN - shallow-wide CNN",
+    )
     return trial
 
 
-def _stdlib_docstrings(limit_chars):
-    """English text every Python install has: docstrings of the standard library's modules, read
-    in sorted path order (tests, site-packages and IDLE left out) until ``limit_chars``."""
-    import ast
-    import os
-    import sysconfig
+def _word_corpus(bert, limit_chars, vocab_size):
+    """Word-level token ids of the BERT work's default corpus (the standard library's docstrings,
+    split into train and validation by module): ``(train ids, validation ids, vocabulary size)``.
 
-    root = sysconfig.get_paths()["stdlib"]
-    skip = {"test", "tests", "idlelib", "lib2to3", "site-packages", "dist-packages", "__pycache__", "turtledemo"}
-    texts, total = [], 0
-    for directory, folders, files in os.walk(root):
-        folders[:] = sorted(f for f in folders if f not in skip)
-        for name in sorted(f for f in files if f.endswith(".py")):
-            try:
-                with open(os.path.join(directory, name), encoding="utf-8") as stream:
-                    tree = ast.parse(stream.read())
-            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-                continue
-            for node in ast.walk(tree):
-                if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    doc = ast.get_docstring(node)
-                    if doc:
-                        texts.append(doc)
-                        total += len(doc)
-            if total > limit_chars:
-                return texts
-    return texts
-
-
-def _word_corpus(limit_chars, vocab_size):
+    Words, not WordPiece: the vocabulary is the training text's most frequent words, so the
+    unigram and bigram baselines and the model predict exactly the same units."""
     import re
 
-    words = []
-    for text in _stdlib_docstrings(limit_chars):
-        words.extend(re.findall(r"[a-z]+|[0-9]+|[^\sa-z0-9]", text.lower()))
+    from ...models.bert.corpus import load_corpus
+
+    corpus = load_corpus()
+
+    def words(texts, limit):
+        out, total = [], 0
+        for text in texts:
+            out.extend(re.findall(r"[a-z]+|[0-9]+|[^\sa-z0-9]", text.lower()))
+            total += len(text)
+            if total > limit:
+                break
+        return out
+
+    train_words = words(corpus.train, limit_chars)
+    validation_words = words(corpus.validation, limit_chars // 9)
     counts = {}
-    for w in words:
+    for w in train_words:
         counts[w] = counts.get(w, 0) + 1
     specials = ["[PAD]", "[UNK]", "[MASK]"]
     vocab = specials + sorted(counts, key=lambda w: (-counts[w], w))[: vocab_size - len(specials)]
     index = {w: i for i, w in enumerate(vocab)}
-    ids = np.array([index.get(w, 1) for w in words], dtype=np.int64)
-    return ids, len(vocab)
+
+    def encode(ws):
+        return np.array([index.get(w, 1) for w in ws], dtype=np.int64)
+
+    return encode(train_words), encode(validation_words), len(vocab)
 
 
-MASK_ID = 2
+UNK_ID, MASK_ID = 1, 2
 
 
 def _mask(g, ids, vocab_size, rates, probability=0.15):
-    """BERT's masking: choose 15% of the positions; of those, rates = (mask, random, keep)."""
-    chosen = g.random(ids.shape) < probability
+    """BERT's masking: choose 15% of the positions; of those, rates = (mask, random, keep).
+
+    Out-of-vocabulary words ([UNK]) are never chosen: "predicting" [UNK] would reward a model
+    for the vocabulary's gaps, which no baseline can exploit the same way."""
+    chosen = (g.random(ids.shape) < probability) & (ids != UNK_ID)
     roll = g.random(ids.shape)
     inputs = ids.copy()
     mask = chosen & (roll < rates[0])
@@ -257,7 +293,7 @@ def _mask(g, ids, vocab_size, rates, probability=0.15):
     title_zh="MLM 预训练学到的不止词频统计;80/10/10 与全部 [MASK] 的比较",
     claim_en="BERT is pre-trained as a masked language model: 15% of the tokens are hidden and predicted from both sides' context, which beats predicting from word frequencies (unigram) or from the previous word (bigram); of the hidden tokens 80% become [MASK], 10% a random token and 10% stay unchanged, so the model also learns to represent real (unmasked) tokens, which it meets at fine-tuning time.",
     claim_zh="BERT 用掩码语言模型预训练:遮住 15% 的词,根据两侧上下文预测,效果优于按词频(一元)或按前一个词(二元)预测;被选中的词 80% 换成 [MASK]、10% 换成随机词、10% 保持不变,使模型也学会表示真实(未遮住)的词,这正是微调时会遇到的情形。",
-    method="Word-level text from Python standard-library docstrings (no download), vocabulary of the 1,000 most frequent words (4,000 at full); a tiny BertForMaskedLM (2 layers, hidden 64, 2 heads, FFN 128) trained with AdamW (150 steps of 16 sequences at quick, 2,000 of 32 at full) on sequences of 32 tokens with 80/10/10 masking and, separately, with 100% [MASK]; masked-token accuracy on held-out text against unigram and bigram baselines, and the accuracy at chosen-but-unchanged positions.",
+    method="Word-level text of chainrule.models.bert's default corpus (Python standard-library docstrings, no download; validation modules held out), vocabulary of the 1,000 most frequent words (4,000 at full); masking as DataCollatorForLanguageModeling does; a tiny BertForMaskedLM (2 layers, hidden 64, 2 heads, FFN 128) trained with AdamW (300 steps of 16 sequences at quick, 3,000 of 32 at full) on sequences of 32 tokens with 80/10/10 masking and, separately, with 100% [MASK]; masked-token accuracy on held-out text against unigram and bigram baselines, and the accuracy at chosen-but-unchanged positions.",
     seeds=(1, 2, 3),
     figures=[
         figure(
@@ -270,12 +306,13 @@ def _mask(g, ids, vocab_size, rates, probability=0.15):
 )
 def bert_mlm(budget, seed):
     bert = _bert()
-    ids, vocab_size = _word_corpus(pick(budget, 30_000, 300_000, 1_500_000), pick(budget, 500, 1000, 4000))
+    train_ids, validation_ids, vocab_size = _word_corpus(
+        bert, pick(budget, 30_000, 300_000, 1_500_000), pick(budget, 500, 1000, 4000)
+    )
     length = 32
-    n_seq = len(ids) // length
-    sequences = ids[: n_seq * length].reshape(n_seq, length)  # (S, 32)
-    split = int(n_seq * 0.9)
-    train_seq, val_seq = sequences[:split], sequences[split:]
+    # (S, 32) sequences of consecutive words
+    train_seq = train_ids[: len(train_ids) // length * length].reshape(-1, length)
+    val_seq = validation_ids[: len(validation_ids) // length * length].reshape(-1, length)
     g = rng(seed, 71)
     val_inputs, val_targets, val_kept = _mask(g, val_seq, vocab_size, (0.8, 0.1, 0.1))
     chosen = val_targets != -100
@@ -292,7 +329,7 @@ def bert_mlm(budget, seed):
         "accuracy_unigram": float(np.mean(val_seq[chosen] == unigram)),
         "accuracy_bigram": float(np.mean(np.argmax(bigram[previous[chosen]], axis=1) == val_seq[chosen])),
     }
-    steps = pick(budget, 3, 150, 2000)
+    steps = pick(budget, 3, 300, 3000)
     batch = pick(budget, 8, 16, 32)
     for name, rates in (("801010", (0.8, 0.1, 0.1)), ("mask_only", (1.0, 0.0, 0.0))):
         config = bert.BertConfig(

@@ -92,7 +92,7 @@ class _SequenceRegressor(nn.Module):
     claim_en="In a plain RNN the gradient reaching an early time step is multiplied by one Jacobian per later step and vanishes; the LSTM's additive cell state lets it survive, so the LSTM learns long-range tasks such as the adding problem where the RNN fails.",
     claim_zh="普通 RNN 中,传到早期时间步的梯度要乘上之后每一步的雅可比矩阵而消失;LSTM 的加性细胞状态让梯度得以保留,因此在“加法问题”这类长程任务上 LSTM 能学会而 RNN 不能。",
     method="The adding problem (chainrule.data.AddingProblem: the sum of the two marked values in a sequence of length T) for growing T; nn.RNN (tanh) and nn.LSTM with 32 hidden units trained with Adam (lr 0.01, batch 64, 400 steps at quick, 1,500 at full, gradient norm clipped at 1); test MSE against the constant predictor's 0.167 (variance of the target), and the gradient norm of the loss with respect to the input at each time step (chainrule.diagnostics.time_step_gradient_norms; first step vs last) at initialisation.",
-    seeds=(1, 2, 3),
+    seeds=(1, 3, 3),
     figures=[
         figure(
             "line",

@@ -189,9 +189,13 @@ def _section(result, labels, lang, draw) -> str:
     if timed:
         parts.append(f"<h3>{labels['timings']}</h3>" + _checks_table(timed, labels))
     parts.append(f"<h3>{labels['rule']}</h3><pre>{_e(result['rule'])}</pre>")
-    seed_verdicts = ", ".join(f"seed {p['seed']}: {labels['verdicts'].get(p['verdict'], p['verdict'])}" for p in result["per_seed"])
+    seed_verdicts = ", ".join(
+        f"seed {p['seed']}: {labels['verdicts'].get(p['verdict'], p['verdict'])}" for p in result["per_seed"]
+    )
     agree = labels["yes"] if result["seeds_agree"] else labels["no"]
-    parts.append(f"<p><b>{labels['seed_verdicts']}:</b> {_e(seed_verdicts)} &mdash; <b>{labels['agree']}:</b> {_e(agree)}</p>")
+    parts.append(
+        f"<p><b>{labels['seed_verdicts']}:</b> {_e(seed_verdicts)} &mdash; <b>{labels['agree']}:</b> {_e(agree)}</p>"
+    )
     if result.get("figures"):
         parts.append(f"<h3>{labels['figures']}</h3>")
         if draw:
@@ -199,7 +203,9 @@ def _section(result, labels, lang, draw) -> str:
                 try:
                     svg = _figures.draw(result, spec, index)
                 except Exception as exc:  # one odd series must not cost the user the whole page
-                    parts.append(f'<p class="meta">figure {index} could not be drawn: {_e(type(exc).__name__)}: {_e(exc)}</p>')
+                    parts.append(
+                        f'<p class="meta">figure {index} could not be drawn: {_e(type(exc).__name__)}: {_e(exc)}</p>'
+                    )
                     continue
                 if svg is not None:
                     parts.append(f'<div class="fig" data-figure="{_e(rid)}-{index}">{svg}</div>')

@@ -93,7 +93,9 @@ def draw(result: dict, spec: dict, index: int) -> str | None:
         if any(math.isfinite(m) for m in means):
             ax.bar(range(len(means)), means, yerr=errs, capsize=3, color="#4c72b0")
             ax.set_xticks(range(len(means)))
-            ax.set_xticklabels(labels, rotation=20 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center")
+            ax.set_xticklabels(
+                labels, rotation=20 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center"
+            )
             drew = True
     if not drew:
         return None

@@ -50,14 +50,21 @@ def extended_attention_mask(attention_mask, batch: int, seq: int, dtype) -> np.n
     return (1.0 - keep) * np.finfo(dtype).min
 
 
-def scaled_attention(query, key, value, additive_mask, dropout: nn.Module):
+def scaled_attention(query, key, value, additive_mask, dropout: nn.Module, output_attentions: bool = False):
     """softmax(Q K^T / sqrt(d) + mask) V for (B, heads, S, d) query/key/value.
 
-    The one place attention is computed, so that it can switch to a fused kernel in one line.
+    The one place attention is computed. Unless the probabilities are asked for, it is the fused
+    ``F.scaled_dot_product_attention`` (one node, hand-derived backward); with
+    ``output_attentions`` it is spelled out so that the probabilities exist to be returned (as
+    transformers switches from SDPA to its eager path).
 
     Returns:
-        (context (B, heads, S, d), probabilities (B, heads, S, S)).
+        (context (B, heads, S, d), probabilities (B, heads, S, S) or None).
     """
+    if not output_attentions:
+        mask = None if additive_mask is None else Tensor(additive_mask.astype(query.dtype, copy=False))
+        dropout_p = dropout.p if dropout.training else 0.0
+        return F.scaled_dot_product_attention(query, key, value, attn_mask=mask, dropout_p=dropout_p), None
     scale = 1.0 / float(np.sqrt(query.shape[-1]))
     scores = F.matmul(query, key.transpose(-1, -2)) * scale  # (B, nh, S, S)
     if additive_mask is not None:
@@ -85,13 +92,13 @@ class BertSelfAttention(nn.Module):
         # (B, S, H) -> (B, S, nh, hd) -> (B, nh, S, hd)
         return x.reshape(batch, seq, self.num_attention_heads, self.attention_head_size).permute(0, 2, 1, 3)
 
-    def forward(self, hidden_states, additive_mask=None):
-        """Returns (context (B, S, H), attention probabilities (B, nh, S, S))."""
+    def forward(self, hidden_states, additive_mask=None, output_attentions=False):
+        """Returns (context (B, S, H), attention probabilities (B, nh, S, S) or None)."""
         batch, seq, _ = hidden_states.shape
         query = self._split_heads(self.query(hidden_states))  # (B, nh, S, hd)
         key = self._split_heads(self.key(hidden_states))  # (B, nh, S, hd)
         value = self._split_heads(self.value(hidden_states))  # (B, nh, S, hd)
-        context, probs = scaled_attention(query, key, value, additive_mask, self.dropout)
+        context, probs = scaled_attention(query, key, value, additive_mask, self.dropout, output_attentions)
         # (B, nh, S, hd) -> (B, S, nh, hd) -> (B, S, H)
         context = context.permute(0, 2, 1, 3).reshape(batch, seq, self.all_head_size)
         return context, probs
@@ -118,7 +125,7 @@ class BertAttention(nn.Module):
         self.self = BertSelfAttention(config)
         self.output = BertSelfOutput(config)
 
-    def forward(self, hidden_states, additive_mask=None):
-        """Returns (output (B, S, H), attention probabilities (B, nh, S, S))."""
-        context, probs = self.self(hidden_states, additive_mask)
+    def forward(self, hidden_states, additive_mask=None, output_attentions=False):
+        """Returns (output (B, S, H), attention probabilities (B, nh, S, S) or None)."""
+        context, probs = self.self(hidden_states, additive_mask, output_attentions)
         return self.output(context, hidden_states), probs

@@ -65,9 +65,9 @@ class BertLayer(nn.Module):
         self.intermediate = BertIntermediate(config)
         self.output = BertOutput(config)
 
-    def forward(self, hidden_states, additive_mask=None):
-        """Returns (output (B, S, H), attention probabilities (B, nh, S, S))."""
-        attention_output, probs = self.attention(hidden_states, additive_mask)
+    def forward(self, hidden_states, additive_mask=None, output_attentions=False):
+        """Returns (output (B, S, H), attention probabilities (B, nh, S, S) or None)."""
+        attention_output, probs = self.attention(hidden_states, additive_mask, output_attentions)
         return self.output(self.intermediate(attention_output), attention_output), probs
 
 
@@ -84,7 +84,7 @@ class BertEncoder(nn.Module):
         all_hidden_states = [hidden_states] if output_hidden_states else None
         all_attentions = [] if output_attentions else None
         for layer in self.layer:
-            hidden_states, probs = layer(hidden_states, additive_mask)
+            hidden_states, probs = layer(hidden_states, additive_mask, output_attentions)
             if output_hidden_states:
                 all_hidden_states.append(hidden_states)
             if output_attentions:

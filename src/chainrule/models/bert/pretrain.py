@@ -23,7 +23,7 @@ The recipe is BERT's (Devlin et al. 2019) at laptop scale:
 
 The output folder is a Hugging Face BERT folder (``config.json``, ``model.safetensors``,
 ``vocab.txt``, ``tokenizer_config.json``) that :func:`fill_mask`, ``chainrule bert fill-mask`` and
-``transformers`` load.
+``transformers`` load. The command-line front end, ``chainrule bert pretrain``, is in :mod:`.cli`.
 """
 
 from __future__ import annotations
@@ -501,86 +501,3 @@ def fill_mask(model: BertForMaskedLM, tokenizer: BertTokenizer, text: str, top_k
             )
         results.append(candidates)
     return results
-
-
-def add_pretrain_parser(commands) -> None:
-    """``chainrule bert pretrain``: registered in :mod:`.cli`'s ``SUBCOMMANDS``."""
-    defaults = PretrainConfig(out="")
-    parser = commands.add_parser(
-        "pretrain",
-        help="pre-train a BERT masked language model from scratch (default corpus: the stdlib docstrings)",
-        description="MLM pre-training on CPU: WordPiece vocabulary trained on the corpus, AdamW with warm-up and "
-        "linear decay, periodic validation, atomic checkpoints, exact --resume. Writes a Hugging Face folder.",
-    )
-    parser.add_argument("--corpus", default=None, help="a .txt file or folder (default: the stdlib docstrings)")
-    parser.add_argument("--out", required=True, help="the output folder")
-    for name, kind, help_text in (
-        ("layers", int, "Transformer layers"),
-        ("hidden", int, "hidden size"),
-        ("heads", int, "attention heads"),
-        ("steps", int, "optimiser steps"),
-        ("seed", int, "seed of initialisation, batch order, masking and dropout"),
-        ("batch_size", int, "blocks per step"),
-        ("seq_len", int, "tokens per block"),
-        ("vocab_size", int, "WordPiece vocabulary size"),
-        ("lr", float, "peak learning rate"),
-        ("warmup_ratio", float, "share of the steps spent warming up"),
-        ("weight_decay", float, "AdamW weight decay"),
-        ("dropout", float, "hidden and attention dropout"),
-        ("eval_every", int, "validate every N steps"),
-        ("eval_batches", int, "validation batches"),
-        ("checkpoint_every", int, "checkpoint every N steps"),
-        ("log_every", int, "progress line every N steps"),
-    ):
-        default = getattr(defaults, name)
-        parser.add_argument(
-            f"--{name.replace('_', '-')}",
-            dest=name,
-            type=kind,
-            default=default,
-            help=f"{help_text} (default {default})",
-        )
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.safetensors")
-    parser.add_argument(
-        "--stop-at-step", dest="stop_at_step", type=int, default=None, help="stop (checkpointed) after this step"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
-    parser.set_defaults(handler=_run_pretrain)
-
-
-def _run_pretrain(args) -> int:
-    fields = {field.name for field in dataclasses.fields(PretrainConfig)}
-    config = PretrainConfig(**{key: value for key, value in vars(args).items() if key in fields})
-    history = pretrain(config)
-    final = history["eval"][-1] if history["eval"] else {}
-    print(
-        f"done: {history['steps']} steps, val_loss {final.get('val_loss', float('nan')):.4f} "
-        f"(unigram {history['unigram_loss']:.4f}), val_accuracy {final.get('val_accuracy', float('nan')):.4f}, "
-        f"{history['tokens_per_second']:,.0f} tokens/s; model in {config.out}"
-    )
-    return 0
-
-
-def add_fill_mask_parser(commands) -> None:
-    """``chainrule bert fill-mask``: registered in :mod:`.cli`'s ``SUBCOMMANDS``."""
-    parser = commands.add_parser(
-        "fill-mask",
-        help="the most likely tokens for each [MASK] in a text, with their probabilities",
-        description="Fill-mask with a BERT masked-LM folder (config.json, model.safetensors, vocab.txt).",
-    )
-    parser.add_argument("texts", nargs="+", help='texts with [MASK], e.g. "the [MASK] sat on the mat."')
-    parser.add_argument("--model", required=True, help="the model folder")
-    parser.add_argument("--top-k", dest="top_k", type=int, default=5, help="candidates per [MASK] (default 5)")
-    parser.set_defaults(handler=_run_fill_mask)
-
-
-def _run_fill_mask(args) -> int:
-    model = BertForMaskedLM.from_pretrained(args.model)
-    tokenizer = BertTokenizer.from_pretrained(args.model)
-    for text in args.texts:
-        print(text)
-        for index, candidates in enumerate(fill_mask(model, tokenizer, text, args.top_k)):
-            for candidate in candidates:
-                prefix = f"  [MASK] #{index + 1}" if len(candidates) and text.count(tokenizer.mask_token) > 1 else " "
-                print(f"{prefix} {candidate['token_str']:<16} {candidate['score']:.4f}  {candidate['sequence']}")
-    return 0
