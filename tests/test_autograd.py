@@ -217,3 +217,89 @@ def test_backward_releases_activations_even_if_the_loss_is_kept():
     gc.collect()
     assert probe() is None, "the graph still holds the intermediate activation after backward"
     assert kept[0].item() == pytest.approx(9 * 3 * np.tanh(2.0))
+
+
+# ------------------------------------------------------ slice gradients share one buffer
+# GetItem.accumulate_backward lets the engine add each slice's gradient into one buffer per
+# input instead of summing a zero-filled input-sized array per slice (O(T * size) for unbind).
+
+
+def _slice_graphs(lib, x, w):
+    """Graphs where slices of one tensor meet other consumers in either order, some slices
+    unused, advanced indices repeating, through an intermediate node and a leaf."""
+    h = x * 2.0  # an intermediate node: its gradient buffer lives on the node
+    pieces = h.unbind(1)
+    first = sum((k + 1.0) * p.sum() for k, p in enumerate(pieces[::2]))  # odd slices unused
+    shared = (h + w).sum()  # add hands the same gradient array to h and to w
+    chunks = sum(c.pow(2).sum() for c in x.chunk(3, dim=0))  # straight into the leaf
+    loop = sum(x[t].sum() * t for t in range(x.shape[0]))
+    repeated = x[lib.tensor([0, 0, 2])].sum() + x[:, 1].sum()
+    return [first + shared + chunks + loop + repeated, shared + first, repeated + shared * 3.0]
+
+
+@pytest.mark.parametrize("graph", range(3))
+def test_slice_gradients_accumulate_like_torch(graph):
+    rng = np.random.default_rng(graph)
+    x_np, w_np = rng.standard_normal((4, 5, 3)), rng.standard_normal((4, 5, 3))
+    results = []
+    for lib in (cr, torch):
+        x = lib.tensor(x_np, requires_grad=True)
+        w = lib.tensor(w_np, requires_grad=True)
+        _slice_graphs(lib, x, w)[graph].backward()
+        results.append((x.grad.detach().numpy(), w.grad.detach().numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_slice_gradients_do_not_write_into_a_shared_gradient():
+    # h's first gradient is the very array add also gives to w: adding slices into it in place
+    # would corrupt w.grad, so the engine copies a gradient it did not allocate before adding.
+    h_np = np.arange(6.0).reshape(2, 3)
+    results = []
+    for lib in (cr, torch):
+        h = lib.tensor(h_np, requires_grad=True)
+        w = lib.tensor(np.ones((2, 3)), requires_grad=True)
+        y = h * 1.0
+        loss = (y + w).sum() + sum(p.sum() * 10.0 for p in y.unbind(0))
+        loss.backward()
+        results.append((h.grad.numpy(), w.grad.numpy()))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_unbind_backward_adds_slices_into_one_buffer(monkeypatch):
+    # The cost check: GetItem.backward allocates a whole input-sized array, so the engine must
+    # not call it once per slice; every slice goes through accumulate_backward instead.
+    from chainrule.ops.shape import GetItem
+
+    calls = {"backward": 0, "accumulate": 0}
+    backward, accumulate = GetItem.backward, GetItem.accumulate_backward
+
+    def counted_backward(ctx, grad_output):
+        calls["backward"] += 1
+        return backward(ctx, grad_output)
+
+    def counted_accumulate(ctx, grad_output, grad_input):
+        calls["accumulate"] += 1
+        accumulate(ctx, grad_output, grad_input)
+
+    monkeypatch.setattr(GetItem, "backward", staticmethod(counted_backward))
+    monkeypatch.setattr(GetItem, "accumulate_backward", staticmethod(counted_accumulate))
+    x = cr.randn(4, 50, 3, requires_grad=True)
+    sum(p.sum() for p in x.unbind(1)).backward()
+    assert calls == {"backward": 0, "accumulate": 50}
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((4, 50, 3), np.float32))
+
+
+def test_slice_gradients_survive_retain_graph_and_hooks():
+    x = cr.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    y = x * 1.0
+    seen = []
+    y.register_hook(lambda g: seen.append(g.numpy().copy()))
+    loss = sum((t + 1.0) * p.sum() for t, p in enumerate(y.unbind(0)))
+    loss.backward(retain_graph=True)
+    loss.backward()
+    expected = np.repeat(np.arange(1.0, 4.0)[:, None], 2, axis=1)
+    np.testing.assert_array_equal(seen[0], expected)
+    np.testing.assert_array_equal(seen[1], expected)
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * expected)

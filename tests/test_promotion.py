@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import chainrule as cr
@@ -114,6 +114,12 @@ def _check(op, a, b):
 
 @settings(max_examples=1500, deadline=None)
 @given(op=st.sampled_from(sorted(OPS)), a=operands(), b=operands())
+# number / x is reciprocal(x) * number in PyTorch, so 2**63 (uint64) never meets the bool
+@example(op="div", a=("int", "number", 2**63), b=("bool", "0-d", False))
+# a number base is not range-checked: 1e6 is inf in float16, and inf ** 0 is 1
+@example(op="pow", a=("float", "number", 1e6), b=("float16", "tensor", [0.0, 0.0, 0.0]))
+# mul reads a one-element second operand at float32 precision: 0 * 65520, not 0 * inf
+@example(op="mul", a=("float16", "tensor", [0.0, 0.0, 0.0]), b=("int32", "0-d", 65520))
 def test_promotion_matches_torch(op, a, b):
     if a[1] == b[1] == "number":
         return  # plain Python arithmetic
@@ -213,3 +219,55 @@ def test_inplace_ops_cast_back_as_torch(op):
                 np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-3, equal_nan=True)
             else:
                 assert ours == theirs, (op, dtype_a, dtype_b, kind_b, theirs, ours)
+
+
+def _half(lib, values):
+    return lib.tensor(values, dtype=lib.float16)
+
+
+# float16 with a scalar operand, where casting the scalar to float16 first or not decides the
+# result: mul and div read a one-element second operand at float32 precision from its original
+# dtype; add and sub cast a number to float16 first (so 65520 is already inf).
+HALF_WITH_SCALAR = {
+    "zeros * int32 0-d 65520": lambda lib: _half(lib, [0.0, 0.0]) * lib.tensor(65520, dtype=lib.int32),
+    "zeros * float64 0-d 70000": lambda lib: _half(lib, [0.0, 0.0]) * lib.tensor(70000.0, dtype=lib.float64),
+    "zeros * int32 (1,) 65520": lambda lib: _half(lib, [0.0, 0.0]) * lib.tensor([65520], dtype=lib.int32),
+    "0-d zero * int32 0-d": lambda lib: _half(lib, 0.0) * lib.tensor(65520, dtype=lib.int32),
+    "int32 0-d 65520 * zeros": lambda lib: lib.tensor(65520, dtype=lib.int32) * _half(lib, [0.0, 0.0]),
+    "x * float64 0-d 1e-8": lambda lib: _half(lib, [1.0, 3.0]) * lib.tensor(1e-8, dtype=lib.float64),
+    "x / int32 0-d 65520": lambda lib: _half(lib, [1.0, 3.0]) / lib.tensor(65520, dtype=lib.int32),
+    "int32 0-d 65520 / x": lambda lib: lib.tensor(65520, dtype=lib.int32) / _half(lib, [1.0, 3.0]),
+    "x + 65520": lambda lib: _half(lib, [-100.0]) + 65520,
+    "65520 + x": lambda lib: 65520 + _half(lib, [-100.0]),
+    "65520.0 - x": lambda lib: 65520.0 - _half(lib, [100.0]),
+    "x - 65520": lambda lib: _half(lib, [100.0]) - 65520,
+    "1e6 ** x": lambda lib: 1e6 ** _half(lib, [0.0, 1.0, -1.5, 0.5]),
+    "2**63 ** x": lambda lib: (2**63) ** _half(lib, [0.0, 1.0, -1.5]),
+    "1e300 ** float32 x": lambda lib: 1e300 ** lib.tensor([0.0, 1.0, -1.5]),
+    "2**63 / bool": lambda lib: 2**63 / lib.tensor([True, False]),
+    "2**63 / int 0-d": lambda lib: 2**63 / lib.tensor(3),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HALF_WITH_SCALAR))
+def test_scalar_operands_at_the_edge_of_float16_and_int64_match_torch(case):
+    results = []
+    for lib in (torch, cr):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no NumPy RuntimeWarning may escape
+            out = HALF_WITH_SCALAR[case](lib)
+        results.append((str(out.dtype).removeprefix("torch."), out.numpy()))
+    (their_dtype, theirs), (our_dtype, ours) = results
+    assert our_dtype == their_dtype
+    np.testing.assert_allclose(ours.astype(np.float64), theirs.astype(np.float64), rtol=1e-3, equal_nan=True)
+
+
+def test_division_of_numbers_past_int64_still_refused_where_torch_refuses():
+    # reciprocal(x) * number only holds for true division with the number on the left
+    for lib in (torch, cr):
+        with pytest.raises(RuntimeError):
+            lib.tensor(False) / 2**63
+        with pytest.raises(RuntimeError):
+            2**63 // lib.tensor(True)
+        with pytest.raises(OverflowError):
+            2**64 / lib.tensor(True)

@@ -216,6 +216,12 @@ class Function:
     freed = False  # True once backward has dropped the saved arrays
     _visit = None  # traversal mark of the current backward (see _collect_nodes)
     _grad_sum = None  # gradient w.r.t. this node's output, summed while backward runs
+    _grad_owned = False  # True when _grad_sum is an array backward made itself (may add into it)
+    # Optional ``accumulate_backward(ctx, grad_output, grad_input)`` for one-input ops whose input
+    # gradient is mostly zeros (slicing): it adds dL/d(input) into ``grad_input`` in place. The
+    # engine then keeps one buffer per input instead of a zero array per consumer, so unbinding a
+    # tensor into T slices costs O(size) in backward, not O(T * size).
+    accumulate_backward = None
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for the backward pass. The engine drops them after backward (unless
@@ -585,6 +591,7 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
     roots, root_seeds, leaf_grads, leaves = _roots_and_seeds(tensors, grad_tensors)
     anomaly = _state.anomaly
     order = _collect_nodes(roots)
+    owned_leaf_grads = set()  # ids of leaves whose summed gradient backward allocated itself
     for node, seed in zip(roots, root_seeds):
         node._grad_sum = seed if node._grad_sum is None else node._grad_sum + seed
     try:
@@ -614,6 +621,14 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
                         if kept.grad is None
                         else Tensor._wrap(kept.grad._data + grad_output)
                     )
+            if node.accumulate_backward is not None and _accumulate_in_place(
+                node, grad_output, leaves, leaf_grads, owned_leaf_grads, anomaly
+            ):
+                if not retain_graph:
+                    node.saved_tensors = ()
+                    node.freed = True
+                    node.edges = ()
+                continue
             input_grads = node.backward(node, grad_output)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
@@ -630,14 +645,21 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
                         _raise_bad_gradient_shape(node, g, edge.out_shape)
                     if edge._grad_sum is None:
                         edge._grad_sum = g
+                        edge._grad_owned = False  # g may be shared (add hands one array to both inputs)
                     else:
                         edge._grad_sum = edge._grad_sum + g
+                        edge._grad_owned = True
                 else:
                     if g.shape != edge._data.shape:
                         _raise_bad_gradient_shape(node, g, edge._data.shape)
                     key = id(edge)
                     leaves[key] = edge
-                    leaf_grads[key] = leaf_grads[key] + g if key in leaf_grads else g
+                    if key in leaf_grads:
+                        leaf_grads[key] = leaf_grads[key] + g
+                        owned_leaf_grads.add(key)
+                    else:
+                        leaf_grads[key] = g
+                        owned_leaf_grads.discard(key)
             if not retain_graph:
                 # Drop the links to the input nodes too: a loss kept alive by user code (say,
                 # appended to a list) must not keep every activation of its graph in memory.
@@ -645,7 +667,44 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
     finally:
         for node in order:  # after an error, leave no half-summed gradient behind
             node._grad_sum = None
+            node._grad_owned = False
     _accumulate_leaves(leaves, leaf_grads, inputs)
+
+
+def _accumulate_in_place(node, grad_output, leaves, leaf_grads, owned_leaf_grads, anomaly):
+    """Run ``node.accumulate_backward`` into its input's gradient buffer; False when the node
+    must take the ordinary path instead (its input needs no gradient, or dtypes differ).
+
+    The buffer is the input's running sum if backward allocated it (so nothing else holds it),
+    a copy of that sum otherwise, or fresh zeros; afterwards it is owned, so the next slice of
+    the same input adds into it without touching the rest of the array."""
+    edge = node.edges[0]
+    if edge is None or len(node.edges) != 1:
+        return False
+    is_node = isinstance(edge, Function)
+    if is_node:
+        current, owned, shape = edge._grad_sum, edge._grad_owned, edge.out_shape
+    else:
+        key = id(edge)
+        current, owned, shape = leaf_grads.get(key), key in owned_leaf_grads, edge._data.shape
+    if current is not None and (current.dtype != grad_output.dtype or current.shape != shape):
+        return False
+    if anomaly:
+        _check_finite(grad_output, "backward", type(node).__name__)
+    if current is None:
+        buffer = np.zeros(shape, dtype=grad_output.dtype)
+    elif owned:
+        buffer = current
+    else:
+        buffer = current.copy()
+    node.accumulate_backward(node, grad_output, buffer)
+    if is_node:
+        edge._grad_sum, edge._grad_owned = buffer, True
+    else:
+        leaves[key] = edge
+        leaf_grads[key] = buffer
+        owned_leaf_grads.add(key)
+    return True
 
 
 def _raise_bad_gradient_shape(node, grad, shape):

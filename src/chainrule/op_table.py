@@ -531,7 +531,7 @@ OPS = [
         [((1, 2, 4, 5),)],
     ),
     OpRow(
-        "avg_pool2d_divisor_override",
+        "avg_pool2d_divisor",
         lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, padding=1, divisor_override=3),
         [((1, 2, 5, 5),)],
     ),

@@ -629,3 +629,13 @@ def test_in_place_index_ops_refuse_a_leaf_that_requires_grad_like_torch():
             leaf.index_fill_(0, lib.tensor([1]), 1.0)
         with pytest.raises(RuntimeError):
             leaf.scatter_(0, lib.tensor([[1]]), 1.0)
+
+
+def test_unbind_pieces_of_a_tensor_without_grad_write_through_like_torch():
+    # torch only forbids in-place writes to multi-output views when autograd would record them.
+    results = []
+    for lib in (cr, torch):
+        y = lib.tensor(np.arange(6.0).reshape(2, 3))
+        y.unbind(0)[1].mul_(2)
+        results.append(y.numpy())
+    np.testing.assert_array_equal(results[0], results[1])

@@ -187,7 +187,12 @@ def _promoted_binary(op_name, ufunc, a, b):
     """The general case of ``_binary``: cast both operands to ``torch_result_type`` and compute."""
     _check_python_int(a)
     _check_python_int(b)
-    target = torch_result_type(a, b)
+    if op_name == "div" and not isinstance(a, np.ndarray):
+        # PyTorch computes number / x as reciprocal(x) * number: x alone picks the float dtype, so
+        # 2**63 / bool tensor is float32 (inf) where the uint64 promotion of x / 2**63 raises.
+        target = b.dtype if b.dtype.kind == "f" else backend.get_default_dtype()
+    else:
+        target = torch_result_type(a, b)
     if op_name == "sub" and _BOOL in (np.result_type(a), np.result_type(b)):
         raise RuntimeError(
             "sub: subtraction, the `-` operator, with a bool tensor is not supported; "
@@ -196,8 +201,8 @@ def _promoted_binary(op_name, ufunc, a, b):
     if op_name in _FLOAT_RESULT_OPS and target.kind != "f":
         target = backend.get_default_dtype()  # true division, atan2, ... of integers give the default float
     if op_name == "pow":
-        if type(a) is float:
-            _checked_number(op_name, a, target)  # 1e6 ** float16 tensor raises; 300 ** uint8 wraps
+        # A number base is cast without a check, as PyTorch does (1e6 ** float16 tensor computes
+        # inf ** x; 300 ** uint8 wraps); only a number exponent must fit the dtype.
         if not isinstance(b, np.ndarray):
             if target.kind in "iu" and b < 0:
                 raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
@@ -207,10 +212,9 @@ def _promoted_binary(op_name, ufunc, a, b):
         elif target.kind in "iu":
             return _integer_power(_as_dtype(a, target), _as_dtype(b, target))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if (
-            target == _FLOAT16
-            and op_name in ("add", "sub", "mul", "div")
-            and not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray))
+        if target == _FLOAT16 and (
+            (op_name in ("add", "sub", "mul", "div") and not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)))
+            or (op_name in ("mul", "div") and isinstance(b, np.ndarray) and b.size == 1)
         ):
             return _half_with_number(op_name, ufunc, a, b)
         out = ufunc(_as_dtype(a, target), _as_dtype(b, target))
@@ -218,13 +222,18 @@ def _promoted_binary(op_name, ufunc, a, b):
 
 
 def _half_with_number(op_name, ufunc, a, b):
-    # PyTorch's CPU kernels compute float16 in float32 ("opmath") and take a Python number at
-    # float32 precision (float16 * 1e-8 is not 0); number / x is reciprocal(x) * number.
+    # PyTorch's CPU kernels compute float16 in float32 ("opmath"). mul and div read a scalar
+    # second operand (a Python number, or a one-element tensor of any dtype) at float32
+    # precision from its original value: float16 * 1e-8 is not 0, and zeros * int32 tensor(65520)
+    # is 0 where a cast to float16 first would give 0 * inf = nan. add and sub cast the number to
+    # float16 first (float16 + 65520 is inf). number / x is reciprocal(x) * number.
     if op_name == "div" and not isinstance(a, np.ndarray):
         reciprocal = np.true_divide(np.float16(1), _as_dtype(b, _FLOAT16))
         return np.asarray(reciprocal.astype(_FLOAT32) * np.float32(a), dtype=_FLOAT16)
+    if op_name in ("add", "sub"):
+        a, b = _as_dtype(a, _FLOAT16), _as_dtype(b, _FLOAT16)
     a32 = _as_dtype(a, _FLOAT16).astype(_FLOAT32) if isinstance(a, np.ndarray) else np.float32(a)
-    b32 = _as_dtype(b, _FLOAT16).astype(_FLOAT32) if isinstance(b, np.ndarray) else np.float32(b)
+    b32 = b.astype(_FLOAT32) if isinstance(b, np.ndarray) else np.float32(b)
     return np.asarray(ufunc(a32, b32), dtype=_FLOAT16)
 
 
@@ -343,7 +352,12 @@ def compare(op_name, ufunc, a, b):
         return ufunc(a, b)
     _check_python_int(a)
     _check_python_int(b)
-    target = torch_result_type(a, b)
+    if op_name == "div" and not isinstance(a, np.ndarray):
+        # PyTorch computes number / x as reciprocal(x) * number: x alone picks the float dtype, so
+        # 2**63 / bool tensor is float32 (inf) where the uint64 promotion of x / 2**63 raises.
+        target = b.dtype if b.dtype.kind == "f" else backend.get_default_dtype()
+    else:
+        target = torch_result_type(a, b)
     if op_name in _BITWISE and target.kind not in "biu":
         raise NotImplementedError(
             f'{op_name}: "{op_name}" not implemented for {target} (expected integer or bool tensors)'

@@ -243,7 +243,7 @@ class FusedLSTM(Function):
         dh = np.array(grad_output[steps], dtype=dtype)
         dc = np.array(grad_output[steps + 1], dtype=dtype)
         dz = (np.empty if sizes is None else np.zeros)((steps, batch, 4 * H), dtype)
-        block = max(1, _BLOCK_ELEMENTS // (batch * H))
+        block = max(1, _BLOCK_ELEMENTS // max(1, batch * H))
         factors = np.empty((block, 4, batch, H), dtype)
         cell_factor = np.empty((block, batch, H), dtype)
         tmp = np.empty((batch, H), dtype)

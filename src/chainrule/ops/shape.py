@@ -404,6 +404,8 @@ class GetItem(Function):
 
     Each y element is one x element; dL/dx is zero except that g is *added* at the indexed
     positions, so an index that repeats receives the sum of its gradients (np.add.at).
+    Because dL/dx is that sparse, the engine calls ``accumulate_backward`` to add it into x's
+    gradient buffer, rather than summing one zero-filled x-sized array per slice.
     """
 
     is_view = True
@@ -428,13 +430,17 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, grad_output):
         grad = np.zeros(ctx.input_shape, dtype=grad_output.dtype)
+        GetItem.accumulate_backward(ctx, grad_output, grad)
+        return grad
+
+    @staticmethod
+    def accumulate_backward(ctx, grad_output, grad_input):
         if ctx.basic:
-            grad[ctx.index] = grad_output
+            grad_input[ctx.index] += grad_output
         else:
             if ctx.layout is not None:
                 grad_output = _from_torch_layout(grad_output, ctx.layout)
-            np.add.at(grad, _expand_masks(ctx.index), grad_output)
-        return grad
+            np.add.at(grad_input, _expand_masks(ctx.index), grad_output)
 
 
 class Gather(Function):
