@@ -44,16 +44,34 @@ from ..autograd import Function
 __all__ = ["FusedGRU", "FusedLSTM", "FusedRNN", "PackedToPadded", "PaddedToPacked"]
 
 
-def _check_inputs(op, x, states, w_ih, w_hh, b_ih, b_hh, gates, batch_sizes):
-    """Shapes and dtypes of one layer-direction, with messages naming the op."""
+def _check_inputs(op, x, states, w_ih, w_hh, b_ih, b_hh, gates, batch_sizes, w_hr=None):
+    """Shapes and dtypes of one layer-direction, with messages naming the op.
+
+    ``states`` holds (name, array, width) with width "h" (the output size: proj_size with a
+    projection ``w_hr`` (P, H), else H) or "c" (always H)."""
     if x.ndim != 3:
         raise RuntimeError(f"{op}: expected an input of shape (T, B, input_size), got shape {x.shape}")
     steps, batch, features = x.shape
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
-    if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
-        raise RuntimeError(f"{op}: weight_hh must have shape ({gates} * hidden_size, hidden_size), got {w_hh.shape}")
-    hidden = w_hh.shape[1]
+    if w_hr is None:
+        if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
+            raise RuntimeError(
+                f"{op}: weight_hh must have shape ({gates} * hidden_size, hidden_size), got {w_hh.shape}"
+            )
+        hidden = out_size = w_hh.shape[1]
+    else:
+        if w_hr.ndim != 2 or not 0 < w_hr.shape[0] < w_hr.shape[1]:
+            raise RuntimeError(
+                f"{op}: weight_hr must have shape (proj_size, hidden_size) with 0 < proj_size < hidden_size, "
+                f"got {w_hr.shape}"
+            )
+        out_size, hidden = w_hr.shape
+        if w_hh.shape != (gates * hidden, out_size):
+            raise RuntimeError(
+                f"{op}: weight_hh must have shape ({gates} * hidden_size, proj_size) = ({gates * hidden}, {out_size}) "
+                f"with weight_hr of shape {w_hr.shape}, got {w_hh.shape}"
+            )
     if w_ih.shape != (gates * hidden, features):
         raise RuntimeError(
             f"{op}: input has inconsistent input_size: got {features} expected {w_ih.shape[-1]} "
@@ -62,10 +80,12 @@ def _check_inputs(op, x, states, w_ih, w_hh, b_ih, b_hh, gates, batch_sizes):
     for name, bias in (("bias_ih", b_ih), ("bias_hh", b_hh)):
         if bias is not None and bias.shape != (gates * hidden,):
             raise RuntimeError(f"{op}: {name} must have shape ({gates * hidden},), got {bias.shape}")
-    for name, state in states:
-        if state.shape != (batch, hidden):
-            raise RuntimeError(f"{op}: {name} must have shape ({batch}, {hidden}), got {state.shape}")
-    for name, array in (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b_ih), ("bias_hh", b_hh)) + tuple(states):
+    for name, state, width in states:
+        size = out_size if width == "h" else hidden
+        if state.shape != (batch, size):
+            raise RuntimeError(f"{op}: {name} must have shape ({batch}, {size}), got {state.shape}")
+    arrays = (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b_ih), ("bias_hh", b_hh), ("weight_hr", w_hr))
+    for name, array in arrays + tuple(state[:2] for state in states):
         if array is not None and array.dtype != x.dtype:
             raise TypeError(
                 f"{op}: {name} has dtype {array.dtype} but the input has dtype {x.dtype}; cast one so they match"
@@ -134,38 +154,47 @@ def _lstm_order(hidden):
 
 
 class FusedLSTM(Function):
-    """One LSTM layer-direction over a sequence (torch's gate order i, f, g, o; two biases).
+    """One LSTM layer-direction over a sequence (torch's gate order i, f, g, o; two biases), with
+    torch's optional output projection (``proj_size``).
 
-    Inputs: x (T, B, I), h_0 (B, H), c_0 (B, H), W_ih (4H, I), W_hh (4H, H), b_ih, b_hh (4H,) or
-    None; ``reverse`` runs t = T-1 .. 0; ``batch_sizes`` (T,) for packed input. Output
-    (T + 2, B, H): h_t for every step, then h_n, then c_n.
+    Inputs: x (T, B, I), h_0 (B, P), c_0 (B, H), W_ih (4H, I), W_hh (4H, P), b_ih, b_hh (4H,) or
+    None, W_hr (P, H) or None (then P = H); ``reverse`` runs t = T-1 .. 0; ``batch_sizes`` (T,)
+    for packed input. Output without a projection (T + 2, B, H): h_t for every step, then h_n,
+    then c_n. With one, h and c differ in width, so the output is those same rows flattened into
+    one vector: (T + 1) * B * P values of h (steps, then h_n), then B * H of c_n (P = H gives the
+    unprojected array's memory exactly).
 
     Forward, with z_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh split into (z_i, z_f, z_g, z_o):
         i = sigma(z_i), f = sigma(z_f), g = tanh(z_g), o = sigma(z_o),
-        c_t = f * c_{t-1} + i * g,    h_t = o * tanh(c_t).
+        c_t = f * c_{t-1} + i * g,    m_t = o * tanh(c_t),    h_t = m_t W_hr^T  (or h_t = m_t).
 
     Backward, step t, with dh = dL/dh_t (from the output of step t plus from step t+1) and
     dc = dL/dc_t arriving from step t+1, tc = tanh(c_t):
-        dc += dh * o * (1 - tc^2)                        (h_t = o tanh c_t)
-        dz_o = dh * tc * o (1 - o)
+        dm = dh W_hr      (or dm = dh)                   (h_t = m_t W_hr^T)
+        dc += dm * o * (1 - tc^2)                        (m_t = o tanh c_t)
+        dz_o = dm * tc * o (1 - o)
         dz_i = dc * g * i (1 - i),   dz_f = dc * c_{t-1} * f (1 - f),   dz_g = dc * i * (1 - g^2)
         dL/dc_{t-1} = dc * f,        dL/dh_{t-1} = dz_t W_hh.
-    The factors that multiply dh and dc (tc o (1 - o), g i (1 - i), ..., o (1 - tc^2)) depend only
+    dW_hr = sum_t dh_t^T m_t is one GEMM after the loop, over the dh of every step (kept in a
+    (T, B, P) buffer) and the m of every step (kept by the forward).
+    The factors that multiply dm and dc (tc o (1 - o), g i (1 - i), ..., o (1 - tc^2)) depend only
     on the forward activations, so they are computed a block of steps at a time (vectorised, and
-    small enough to stay in cache), leaving five NumPy calls and one GEMM per step. Activations
-    are stored gate-major, (T, 4, B, H), so those elementwise passes run on contiguous (B, H)
-    blocks. The bias enters the input GEMM as one more input column of ones, so
-    db = sum_t sum_b dz_t falls out of the dW_ih GEMM as its last column.
+    small enough to stay in cache), leaving five NumPy calls and one GEMM per step (plus the dm
+    GEMM with a projection). Activations are stored gate-major, (T, 4, B, H), so those elementwise
+    passes run on contiguous (B, H) blocks. The bias enters the input GEMM as one more input column
+    of ones, so db = sum_t sum_b dz_t falls out of the dW_ih GEMM as its last column.
     """
 
-    saves = {3, 4}  # W_ih (for dx), W_hh (for dh_{t-1}); x is kept as [x, 1], a copy, for dW_ih and db
+    # W_ih (for dx), W_hh (for dh_{t-1}), W_hr (for dm); x is kept as [x, 1], a copy, for dW_ih and db
+    saves = {3, 4, 7}
 
     @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, reverse=False, batch_sizes=None):
         steps, batch, features, hidden, sizes = _check_inputs(
-            "lstm", x, (("h_0", h0), ("c_0", c0)), w_ih, w_hh, b_ih, b_hh, 4, batch_sizes
+            "lstm", x, (("h_0", h0, "h"), ("c_0", c0, "c")), w_ih, w_hh, b_ih, b_hh, 4, batch_sizes, w_hr
         )
         dtype, H = x.dtype, hidden
+        P = w_hh.shape[1]  # the width of h: proj_size, or H without a projection
         order = _lstm_order(H)
         # [W_ih | b] in the internal gate order, sigmoid rows halved (tanh of the halved
         # pre-activation gives the sigmoid, module docstring); the input gets a column of ones.
@@ -187,9 +216,10 @@ class FusedLSTM(Function):
         # column slices of a (B, 4H) array.
         alloc = np.empty if sizes is None else np.zeros  # rows of ended sequences must stay finite
         gates = alloc((steps, 4, batch, H), dtype)  # (o, i, f, g)
-        states = np.empty((steps + 1, batch, H), dtype)
+        states = np.empty((steps + 1, batch, P), dtype)
         cells = np.empty((steps + 1, batch, H), dtype)
         tanh_cells = alloc((steps, batch, H), dtype)
+        cell_outputs = None if w_hr is None else alloc((steps, batch, H), dtype)  # m_t, for dW_hr
         recurrent = np.empty((batch, 4 * H), dtype)
         input_gate = np.empty((batch, H), dtype)
         time_steps, read, write = _time_order(steps, reverse)
@@ -197,6 +227,7 @@ class FusedLSTM(Function):
         states[start] = h0
         cells[start] = c0
         w_hh_t = w_hh_s.T
+        w_hr_t = None if w_hr is None else w_hr.T
         for t in time_steps:
             n = batch if sizes is None else sizes[t]
             h_prev, h_next = states[t + read], states[t + write]
@@ -219,30 +250,50 @@ class FusedLSTM(Function):
             c_next += ig
             tc = tanh_cells[t, :n]
             np.tanh(c_next, out=tc)
-            np.multiply(a[0], tc, out=h_next)  # o * tanh(c_t)
-        out = _outputs(states, steps, sizes, reverse, extra=1)
-        out[steps + 1] = cells[0 if reverse else steps]
-        ctx.save_for_backward(w_ih, w_hh)
-        ctx.buffers = (x_aug, gates, states, cells, tanh_cells)
+            if w_hr is None:
+                np.multiply(a[0], tc, out=h_next)  # o * tanh(c_t)
+            else:
+                m = cell_outputs[t, :n]
+                np.multiply(a[0], tc, out=m)  # m_t = o * tanh(c_t)
+                np.matmul(m, w_hr_t, out=h_next)  # h_t = m_t W_hr^T
+        out = _outputs(states, steps, sizes, reverse, extra=0 if w_hr is not None else 1)
+        c_n = cells[0 if reverse else steps]
+        if w_hr is None:
+            out[steps + 1] = c_n
+        else:
+            out = np.concatenate([out.reshape(-1), c_n.reshape(-1)])  # ((T + 1) * B * P + B * H,)
+        ctx.save_for_backward(w_ih, w_hh, w_hr)
+        ctx.buffers = (x_aug, gates, states, cells, tanh_cells, cell_outputs)
         ctx.meta = (reverse, sizes, b_ih is not None, b_hh is not None)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        w_ih, w_hh = ctx.saved_tensors
-        x_aug, gates, states, cells, tanh_cells = ctx.buffers
+        w_ih, w_hh, w_hr = ctx.saved_tensors
+        x_aug, gates, states, cells, tanh_cells, cell_outputs = ctx.buffers
         reverse, sizes, has_b_ih, has_b_hh = ctx.meta
         steps, batch, H = tanh_cells.shape
+        P = states.shape[2]
         features = x_aug.shape[1] - 1
         dtype = x_aug.dtype
         order = _lstm_order(H)
         acts = gates  # (T, 4, B, H): (o, i, f, g)
         c_prev = cells[1:] if reverse else cells[:-1]
-        grad_seq = grad_output[:steps]
+        if w_hr is None:
+            grad_h, grad_c = grad_output[: steps + 1], grad_output[steps + 1]
+        else:
+            split = (steps + 1) * batch * P
+            grad_h = grad_output[:split].reshape(steps + 1, batch, P)  # (T + 1, B, P): steps, then h_n
+            grad_c = grad_output[split:].reshape(batch, H)
+        grad_seq = grad_h[:steps]
         has_seq_grad = bool(np.any(grad_seq))  # only h_n used (a classifier on the last state): skip the adds
-        dh = np.array(grad_output[steps], dtype=dtype)
-        dc = np.array(grad_output[steps + 1], dtype=dtype)
-        dz = (np.empty if sizes is None else np.zeros)((steps, batch, 4 * H), dtype)
+        dh = np.array(grad_h[steps], dtype=dtype)
+        dc = np.array(grad_c, dtype=dtype)
+        alloc = np.empty if sizes is None else np.zeros
+        dz = alloc((steps, batch, 4 * H), dtype)
+        # With a projection: dh of every step for the one dW_hr GEMM, and dm = dh W_hr per step
+        grad_h_steps = None if w_hr is None else alloc((steps, batch, P), dtype)
+        dm = None if w_hr is None else np.empty((batch, H), dtype)
         block = max(1, _BLOCK_ELEMENTS // max(1, batch * H))
         factors = np.empty((block, 4, batch, H), dtype)
         cell_factor = np.empty((block, batch, H), dtype)
@@ -268,18 +319,24 @@ class FusedLSTM(Function):
                 dh_n, dc_n = (dh, dc) if n == batch else (dh[:n], dc[:n])
                 if has_seq_grad:
                     dh_n += grad_seq[t, :n]
+                if w_hr is None:
+                    dm_n = dh_n
+                else:
+                    grad_h_steps[t, :n] = dh_n
+                    dm_n = dm[:n]
+                    np.matmul(dh_n, w_hr, out=dm_n)  # dm = dh W_hr
                 tm = tmp[:n]
-                np.multiply(dh_n, cf[k, :n], out=tm)
+                np.multiply(dm_n, cf[k, :n], out=tm)
                 dc_n += tm
                 dz_t = dz[t, :n]
                 dz_gates = dz_t.reshape(n, 4, H).transpose(1, 0, 2)  # (4, n, H) view
-                np.multiply(fa[k, 0, :n], dh_n, out=dz_gates[0])
+                np.multiply(fa[k, 0, :n], dm_n, out=dz_gates[0])
                 np.multiply(fa[k, 1:, :n], dc_n, out=dz_gates[1:])
                 dc_n *= a[k, 2, :n]  # f
                 np.matmul(dz_t, w_hh_p, out=dh_n)
         need = ctx.needs_input_grad
         dz_flat = dz.reshape(steps * batch, 4 * H)
-        grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = None
+        grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = grad_w_hr = None
         if need[0]:
             grad_x = (dz_flat @ w_ih[order]).reshape(steps, batch, features)
         if need[3] or (has_b_ih and need[5]) or (has_b_hh and need[6]):
@@ -291,8 +348,12 @@ class FusedLSTM(Function):
         if need[4]:
             h_prev = states[1:] if reverse else states[:-1]
             grad_w_hh = np.empty_like(w_hh)
-            grad_w_hh[order] = dz_flat.T @ h_prev.reshape(steps * batch, H)
-        return grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
+            grad_w_hh[order] = dz_flat.T @ h_prev.reshape(steps * batch, P)
+        if w_hr is not None and need[7]:
+            # (P, H) = (T*B, P)^T (T*B, H)
+            grad_w_hr = grad_h_steps.reshape(steps * batch, P).T @ cell_outputs.reshape(steps * batch, H)
+        grads = (grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh, grad_w_hr)
+        return grads[: len(need)]
 
 
 class FusedGRU(Function):
@@ -321,7 +382,7 @@ class FusedGRU(Function):
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):
         steps, batch, features, hidden, sizes = _check_inputs(
-            "gru", x, (("h_0", h0),), w_ih, w_hh, b_ih, b_hh, 3, batch_sizes
+            "gru", x, (("h_0", h0, "h"),), w_ih, w_hh, b_ih, b_hh, 3, batch_sizes
         )
         dtype, H = x.dtype, hidden
         w_ih_s, w_hh_s = w_ih.copy(), w_hh.copy()
@@ -453,7 +514,7 @@ class FusedRNN(Function):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"rnn: Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
         steps, batch, features, hidden, sizes = _check_inputs(
-            f"rnn_{nonlinearity}", x, (("h_0", h0),), w_ih, w_hh, b_ih, b_hh, 1, batch_sizes
+            f"rnn_{nonlinearity}", x, (("h_0", h0, "h"),), w_ih, w_hh, b_ih, b_hh, 1, batch_sizes
         )
         dtype = x.dtype
         projected = np.empty((steps, batch, hidden), dtype)
