@@ -32,7 +32,8 @@ state is carried).
 
 Output layout: one array of shape (T + 1, B, H) (RNN, GRU) or (T + 2, B, H) (LSTM): the outputs
 of steps 0..T-1 in time order, then h_n, then (LSTM) c_n. The caller slices it (one engine node
-per op keeps the engine single-output).
+per op keeps the engine single-output). An LSTM with a projection has h narrower than c, so it
+returns the same rows flattened into one vector (see FusedLSTM).
 """
 
 from __future__ import annotations
@@ -356,6 +357,12 @@ class FusedLSTM(Function):
         return grads[: len(need)]
 
 
+def _gru_order(hidden):
+    """Row permutation from torch's gate order (r, z, n) to (n, r, z), the order of the recurrent
+    part of FusedGRU's gradient buffer (see its docstring)."""
+    return np.concatenate([np.arange(2 * hidden, 3 * hidden), np.arange(0, 2 * hidden)])
+
+
 class FusedGRU(Function):
     """One GRU layer-direction over a sequence (torch's gate order r, z, n; b_hn inside the reset
     product, as PyTorch and cuDNN place it).
@@ -375,6 +382,13 @@ class FusedGRU(Function):
         dL/dh_{t-1} = dh * z + (dL/dq) W_hh.
     The two biases get different gradients (b_hn sits inside the product with r): db_ih = sum dL/da
     and db_hh = sum dL/dq; dW_ih = sum (dL/da)^T x_t, dW_hh = sum (dL/dq)^T h_{t-1}, one GEMM each.
+
+    As in FusedLSTM, the activations are stored gate-major, (T, 4, B, H) = (r, z, q_n, n), and the
+    factors that multiply dh and u_n ((h_{t-1} - n) z (1 - z), (1 - z)(1 - n^2), r, q_n r (1 - r))
+    are computed a block of steps at a time on contiguous (B, H) blocks. The gradient buffer holds
+    per row (u_n r, u_r, u_z, u_n): dL/dq (in the order n, r, z) is its first 3H columns and dL/da
+    (in torch's order r, z, n) its last 3H, so each step is two NumPy calls for the four gate
+    gradients (dh times two adjacent factors, u_n times the next two), one for dh * z and one GEMM.
     """
 
     saves = {0, 2, 3}  # x, W_ih, W_hh
@@ -398,11 +412,10 @@ class FusedGRU(Function):
         if b_hh is not None:
             b_hh_s = b_hh.copy()
             b_hh_s[: 2 * H] *= 0.5
-        alloc = np.empty if sizes is None else np.zeros
-        hidden_proj = alloc((steps, batch, 3 * H), dtype)  # q; its n part (unscaled) is kept for backward
-        reset_update = alloc((steps, batch, 2 * H), dtype)
-        candidate = alloc((steps, batch, H), dtype)
+        alloc = np.empty if sizes is None else np.zeros  # rows of ended sequences must stay finite
+        acts = alloc((steps, 4, batch, H), dtype)  # (r, z, q_n, n), q_n unscaled
         states = np.empty((steps + 1, batch, H), dtype)
+        recurrent = np.empty((batch, 3 * H), dtype)
         time_steps, read, write = _time_order(steps, reverse)
         states[steps if reverse else 0] = h0
         w_hh_t = w_hh_s.T
@@ -412,87 +425,97 @@ class FusedGRU(Function):
             if n < batch:
                 h_next[n:] = h_prev[n:]
                 h_prev, h_next = h_prev[:n], h_next[:n]
-            q = hidden_proj[t, :n]
+            q = recurrent[:n]
             np.matmul(h_prev, w_hh_t, out=q)
             if b_hh_s is not None:
                 q += b_hh_s
             a = projected[t, :n]
-            rz = reset_update[t, :n]
-            np.add(a[:, : 2 * H], q[:, : 2 * H], out=rz)
+            gates = acts[t, :, :n]  # (4, n, H)
+            rz = gates[:2]
+            np.add(
+                a[:, : 2 * H].reshape(n, 2, H).transpose(1, 0, 2),
+                q[:, : 2 * H].reshape(n, 2, H).transpose(1, 0, 2),
+                out=rz,
+            )  # (2, n, H) views of the r and z columns
             np.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5
-            cand = candidate[t, :n]
-            np.multiply(rz[:, :H], q[:, 2 * H :], out=cand)
+            gates[2] = q[:, 2 * H :]
+            cand = gates[3]
+            np.multiply(gates[0], gates[2], out=cand)  # r * q_n
             cand += a[:, 2 * H :]
             np.tanh(cand, out=cand)
             np.subtract(h_prev, cand, out=h_next)  # h_t = n + z (h_{t-1} - n)
-            h_next *= rz[:, H:]
+            h_next *= gates[1]
             h_next += cand
         out = _outputs(states, steps, sizes, reverse)
         ctx.save_for_backward(x, w_ih, w_hh)
-        ctx.buffers = (hidden_proj, reset_update, candidate, states)
+        ctx.buffers = (acts, states)
         ctx.meta = (reverse, sizes, b_ih is not None, b_hh is not None)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
         x, w_ih, w_hh = ctx.saved_tensors
-        hidden_proj, reset_update, candidate, states = ctx.buffers
+        acts, states = ctx.buffers
         reverse, sizes, has_b_ih, has_b_hh = ctx.meta
-        steps, batch, H = candidate.shape
+        steps, _, batch, H = acts.shape
         features, dtype = x.shape[2], x.dtype
-        r, z = reset_update[..., :H], reset_update[..., H:]
-        q_n = hidden_proj[..., 2 * H :]
         h_prev = states[1:] if reverse else states[:-1]
-        # dh -> u_n factor (1 - z)(1 - n^2); dh -> u_z factor (h_{t-1} - n) z (1 - z); u_n -> u_r factor q_n r (1 - r)
-        to_n = np.multiply(candidate, candidate)
-        np.subtract(1, to_n, out=to_n)
-        to_n *= np.subtract(1, z)
-        to_z = np.subtract(1, z)
-        to_z *= z
-        to_z *= np.subtract(h_prev, candidate)
-        to_r = np.subtract(1, r)
-        to_r *= r
-        to_r *= q_n
         grad_seq = grad_output[:steps]
         has_seq_grad = bool(np.any(grad_seq))
         dh = np.array(grad_output[steps], dtype=dtype)
-        alloc = np.empty if sizes is None else np.zeros
-        grad_a = alloc((steps, batch, 3 * H), dtype)  # dL/da = (u_r, u_z, u_n)
-        grad_q = alloc((steps, batch, 3 * H), dtype)  # dL/dq = (u_r, u_z, u_n r)
+        grad = (np.empty if sizes is None else np.zeros)((steps, batch, 4 * H), dtype)  # (u_n r, u_r, u_z, u_n)
+        block = max(1, _BLOCK_ELEMENTS // max(1, batch * H))
+        factors = np.empty((block, 4, batch, H), dtype)  # (to_z, to_n, r, to_r)
         direct = np.empty((batch, H), dtype)
-        time_steps, _, _ = _time_order(steps, reverse)
-        for t in reversed(time_steps):
-            n = batch if sizes is None else sizes[t]
-            dh_n = dh if n == batch else dh[:n]
-            if has_seq_grad:
-                dh_n += grad_seq[t, :n]
-            u_n = grad_a[t, :n, 2 * H :]
-            q_t = grad_q[t, :n]
-            np.multiply(dh_n, to_n[t, :n], out=u_n)
-            np.multiply(dh_n, to_z[t, :n], out=q_t[:, H : 2 * H])
-            np.multiply(u_n, to_r[t, :n], out=q_t[:, :H])
-            np.multiply(u_n, r[t, :n], out=q_t[:, 2 * H :])
-            d = direct[:n]
-            np.multiply(dh_n, z[t, :n], out=d)
-            np.matmul(q_t, w_hh, out=dh_n)
-            dh_n += d
-        grad_a[..., : 2 * H] = grad_q[..., : 2 * H]
+        w_hh_p = w_hh[_gru_order(H)]  # rows (n, r, z), as dL/dq's columns
+        for first, last in _blocks(steps, block, reverse):
+            a, fa = acts[first:last], factors[: last - first]
+            r, z, q_n, cand = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
+            # the factors of the docstring for steps [first, last), contiguous blocks
+            np.subtract(h_prev[first:last], cand, out=fa[:, 0])
+            fa[:, 0] *= z
+            np.subtract(1, z, out=fa[:, 1])
+            fa[:, 0] *= fa[:, 1]  # (h_{t-1} - n) z (1 - z)
+            np.multiply(cand, cand, out=fa[:, 3])
+            np.subtract(1, fa[:, 3], out=fa[:, 3])
+            fa[:, 1] *= fa[:, 3]  # (1 - z)(1 - n^2)
+            fa[:, 2] = r
+            np.subtract(1, r, out=fa[:, 3])
+            fa[:, 3] *= r
+            fa[:, 3] *= q_n  # q_n r (1 - r)
+            for t in range(first, last)[::-1] if not reverse else range(first, last):
+                n = batch if sizes is None else sizes[t]
+                k = t - first
+                dh_n = dh if n == batch else dh[:n]
+                if has_seq_grad:
+                    dh_n += grad_seq[t, :n]
+                g = grad[t, :n]
+                g_gates = g.reshape(n, 4, H).transpose(1, 0, 2)  # (4, n, H) view
+                np.multiply(fa[k, :2, :n], dh_n, out=g_gates[2:])  # u_z, u_n
+                np.multiply(fa[k, 2:, :n], g_gates[3], out=g_gates[:2])  # u_n r, u_r
+                d = direct[:n]
+                np.multiply(dh_n, a[k, 1, :n], out=d)  # dh * z
+                np.matmul(g[:, : 3 * H], w_hh_p, out=dh_n)
+                dh_n += d
         need = ctx.needs_input_grad
-        a_flat = grad_a.reshape(steps * batch, 3 * H)
-        q_flat = grad_q.reshape(steps * batch, 3 * H)
+        flat = grad.reshape(steps * batch, 4 * H)
+        grad_a, grad_q = flat[:, H:], flat[:, : 3 * H]  # (T*B, 3H) views: torch's (r, z, n); (n, r, z)
+        order = _gru_order(H)
         grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = None
         if need[0]:
-            grad_x = (a_flat @ w_ih).reshape(steps, batch, features)
+            grad_x = (grad_a @ w_ih).reshape(steps, batch, features)
         if need[2]:
-            grad_w_ih = a_flat.T @ x.reshape(steps * batch, features)
+            grad_w_ih = grad_a.T @ x.reshape(steps * batch, features)
         if need[3]:
-            grad_w_hh = q_flat.T @ h_prev.reshape(steps * batch, H)
+            grad_w_hh = np.empty_like(w_hh)
+            grad_w_hh[order] = grad_q.T @ h_prev.reshape(steps * batch, H)
         if has_b_ih and need[4]:
-            grad_b_ih = a_flat.sum(axis=0)
+            grad_b_ih = grad_a.sum(axis=0)
         if has_b_hh and need[5]:
-            grad_b_hh = q_flat.sum(axis=0)
+            grad_b_hh = np.empty_like(grad_a[0])
+            grad_b_hh[order] = grad_q.sum(axis=0)
         return grad_x, dh, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
 
 
