@@ -1265,11 +1265,15 @@ def _recurrent_layers(
     mode, input, batch_sizes, states, params, has_biases, num_layers, dropout_p, train, bidirectional, batch_first
 ):
     directions = 2 if bidirectional else 1
-    per_layer = 4 if has_biases else 2
+    # As torch: an LSTM whose h_0 is narrower than c_0 has a projection, so each layer-direction
+    # holds w_ih, w_hh[, b_ih, b_hh], w_hr.
+    projected = mode == "lstm" and states[0].ndim == states[1].ndim == 3 and states[0].shape[2] != states[1].shape[2]
+    per_layer = (4 if has_biases else 2) + projected
     if len(params) != num_layers * directions * per_layer:
         raise RuntimeError(
             f"{mode}: expected {num_layers * directions * per_layer} weights for {num_layers} layer(s), "
-            f"{directions} direction(s) and has_biases={has_biases}, got {len(params)}"
+            f"{directions} direction(s), has_biases={has_biases}{' and a projection' if projected else ''}, "
+            f"got {len(params)}"
         )
     if batch_sizes is None:
         if input.ndim != 3:
@@ -1301,14 +1305,22 @@ def _recurrent_layers(
         for direction in range(directions):
             k = layer * directions + direction
             weights = params[k * per_layer : (k + 1) * per_layer]
-            biases = weights[2:] if has_biases else [None, None]
+            biases = weights[2:4] if has_biases else [None, None]
             result = fused.apply(
-                x, *[s[k] for s in states], weights[0], weights[1], *biases,
+                x, *[s[k] for s in states], weights[0], weights[1], *biases, *weights[per_layer - projected :],
                 reverse=direction == 1, batch_sizes=sizes, **options,
             )  # fmt: skip
-            outputs.append(result[:steps])  # (T, B, H); then h_n (and c_n) of this layer-direction
-            for j, kept in enumerate(final):
-                kept.append(result[steps + j])
+            if projected:  # one flat vector: (T + 1, B, P) of h, then c_n (B, H) (FusedLSTM)
+                batch, proj_size, hidden = x.shape[1], states[0].shape[2], states[1].shape[2]
+                split = (steps + 1) * batch * proj_size
+                h_rows = result[:split].reshape(steps + 1, batch, proj_size)  # (T + 1, B, P)
+                outputs.append(h_rows[:steps])  # (T, B, P)
+                finals = [h_rows[steps], result[split:].reshape(batch, hidden)]  # h_n (B, P), c_n (B, H)
+            else:
+                outputs.append(result[:steps])  # (T, B, H); then h_n (and c_n) of this layer-direction
+                finals = [result[steps + j] for j in range(len(final))]
+            for kept, state in zip(final, finals):
+                kept.append(state)
         x = outputs[0] if directions == 1 else cat(outputs, dim=2)  # (T, B, D * H)
         if dropout_p and train and layer < num_layers - 1:
             x = dropout(x, dropout_p, True)  # between layers only, as torch
@@ -1327,7 +1339,8 @@ def lstm(input, *args):
             ``batch_sizes``.
         *args: torch's ``hx, params, has_biases, num_layers, dropout, train, bidirectional,
             batch_first`` (or, packed, ``batch_sizes, hx, params, ...bidirectional``); ``params``
-            holds w_ih, w_hh[, b_ih, b_hh] per layer and direction, in nn.LSTM's order.
+            holds w_ih, w_hh[, b_ih, b_hh][, w_hr] per layer and direction, in nn.LSTM's order
+            (w_hr, the projection, when h_0 is narrower than c_0: nn.LSTM's proj_size).
     """
     return _recurrent_call("lstm", input, args)
 

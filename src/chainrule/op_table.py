@@ -478,6 +478,15 @@ OPS = [
         [((3, 4), (3, 2), (2, 4), (2, 2), (2,), (2,))],
     ),
     OpRow("rnn_relu_cell", lambda lib, x, h, *w: lib.rnn_relu_cell(x, h, *w), [((3, 4), (3, 2), (2, 4), (2, 2))]),
+    # LSTM with a projection (nn.LSTM's proj_size): h_0 (P = 2) narrower than c_0 (H = 3), and
+    # params w_ih, w_hh (4H, P), b_ih, b_hh, w_hr (P, H) per layer-direction, as torch.lstm takes them.
+    OpRow(
+        "lstm_proj_bidirectional",
+        lambda lib, x, h, c, *w: lib.cat(
+            [o.reshape(-1) for o in lib.lstm(x, [h, c], list(w), True, 1, 0.0, False, True, False)]
+        ),
+        [((4, 2, 3), (2, 2, 2), (2, 2, 3)) + ((12, 3), (12, 2), (12,), (12,), (2, 3)) * 2],
+    ),
     # --- convolution ---
     OpRow(
         "conv2d",

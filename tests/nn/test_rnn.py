@@ -499,3 +499,127 @@ def test_constructor_errors():
         nn.RNN(4, 3, nonlinearity="sigmoid")
     with pytest.raises(TypeError, match="hidden_size should be of type int"):
         nn.LSTM(4, 3.0)
+
+
+# ------------------------------------------------------------------ LSTM with proj_size
+
+PROJ = 2  # < H
+PROJ_CONFIGS = list(itertools.product([1, 2], [False, True], [False, True], [False, True]))
+
+
+def projected_states(rng, layers, bidirectional, batch=B):
+    rows = layers * (2 if bidirectional else 1)
+    return [rng.standard_normal((rows, batch, PROJ)), rng.standard_normal((rows, batch, H))]
+
+
+@pytest.mark.parametrize(
+    "layers,bidirectional,batch_first,with_state",
+    PROJ_CONFIGS,
+    ids=[f"L{n}-{'bi' if b else 'uni'}-{'bf' if f else 'tf'}-{'h0' if s else 'noh0'}" for n, b, f, s in PROJ_CONFIGS],
+)
+def test_projected_lstm_padded_matches_torch(layers, bidirectional, batch_first, with_state):
+    rng = np.random.default_rng(11)
+    ours, theirs = make_pair(
+        "LSTM", num_layers=layers, bidirectional=bidirectional, batch_first=batch_first, proj_size=PROJ
+    )
+    x = rng.standard_normal((B, T, IN) if batch_first else (T, B, IN))
+    states = projected_states(rng, layers, bidirectional) if with_state else []
+    ours_leaves, theirs_leaves = leaves([x] + states)
+    ours_out = ours(ours_leaves[0], hx_of("LSTM", ours_leaves[1:]))
+    theirs_out = theirs(theirs_leaves[0], hx_of("LSTM", theirs_leaves[1:]))
+    directions = 2 if bidirectional else 1
+    assert tuple(ours_out[0].shape[2:]) == (directions * PROJ,)
+    assert tuple(ours_out[1][0].shape) == (layers * directions, B, PROJ)
+    assert tuple(ours_out[1][1].shape) == (layers * directions, B, H)
+    assert_twins(ours, theirs, ours_out, theirs_out, ours_leaves, theirs_leaves)
+
+
+@pytest.mark.parametrize("layers,bidirectional", [(1, False), (2, True)])
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+def test_projected_lstm_packed_matches_torch(layers, bidirectional, enforce_sorted):
+    rng = np.random.default_rng(12)
+    ours, theirs = make_pair("LSTM", num_layers=layers, bidirectional=bidirectional, proj_size=PROJ)
+    lengths = [5, 4, 2] if enforce_sorted else [2, 5, 4]
+    x = rng.standard_normal((T, B, IN))
+    ours_leaves, theirs_leaves = leaves([x] + projected_states(rng, layers, bidirectional))
+    ours_packed = rnn_utils.pack_padded_sequence(ours_leaves[0], lengths, enforce_sorted=enforce_sorted)
+    theirs_packed = torch.nn.utils.rnn.pack_padded_sequence(theirs_leaves[0], lengths, enforce_sorted=enforce_sorted)
+    ours_out = ours(ours_packed, hx_of("LSTM", ours_leaves[1:]))
+    theirs_out = theirs(theirs_packed, hx_of("LSTM", theirs_leaves[1:]))
+    assert_twins(ours, theirs, ours_out, theirs_out, ours_leaves, theirs_leaves)
+
+
+def test_projected_lstm_unbatched_and_float32_match_torch():
+    rng = np.random.default_rng(13)
+    ours, theirs = make_pair("LSTM", num_layers=2, proj_size=1)
+    ours_leaves, theirs_leaves = leaves([rng.standard_normal((T, IN))])
+    ours_out = ours(ours_leaves[0])
+    assert tuple(ours_out[0].shape) == (T, 1)
+    assert_twins(ours, theirs, ours_out, theirs(theirs_leaves[0]), ours_leaves, theirs_leaves)
+    ours, theirs = make_pair("LSTM", dtype=np.float32, bidirectional=True, proj_size=PROJ)
+    ours_leaves, theirs_leaves = leaves([rng.standard_normal((T, B, IN)).astype(np.float32)])
+    ours_out = ours(ours_leaves[0])
+    assert ours_out[0].dtype == np.float32
+    assert_twins(ours, theirs, ours_out, theirs(theirs_leaves[0]), ours_leaves, theirs_leaves, dtype=np.float32)
+
+
+def test_projected_lstm_functional_matches_torch_lstm():
+    """torch.lstm's params hold w_ih, w_hh, b_ih, b_hh, w_hr per layer-direction; the projection is
+    inferred from h_0 being narrower than c_0."""
+    rng = np.random.default_rng(14)
+    ours, theirs = make_pair("LSTM", num_layers=2, bidirectional=True, proj_size=PROJ)
+    x = rng.standard_normal((T, B, IN))
+    ours_leaves, theirs_leaves = leaves([x] + projected_states(rng, 2, True))
+    args = (True, 2, 0.0, False, True, False)
+    ours_out = cr.lstm(ours_leaves[0], ours_leaves[1:], ours._flat_weights, *args)
+    theirs_out = torch.lstm(theirs_leaves[0], theirs_leaves[1:], theirs._flat_weights, *args)
+    assert_twins(ours, theirs, (ours_out[0], ours_out[1:]), (theirs_out[0], theirs_out[1:]), ours_leaves, theirs_leaves)
+    with pytest.raises(RuntimeError, match="lstm: expected 20 weights .* and a projection, got 16"):
+        cr.lstm(ours_leaves[0], ours_leaves[1:], [w for w in ours._flat_weights if w.ndim != 2 or w.shape[0] != PROJ],
+                *args)  # fmt: skip
+
+
+def test_projected_lstm_parameters_state_dict_and_repr_as_torch():
+    ours = nn.LSTM(IN, 5, num_layers=2, bidirectional=True, bias=False, proj_size=PROJ)
+    theirs = torch.nn.LSTM(IN, 5, num_layers=2, bidirectional=True, bias=False, proj_size=PROJ)
+    assert ours._flat_weights_names == theirs._flat_weights_names
+    assert ours._all_weights == theirs._all_weights
+    ours_sd, theirs_sd = ours.state_dict(), theirs.state_dict()
+    assert [(k, tuple(v.shape)) for k, v in ours_sd.items()] == [(k, tuple(v.shape)) for k, v in theirs_sd.items()]
+    assert tuple(ours.weight_hr_l1_reverse.shape) == (PROJ, 5)
+    assert tuple(ours.weight_hh_l0.shape) == (20, PROJ) and tuple(ours.weight_ih_l1.shape) == (20, 2 * PROJ)
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in ours_sd.items()})
+    torch.nn.init.normal_(theirs.weight_hr_l0)
+    ours.load_state_dict({k: v.numpy().copy() for k, v in theirs.state_dict().items()})
+    np.testing.assert_array_equal(ours.weight_hr_l0.detach().numpy(), theirs.weight_hr_l0.detach().numpy())
+    assert repr(ours) == repr(theirs)
+    assert ours.proj_size == theirs.proj_size == PROJ
+
+
+def test_projected_lstm_initialisation_within_one_over_sqrt_hidden():
+    cr.manual_seed(3)
+    layer = nn.LSTM(8, 64, proj_size=16)
+    values = layer.weight_hr_l0.detach().numpy()
+    bound = 1 / np.sqrt(64)
+    assert np.abs(values).max() <= bound
+    assert abs(values.std() - bound / np.sqrt(3)) < 0.05 * bound  # U(-k, k) has std k / sqrt(3)
+
+
+def test_projected_lstm_errors_as_torch():
+    for proj_size, error in ((H, ValueError), (H + 1, ValueError), (-1, ValueError), (1.5, TypeError)):
+        with pytest.raises(error):
+            torch.nn.LSTM(IN, H, proj_size=proj_size)
+        with pytest.raises(error, match="LSTM: proj_size"):
+            nn.LSTM(IN, H, proj_size=proj_size)
+    with pytest.raises(ValueError):
+        torch.nn.GRU(IN, H, proj_size=1)
+    with pytest.raises(ValueError, match="GRU: proj_size argument is only supported for LSTM"):
+        nn.GRU(IN, H, proj_size=1)
+    ours, theirs = make_pair("LSTM", proj_size=PROJ)
+    x, h, c = np.zeros((T, B, IN)), np.zeros((1, B, H)), np.zeros((1, B, H))  # h as wide as c: wrong
+    _both_raise(
+        lambda: ours(cr.tensor(x), (cr.tensor(h), cr.tensor(c))),
+        lambda: theirs(torch.tensor(x), (torch.tensor(h), torch.tensor(c))),
+        RuntimeError,
+        r"LSTM: Expected hidden\[0\] size \(1, 3, 2\), got \[1, 3, 3\]",
+    )

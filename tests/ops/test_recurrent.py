@@ -138,3 +138,52 @@ def test_a_thousand_step_sequence_backpropagates_in_linear_memory():
     assert 1.6 < growth < 2.4, peaks
     per_step = 4 * 32 * 4  # one step's (B, H) float32 array
     assert peaks[1000] < 30 * 1000 * per_step, peaks  # a couple of dozen (B, H) arrays per step, no more
+
+
+# ------------------------------------------------------------------ LSTM with a projection (proj_size)
+
+P = 2  # proj_size < H
+
+
+def torch_projected_reference(reverse, batch_sizes):
+    """The LSTM step in torch ops (torch.lstm_cell wants h as wide as c) with h_t = m_t W_hr^T,
+    laid out as FusedLSTM's flat output: the (T + 1, B, P) rows of h, then c_n (B, H)."""
+
+    def run(x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr):
+        steps, batch = x.shape[0], x.shape[1]
+        outputs = [None] * steps
+        for t in reversed(range(steps)) if reverse else range(steps):
+            n = batch if batch_sizes is None else batch_sizes[t]
+            i, f, g, o = (x[t, :n] @ w_ih.T + b_ih + h[:n] @ w_hh.T + b_hh).chunk(4, dim=1)
+            c_new = torch.sigmoid(f) * c[:n] + torch.sigmoid(i) * torch.tanh(g)
+            h_new = (torch.sigmoid(o) * torch.tanh(c_new)) @ w_hr.T
+            h, c = torch.cat([h_new, h[n:]]), torch.cat([c_new, c[n:]])
+            outputs[t] = torch.cat([h_new, torch.zeros(batch - n, P, dtype=x.dtype)])
+        return torch.cat([torch.stack(outputs).reshape(-1), h.reshape(-1), c.reshape(-1)])
+
+    return run
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("batch_sizes", [None, [3, 3, 2, 1, 1]], ids=["padded", "packed"])
+def test_projected_lstm_matches_torch_cells_and_gradchecks(reverse, batch_sizes):
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal((T, B, IN)), rng.standard_normal((B, P)), rng.standard_normal((B, H))]
+    arrays += [rng.standard_normal((4 * H, IN)) * 0.7, rng.standard_normal((4 * H, P)) * 0.7]
+    arrays += [rng.standard_normal(4 * H), rng.standard_normal(4 * H), rng.standard_normal((P, H)) * 0.7]
+    out = check_op(_fused("lstm", reverse, batch_sizes), torch_projected_reference(reverse, batch_sizes), *arrays)
+    assert out[0].shape == ((T + 1) * B * P + B * H,)
+
+
+def test_projected_lstm_errors_name_the_op_and_shapes():
+    rng = np.random.default_rng(6)
+    x, h, c = (cr.tensor(rng.standard_normal(s)) for s in ((T, B, IN), (B, P), (B, H)))
+    w_ih, w_hh, w_hr = (cr.tensor(rng.standard_normal(s)) for s in ((4 * H, IN), (4 * H, P), (P, H)))
+    with pytest.raises(RuntimeError, match=r"lstm: weight_hh must have shape \(4 \* hidden_size, proj_size\)"):
+        FusedLSTM.apply(x, h, c, w_ih, cr.tensor(np.zeros((4 * H, H))), None, None, w_hr)
+    with pytest.raises(RuntimeError, match=r"lstm: weight_hr must have shape \(proj_size, hidden_size\)"):
+        FusedLSTM.apply(x, h, c, w_ih, w_hh, None, None, cr.tensor(np.zeros((H, H))))
+    with pytest.raises(RuntimeError, match=r"lstm: h_0 must have shape \(3, 2\), got \(3, 3\)"):
+        FusedLSTM.apply(x, c, c, w_ih, w_hh, None, None, w_hr)
+    with pytest.raises(RuntimeError, match=r"lstm: c_0 must have shape \(3, 3\), got \(3, 2\)"):
+        FusedLSTM.apply(x, h, h, w_ih, w_hh, None, None, w_hr)

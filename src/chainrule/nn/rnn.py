@@ -52,6 +52,8 @@ class RNNBase(Module):
         batch_first: input and output are (B, T, *) instead of (T, B, *) (the states are not).
         dropout: the probability of dropout on the outputs of every layer but the last, in training.
         bidirectional: run a second direction from the end; outputs have 2 * H features.
+        proj_size: LSTM only: if > 0, h_t = (o * tanh c_t) W_hr^T with W_hr (proj_size, H), so h
+            (and the output) has proj_size features while c keeps H (fewer recurrent weights).
         device: 'cpu' or None (the only device of the NumPy backend).
         dtype: the parameters' floating point dtype (default: chainrule's default dtype).
         generator: seeds the initialisation draw (a chainrule addition).
@@ -67,6 +69,7 @@ class RNNBase(Module):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
         device=None,
         dtype=None,
         *,
@@ -84,6 +87,19 @@ class RNNBase(Module):
             )
         _check_size(layer, "hidden_size", hidden_size)
         _check_size(layer, "num_layers", num_layers)
+        if proj_size and mode != "LSTM":
+            raise ValueError(f"{layer}: proj_size argument is only supported for LSTM, not RNN or GRU")
+        if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral):
+            raise TypeError(f"{layer}: proj_size should be of type int, got: {type(proj_size).__name__}")
+        if proj_size < 0:
+            raise ValueError(
+                f"{layer}: proj_size should be a positive integer or zero to disable projections, got {proj_size}"
+            )
+        if proj_size >= hidden_size:
+            raise ValueError(
+                f"{layer}: proj_size has to be smaller than hidden_size, got proj_size={proj_size} and "
+                f"hidden_size={hidden_size}"
+            )
         if dropout > 0 and num_layers == 1:
             warnings.warn(
                 "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
@@ -99,19 +115,24 @@ class RNNBase(Module):
         self.batch_first = batch_first
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
+        self.proj_size = proj_size
         directions = 2 if bidirectional else 1
         gate_size = _GATES[mode] * hidden_size
+        real_hidden_size = proj_size if proj_size > 0 else hidden_size  # the width of h
         self._flat_weights_names = []
         self._all_weights = []
         for layer_index in range(num_layers):
             for direction in range(directions):
-                layer_input = input_size if layer_index == 0 else hidden_size * directions
+                layer_input = input_size if layer_index == 0 else real_hidden_size * directions
                 suffix = "_reverse" if direction == 1 else ""
-                shapes = [(gate_size, layer_input), (gate_size, hidden_size)]
+                shapes = [(gate_size, layer_input), (gate_size, real_hidden_size)]
                 names = [f"weight_ih_l{layer_index}{suffix}", f"weight_hh_l{layer_index}{suffix}"]
                 if bias:
                     shapes += [(gate_size,), (gate_size,)]
                     names += [f"bias_ih_l{layer_index}{suffix}", f"bias_hh_l{layer_index}{suffix}"]
+                if proj_size > 0:  # torch's order: the projection after the biases
+                    shapes.append((proj_size, hidden_size))
+                    names.append(f"weight_hr_l{layer_index}{suffix}")
                 for name, shape in zip(names, shapes):
                     setattr(self, name, Parameter(np.zeros(shape, dtype=dtype)))
                 self._flat_weights_names.extend(names)
@@ -133,11 +154,13 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list:
-        """The parameters per layer and direction: [[w_ih, w_hh, b_ih, b_hh], ...]."""
+        """The parameters per layer and direction: [[w_ih, w_hh, b_ih, b_hh(, w_hr)], ...]."""
         return [[getattr(self, name) for name in names] for names in self._all_weights]
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
@@ -150,8 +173,11 @@ class RNNBase(Module):
             s += f", bidirectional={self.bidirectional}"
         return s
 
-    def _state_shape(self, batch):
-        return (self.num_layers * (2 if self.bidirectional else 1), batch, self.hidden_size)
+    def _state_shapes(self, batch, states):
+        """The expected (num_layers * D, B, width) of h_0 (width proj_size or H) and of c_0 (H)."""
+        rows = self.num_layers * (2 if self.bidirectional else 1)
+        h_width = self.proj_size if getattr(self, "proj_size", 0) > 0 else self.hidden_size
+        return [(rows, batch, h_width), (rows, batch, self.hidden_size)][:states]
 
     def _check_input(self, input, packed):
         layer = type(self).__name__
@@ -192,9 +218,9 @@ class RNNBase(Module):
             if not batched:
                 data = data.unsqueeze(0 if self.batch_first else 1)
             batch = data.shape[0 if self.batch_first else 1]
-        shape = self._state_shape(batch)
+        shapes = self._state_shapes(batch, states)
         if hx is None:
-            hx = [Tensor(np.zeros(shape, dtype=data.dtype)) for _ in range(states)]
+            hx = [Tensor(np.zeros(shape, dtype=data.dtype)) for shape in shapes]
         else:
             if states == 2:
                 if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -214,7 +240,7 @@ class RNNBase(Module):
                 )
             if not batched:
                 hx = [h.unsqueeze(1) for h in hx]
-            for j, h in enumerate(hx):
+            for j, (h, shape) in enumerate(zip(hx, shapes)):
                 self._check_state(h, shape, f"hidden[{j}]" if states == 2 else "hidden")
             hx = [_select(h, 1, sorted_indices) for h in hx]  # the packed batch is in sorted order
         return data, batch_sizes, hx, (batched, sorted_indices, unsorted_indices)
@@ -273,7 +299,7 @@ class RNN(RNNBase):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
         super().__init__(
             "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU",
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype,
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype,
             generator=generator,
         )  # fmt: skip
         self.nonlinearity = nonlinearity
@@ -288,8 +314,13 @@ class LSTM(RNNBase):
     The cell state's path c_{t-1} -> c_t is multiplied only by the forget gate f, not by a weight
     matrix and a squashing slope, which is why gradients survive many more steps than in an RNN.
 
-    Forward: ``output, (h_n, c_n) = lstm(input, (h_0, c_0)=None)``; shapes as RNN.
-    (``proj_size`` is not supported.)
+    Forward: ``output, (h_n, c_n) = lstm(input, (h_0, c_0)=None)``; shapes as RNN, except that
+    with ``proj_size`` P > 0 the output and h have P features (h_n (num_layers * D, B, P)) while
+    c_n keeps H; each layer-direction then has ``weight_hr_l{k}`` (P, H) and ``weight_hh`` (4H, P).
+
+    Args:
+        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size,
+        device, dtype, generator: as RNNBase.
     """
 
     def __init__(self, *args, **kwargs):

@@ -32,7 +32,8 @@ state is carried).
 
 Output layout: one array of shape (T + 1, B, H) (RNN, GRU) or (T + 2, B, H) (LSTM): the outputs
 of steps 0..T-1 in time order, then h_n, then (LSTM) c_n. The caller slices it (one engine node
-per op keeps the engine single-output).
+per op keeps the engine single-output). An LSTM with a projection has h narrower than c, so it
+returns the same rows flattened into one vector (see FusedLSTM).
 """
 
 from __future__ import annotations
@@ -44,16 +45,34 @@ from ..autograd import Function
 __all__ = ["FusedGRU", "FusedLSTM", "FusedRNN", "PackedToPadded", "PaddedToPacked"]
 
 
-def _check_inputs(op, x, states, w_ih, w_hh, b_ih, b_hh, gates, batch_sizes):
-    """Shapes and dtypes of one layer-direction, with messages naming the op."""
+def _check_inputs(op, x, states, w_ih, w_hh, b_ih, b_hh, gates, batch_sizes, w_hr=None):
+    """Shapes and dtypes of one layer-direction, with messages naming the op.
+
+    ``states`` holds (name, array, width) with width "h" (the output size: proj_size with a
+    projection ``w_hr`` (P, H), else H) or "c" (always H)."""
     if x.ndim != 3:
         raise RuntimeError(f"{op}: expected an input of shape (T, B, input_size), got shape {x.shape}")
     steps, batch, features = x.shape
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
-    if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
-        raise RuntimeError(f"{op}: weight_hh must have shape ({gates} * hidden_size, hidden_size), got {w_hh.shape}")
-    hidden = w_hh.shape[1]
+    if w_hr is None:
+        if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
+            raise RuntimeError(
+                f"{op}: weight_hh must have shape ({gates} * hidden_size, hidden_size), got {w_hh.shape}"
+            )
+        hidden = out_size = w_hh.shape[1]
+    else:
+        if w_hr.ndim != 2 or not 0 < w_hr.shape[0] < w_hr.shape[1]:
+            raise RuntimeError(
+                f"{op}: weight_hr must have shape (proj_size, hidden_size) with 0 < proj_size < hidden_size, "
+                f"got {w_hr.shape}"
+            )
+        out_size, hidden = w_hr.shape
+        if w_hh.shape != (gates * hidden, out_size):
+            raise RuntimeError(
+                f"{op}: weight_hh must have shape ({gates} * hidden_size, proj_size) = ({gates * hidden}, {out_size}) "
+                f"with weight_hr of shape {w_hr.shape}, got {w_hh.shape}"
+            )
     if w_ih.shape != (gates * hidden, features):
         raise RuntimeError(
             f"{op}: input has inconsistent input_size: got {features} expected {w_ih.shape[-1]} "
@@ -62,10 +81,12 @@ def _check_inputs(op, x, states, w_ih, w_hh, b_ih, b_hh, gates, batch_sizes):
     for name, bias in (("bias_ih", b_ih), ("bias_hh", b_hh)):
         if bias is not None and bias.shape != (gates * hidden,):
             raise RuntimeError(f"{op}: {name} must have shape ({gates * hidden},), got {bias.shape}")
-    for name, state in states:
-        if state.shape != (batch, hidden):
-            raise RuntimeError(f"{op}: {name} must have shape ({batch}, {hidden}), got {state.shape}")
-    for name, array in (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b_ih), ("bias_hh", b_hh)) + tuple(states):
+    for name, state, width in states:
+        size = out_size if width == "h" else hidden
+        if state.shape != (batch, size):
+            raise RuntimeError(f"{op}: {name} must have shape ({batch}, {size}), got {state.shape}")
+    arrays = (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b_ih), ("bias_hh", b_hh), ("weight_hr", w_hr))
+    for name, array in arrays + tuple(state[:2] for state in states):
         if array is not None and array.dtype != x.dtype:
             raise TypeError(
                 f"{op}: {name} has dtype {array.dtype} but the input has dtype {x.dtype}; cast one so they match"
@@ -134,38 +155,47 @@ def _lstm_order(hidden):
 
 
 class FusedLSTM(Function):
-    """One LSTM layer-direction over a sequence (torch's gate order i, f, g, o; two biases).
+    """One LSTM layer-direction over a sequence (torch's gate order i, f, g, o; two biases), with
+    torch's optional output projection (``proj_size``).
 
-    Inputs: x (T, B, I), h_0 (B, H), c_0 (B, H), W_ih (4H, I), W_hh (4H, H), b_ih, b_hh (4H,) or
-    None; ``reverse`` runs t = T-1 .. 0; ``batch_sizes`` (T,) for packed input. Output
-    (T + 2, B, H): h_t for every step, then h_n, then c_n.
+    Inputs: x (T, B, I), h_0 (B, P), c_0 (B, H), W_ih (4H, I), W_hh (4H, P), b_ih, b_hh (4H,) or
+    None, W_hr (P, H) or None (then P = H); ``reverse`` runs t = T-1 .. 0; ``batch_sizes`` (T,)
+    for packed input. Output without a projection (T + 2, B, H): h_t for every step, then h_n,
+    then c_n. With one, h and c differ in width, so the output is those same rows flattened into
+    one vector: (T + 1) * B * P values of h (steps, then h_n), then B * H of c_n (P = H gives the
+    unprojected array's memory exactly).
 
     Forward, with z_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh split into (z_i, z_f, z_g, z_o):
         i = sigma(z_i), f = sigma(z_f), g = tanh(z_g), o = sigma(z_o),
-        c_t = f * c_{t-1} + i * g,    h_t = o * tanh(c_t).
+        c_t = f * c_{t-1} + i * g,    m_t = o * tanh(c_t),    h_t = m_t W_hr^T  (or h_t = m_t).
 
     Backward, step t, with dh = dL/dh_t (from the output of step t plus from step t+1) and
     dc = dL/dc_t arriving from step t+1, tc = tanh(c_t):
-        dc += dh * o * (1 - tc^2)                        (h_t = o tanh c_t)
-        dz_o = dh * tc * o (1 - o)
+        dm = dh W_hr      (or dm = dh)                   (h_t = m_t W_hr^T)
+        dc += dm * o * (1 - tc^2)                        (m_t = o tanh c_t)
+        dz_o = dm * tc * o (1 - o)
         dz_i = dc * g * i (1 - i),   dz_f = dc * c_{t-1} * f (1 - f),   dz_g = dc * i * (1 - g^2)
         dL/dc_{t-1} = dc * f,        dL/dh_{t-1} = dz_t W_hh.
-    The factors that multiply dh and dc (tc o (1 - o), g i (1 - i), ..., o (1 - tc^2)) depend only
+    dW_hr = sum_t dh_t^T m_t is one GEMM after the loop, over the dh of every step (kept in a
+    (T, B, P) buffer) and the m of every step (kept by the forward).
+    The factors that multiply dm and dc (tc o (1 - o), g i (1 - i), ..., o (1 - tc^2)) depend only
     on the forward activations, so they are computed a block of steps at a time (vectorised, and
-    small enough to stay in cache), leaving five NumPy calls and one GEMM per step. Activations
-    are stored gate-major, (T, 4, B, H), so those elementwise passes run on contiguous (B, H)
-    blocks. The bias enters the input GEMM as one more input column of ones, so
-    db = sum_t sum_b dz_t falls out of the dW_ih GEMM as its last column.
+    small enough to stay in cache), leaving five NumPy calls and one GEMM per step (plus the dm
+    GEMM with a projection). Activations are stored gate-major, (T, 4, B, H), so those elementwise
+    passes run on contiguous (B, H) blocks. The bias enters the input GEMM as one more input column
+    of ones, so db = sum_t sum_b dz_t falls out of the dW_ih GEMM as its last column.
     """
 
-    saves = {3, 4}  # W_ih (for dx), W_hh (for dh_{t-1}); x is kept as [x, 1], a copy, for dW_ih and db
+    # W_ih (for dx), W_hh (for dh_{t-1}), W_hr (for dm); x is kept as [x, 1], a copy, for dW_ih and db
+    saves = {3, 4, 7}
 
     @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, reverse=False, batch_sizes=None):
         steps, batch, features, hidden, sizes = _check_inputs(
-            "lstm", x, (("h_0", h0), ("c_0", c0)), w_ih, w_hh, b_ih, b_hh, 4, batch_sizes
+            "lstm", x, (("h_0", h0, "h"), ("c_0", c0, "c")), w_ih, w_hh, b_ih, b_hh, 4, batch_sizes, w_hr
         )
         dtype, H = x.dtype, hidden
+        P = w_hh.shape[1]  # the width of h: proj_size, or H without a projection
         order = _lstm_order(H)
         # [W_ih | b] in the internal gate order, sigmoid rows halved (tanh of the halved
         # pre-activation gives the sigmoid, module docstring); the input gets a column of ones.
@@ -187,9 +217,10 @@ class FusedLSTM(Function):
         # column slices of a (B, 4H) array.
         alloc = np.empty if sizes is None else np.zeros  # rows of ended sequences must stay finite
         gates = alloc((steps, 4, batch, H), dtype)  # (o, i, f, g)
-        states = np.empty((steps + 1, batch, H), dtype)
+        states = np.empty((steps + 1, batch, P), dtype)
         cells = np.empty((steps + 1, batch, H), dtype)
         tanh_cells = alloc((steps, batch, H), dtype)
+        cell_outputs = None if w_hr is None else alloc((steps, batch, H), dtype)  # m_t, for dW_hr
         recurrent = np.empty((batch, 4 * H), dtype)
         input_gate = np.empty((batch, H), dtype)
         time_steps, read, write = _time_order(steps, reverse)
@@ -197,6 +228,7 @@ class FusedLSTM(Function):
         states[start] = h0
         cells[start] = c0
         w_hh_t = w_hh_s.T
+        w_hr_t = None if w_hr is None else w_hr.T
         for t in time_steps:
             n = batch if sizes is None else sizes[t]
             h_prev, h_next = states[t + read], states[t + write]
@@ -219,30 +251,50 @@ class FusedLSTM(Function):
             c_next += ig
             tc = tanh_cells[t, :n]
             np.tanh(c_next, out=tc)
-            np.multiply(a[0], tc, out=h_next)  # o * tanh(c_t)
-        out = _outputs(states, steps, sizes, reverse, extra=1)
-        out[steps + 1] = cells[0 if reverse else steps]
-        ctx.save_for_backward(w_ih, w_hh)
-        ctx.buffers = (x_aug, gates, states, cells, tanh_cells)
+            if w_hr is None:
+                np.multiply(a[0], tc, out=h_next)  # o * tanh(c_t)
+            else:
+                m = cell_outputs[t, :n]
+                np.multiply(a[0], tc, out=m)  # m_t = o * tanh(c_t)
+                np.matmul(m, w_hr_t, out=h_next)  # h_t = m_t W_hr^T
+        out = _outputs(states, steps, sizes, reverse, extra=0 if w_hr is not None else 1)
+        c_n = cells[0 if reverse else steps]
+        if w_hr is None:
+            out[steps + 1] = c_n
+        else:
+            out = np.concatenate([out.reshape(-1), c_n.reshape(-1)])  # ((T + 1) * B * P + B * H,)
+        ctx.save_for_backward(w_ih, w_hh, w_hr)
+        ctx.buffers = (x_aug, gates, states, cells, tanh_cells, cell_outputs)
         ctx.meta = (reverse, sizes, b_ih is not None, b_hh is not None)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        w_ih, w_hh = ctx.saved_tensors
-        x_aug, gates, states, cells, tanh_cells = ctx.buffers
+        w_ih, w_hh, w_hr = ctx.saved_tensors
+        x_aug, gates, states, cells, tanh_cells, cell_outputs = ctx.buffers
         reverse, sizes, has_b_ih, has_b_hh = ctx.meta
         steps, batch, H = tanh_cells.shape
+        P = states.shape[2]
         features = x_aug.shape[1] - 1
         dtype = x_aug.dtype
         order = _lstm_order(H)
         acts = gates  # (T, 4, B, H): (o, i, f, g)
         c_prev = cells[1:] if reverse else cells[:-1]
-        grad_seq = grad_output[:steps]
+        if w_hr is None:
+            grad_h, grad_c = grad_output[: steps + 1], grad_output[steps + 1]
+        else:
+            split = (steps + 1) * batch * P
+            grad_h = grad_output[:split].reshape(steps + 1, batch, P)  # (T + 1, B, P): steps, then h_n
+            grad_c = grad_output[split:].reshape(batch, H)
+        grad_seq = grad_h[:steps]
         has_seq_grad = bool(np.any(grad_seq))  # only h_n used (a classifier on the last state): skip the adds
-        dh = np.array(grad_output[steps], dtype=dtype)
-        dc = np.array(grad_output[steps + 1], dtype=dtype)
-        dz = (np.empty if sizes is None else np.zeros)((steps, batch, 4 * H), dtype)
+        dh = np.array(grad_h[steps], dtype=dtype)
+        dc = np.array(grad_c, dtype=dtype)
+        alloc = np.empty if sizes is None else np.zeros
+        dz = alloc((steps, batch, 4 * H), dtype)
+        # With a projection: dh of every step for the one dW_hr GEMM, and dm = dh W_hr per step
+        grad_h_steps = None if w_hr is None else alloc((steps, batch, P), dtype)
+        dm = None if w_hr is None else np.empty((batch, H), dtype)
         block = max(1, _BLOCK_ELEMENTS // max(1, batch * H))
         factors = np.empty((block, 4, batch, H), dtype)
         cell_factor = np.empty((block, batch, H), dtype)
@@ -268,18 +320,24 @@ class FusedLSTM(Function):
                 dh_n, dc_n = (dh, dc) if n == batch else (dh[:n], dc[:n])
                 if has_seq_grad:
                     dh_n += grad_seq[t, :n]
+                if w_hr is None:
+                    dm_n = dh_n
+                else:
+                    grad_h_steps[t, :n] = dh_n
+                    dm_n = dm[:n]
+                    np.matmul(dh_n, w_hr, out=dm_n)  # dm = dh W_hr
                 tm = tmp[:n]
-                np.multiply(dh_n, cf[k, :n], out=tm)
+                np.multiply(dm_n, cf[k, :n], out=tm)
                 dc_n += tm
                 dz_t = dz[t, :n]
                 dz_gates = dz_t.reshape(n, 4, H).transpose(1, 0, 2)  # (4, n, H) view
-                np.multiply(fa[k, 0, :n], dh_n, out=dz_gates[0])
+                np.multiply(fa[k, 0, :n], dm_n, out=dz_gates[0])
                 np.multiply(fa[k, 1:, :n], dc_n, out=dz_gates[1:])
                 dc_n *= a[k, 2, :n]  # f
                 np.matmul(dz_t, w_hh_p, out=dh_n)
         need = ctx.needs_input_grad
         dz_flat = dz.reshape(steps * batch, 4 * H)
-        grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = None
+        grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = grad_w_hr = None
         if need[0]:
             grad_x = (dz_flat @ w_ih[order]).reshape(steps, batch, features)
         if need[3] or (has_b_ih and need[5]) or (has_b_hh and need[6]):
@@ -291,8 +349,18 @@ class FusedLSTM(Function):
         if need[4]:
             h_prev = states[1:] if reverse else states[:-1]
             grad_w_hh = np.empty_like(w_hh)
-            grad_w_hh[order] = dz_flat.T @ h_prev.reshape(steps * batch, H)
-        return grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
+            grad_w_hh[order] = dz_flat.T @ h_prev.reshape(steps * batch, P)
+        if w_hr is not None and need[7]:
+            # (P, H) = (T*B, P)^T (T*B, H)
+            grad_w_hr = grad_h_steps.reshape(steps * batch, P).T @ cell_outputs.reshape(steps * batch, H)
+        grads = (grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh, grad_w_hr)
+        return grads[: len(need)]
+
+
+def _gru_order(hidden):
+    """Row permutation from torch's gate order (r, z, n) to (n, r, z), the order of the recurrent
+    part of FusedGRU's gradient buffer (see its docstring)."""
+    return np.concatenate([np.arange(2 * hidden, 3 * hidden), np.arange(0, 2 * hidden)])
 
 
 class FusedGRU(Function):
@@ -314,6 +382,13 @@ class FusedGRU(Function):
         dL/dh_{t-1} = dh * z + (dL/dq) W_hh.
     The two biases get different gradients (b_hn sits inside the product with r): db_ih = sum dL/da
     and db_hh = sum dL/dq; dW_ih = sum (dL/da)^T x_t, dW_hh = sum (dL/dq)^T h_{t-1}, one GEMM each.
+
+    As in FusedLSTM, the activations are stored gate-major, (T, 4, B, H) = (r, z, q_n, n), and the
+    factors that multiply dh and u_n ((h_{t-1} - n) z (1 - z), (1 - z)(1 - n^2), r, q_n r (1 - r))
+    are computed a block of steps at a time on contiguous (B, H) blocks. The gradient buffer holds
+    per row (u_n r, u_r, u_z, u_n): dL/dq (in the order n, r, z) is its first 3H columns and dL/da
+    (in torch's order r, z, n) its last 3H, so each step is two NumPy calls for the four gate
+    gradients (dh times two adjacent factors, u_n times the next two), one for dh * z and one GEMM.
     """
 
     saves = {0, 2, 3}  # x, W_ih, W_hh
@@ -321,7 +396,7 @@ class FusedGRU(Function):
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):
         steps, batch, features, hidden, sizes = _check_inputs(
-            "gru", x, (("h_0", h0),), w_ih, w_hh, b_ih, b_hh, 3, batch_sizes
+            "gru", x, (("h_0", h0, "h"),), w_ih, w_hh, b_ih, b_hh, 3, batch_sizes
         )
         dtype, H = x.dtype, hidden
         w_ih_s, w_hh_s = w_ih.copy(), w_hh.copy()
@@ -337,11 +412,10 @@ class FusedGRU(Function):
         if b_hh is not None:
             b_hh_s = b_hh.copy()
             b_hh_s[: 2 * H] *= 0.5
-        alloc = np.empty if sizes is None else np.zeros
-        hidden_proj = alloc((steps, batch, 3 * H), dtype)  # q; its n part (unscaled) is kept for backward
-        reset_update = alloc((steps, batch, 2 * H), dtype)
-        candidate = alloc((steps, batch, H), dtype)
+        alloc = np.empty if sizes is None else np.zeros  # rows of ended sequences must stay finite
+        acts = alloc((steps, 4, batch, H), dtype)  # (r, z, q_n, n), q_n unscaled
         states = np.empty((steps + 1, batch, H), dtype)
+        recurrent = np.empty((batch, 3 * H), dtype)
         time_steps, read, write = _time_order(steps, reverse)
         states[steps if reverse else 0] = h0
         w_hh_t = w_hh_s.T
@@ -351,87 +425,97 @@ class FusedGRU(Function):
             if n < batch:
                 h_next[n:] = h_prev[n:]
                 h_prev, h_next = h_prev[:n], h_next[:n]
-            q = hidden_proj[t, :n]
+            q = recurrent[:n]
             np.matmul(h_prev, w_hh_t, out=q)
             if b_hh_s is not None:
                 q += b_hh_s
             a = projected[t, :n]
-            rz = reset_update[t, :n]
-            np.add(a[:, : 2 * H], q[:, : 2 * H], out=rz)
+            gates = acts[t, :, :n]  # (4, n, H)
+            rz = gates[:2]
+            np.add(
+                a[:, : 2 * H].reshape(n, 2, H).transpose(1, 0, 2),
+                q[:, : 2 * H].reshape(n, 2, H).transpose(1, 0, 2),
+                out=rz,
+            )  # (2, n, H) views of the r and z columns
             np.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5
-            cand = candidate[t, :n]
-            np.multiply(rz[:, :H], q[:, 2 * H :], out=cand)
+            gates[2] = q[:, 2 * H :]
+            cand = gates[3]
+            np.multiply(gates[0], gates[2], out=cand)  # r * q_n
             cand += a[:, 2 * H :]
             np.tanh(cand, out=cand)
             np.subtract(h_prev, cand, out=h_next)  # h_t = n + z (h_{t-1} - n)
-            h_next *= rz[:, H:]
+            h_next *= gates[1]
             h_next += cand
         out = _outputs(states, steps, sizes, reverse)
         ctx.save_for_backward(x, w_ih, w_hh)
-        ctx.buffers = (hidden_proj, reset_update, candidate, states)
+        ctx.buffers = (acts, states)
         ctx.meta = (reverse, sizes, b_ih is not None, b_hh is not None)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
         x, w_ih, w_hh = ctx.saved_tensors
-        hidden_proj, reset_update, candidate, states = ctx.buffers
+        acts, states = ctx.buffers
         reverse, sizes, has_b_ih, has_b_hh = ctx.meta
-        steps, batch, H = candidate.shape
+        steps, _, batch, H = acts.shape
         features, dtype = x.shape[2], x.dtype
-        r, z = reset_update[..., :H], reset_update[..., H:]
-        q_n = hidden_proj[..., 2 * H :]
         h_prev = states[1:] if reverse else states[:-1]
-        # dh -> u_n factor (1 - z)(1 - n^2); dh -> u_z factor (h_{t-1} - n) z (1 - z); u_n -> u_r factor q_n r (1 - r)
-        to_n = np.multiply(candidate, candidate)
-        np.subtract(1, to_n, out=to_n)
-        to_n *= np.subtract(1, z)
-        to_z = np.subtract(1, z)
-        to_z *= z
-        to_z *= np.subtract(h_prev, candidate)
-        to_r = np.subtract(1, r)
-        to_r *= r
-        to_r *= q_n
         grad_seq = grad_output[:steps]
         has_seq_grad = bool(np.any(grad_seq))
         dh = np.array(grad_output[steps], dtype=dtype)
-        alloc = np.empty if sizes is None else np.zeros
-        grad_a = alloc((steps, batch, 3 * H), dtype)  # dL/da = (u_r, u_z, u_n)
-        grad_q = alloc((steps, batch, 3 * H), dtype)  # dL/dq = (u_r, u_z, u_n r)
+        grad = (np.empty if sizes is None else np.zeros)((steps, batch, 4 * H), dtype)  # (u_n r, u_r, u_z, u_n)
+        block = max(1, _BLOCK_ELEMENTS // max(1, batch * H))
+        factors = np.empty((block, 4, batch, H), dtype)  # (to_z, to_n, r, to_r)
         direct = np.empty((batch, H), dtype)
-        time_steps, _, _ = _time_order(steps, reverse)
-        for t in reversed(time_steps):
-            n = batch if sizes is None else sizes[t]
-            dh_n = dh if n == batch else dh[:n]
-            if has_seq_grad:
-                dh_n += grad_seq[t, :n]
-            u_n = grad_a[t, :n, 2 * H :]
-            q_t = grad_q[t, :n]
-            np.multiply(dh_n, to_n[t, :n], out=u_n)
-            np.multiply(dh_n, to_z[t, :n], out=q_t[:, H : 2 * H])
-            np.multiply(u_n, to_r[t, :n], out=q_t[:, :H])
-            np.multiply(u_n, r[t, :n], out=q_t[:, 2 * H :])
-            d = direct[:n]
-            np.multiply(dh_n, z[t, :n], out=d)
-            np.matmul(q_t, w_hh, out=dh_n)
-            dh_n += d
-        grad_a[..., : 2 * H] = grad_q[..., : 2 * H]
+        w_hh_p = w_hh[_gru_order(H)]  # rows (n, r, z), as dL/dq's columns
+        for first, last in _blocks(steps, block, reverse):
+            a, fa = acts[first:last], factors[: last - first]
+            r, z, q_n, cand = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
+            # the factors of the docstring for steps [first, last), contiguous blocks
+            np.subtract(h_prev[first:last], cand, out=fa[:, 0])
+            fa[:, 0] *= z
+            np.subtract(1, z, out=fa[:, 1])
+            fa[:, 0] *= fa[:, 1]  # (h_{t-1} - n) z (1 - z)
+            np.multiply(cand, cand, out=fa[:, 3])
+            np.subtract(1, fa[:, 3], out=fa[:, 3])
+            fa[:, 1] *= fa[:, 3]  # (1 - z)(1 - n^2)
+            fa[:, 2] = r
+            np.subtract(1, r, out=fa[:, 3])
+            fa[:, 3] *= r
+            fa[:, 3] *= q_n  # q_n r (1 - r)
+            for t in range(first, last)[::-1] if not reverse else range(first, last):
+                n = batch if sizes is None else sizes[t]
+                k = t - first
+                dh_n = dh if n == batch else dh[:n]
+                if has_seq_grad:
+                    dh_n += grad_seq[t, :n]
+                g = grad[t, :n]
+                g_gates = g.reshape(n, 4, H).transpose(1, 0, 2)  # (4, n, H) view
+                np.multiply(fa[k, :2, :n], dh_n, out=g_gates[2:])  # u_z, u_n
+                np.multiply(fa[k, 2:, :n], g_gates[3], out=g_gates[:2])  # u_n r, u_r
+                d = direct[:n]
+                np.multiply(dh_n, a[k, 1, :n], out=d)  # dh * z
+                np.matmul(g[:, : 3 * H], w_hh_p, out=dh_n)
+                dh_n += d
         need = ctx.needs_input_grad
-        a_flat = grad_a.reshape(steps * batch, 3 * H)
-        q_flat = grad_q.reshape(steps * batch, 3 * H)
+        flat = grad.reshape(steps * batch, 4 * H)
+        grad_a, grad_q = flat[:, H:], flat[:, : 3 * H]  # (T*B, 3H) views: torch's (r, z, n); (n, r, z)
+        order = _gru_order(H)
         grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = None
         if need[0]:
-            grad_x = (a_flat @ w_ih).reshape(steps, batch, features)
+            grad_x = (grad_a @ w_ih).reshape(steps, batch, features)
         if need[2]:
-            grad_w_ih = a_flat.T @ x.reshape(steps * batch, features)
+            grad_w_ih = grad_a.T @ x.reshape(steps * batch, features)
         if need[3]:
-            grad_w_hh = q_flat.T @ h_prev.reshape(steps * batch, H)
+            grad_w_hh = np.empty_like(w_hh)
+            grad_w_hh[order] = grad_q.T @ h_prev.reshape(steps * batch, H)
         if has_b_ih and need[4]:
-            grad_b_ih = a_flat.sum(axis=0)
+            grad_b_ih = grad_a.sum(axis=0)
         if has_b_hh and need[5]:
-            grad_b_hh = q_flat.sum(axis=0)
+            grad_b_hh = np.empty_like(grad_a[0])
+            grad_b_hh[order] = grad_q.sum(axis=0)
         return grad_x, dh, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
 
 
@@ -453,7 +537,7 @@ class FusedRNN(Function):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"rnn: Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
         steps, batch, features, hidden, sizes = _check_inputs(
-            f"rnn_{nonlinearity}", x, (("h_0", h0),), w_ih, w_hh, b_ih, b_hh, 1, batch_sizes
+            f"rnn_{nonlinearity}", x, (("h_0", h0, "h"),), w_ih, w_hh, b_ih, b_hh, 1, batch_sizes
         )
         dtype = x.dtype
         projected = np.empty((steps, batch, hidden), dtype)
