@@ -197,3 +197,13 @@ def test_results_json_is_replaced_atomically(tmp_path, monkeypatch):
         runner._write_atomic(tmp_path / "results.json", {"format": "x"})
     assert (tmp_path / "results.json").read_text() == good
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".results-")]
+
+
+def test_results_json_is_readable_as_the_umask_allows(tmp_path):
+    """The atomic write goes through mkstemp (mode 0600); the file it leaves follows the umask."""
+    old = os.umask(0o022)
+    try:
+        run_lab(["l2-shrink-factor"], out=tmp_path, budget="tiny", stream=None)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "results.json").stat().st_mode & 0o777 == 0o644
