@@ -18,15 +18,13 @@ per-round ratios, so load drifting on a shared machine hits both halves of a rou
     python benchmarks/bench_attention.py --worker {chainrule,torch} ...   # one measurement
 """
 
-import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
 
-FRAMEWORKS = ("chainrule", "torch")
+import _harness
+
+FRAMEWORKS = _harness.FRAMEWORKS
 SHAPE = (16, 4, 128, 64)  # (B, H, L = S, E)
 
 
@@ -98,30 +96,16 @@ def _median_time(fn, warmup, steps):
 def worker(a):
     """Measure one framework in this process; print one JSON line."""
     global np
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(k, str(a.threads))
-    if a.worker == "chainrule" and a.src:
-        sys.path.insert(0, os.path.abspath(a.src))
+    _harness.start_worker(a)
     import numpy as np  # only now, with the thread env in place
 
-    if a.worker == "torch":
-        import torch
-
-        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-        mod = torch
-        build = build_torch
-    else:
-        import chainrule as mod
-
-        if a.src and not os.path.abspath(mod.__file__).startswith(os.path.abspath(a.src) + os.sep):
-            sys.exit(f"--src {a.src}: imported chainrule from {mod.__file__} instead")
-        build = build_chainrule
+    mod = _harness.import_framework(a)
+    build = build_torch if a.worker == "torch" else build_chainrule
     forward, step = build(*problem(a.mask))
     check = step()
     step_s = _median_time(step, a.warmup, a.steps)
     forward_s = _median_time(forward, a.warmup, a.steps)
-    other = "chainrule" if a.worker == "torch" else "torch"
-    assert other not in sys.modules, f"{a.worker} worker imported {other}"
+    _harness.check_isolation(a)
     rec = dict(
         fw=a.worker,
         step_s=step_s,
@@ -129,24 +113,9 @@ def worker(a):
         check=check,
         version=mod.__version__,
         file=mod.__file__,
-        threads={k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
+        threads=_harness.thread_env(),
     )
     print(json.dumps(rec), flush=True)
-
-
-def launch(fw, a):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--steps", str(a.steps)]
-    cmd += ["--warmup", str(a.warmup), "--threads", str(a.threads)] + (["--mask"] if a.mask else [])
-    env = dict(os.environ)
-    if fw == "chainrule" and a.src:
-        src = os.path.abspath(a.src)
-        cmd += ["--src", src]
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
-    if p.returncode != 0 or not lines:
-        sys.exit(f"worker failed: {' '.join(cmd)}\n{p.stdout}{p.stderr}")
-    return json.loads(lines[-1])
 
 
 def parent(a):
@@ -156,9 +125,8 @@ def parent(a):
         f"SDPA fwd+bwd  B={batch} H={heads} L=S={length} E={embed} float32  mask={'padding' if a.mask else 'none'}  "
         f"rounds {a.rounds}  steps {a.steps}+{a.warmup} warm-up  threads {a.threads}"
     )
-    rounds = []
-    for r in range(1, a.rounds + 1):
-        rec = {fw: launch(fw, a) for fw in FRAMEWORKS}
+
+    def show(r, rec):
         if r == 1:
             for fw in FRAMEWORKS:
                 print(f"  {fw:9s} {rec[fw]['version']} from {rec[fw]['file']}")
@@ -166,18 +134,18 @@ def parent(a):
             print(
                 f"  sum(dQ) chainrule {rec['chainrule']['check']:.6g} torch {rec['torch']['check']:.6g} (rel {rel:.1e})"
             )
-        rounds.append(rec)
         c, t = rec["chainrule"]["step_s"] * 1e3, rec["torch"]["step_s"] * 1e3
         print(
             f"  round {r:2d}  chainrule {c:7.2f} ms  torch {t:7.2f} ms  ratio {c / t:5.2f}x   "
-            f"load {os.getloadavg()[0]:.2f}",
+            f"load {_harness.load():.2f}",
             flush=True,
         )
-    ratios = [r["chainrule"]["step_s"] / r["torch"]["step_s"] for r in rounds]
-    print(
-        f"ratio chainrule/torch  median {statistics.median(ratios):5.2f}x  min {min(ratios):5.2f}x  "
-        f"max {max(ratios):5.2f}x   ({len(rounds)} rounds)"
-    )
+
+    args = _harness.step_args(a)
+    args += ["--mask"] if a.mask else []
+    rounds = _harness.alternate(__file__, args, a.rounds, a.src, show)
+    ratios = _harness.ratios(rounds, "step_s")
+    print(f"ratio chainrule/torch  {_harness.summarise(ratios)}   ({len(rounds)} rounds)")
     for fw in FRAMEWORKS:
         step = statistics.median(r[fw]["step_s"] for r in rounds)
         forward = statistics.median(r[fw]["forward_s"] for r in rounds)
@@ -189,28 +157,10 @@ def parent(a):
 
 
 def main():
-    ap = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--rounds", type=int, default=5, help="chainrule/torch worker pairs")
-    ap.add_argument("--steps", type=int, default=30, help="timed steps per worker")
-    ap.add_argument("--warmup", type=int, default=5, help="untimed warm-up steps per worker")
+    ap = _harness.parser(__doc__)
+    _harness.common_arguments(ap, rounds=5, steps=30, warmup=5)
     ap.add_argument("--mask", action="store_true", help="add a boolean key-padding mask (B, 1, 1, S)")
-    ap.add_argument(
-        "--threads", type=int, default=2, help="default for OMP/OPENBLAS/MKL_NUM_THREADS (setdefault: the env wins)"
-    )
-    ap.add_argument(
-        "--src",
-        default=None,
-        help="prepend this path (e.g. OTHER_CHECKOUT/src) to sys.path/PYTHONPATH in the chainrule worker; "
-        "default: the installed chainrule",
-    )
-    ap.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
-    a = ap.parse_args()
-    if a.worker:
-        worker(a)
-    else:
-        parent(a)
+    _harness.run(ap, worker, parent)
 
 
 if __name__ == "__main__":

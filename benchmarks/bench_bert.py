@@ -25,14 +25,14 @@ import math
 import os
 import resource
 import statistics
-import subprocess
 import sys
-import time
+
+import _harness
 
 V, S, B, H, L, NH, FF = 8192, 128, 16, 256, 4, 4, 1024
 NMASK = 19  # round(0.15 * 128)
 LR, WD, B1, B2, EPS = 1e-4, 0.01, 0.9, 0.999, 1e-8
-FRAMEWORKS = ("chainrule", "torch")
+FRAMEWORKS = _harness.FRAMEWORKS
 
 
 def flops_per_step():
@@ -253,29 +253,16 @@ def build_torch(p, ids, pos, labels):
 # ----------------------------------------------------------------------------- worker / parent
 
 
-def _set_threads(threads):
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(k, str(threads))
-
-
 def worker(a):
     global np
-    _set_threads(a.threads)
-    if a.worker == "chainrule" and a.src:
-        sys.path.insert(0, os.path.abspath(a.src))
+    _harness.start_worker(a)
     import numpy as np  # only now, with the thread env in place
 
     ids, pos, labels = make_data()
     step, info = {"chainrule": build_chainrule, "torch": build_torch}[a.worker](init_params(), ids, pos, labels)
     rss_setup = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    losses, times = [], []
-    for i in range(a.warmup + a.steps):
-        t = time.perf_counter()
-        losses.append(step())
-        if i >= a.warmup:
-            times.append(time.perf_counter() - t)
-    other = "chainrule" if a.worker == "torch" else "torch"
-    assert other not in sys.modules, f"{a.worker} worker imported {other}"
+    losses, times = _harness.time_steps(step, a.warmup, a.steps)
+    _harness.check_isolation(a)
     median = statistics.median(times)
     rec = {
         "fw": a.worker,
@@ -291,43 +278,27 @@ def worker(a):
     print(json.dumps(rec), flush=True)
 
 
-def launch(fw, a):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--steps", str(a.steps)]
-    cmd += ["--warmup", str(a.warmup), "--threads", str(a.threads)]
-    env = dict(os.environ)
-    if fw == "chainrule" and a.src:
-        src = os.path.abspath(a.src)
-        cmd += ["--src", src]
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        sys.exit(f"worker failed: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
-    return json.loads(lines[-1])
-
-
 def parent(a):
     print(
         f"python {sys.version.split()[0]}  rounds {a.rounds}  steps {a.steps}+{a.warmup} warm-up  "
         f"threads {a.threads}  matmul GFLOP/step {flops_per_step() / 1e9:.2f}"
     )
-    rounds = []
-    for r in range(1, a.rounds + 1):
-        rec = {fw: launch(fw, a) for fw in FRAMEWORKS}
+
+    def show(r, rec):
         if r == 1:
             print(f"chainrule from {rec['chainrule']['info']['file']}\ntorch     from {rec['torch']['info']['file']}")
-        rounds.append(rec)
         c, t = rec["chainrule"], rec["torch"]
         print(
             f"  round {r}  chainrule {c['median_s'] * 1e3:7.1f} ms  torch {t['median_s'] * 1e3:7.1f} ms  "
-            f"ratio {c['median_s'] / t['median_s']:.2f}x   load {os.getloadavg()[0]:.2f}",
+            f"ratio {c['median_s'] / t['median_s']:.2f}x   load {_harness.load():.2f}",
             flush=True,
         )
-    ratios = [r["chainrule"]["median_s"] / r["torch"]["median_s"] for r in rounds]
+
+    args = _harness.step_args(a)
+    rounds = _harness.alternate(__file__, args, a.rounds, a.src, show)
+    ratios = _harness.ratios(rounds)
     c, t = rounds[0]["chainrule"], rounds[0]["torch"]
-    print(
-        f"ratio chainrule/torch  median {statistics.median(ratios):.2f}x  min {min(ratios):.2f}x  max {max(ratios):.2f}x"
-    )
+    print(f"ratio chainrule/torch  {_harness.summarise(ratios, '.2f')}")
     for fw in FRAMEWORKS:
         gflops = statistics.median(r[fw]["achieved_gflops"] for r in rounds)
         peak = max(r[fw]["peak_rss_mb"] for r in rounds)
@@ -347,7 +318,7 @@ def parent(a):
 
 def profile(a):
     global np
-    _set_threads(a.threads)
+    _harness.set_thread_defaults(a.threads)
     if a.src:
         sys.path.insert(0, os.path.abspath(a.src))
     import cProfile
@@ -369,14 +340,16 @@ def profile(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rounds", type=int, default=3, help="chainrule/torch worker pairs")
-    ap.add_argument("--steps", type=int, default=10, help="timed steps per worker")
-    ap.add_argument("--warmup", type=int, default=3, help="untimed warm-up steps per worker")
-    ap.add_argument("--threads", type=int, default=2, help="default OMP/OPENBLAS/MKL_NUM_THREADS (the env wins)")
+    _harness.common_arguments(
+        ap,
+        rounds=3,
+        steps=10,
+        warmup=3,
+        threads_help="default OMP/OPENBLAS/MKL_NUM_THREADS (the env wins)",
+        src_help="benchmark the chainrule in this src folder (default: installed)",
+    )
     ap.add_argument("--peak-gflops", type=float, default=None, help="measured float32 GEMM peak, for the fraction")
-    ap.add_argument("--src", default=None, help="benchmark the chainrule in this src folder (default: installed)")
     ap.add_argument("--profile", action="store_true", help="cProfile the chainrule step instead")
-    ap.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.profile:
         profile(a)

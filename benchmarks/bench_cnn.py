@@ -24,17 +24,14 @@ im2col/col2im copies weigh as much as the arithmetic.
     python benchmarks/bench_cnn.py --worker {chainrule,torch} ...   # one measurement
 """
 
-import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
-import time
+
+import _harness
 
 LR = 0.01
 BATCH = 64
-FRAMEWORKS = ("chainrule", "torch")
 # The state_dict of LeNet() (chainrule.models.LeNet with its defaults), in order: the weights
 # are drawn in this order, so both workers get the same values whatever their dict order.
 PARAMETERS = (
@@ -143,33 +140,14 @@ def torch_step(state, x, y):
 def worker(a):
     """Measure one framework in this process; print one JSON line."""
     global np
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(k, str(a.threads))
-    if a.worker == "chainrule" and a.src:
-        sys.path.insert(0, os.path.abspath(a.src))
+    _harness.start_worker(a)
     import numpy as np  # only now, with the thread env in place
 
-    if a.worker == "torch":
-        import torch
-
-        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-        mod, build = torch, torch_step
-    else:
-        import chainrule as mod
-
-        if a.src and not os.path.abspath(mod.__file__).startswith(os.path.abspath(a.src) + os.sep):
-            sys.exit(f"--src {a.src}: imported chainrule from {mod.__file__} instead")
-        build = chainrule_step
-
+    mod = _harness.import_framework(a)
+    build = torch_step if a.worker == "torch" else chainrule_step
     step = build(*problem())
-    losses, times = [], []
-    for i in range(a.warmup + a.steps):
-        t = time.perf_counter()
-        losses.append(step())
-        if i >= a.warmup:
-            times.append(time.perf_counter() - t)
-    other = "chainrule" if a.worker == "torch" else "torch"
-    assert other not in sys.modules, f"{a.worker} worker imported {other}"
+    losses, times = _harness.time_steps(step, a.warmup, a.steps)
+    _harness.check_isolation(a)
     print(
         json.dumps(
             {
@@ -179,7 +157,7 @@ def worker(a):
                 "loss_last": losses[-1],
                 "version": mod.__version__,
                 "file": mod.__file__,
-                "threads": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
+                "threads": _harness.thread_env(),
             }
         ),
         flush=True,
@@ -189,49 +167,29 @@ def worker(a):
 # ----------------------------------------------------------------------------- parent
 
 
-def launch(fw, a):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--steps", str(a.steps)]
-    cmd += ["--warmup", str(a.warmup), "--threads", str(a.threads)]
-    env = dict(os.environ)
-    if fw == "chainrule" and a.src:
-        src = os.path.abspath(a.src)
-        cmd += ["--src", src]
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
-    if p.returncode != 0 or not lines:
-        sys.exit(f"worker failed: {' '.join(cmd)}\n{p.stdout}{p.stderr}")
-    return json.loads(lines[-1])
-
-
 def parent(a):
-    threads = "/".join(
-        os.environ.get(k, str(a.threads)) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-    )
+    threads = _harness.thread_text(a.threads)
     print(
         f"python {sys.version.split()[0]}  rounds {a.rounds}  steps {a.steps}+{a.warmup} warm-up  "
         f"batch {BATCH}x1x28x28  OMP/OPENBLAS/MKL threads {threads}"
     )
-    rounds = []
-    for r in range(1, a.rounds + 1):
-        rec = {fw: launch(fw, a) for fw in FRAMEWORKS}  # chainrule, then torch
+
+    def show(r, rec):
         if r == 1:
-            print(f"chainrule {rec['chainrule']['version']} from {rec['chainrule']['file']}")
-            print(f"torch     {rec['torch']['version']} from {rec['torch']['file']}")
-        rounds.append(rec)
+            _harness.print_versions(rec)
         c, t = rec["chainrule"]["median_s"] * 1e3, rec["torch"]["median_s"] * 1e3
         print(
             f"  lenet-step round {r:2d}  chainrule {c:7.2f} ms/step  torch {t:7.2f} ms/step  ratio {c / t:5.2f}x"
-            f"   loss0 {rec['chainrule']['loss0']:.6f}/{rec['torch']['loss0']:.6f}   load {os.getloadavg()[0]:.2f}",
+            f"   loss0 {rec['chainrule']['loss0']:.6f}/{rec['torch']['loss0']:.6f}   load {_harness.load():.2f}",
             flush=True,
         )
-    ratios = [r["chainrule"]["median_s"] / r["torch"]["median_s"] for r in rounds]
+
+    args = _harness.step_args(a)
+    rounds = _harness.alternate(__file__, args, a.rounds, a.src, show)  # chainrule, then torch
+    ratios = _harness.ratios(rounds)
     ours = [r["chainrule"]["median_s"] * 1e3 for r in rounds]
     theirs = [r["torch"]["median_s"] * 1e3 for r in rounds]
-    print(
-        f"lenet-step ratio chainrule/torch  median {statistics.median(ratios):5.2f}x"
-        f"  min {min(ratios):5.2f}x  max {max(ratios):5.2f}x   ({len(rounds)} rounds)"
-    )
+    print(f"lenet-step ratio chainrule/torch  {_harness.summarise(ratios)}   ({len(rounds)} rounds)")
     print(
         f"           chainrule median {statistics.median(ours):7.2f} ms/step [{min(ours):.2f}-{max(ours):.2f}]"
         f"   torch median {statistics.median(theirs):7.2f} ms/step [{min(theirs):.2f}-{max(theirs):.2f}]"
@@ -245,27 +203,9 @@ def parent(a):
 
 
 def main():
-    ap = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--rounds", type=int, default=5, help="chainrule/torch worker pairs")
-    ap.add_argument("--steps", type=int, default=30, help="timed training steps per worker")
-    ap.add_argument("--warmup", type=int, default=5, help="untimed warm-up steps per worker")
-    ap.add_argument(
-        "--threads", type=int, default=2, help="default for OMP/OPENBLAS/MKL_NUM_THREADS (setdefault: the env wins)"
-    )
-    ap.add_argument(
-        "--src",
-        default=None,
-        help="prepend this path (e.g. OTHER_CHECKOUT/src) to sys.path/PYTHONPATH in the chainrule worker; "
-        "default: the installed chainrule",
-    )
-    ap.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
-    a = ap.parse_args()
-    if a.worker:
-        worker(a)
-    else:
-        parent(a)
+    ap = _harness.parser(__doc__)
+    _harness.common_arguments(ap, rounds=5, steps=30, warmup=5, steps_help="timed training steps per worker")
+    _harness.run(ap, worker, parent)
 
 
 if __name__ == "__main__":

@@ -21,15 +21,12 @@ steadiest comparison on a loaded machine (one BLAS thread each, no pool contenti
     python benchmarks/bench_conv.py --worker {chainrule,torch} ...   # one measurement
 """
 
-import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
 
-FRAMEWORKS = ("chainrule", "torch")
+import _harness
+
 BATCH, CHANNELS, SIZE, KERNEL = 32, 64, 16, 3
 
 
@@ -127,22 +124,10 @@ def breakdown_chainrule(weight, x, grad, reps):
 def worker(a):
     """Measure one framework in this process; print one JSON line."""
     global np
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(k, str(a.threads))
-    if a.worker == "chainrule" and a.src:
-        sys.path.insert(0, os.path.abspath(a.src))
+    _harness.start_worker(a)
     import numpy as np  # only now, with the thread env in place
 
-    if a.worker == "torch":
-        import torch
-
-        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-        mod = torch
-    else:
-        import chainrule as mod
-
-        if a.src and not os.path.abspath(mod.__file__).startswith(os.path.abspath(a.src) + os.sep):
-            sys.exit(f"--src {a.src}: imported chainrule from {mod.__file__} instead")
+    mod = _harness.import_framework(a)
     weight, bias, x, grad = problem()
     step, grad_sums = (step_torch if a.worker == "torch" else step_chainrule)(weight, bias, x, grad)
     for _ in range(a.warmup):
@@ -155,25 +140,9 @@ def worker(a):
     rec = {"fw": a.worker, "median_s": statistics.median(times), "grad_sums": grad_sums()}
     if a.worker == "chainrule":
         rec["breakdown_ms"] = breakdown_chainrule(weight, x, grad, a.steps)
-    other = "chainrule" if a.worker == "torch" else "torch"
-    assert other not in sys.modules, f"{a.worker} worker imported {other}"
+    _harness.check_isolation(a)
     rec.update(version=mod.__version__, file=mod.__file__)
     print(json.dumps(rec), flush=True)
-
-
-def launch(fw, a):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw]
-    cmd += ["--steps", str(a.steps), "--warmup", str(a.warmup), "--threads", str(a.threads)]
-    env = dict(os.environ)
-    if fw == "chainrule" and a.src:
-        src = os.path.abspath(a.src)
-        cmd += ["--src", src]
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
-    if p.returncode != 0 or not lines:
-        sys.exit(f"worker failed: {' '.join(cmd)}\n{p.stdout}{p.stderr}")
-    return json.loads(lines[-1])
 
 
 def parent(a):
@@ -181,24 +150,21 @@ def parent(a):
         f"Conv2d({CHANNELS}, {CHANNELS}, {KERNEL}, padding=1) forward+backward on {BATCH}x{CHANNELS}x{SIZE}x{SIZE} "
         f"float32; rounds {a.rounds}, steps {a.steps}+{a.warmup} warm-up, threads {a.threads}"
     )
-    rounds = []
-    for r in range(1, a.rounds + 1):
-        rec = {fw: launch(fw, a) for fw in FRAMEWORKS}  # chainrule, then torch
+
+    def show(r, rec):
         if r == 1:
-            print(f"chainrule {rec['chainrule']['version']} from {rec['chainrule']['file']}")
-            print(f"torch     {rec['torch']['version']} from {rec['torch']['file']}")
-        rounds.append(rec)
+            _harness.print_versions(rec)
         c, t = rec["chainrule"]["median_s"] * 1e3, rec["torch"]["median_s"] * 1e3
         print(
             f"  round {r:2d}  chainrule {c:7.2f} ms  torch {t:7.2f} ms  ratio {c / t:5.2f}x"
-            f"   load {os.getloadavg()[0]:.2f}",
+            f"   load {_harness.load():.2f}",
             flush=True,
         )
-    ratios = [r["chainrule"]["median_s"] / r["torch"]["median_s"] for r in rounds]
-    print(
-        f"ratio chainrule/torch  median {statistics.median(ratios):5.2f}x  min {min(ratios):5.2f}x"
-        f"  max {max(ratios):5.2f}x   ({len(rounds)} rounds)"
-    )
+
+    args = _harness.step_args(a)
+    rounds = _harness.alternate(__file__, args, a.rounds, a.src, show)  # chainrule, then torch
+    ratios = _harness.ratios(rounds)
+    print(f"ratio chainrule/torch  {_harness.summarise(ratios)}   ({len(rounds)} rounds)")
     ours, theirs = rounds[0]["chainrule"]["grad_sums"], rounds[0]["torch"]["grad_sums"]
     print(f"grad sums (x, weight), chainrule/torch: {ours[0]:.4f}/{theirs[0]:.4f}, {ours[1]:.4f}/{theirs[1]:.4f}")
     step_ms = statistics.median(r["chainrule"]["median_s"] for r in rounds) * 1e3
@@ -217,27 +183,9 @@ def parent(a):
 
 
 def main():
-    ap = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--rounds", type=int, default=5, help="chainrule/torch worker pairs")
-    ap.add_argument("--steps", type=int, default=20, help="timed steps per worker")
-    ap.add_argument("--warmup", type=int, default=3, help="untimed warm-up steps per worker")
-    ap.add_argument(
-        "--threads", type=int, default=2, help="default for OMP/OPENBLAS/MKL_NUM_THREADS (setdefault: the env wins)"
-    )
-    ap.add_argument(
-        "--src",
-        default=None,
-        help="prepend this path (e.g. OTHER_CHECKOUT/src) to sys.path/PYTHONPATH in the chainrule worker; "
-        "default: the installed chainrule",
-    )
-    ap.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
-    a = ap.parse_args()
-    if a.worker:
-        worker(a)
-    else:
-        parent(a)
+    ap = _harness.parser(__doc__)
+    _harness.common_arguments(ap, rounds=5, steps=20, warmup=3)
+    _harness.run(ap, worker, parent)
 
 
 if __name__ == "__main__":

@@ -23,17 +23,15 @@ initialisation and data, same losses), so the printed losses can be compared wit
     python benchmarks/bench_core.py --worker {chainrule,torch} --workload NAME ...   # one measurement
 """
 
-import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 
+import _harness
+
 LR = 0.01
 WORKLOADS = ("mlp", "mlp-bn-dropout", "per-op")
-FRAMEWORKS = ("chainrule", "torch")
 
 
 # ----------------------------------------------------------------------------- workloads
@@ -230,22 +228,10 @@ BUILDERS = {
 def worker(a):
     """Measure one (framework, workload) in this process; print one JSON line."""
     global np
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(k, str(a.threads))
-    if a.worker == "chainrule" and a.src:
-        sys.path.insert(0, os.path.abspath(a.src))
+    _harness.start_worker(a)
     import numpy as np  # only now, with the thread env in place
 
-    if a.worker == "torch":
-        import torch
-
-        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-        mod = torch
-    else:
-        import chainrule as mod
-
-        if a.src and not os.path.abspath(mod.__file__).startswith(os.path.abspath(a.src) + os.sep):
-            sys.exit(f"--src {a.src}: imported chainrule from {mod.__file__} instead")
+    mod = _harness.import_framework(a)
 
     build = BUILDERS[(a.workload, a.worker)]
     rec = {"fw": a.worker, "workload": a.workload}
@@ -264,68 +250,28 @@ def worker(a):
         )
     else:
         step = build(*mlp_problem())
-        losses, times = [], []
-        for i in range(a.warmup + a.steps):
-            t = time.perf_counter()
-            losses.append(step())
-            if i >= a.warmup:
-                times.append(time.perf_counter() - t)
+        losses, times = _harness.time_steps(step, a.warmup, a.steps)
         rec.update(median_s=statistics.median(times), loss0=losses[0], loss_last=losses[-1])
 
-    other = "chainrule" if a.worker == "torch" else "torch"
-    assert other not in sys.modules, f"{a.worker} worker imported {other}"
-    rec.update(
-        version=mod.__version__,
-        file=mod.__file__,
-        threads={k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
-    )
+    _harness.check_isolation(a)
+    rec.update(version=mod.__version__, file=mod.__file__, threads=_harness.thread_env())
     print(json.dumps(rec), flush=True)
 
 
 # ----------------------------------------------------------------------------- parent
 
 
-def launch(fw, workload, a):
-    cmd = [
-        sys.executable,
-        os.path.abspath(__file__),
-        "--worker",
-        fw,
-        "--workload",
-        workload,
-        "--steps",
-        str(a.steps),
-        "--warmup",
-        str(a.warmup),
-        "--reps",
-        str(a.reps),
-        "--warmup-reps",
-        str(a.warmup_reps),
-        "--n",
-        str(a.n),
-        "--threads",
-        str(a.threads),
-    ]
-    env = dict(os.environ)
-    if fw == "chainrule" and a.src:
-        src = os.path.abspath(a.src)
-        cmd += ["--src", src]
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
-    if p.returncode != 0 or not lines:
-        sys.exit(f"worker failed: {' '.join(cmd)}\n{p.stdout}{p.stderr}")
-    return json.loads(lines[-1])
+def worker_args(workload, a):
+    """The worker's command line (after --worker FRAMEWORK)."""
+    per_op = ["--reps", str(a.reps), "--warmup-reps", str(a.warmup_reps), "--n", str(a.n)]
+    return ["--workload", workload] + _harness.step_args(a) + per_op
 
 
 def report(workload, rounds, scale, unit):
-    ratios = [r["chainrule"]["median_s"] / r["torch"]["median_s"] for r in rounds]
+    ratios = _harness.ratios(rounds)
     ours = [r["chainrule"]["median_s"] * scale for r in rounds]
     theirs = [r["torch"]["median_s"] * scale for r in rounds]
-    print(
-        f"{workload:15s} ratio chainrule/torch  median {statistics.median(ratios):5.2f}x"
-        f"  min {min(ratios):5.2f}x  max {max(ratios):5.2f}x   ({len(rounds)} rounds)"
-    )
+    print(f"{workload:15s} ratio chainrule/torch  {_harness.summarise(ratios)}   ({len(rounds)} rounds)")
     print(
         f"{'':15s} chainrule median {statistics.median(ours):7.2f} {unit} [{min(ours):.2f}-{max(ours):.2f}]"
         f"   torch median {statistics.median(theirs):7.2f} {unit} [{min(theirs):.2f}-{max(theirs):.2f}]"
@@ -345,61 +291,48 @@ def report(workload, rounds, scale, unit):
 
 
 def parent(a):
-    names = WORKLOADS if a.workload == "all" else tuple(a.workload.split(","))
-    bad = [w for w in names if w not in WORKLOADS]
-    if bad:
-        sys.exit(f"unknown workload(s) {bad}; choose from {WORKLOADS} or 'all'")
-    threads = "/".join(
-        os.environ.get(k, str(a.threads)) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-    )
+    names = _harness.workload_names(a.workload, WORKLOADS)
+    threads = _harness.thread_text(a.threads)
     print(
         f"python {sys.version.split()[0]}  rounds {a.rounds}  steps {a.steps}+{a.warmup} warm-up  "
         f"reps {a.reps}+{a.warmup_reps}  n {a.n}  OMP/OPENBLAS/MKL threads {threads}"
     )
-    summary, shown = [], False
+    summary = []
     for workload in names:
         per_op = workload == "per-op"
         scale, unit = (1e6 / a.n, "us/op") if per_op else (1e3, "ms/step")
-        rounds = []
-        for r in range(1, a.rounds + 1):
-            rec = {fw: launch(fw, workload, a) for fw in FRAMEWORKS}  # chainrule, then torch
-            if not shown:
-                print(f"chainrule {rec['chainrule']['version']} from {rec['chainrule']['file']}")
-                print(f"torch     {rec['torch']['version']} from {rec['torch']['file']}")
-                shown = True
-            rounds.append(rec)
+
+        def show(r, rec, workload=workload, per_op=per_op, scale=scale, unit=unit):
+            if r == 1 and not summary:
+                _harness.print_versions(rec)
             c, t = rec["chainrule"]["median_s"] * scale, rec["torch"]["median_s"] * scale
             extra = "" if per_op else f"   loss0 {rec['chainrule']['loss0']:.6f}/{rec['torch']['loss0']:.6f}"
             print(
                 f"  {workload:15s} round {r:2d}  chainrule {c:7.2f} {unit}  torch {t:7.2f} {unit}"
-                f"  ratio {c / t:5.2f}x{extra}   load {os.getloadavg()[0]:.2f}",
+                f"  ratio {c / t:5.2f}x{extra}   load {_harness.load():.2f}",
                 flush=True,
             )
+
+        rounds = _harness.alternate(__file__, worker_args(workload, a), a.rounds, a.src, show)  # chainrule, then torch
         summary.append((workload, report(workload, rounds, scale, unit)))
     return summary
 
 
 def main():
-    ap = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    ap = _harness.parser(__doc__)
+    _harness.workload_argument(ap, WORKLOADS)
+    _harness.common_arguments(
+        ap,
+        rounds=5,
+        steps=50,
+        warmup=5,
+        rounds_help="chainrule/torch worker pairs per workload",
+        steps_help="timed MLP steps per worker",
+        warmup_help="untimed MLP warm-up steps per worker",
     )
-    ap.add_argument("--workload", default="all", help=f"'all' or a comma list of {', '.join(WORKLOADS)}")
-    ap.add_argument("--rounds", type=int, default=5, help="chainrule/torch worker pairs per workload")
-    ap.add_argument("--steps", type=int, default=50, help="timed MLP steps per worker")
-    ap.add_argument("--warmup", type=int, default=5, help="untimed MLP warm-up steps per worker")
     ap.add_argument("--reps", type=int, default=20, help="timed per-op chain runs per worker")
     ap.add_argument("--warmup-reps", type=int, default=3, help="untimed per-op chain runs per worker")
     ap.add_argument("--n", type=int, default=1000, help="ops in the per-op chain")
-    ap.add_argument(
-        "--threads", type=int, default=2, help="default for OMP/OPENBLAS/MKL_NUM_THREADS (setdefault: the env wins)"
-    )
-    ap.add_argument(
-        "--src",
-        default=None,
-        help="prepend this path (e.g. OTHER_CHECKOUT/src) to sys.path/PYTHONPATH in the "
-        "chainrule worker; default: the installed chainrule",
-    )
-    ap.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
         if a.workload not in WORKLOADS:

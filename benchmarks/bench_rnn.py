@@ -17,19 +17,16 @@ peer script does, so its printed losses equal the peer's (0.257836 first, 0.2577
     python benchmarks/bench_rnn.py --worker {chainrule,torch} --workload NAME ...   # one measurement
 """
 
-import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
-import time
+
+import _harness
 
 T, B, IN, H = 50, 64, 32, 128
 LR = 0.01
 # workload -> (layer class name, num_layers, bidirectional)
 WORKLOADS = {"lstm": ("LSTM", 1, False), "gru": ("GRU", 1, False), "lstm-2layer-bi": ("LSTM", 2, True)}
-FRAMEWORKS = ("chainrule", "torch")
 
 
 def problem(workload):
@@ -78,30 +75,13 @@ def build(lib, workload, weights, x, target):
 def worker(a):
     """Measure one (framework, workload) in this process; print one JSON line."""
     global np
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(k, str(a.threads))
-    if a.worker == "chainrule" and a.src:
-        sys.path.insert(0, os.path.abspath(a.src))
+    _harness.start_worker(a)
     import numpy as np  # only now, with the thread env in place
 
-    if a.worker == "torch":
-        import torch as lib
-
-        lib.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-    else:
-        import chainrule as lib
-
-        if a.src and not os.path.abspath(lib.__file__).startswith(os.path.abspath(a.src) + os.sep):
-            sys.exit(f"--src {a.src}: imported chainrule from {lib.__file__} instead")
+    lib = _harness.import_framework(a)
     step = build(lib, a.workload, *problem(a.workload))
-    losses, times = [], []
-    for i in range(a.warmup + a.steps):
-        t = time.perf_counter()
-        losses.append(step())
-        if i >= a.warmup:
-            times.append(time.perf_counter() - t)
-    other = "chainrule" if a.worker == "torch" else "torch"
-    assert other not in sys.modules, f"{a.worker} worker imported {other}"
+    losses, times = _harness.time_steps(step, a.warmup, a.steps)
+    _harness.check_isolation(a)
     print(
         json.dumps(
             {
@@ -119,50 +99,31 @@ def worker(a):
     )
 
 
-def launch(fw, workload, a):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--workload", workload]
-    cmd += ["--steps", str(a.steps), "--warmup", str(a.warmup), "--threads", str(a.threads)]
-    env = dict(os.environ)
-    if fw == "chainrule" and a.src:
-        src = os.path.abspath(a.src)
-        cmd += ["--src", src]
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
-    if p.returncode != 0 or not lines:
-        sys.exit(f"worker failed: {' '.join(cmd)}\n{p.stdout}{p.stderr}")
-    return json.loads(lines[-1])
-
-
 def parent(a):
-    names = tuple(WORKLOADS) if a.workload == "all" else tuple(a.workload.split(","))
-    bad = [w for w in names if w not in WORKLOADS]
-    if bad:
-        sys.exit(f"unknown workload(s) {bad}; choose from {tuple(WORKLOADS)} or 'all'")
+    names = _harness.workload_names(a.workload, WORKLOADS)
     print(
         f"python {sys.version.split()[0]}  rounds {a.rounds}  steps {a.steps}+{a.warmup} warm-up  threads {a.threads}"
     )
     summary = []
     for workload in names:
-        rounds = []
-        for r in range(1, a.rounds + 1):
-            rec = {fw: launch(fw, workload, a) for fw in FRAMEWORKS}
+
+        def show(r, rec, workload=workload):
             if r == 1 and not summary:
-                print(f"chainrule {rec['chainrule']['version']} from {rec['chainrule']['file']}")
-                print(f"torch     {rec['torch']['version']} from {rec['torch']['file']}")
-            rounds.append(rec)
+                _harness.print_versions(rec)
             c, t = rec["chainrule"]["median_s"] * 1e3, rec["torch"]["median_s"] * 1e3
             print(
                 f"  {workload:15s} round {r:2d}  chainrule {c:7.2f} ms  torch {t:7.2f} ms  ratio {c / t:5.2f}x"
                 f"   loss0 {rec['chainrule']['loss0']:.6f}/{rec['torch']['loss0']:.6f}"
-                f"   load {os.getloadavg()[0]:.2f}",
+                f"   load {_harness.load():.2f}",
                 flush=True,
             )
-        ratios = [r["chainrule"]["median_s"] / r["torch"]["median_s"] for r in rounds]
+
+        args = ["--workload", workload] + _harness.step_args(a)
+        rounds = _harness.alternate(__file__, args, a.rounds, a.src, show)
+        ratios = _harness.ratios(rounds)
         first = rounds[0]
         print(
-            f"{workload:15s} ratio chainrule/torch  median {statistics.median(ratios):5.2f}x  min {min(ratios):5.2f}x"
-            f"  max {max(ratios):5.2f}x   ({len(rounds)} rounds)   loss_last "
+            f"{workload:15s} ratio chainrule/torch  {_harness.summarise(ratios)}   ({len(rounds)} rounds)   loss_last "
             f"{first['chainrule']['loss_last']:.6f}/{first['torch']['loss_last']:.6f}"
         )
         summary.append((workload, statistics.median(ratios)))
@@ -170,28 +131,17 @@ def parent(a):
 
 
 def main():
-    ap = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    ap = _harness.parser(__doc__)
+    _harness.workload_argument(ap, WORKLOADS)
+    _harness.common_arguments(
+        ap,
+        rounds=5,
+        steps=30,
+        warmup=5,
+        rounds_help="chainrule/torch worker pairs per workload",
+        steps_help="timed training steps per worker",
     )
-    ap.add_argument("--workload", default="all", help=f"'all' or a comma list of {', '.join(WORKLOADS)}")
-    ap.add_argument("--rounds", type=int, default=5, help="chainrule/torch worker pairs per workload")
-    ap.add_argument("--steps", type=int, default=30, help="timed training steps per worker")
-    ap.add_argument("--warmup", type=int, default=5, help="untimed warm-up steps per worker")
-    ap.add_argument(
-        "--threads", type=int, default=2, help="default for OMP/OPENBLAS/MKL_NUM_THREADS (setdefault: the env wins)"
-    )
-    ap.add_argument(
-        "--src",
-        default=None,
-        help="prepend this path (e.g. OTHER_CHECKOUT/src) to sys.path/PYTHONPATH in the chainrule worker; "
-        "default: the installed chainrule",
-    )
-    ap.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
-    a = ap.parse_args()
-    if a.worker:
-        worker(a)
-    else:
-        parent(a)
+    _harness.run(ap, worker, parent)
 
 
 if __name__ == "__main__":
