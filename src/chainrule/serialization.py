@@ -181,11 +181,15 @@ def save(obj, path) -> None:
         _STRUCTURE_KEY: json.dumps({"version": _FORMAT_VERSION, "root": structure}, allow_nan=False),
     }
     payload = safetensors.numpy.save(arrays, metadata=metadata)
-    _write_atomically(payload, path)
+    write_atomically(payload, path)
 
 
-def _write_atomically(payload: bytes, path: str) -> None:
-    """Write ``payload`` to a temporary file beside ``path``, fsync it, rename it over ``path``."""
+def write_atomically(payload: bytes, path: str) -> None:
+    """Write ``payload`` to a temporary file beside ``path``, fsync it, rename it over ``path``.
+
+    The one atomic writer of the package: checkpoints, Hugging Face folders and the lab's
+    ``results.json`` all go through it, so a crash mid-write leaves the previous file whole.
+    """
     directory = os.path.dirname(os.path.abspath(path))
     _remove_stale_temporaries(directory, os.path.basename(path))
     # The writer's pid is in the name, so that a later save can tell a dead writer's leftover

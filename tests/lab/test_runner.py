@@ -196,11 +196,11 @@ def test_results_json_is_replaced_atomically(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         runner._write_atomic(tmp_path / "results.json", {"format": "x"})
     assert (tmp_path / "results.json").read_text() == good
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".results-")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".results")]  # no temporary left
 
 
 def test_results_json_is_readable_as_the_umask_allows(tmp_path):
-    """The atomic write goes through mkstemp (mode 0600); the file it leaves follows the umask."""
+    """The results file is created as open() would create it: its mode follows the umask."""
     old = os.umask(0o022)
     try:
         run_lab(["l2-shrink-factor"], out=tmp_path, budget="tiny", stream=None)

@@ -17,11 +17,11 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
 
+from ..serialization import write_atomically
 from . import registry
 from ._threads import THREAD_ENV
 from .result import Result, Trial
@@ -88,21 +88,7 @@ def load_results(path) -> dict:
 
 def _write_atomic(path: Path, doc: dict) -> None:
     text = json.dumps(doc, indent=1, sort_keys=False, allow_nan=True)
-    fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        # mkstemp creates the file private (0600); results are a report, readable as any file is
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomically(text.encode("utf-8"), str(path))
 
 
 def _prepare_out(out) -> Path:

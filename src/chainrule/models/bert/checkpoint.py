@@ -206,6 +206,6 @@ def save_pretrained(model, directory) -> None:
     config["dtype"] = str(model.get_input_embeddings().weight.dtype)
     # format "pt": transformers refuses safetensors files whose metadata names another framework.
     payload = safetensors.numpy.save(tensors, metadata={"format": "pt"})
-    serialization._write_atomically(payload, os.path.join(directory, WEIGHTS_NAME))
+    serialization.write_atomically(payload, os.path.join(directory, WEIGHTS_NAME))
     text = json.dumps(config, indent=2, sort_keys=True) + "\n"
-    serialization._write_atomically(text.encode("utf-8"), os.path.join(directory, CONFIG_NAME))
+    serialization.write_atomically(text.encode("utf-8"), os.path.join(directory, CONFIG_NAME))
