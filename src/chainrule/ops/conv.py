@@ -11,7 +11,10 @@ row of ``cols`` (M = N Ho Wo rows), so that for each group y = cols @ W_mat with
 the whole convolution is one GEMM (batched over groups). ``cols`` is built as a strided *view* of
 the padded input (``as_strided``, no Python loop over pixels) and copied once into a contiguous
 buffer laid out (G, M, KH, KW, C/G), i.e. channels innermost ("NHWC"), so that both the copy and
-the GEMM stream through memory.
+the GEMM stream through memory. When the input has few channels that copy reads short runs (KW
+C/G values: 5 for a greyscale first layer), so the forward then builds the transposed matrix
+instead (``im2col_t``: (G, K, M) with M = (N, Ho, Wo), read in runs of Wo pixels straight from
+the NCHW input) and computes y^T = W_mat^T @ cols^T; whichever copy reads the longer runs is used.
 
 Backward (g = dL/dy, reshaped to (G, M, O/G) the same way):
 
@@ -52,6 +55,7 @@ __all__ = [
     "col2im",
     "conv_output_size",
     "im2col",
+    "im2col_t",
     "pool_output_size",
 ]
 
@@ -120,24 +124,47 @@ def im2col(x, kernel, out_hw, stride, padding, dilation, groups):
     return cols.reshape(groups, n * ho * wo, kh * kw * cg)  # (G, M, K)
 
 
+def im2col_t(x, kernel, out_hw, stride, padding, dilation, groups):
+    """The same windows as ``im2col``, transposed: (G, K, M) with K ordered (C/G, KH, KW), the
+    weight's own order, and M = (N, Ho, Wo). The copy reads rows of Wo consecutive pixels of the
+    NCHW input, where ``im2col``'s reads runs of KW C/G values: the better layout when the input
+    has few channels (a first layer on greyscale images: 28-pixel runs instead of 5-value ones).
+    """
+    n, c, h, w = x.shape
+    (kh, kw), (ho, wo), (top, bottom, left, right) = kernel, out_hw, padding
+    cg = c // groups
+    if top or bottom or left or right:
+        xp = np.zeros((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
+        xp[:, :, top : top + h, left : left + w] = x
+    else:
+        xp = x
+    view = _windows(xp, out_hw, stride, dilation, kernel, channels_last=False)  # (N, C, Ho, Wo, KH, KW)
+    cols = np.empty((groups, cg, kh, kw, n, ho, wo), dtype=x.dtype)
+    # (N, C, Ho, Wo, KH, KW) -> (N, G, Cg, Ho, Wo, KH, KW) -> (G, Cg, KH, KW, N, Ho, Wo)
+    np.copyto(cols, view.reshape(n, groups, cg, ho, wo, kh, kw).transpose(1, 2, 5, 6, 0, 3, 4))
+    return cols.reshape(groups, cg * kh * kw, n * ho * wo)  # (G, K, M)
+
+
 def col2im(grad_cols_t, x_shape, kernel, out_hw, stride, padding, dilation, groups):
     """The adjoint of ``im2col``: add every entry of dL/dcols back onto the padded pixel it was read
-    from. Takes dL/dcols transposed, (G, K, M) with K = (KH, KW, C/G) and M = (N, Ho, Wo), the
-    layout the GEMM W_mat @ g^T produces, so that each kernel offset's block is contiguous;
-    returns the padded (G, C/G, N, Hp, Wp) gradient.
+    from. Takes dL/dcols transposed, (G, K, M) with K = (C/G, KH, KW) and M = (Ho, Wo, N) (batch
+    innermost), the layout the GEMM W_mat^T @ g^T produces; returns the padded gradient laid out
+    (G, C/G, Hp, Wp, N).
 
     For a fixed kernel offset (p, q) the targets form one strided slice of the padded input, so
-    this is KH KW strided additions (a loop over kernel offsets, never over pixels).
+    this is KH KW strided additions (a loop over kernel offsets, never over pixels). With the batch
+    innermost each addition streams runs of Wo N consecutive values (640 for LeNet's second layer)
+    instead of rows of Wo, which made it about twice as fast.
     """
     n, c, h, w = x_shape
     (kh, kw), (ho, wo), (top, bottom, left, right) = kernel, out_hw, padding
     cg = c // groups
-    grad_cols_t = grad_cols_t.reshape(groups, kh, kw, cg, n, ho, wo)
-    grad_xp = np.zeros((groups, cg, n, h + top + bottom, w + left + right), dtype=grad_cols_t.dtype)
+    grad_cols_t = grad_cols_t.reshape(groups, cg, kh, kw, ho, wo, n)
+    grad_xp = np.zeros((groups, cg, h + top + bottom, w + left + right, n), dtype=grad_cols_t.dtype)
     for p in range(kh):
         for q in range(kw):
             rows, columns = _offset_slice(p, q, out_hw, stride, dilation)
-            grad_xp[:, :, :, rows, columns] += grad_cols_t[:, p, q]  # (G, Cg, N, Ho, Wo), contiguous
+            grad_xp[:, :, rows, columns] += grad_cols_t[:, :, p, q]  # (G, Cg, Ho, Wo, N), contiguous
     return grad_xp
 
 
@@ -284,24 +311,32 @@ class Convolution(Function):
         top, bottom, left, right = padding
         ho = conv_output_size(h, kh, stride[0], top + bottom, dilation[0])
         wo = conv_output_size(w, kw, stride[1], left + right, dilation[1])
-        cols = im2col(x4, (kh, kw), (ho, wo), stride, padding, dilation, groups)  # (G, M, K)
-        # (O, Cg, KH, KW) -> (G, Og, Cg, KH, KW) -> (G, KH, KW, Cg, Og) -> (G, K, Og), matching cols
-        w_mat = np.ascontiguousarray(w4.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 2, 1))
-        w_mat = w_mat.reshape(groups, kh * kw * cg, og)
-        out = np.matmul(cols, w_mat)  # (G, M, Og): the one GEMM
-        # (G, N, Ho, Wo, Og) -> (N, G, Og, Ho, Wo) -> (N, O, Ho, Wo), one copy into NCHW
-        y = out.reshape(groups, n, ho, wo, og).transpose(1, 0, 4, 2, 3).reshape(n, o, ho, wo)
+        # Which im2col: the one whose copy reads the longer contiguous runs (module docstring)
+        columns = (wo if stride[1] == 1 else 1) > (cg * kw if dilation[1] == 1 else cg)
+        if columns:
+            cols = im2col_t(x4, (kh, kw), (ho, wo), stride, padding, dilation, groups)  # (G, K, M)
+            out = np.matmul(w4.reshape(groups, og, cg * kh * kw), cols)  # (G, Og, M): the one GEMM
+            # (G, Og, N, Ho, Wo) -> (N, G, Og, Ho, Wo) -> (N, O, Ho, Wo), one copy into NCHW
+            y = out.reshape(groups, og, n, ho, wo).transpose(2, 0, 1, 3, 4).reshape(n, o, ho, wo)
+        else:
+            cols = im2col(x4, (kh, kw), (ho, wo), stride, padding, dilation, groups)  # (G, M, K)
+            # (O, Cg, KH, KW) -> (G, Og, Cg, KH, KW) -> (G, KH, KW, Cg, Og) -> (G, K, Og), matching cols
+            w_mat = np.ascontiguousarray(w4.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 2, 1))
+            w_mat = w_mat.reshape(groups, kh * kw * cg, og)
+            out = np.matmul(cols, w_mat)  # (G, M, Og): the one GEMM
+            # (G, N, Ho, Wo, Og) -> (N, G, Og, Ho, Wo) -> (N, O, Ho, Wo), one copy into NCHW
+            y = out.reshape(groups, n, ho, wo, og).transpose(1, 0, 4, 2, 3).reshape(n, o, ho, wo)
         if bias is not None:
             y += bias.reshape(1, o, 1, 1)
         ctx.save_for_backward(x, weight, cols)
-        ctx.meta = (x4.shape, x.shape, w4.shape, weight.shape, (ho, wo), stride, padding, dilation, groups)
+        ctx.meta = (x4.shape, x.shape, w4.shape, weight.shape, (ho, wo), stride, padding, dilation, groups, columns)
         out_shape = x.shape[: x.ndim - spatial - 1] + (o,) + ((ho, wo) if spatial == 2 else (wo,))
         return y.reshape(out_shape)
 
     @staticmethod
     def backward(ctx, grad_output):
         _, weight, cols = ctx.saved_tensors
-        x4_shape, x_shape, w4_shape, w_shape, (ho, wo), stride, padding, dilation, groups = ctx.meta
+        x4_shape, x_shape, w4_shape, w_shape, (ho, wo), stride, padding, dilation, groups, columns = ctx.meta
         n, c, h, w = x4_shape
         o, cg, kh, kw = w4_shape
         top, bottom, left, right = padding
@@ -314,9 +349,12 @@ class Convolution(Function):
         grad_t = grad_t.reshape(groups, og, n * ho * wo)
         grad_x = grad_w = grad_b = None
         if need_w:
-            grad_w_t = np.matmul(grad_t, cols)  # (G, Og, K) = (cols^T @ g)^T
-            # (G, Og, KH, KW, Cg) -> (G, Og, Cg, KH, KW) -> (O, Cg, KH, KW)
-            grad_w = grad_w_t.reshape(groups, og, kh, kw, cg).transpose(0, 1, 4, 2, 3).reshape(w_shape)
+            if columns:  # (G, Og, M) @ (G, M, K): K is already the weight's (Cg, KH, KW)
+                grad_w = np.matmul(grad_t, np.swapaxes(cols, 1, 2)).reshape(w_shape)
+            else:
+                grad_w_t = np.matmul(grad_t, cols)  # (G, Og, K) = (cols^T @ g)^T
+                # (G, Og, KH, KW, Cg) -> (G, Og, Cg, KH, KW) -> (O, Cg, KH, KW)
+                grad_w = grad_w_t.reshape(groups, og, kh, kw, cg).transpose(0, 1, 4, 2, 3).reshape(w_shape)
         if need_x:
             # the full correlation of g with the flipped kernel needs a padding of d (K - 1) - pad
             # on each side; it exists (>= 0) unless the forward padded more than the kernel spans
@@ -329,12 +367,14 @@ class Convolution(Function):
                 weight4 = weight.reshape(w4_shape)  # conv1d's (O, Cg, K) as (O, Cg, 1, K)
                 grad_x = _full_correlation(grad_output, weight4, (h, w), full_pads, dilation, groups).reshape(x_shape)
             else:
-                # (O, Cg, [1,] KW) -> (G, Og, Cg, KH, KW) -> (G, KH, KW, Cg, Og) -> (G, K, Og): W_mat
-                w_mat = weight.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, -1, og)
-                grad_cols_t = np.matmul(w_mat, grad_t)  # (G, K, M) = (g @ W_mat^T)^T
+                # (N, O, Ho, Wo) -> (N, G, Og, Ho, Wo) -> (G, Og, Ho, Wo, N) -> (G, Og, M'): g^T with
+                # the batch innermost, the order col2im adds fastest in
+                grad_tn = np.ascontiguousarray(grad_output.reshape(n, groups, og, ho, wo).transpose(1, 2, 3, 4, 0))
+                w_mat_t = np.swapaxes(weight.reshape(groups, og, cg * kh * kw), 1, 2)  # (G, K, Og), K = (Cg, KH, KW)
+                grad_cols_t = np.matmul(w_mat_t, grad_tn.reshape(groups, og, -1))  # (G, K, M') = (g @ W_mat^T)^T
                 grad_xp = col2im(grad_cols_t, x4_shape, (kh, kw), (ho, wo), stride, padding, dilation, groups)
-                # crop the padding; (G, Cg, N, H, W) -> (N, G, Cg, H, W) -> (N, C, H, W) -> x's shape
-                grad_x = grad_xp[..., top : top + h, left : left + w].transpose(2, 0, 1, 3, 4).reshape(x_shape)
+                # crop the padding; (G, Cg, H, W, N) -> (N, G, Cg, H, W) -> (N, C, H, W) -> x's shape
+                grad_x = grad_xp[:, :, top : top + h, left : left + w].transpose(4, 0, 1, 2, 3).reshape(x_shape)
         if need_b:
             grad_b = grad_output.sum(axis=(0, 2, 3))
         return grad_x, grad_w, grad_b
@@ -406,28 +446,49 @@ def max_pool_argmax(x, kernel, stride, padding, dilation, out_hw):
     the kernel).
 
     A running max over the KH KW kernel offsets, each a strided slice of the padded input (no
-    copy of the windows, no loop over pixels). It is PyTorch's CPU kernel's rule: a later element
-    replaces the max only if it is strictly greater, or NaN, so ties keep the first maximum in
-    row-major window order and a NaN propagates. The position is updated arithmetically
-    (arg = arg * ~better + k * better), which is branch-free and several times faster than a
-    masked assignment.
+    copy of the windows, no loop over pixels; no padded copy at all when the windows lie inside
+    x). It is PyTorch's CPU kernel's rule: a later element replaces the max only if it is strictly
+    greater, or NaN, so ties keep the first maximum in row-major window order and a NaN
+    propagates. The position is the largest offset k whose element replaced the max, kept as a
+    running ``max(arg, k * better)`` (branch-free, faster than a masked assignment).
     """
     lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    xp = _pad_for_windows(x, out_hw, stride, dilation, kernel, padding, lowest)
+    if _windows_inside(x.shape, out_hw, stride, dilation, kernel, padding):
+        xp = x  # no padding and no ceil_mode overhang: the windows are strided slices of x itself
+    else:
+        xp = _pad_for_windows(x, out_hw, stride, dilation, kernel, padding, lowest)
+    best, arg = _running_max(xp, kernel, out_hw, stride, dilation, check_nan=False)
+    # np.maximum propagates NaN, so a window holds a NaN exactly when its max is NaN: checking the
+    # (smaller) output finds them, and only then is the position recomputed with the NaN rule.
+    if x.dtype.kind == "f" and np.isnan(best).any():
+        best, arg = _running_max(xp, kernel, out_hw, stride, dilation, check_nan=True)
+    return best, arg
+
+
+def _windows_inside(shape, out_hw, stride, dilation, kernel, padding):
+    """Whether every window lies inside the unpadded input (no padding, no ceil_mode overhang)."""
+    return padding == (0, 0) and all(
+        (o - 1) * s + d * (k - 1) + 1 <= size for o, s, d, k, size in zip(out_hw, stride, dilation, kernel, shape[2:])
+    )
+
+
+def _running_max(xp, kernel, out_hw, stride, dilation, check_nan):
     kh, kw = kernel
-    check_nan = x.dtype.kind == "f" and bool(np.isnan(x).any())
     rows, cols = _offset_slice(0, 0, out_hw, stride, dilation)
     best = xp[:, :, rows, cols].copy()
     arg = np.zeros(best.shape, dtype=np.int8 if kh * kw <= 127 else np.intp)
+    better = np.empty(best.shape, dtype=bool)
+    chosen = np.empty_like(arg)
     for k in range(1, kh * kw):
         rows, cols = _offset_slice(k // kw, k % kw, out_hw, stride, dilation)
         candidate = xp[:, :, rows, cols]
-        better = candidate > best
+        np.greater(candidate, best, out=better)
         if check_nan:
             better |= np.isnan(candidate)
         np.maximum(best, candidate, out=best)  # NaN-propagating, as the kernel's isnan rule
-        arg *= ~better
-        arg += better * arg.dtype.type(k)
+        # offsets only grow, so the last one that replaced the max is the largest k with better set
+        np.multiply(better, arg.dtype.type(k), out=chosen)
+        np.maximum(arg, chosen, out=arg)
     return best, arg
 
 
@@ -480,11 +541,16 @@ class MaxPool2d(Function):
         (arg,) = ctx.saved_tensors
         shape, x_shape, (kh, kw), stride, padding, dilation, out_hw = ctx.meta
         grad_output = grad_output.reshape(arg.shape)
-        grad_xp = np.zeros(_padded_shape(shape, out_hw, stride, dilation, (kh, kw), padding), dtype=grad_output.dtype)
         # windows that cannot overlap (stride >= the dilated kernel) write disjoint slices, so
         # each offset's share is stored directly; otherwise shares add up. Multiplying by the
         # boolean mask is branch-free, several times faster than np.where on random masks.
         disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, (kh, kw)))
+        # windows that tile the input exactly (kernel = stride, no padding, nothing left over) write
+        # every element once, so the buffer needs no zeros
+        tiled = padding == (0, 0) and dilation == (1, 1) and stride == (kh, kw)
+        tiled = tiled and shape[2:] == (out_hw[0] * kh, out_hw[1] * kw)
+        padded_shape = _padded_shape(shape, out_hw, stride, dilation, (kh, kw), padding)
+        grad_xp = (np.empty if tiled else np.zeros)(padded_shape, dtype=grad_output.dtype)
         for p in range(kh):  # one masked strided write (or add) per kernel offset
             for q in range(kw):
                 rows, cols = _offset_slice(p, q, out_hw, stride, dilation)
