@@ -343,3 +343,52 @@ def test_invalid_params_raise():
         optim.SGD([p * 2], lr=0.1)
     with pytest.raises(TypeError, match="Adam: learning rate must be a real number, got str"):
         optim.Adam([p], lr="0.1")
+
+
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [("Adam", {}), ("Adam", dict(weight_decay=0.1, amsgrad=True)), ("AdamW", {}), ("AdamW", dict(maximize=True))],
+)
+def test_big_parameter_chunked_adam_update_is_bit_identical_and_matches_torch(name, kwargs, monkeypatch):
+    # parameters beyond adam._CHUNK elements are updated chunk by chunk (cache-sized passes); the
+    # update is elementwise, so the result must equal the whole-array update bit for bit
+    from chainrule.optim import adam
+
+    rs = np.random.RandomState(0)
+    w0 = rs.randn(3 * adam._CHUNK + 123).astype(np.float32).reshape(-1, 1)  # ragged last chunk
+    grads = [rs.randn(*w0.shape).astype(np.float32) for _ in range(4)]
+    results = []
+    for chunk in (adam._CHUNK, 10 * w0.size):  # chunked, then one whole-array pass
+        monkeypatch.setattr(adam, "_CHUNK", chunk)
+        p = cr.tensor(w0.copy(), requires_grad=True)
+        opt = getattr(optim, name)([p], lr=1e-2, **kwargs)
+        for g in grads:
+            p.grad = cr.tensor(g)
+            opt.step()
+        results.append(p.detach().numpy())
+    np.testing.assert_array_equal(results[0], results[1])
+    tp = torch.tensor(w0.copy(), requires_grad=True)
+    topt = getattr(torch.optim, name)([tp], lr=1e-2, **kwargs)
+    for g in grads:
+        tp.grad = torch.tensor(g)
+        topt.step()
+    np.testing.assert_allclose(results[0], tp.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_big_duplicated_parameter_is_updated_twice_in_order_like_torch():
+    # a parameter listed twice in a group is updated twice (torch warns and does so); the threaded
+    # update of big parameters must keep that sequential
+    rs = np.random.RandomState(1)
+    w0 = rs.randn(600, 1000).astype(np.float32)
+    g = rs.randn(600, 1000).astype(np.float32)
+    p = cr.tensor(w0.copy(), requires_grad=True)
+    tp = torch.tensor(w0.copy(), requires_grad=True)
+    with pytest.warns(UserWarning):
+        opt = optim.AdamW([p, p], lr=1e-2)
+    with pytest.warns(UserWarning):
+        topt = torch.optim.AdamW([tp, tp], lr=1e-2)
+    for _ in range(2):
+        p.grad, tp.grad = cr.tensor(g), torch.tensor(g)
+        opt.step()
+        topt.step()
+    np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-5, atol=1e-6)
