@@ -154,3 +154,29 @@ def test_layer_norm_errors():
         F.layer_norm(cr.randn(2, 4), (4,), cr.ones(3))
     with pytest.raises(TypeError, match="floating point"):
         F.layer_norm(cr.tensor([[1, 2]]), (2,))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(6, 7, 32), (40, 17), (3, 100, 9)])
+def test_layer_norm_row_path_matches_torch_and_the_whole_array_forward(shape, dtype, monkeypatch):
+    # big contiguous inputs with weight and bias are normalised a block of rows at a time; a small
+    # block size sends these small inputs down that path (ragged last blocks included)
+    from chainrule.ops import normalization
+
+    d = shape[-1]
+    x = (randn(*shape, dtype=dtype, seed=11) * 2 + 0.5).astype(dtype)
+    w, b = randn(d, dtype=dtype, seed=12), randn(d, dtype=dtype, seed=13)
+    monkeypatch.setattr(normalization, "_ROW_CHUNK", 4 * d + 3)
+    assert normalization._rows_in_chunks(x, w, b, 1)
+    check_op(
+        lambda x, w, b: F.layer_norm(x, (d,), w, b, eps=1e-6),
+        lambda x, w, b: TF.layer_norm(x, (d,), w, b, eps=1e-6),
+        x,
+        w,
+        b,
+    )
+    rows = F.layer_norm(cr.tensor(x), (d,), cr.tensor(w), cr.tensor(b)).numpy()
+    monkeypatch.setattr(normalization, "_ROW_CHUNK", 10 * x.size)  # now too small for the row path
+    assert not normalization._rows_in_chunks(x, w, b, 1)
+    whole = F.layer_norm(cr.tensor(x), (d,), cr.tensor(w), cr.tensor(b)).numpy()
+    np.testing.assert_array_equal(rows, whole)
