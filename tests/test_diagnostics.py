@@ -566,3 +566,219 @@ def test_hidden_state_gradient_norms_of_an_lstm_cell_loop_match_torch():
     torch.nn.functional.mse_loss(torch_head(state[0]), torch.from_numpy(y)).backward()
     ours = diagnostics.hidden_state_gradient_norms(model, x, y, F.mse_loss, module="cell")
     np.testing.assert_allclose(ours, [h.grad.norm().item() for h in hiddens], rtol=1e-10)
+
+
+# Packed sequences and LSTM projections. The reference runs each sequence of the batch on its
+# own (batch of one, exactly its length) through torch's cells with the layer's weights, so it
+# needs no notion of batch sizes; it is checked against torch's fused layer on the packed batch.
+def torch_step(kind, torch_layer, suffix, nonlinearity, x_t, h, c):
+    """One step of layer-direction ``suffix`` with torch's own cell (LSTMCell has no projection:
+    with proj_size its equations are written out and h = (o * tanh c) W_hr^T)."""
+    weights = {name: getattr(torch_layer, name + suffix) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+    if kind == "LSTM" and torch_layer.proj_size:
+        i, f, g, o = (x_t @ weights["weight_ih"].T + weights["bias_ih"] + h @ weights["weight_hh"].T
+                      + weights["bias_hh"]).chunk(4, dim=1)  # fmt: skip
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return (torch.sigmoid(o) * torch.tanh(c)) @ getattr(torch_layer, "weight_hr" + suffix).T, c
+    hidden = torch_layer.hidden_size
+    if kind == "LSTM":
+        cell = torch.nn.LSTMCell(x_t.shape[1], hidden, dtype=torch.float64)
+    elif kind == "GRU":
+        cell = torch.nn.GRUCell(x_t.shape[1], hidden, dtype=torch.float64)
+    else:
+        cell = torch.nn.RNNCell(x_t.shape[1], hidden, nonlinearity=nonlinearity or "tanh", dtype=torch.float64)
+    for name, value in weights.items():  # the layer's parameters themselves, not copies
+        delattr(cell, name)
+        setattr(cell, name, value)
+    if kind == "LSTM":
+        return cell(x_t, (h, c))
+    return cell(x_t, h), None
+
+
+def torch_sequence_by_sequence(kind, torch_layer, x, lengths, h0, c0, layer, nonlinearity):
+    """Per sequence b: (outputs (L_b, D*W), final h (L*D, W), the watched layer's h_t of each
+    direction, retain_grad'ed: watched[b][t] = [h_t fwd(, h_t bwd)])."""
+    directions = 2 if torch_layer.bidirectional else 1
+    outputs, finals, watched = [], [], []
+    for b, length in enumerate(lengths):
+        layer_input = x[:length, b : b + 1]  # (L_b, 1, F)
+        final, seen = [], [[] for _ in range(length)]
+        for index in range(torch_layer.num_layers):
+            per_direction = []
+            for direction in range(directions):
+                suffix = f"_l{index}" + ("_reverse" if direction else "")
+                slot = index * directions + direction
+                h, c = h0[slot, b : b + 1], c0[slot, b : b + 1]
+                sequence = [None] * length
+                for t in reversed(range(length)) if direction else range(length):
+                    h, c = torch_step(kind, torch_layer, suffix, nonlinearity, layer_input[t], h, c)
+                    h.retain_grad()
+                    sequence[t] = h
+                    if index == layer:
+                        seen[t].append(h)
+                per_direction.append(torch.cat(sequence))  # (L_b, W)
+                final.append(h[0])
+            layer_input = torch.cat(per_direction, dim=1).unsqueeze(1)  # (L_b, 1, D*W)
+        outputs.append(layer_input[:, 0])
+        finals.append(torch.stack(final))
+        watched.append(seen)
+    return outputs, finals, watched
+
+
+class ReadPackedOrPadded(nn.Module):
+    """A fused layer on padded or packed input (or on padded input it packs itself); a head reads
+    the top layer's final states and the sum of the outputs over each sequence's steps."""
+
+    def __init__(self, recurrent, hx=None, pack_lengths=None):
+        super().__init__()
+        directions = 2 if recurrent.bidirectional else 1
+        width = (recurrent.proj_size or recurrent.hidden_size) * directions
+        self.recurrent, self.head = recurrent, nn.Linear(2 * width, 1).double()
+        self.hx, self.pack_lengths, self.directions = hx, pack_lengths, directions
+
+    def forward(self, x):
+        if self.pack_lengths is not None:
+            x = nn.utils.rnn.pack_padded_sequence(x, self.pack_lengths, enforce_sorted=False)
+        output, state = self.recurrent(x, self.hx)
+        h_n = state[0] if isinstance(state, tuple) else state
+        if isinstance(output, nn.utils.rnn.PackedSequence):
+            output, _ = nn.utils.rnn.pad_packed_sequence(output)  # (T, B, D*W), zeros past each end
+        last = F.cat(list(h_n[-self.directions :]), dim=1)  # (B, D*W)
+        return self.head(F.cat([last, output.sum(0)], dim=1))
+
+
+PACKED_CASES = [
+    ("LSTM", {}, "packed", [6, 4, 4, 1], False),
+    ("LSTM", {"num_layers": 2, "bidirectional": True}, "packed", [3, 6, 1, 4], True),
+    ("LSTM", {"proj_size": 2}, "padded", [6, 6, 6, 6], True),
+    ("LSTM", {"proj_size": 2, "bidirectional": True}, "padded", [6, 6, 6, 6], False),
+    ("LSTM", {"proj_size": 2, "num_layers": 2, "bidirectional": True}, "packed", [2, 6, 5, 5], True),
+    ("LSTM", {"proj_size": 3, "num_layers": 2}, "packs_inside", [4, 1, 6, 2], False),
+    ("GRU", {"bidirectional": True}, "packed", [5, 6, 2, 2], True),
+    ("GRU", {"num_layers": 2}, "packs_inside", [6, 3, 3, 1], True),
+    ("RNN", {"num_layers": 2}, "packed", [6, 5, 3, 1], True),
+    ("RNN", {"nonlinearity": "relu", "bidirectional": True}, "packed", [1, 6, 2, 4], False),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "feed", "lengths", "with_state"),
+    PACKED_CASES,
+    ids=[f"{k}-{'-'.join(f'{a}={v}' for a, v in o.items())}-{f}-{s}" for k, o, f, _, s in PACKED_CASES],
+)
+def test_hidden_state_gradient_norms_of_packed_and_projected_layers_match_torch_cells(
+    kind, options, feed, lengths, with_state
+):
+    torch.manual_seed(5)
+    hidden, features, steps, batch = 4, 3, max(lengths), len(lengths)
+    torch_layer = FUSED[kind](features, hidden, dtype=torch.float64, **options)
+    layer = getattr(nn, kind)(features, hidden, **options).double()
+    layer.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in torch_layer.state_dict().items()})
+    directions, layers = 2 if options.get("bidirectional") else 1, options.get("num_layers", 1)
+    width = options.get("proj_size") or hidden
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((steps, batch, features))
+    h0 = rng.standard_normal((layers * directions, batch, width)) if with_state else None
+    c0 = rng.standard_normal((layers * directions, batch, hidden)) if with_state and kind == "LSTM" else None
+    y = rng.standard_normal((batch, 1))
+    hx = None if h0 is None else ((cr.tensor(h0), cr.tensor(c0)) if kind == "LSTM" else cr.tensor(h0))
+    model = ReadPackedOrPadded(layer, hx, pack_lengths=lengths if feed == "packs_inside" else None)
+    inputs = nn.utils.rnn.pack_padded_sequence(cr.tensor(x), lengths, enforce_sorted=False) if feed == "packed" else x
+    head = torch.nn.Linear(2 * width * directions, 1, dtype=torch.float64)
+    head.load_state_dict({k: torch.from_numpy(v) for k, v in model.head.state_dict().items()})
+
+    def reference(watched_layer):
+        torch_layer.zero_grad()
+        zeros = np.zeros((layers * directions, batch, width))
+        th0 = torch.from_numpy(h0 if h0 is not None else zeros)
+        tc0 = torch.from_numpy(c0 if c0 is not None else np.zeros((layers * directions, batch, hidden)))
+        tx = torch.from_numpy(x)
+        outputs, finals, watched = torch_sequence_by_sequence(
+            kind, torch_layer, tx, lengths, th0, tc0, watched_layer, options.get("nonlinearity")
+        )
+        with torch.no_grad():  # the reference is torch's own fused layer, sequence by sequence
+            packed = torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, enforce_sorted=False)
+            fused_out, fused_state = torch_layer(packed, (th0, tc0) if kind == "LSTM" else th0)
+            fused_out, _ = torch.nn.utils.rnn.pad_packed_sequence(fused_out)
+            fused_h = fused_state[0] if kind == "LSTM" else fused_state
+            for b, length in enumerate(lengths):
+                torch.testing.assert_close(outputs[b], fused_out[:length, b], rtol=1e-10, atol=1e-12)
+                torch.testing.assert_close(finals[b], fused_h[:, b], rtol=1e-10, atol=1e-12)
+        last = torch.stack([f[-directions:].reshape(-1) for f in finals])  # (B, D*W)
+        summed = torch.stack([o.sum(0) for o in outputs])  # (B, D*W)
+        torch.nn.functional.mse_loss(head(torch.cat([last, summed], dim=1)), torch.from_numpy(y)).backward()
+        return np.array(
+            [
+                math.sqrt(sum(h.grad.norm().item() ** 2 for seen in watched if t < len(seen) for h in seen[t]))
+                for t in range(steps)
+            ]
+        )
+
+    ours = diagnostics.hidden_state_gradient_norms(model, inputs, y, F.mse_loss)
+    assert ours.shape == (steps,) and ours.dtype == np.float64
+    np.testing.assert_allclose(ours, reference(layers - 1), rtol=1e-9)
+    if layers == 2:
+        first = diagnostics.hidden_state_gradient_norms(model, inputs, y, F.mse_loss, layer=0)
+        np.testing.assert_allclose(first, reference(0), rtol=1e-9)
+    # The unrolled loop is the fused layer's function: the same loss either way.
+    fused = F.mse_loss(model(inputs if feed == "packed" else cr.tensor(x)), cr.tensor(y)).item()
+    seen = []
+    diagnostics.hidden_state_gradient_norms(
+        model, inputs, y, lambda out, t: seen.append(F.mse_loss(out, t)) or seen[-1]
+    )
+    assert seen[0].item() == pytest.approx(fused, rel=1e-12)
+    assert "forward" not in layer.__dict__ and all(p.grad is None for p in model.parameters())
+
+
+def test_hidden_state_gradient_norms_of_a_packed_sequence_leave_the_caller_data_alone():
+    layer = nn.GRU(2, 3).double()
+    data = cr.tensor(np.random.default_rng(7).standard_normal((4, 3, 2)))
+    packed = nn.utils.rnn.pack_padded_sequence(data, [4, 2, 1])
+
+    def loss_fn(output, target):
+        return output.data.square().sum()  # a bare layer: the first element of its (output, h_n)
+
+    norms = diagnostics.hidden_state_gradient_norms(layer, packed, None, loss_fn)
+    assert norms.shape == (4,) and (norms > 0).all()
+    assert not packed.data.requires_grad and packed.data.grad is None
+    with pytest.raises(TypeError, match="hidden_state_gradient_norms: a packed input must hold floating-point"):
+        ints = nn.utils.rnn.pack_padded_sequence(cr.tensor(np.zeros((4, 3, 2), np.int64)), [4, 2, 1])
+        diagnostics.hidden_state_gradient_norms(layer, ints, None, loss_fn)
+
+
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+def test_time_step_gradient_norms_of_a_packed_sequence_match_torch(enforce_sorted):
+    torch.manual_seed(8)
+    torch_layer = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2, dtype=torch.float64)
+    layer = nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2).double()
+    layer.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in torch_layer.state_dict().items()})
+    lengths = [6, 4, 4, 1] if enforce_sorted else [4, 1, 6, 4]
+    x = np.random.default_rng(9).standard_normal((6, 4, 3))
+    weights = np.random.default_rng(10).standard_normal((sum(lengths), 4))
+
+    def loss_fn(output, target):  # a bare layer: (PackedSequence, state) -> its packed output
+        return (output.data * cr.tensor(weights)).sum()
+
+    packed = nn.utils.rnn.pack_padded_sequence(cr.tensor(x), lengths, enforce_sorted=enforce_sorted)
+    ours = diagnostics.time_step_gradient_norms(layer, packed, None, loss_fn)
+    tx = torch.from_numpy(x).requires_grad_()
+    output, _ = torch_layer(torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, enforce_sorted=enforce_sorted))
+    (output.data * torch.from_numpy(weights)).sum().backward()
+    assert ours.shape == (6,)
+    np.testing.assert_allclose(ours, tx.grad.norm(dim=(1, 2)).numpy(), rtol=1e-10)  # padding: zero gradient
+    assert packed.data.grad is None and all(p.grad is None for p in layer.parameters())
+
+
+def test_a_model_returning_a_packed_sequence_hands_it_to_the_loss_whole():
+    layer = nn.RNN(2, 3).double()
+
+    def model(packed):
+        return layer(packed)[0]  # a PackedSequence: a namedtuple, yet the output itself
+
+    def loss_fn(output, target):
+        assert isinstance(output, nn.utils.rnn.PackedSequence)
+        return output.data.sum()
+
+    packed = nn.utils.rnn.pack_sequence([cr.tensor(np.ones((3, 2))), cr.tensor(np.ones((2, 2)))])
+    norms = diagnostics.time_step_gradient_norms(model, packed, None, loss_fn)
+    assert norms.shape == (3,) and (norms > 0).all()

@@ -1037,6 +1037,14 @@ def case_inplace_on_expanded_nonleaf_raises(lib):
     e.mul_(2.0)
 
 
+def case_inplace_on_an_empty_tensor_is_allowed(lib):
+    # NumPy gives an empty array zero strides ((12, 0) has strides (0, 0)), yet nothing aliases
+    x = lib.zeros(12, 0, dtype=lib.float64)
+    x.uniform_(-1.0, 1.0)
+    x.add_(1.0)
+    return x
+
+
 @torch_raises(RuntimeError)
 def case_setitem_on_view_of_leaf_requiring_grad_raises(lib):
     x = f64(lib, [1.0, 2.0, 3.0], requires_grad=True)

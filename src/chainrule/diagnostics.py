@@ -321,9 +321,22 @@ def _sequence_input(inputs, batch_first: bool, where: str) -> tuple[Tensor, int]
     return Tensor(array).requires_grad_(), time_axis
 
 
+def _packed_input(inputs, where: str):
+    """The PackedSequence with its data copied into a fresh float leaf that requires grad."""
+    data = _raw(inputs.data)
+    if data.dtype.kind != "f" or data.ndim != 2:
+        raise TypeError(
+            f"{where}: a packed input must hold floating-point (sum of lengths, F) data to be "
+            f"differentiated, got dtype {data.dtype} and shape {tuple(data.shape)}"
+        )
+    leaf = Tensor(data).requires_grad_()
+    return nn.utils.rnn.PackedSequence(leaf, inputs.batch_sizes, inputs.sorted_indices, inputs.unsorted_indices)
+
+
 def _scalar_loss(model, x, targets, loss_fn, where: str) -> Tensor:
     output = model(x)
-    if isinstance(output, (tuple, list)):  # a bare recurrent layer returns (output, state)
+    # a bare recurrent layer returns (output, state); a PackedSequence is a namedtuple, not that
+    if isinstance(output, (tuple, list)) and not isinstance(output, nn.utils.rnn.PackedSequence):
         output = output[0]
     if targets is not None and not isinstance(targets, Tensor):
         targets = Tensor(np.asarray(targets))
@@ -358,7 +371,8 @@ def time_step_gradient_norms(model, inputs, targets, loss_fn, *, batch_first: bo
         model: a callable (usually a Module) mapping the input sequence to an output; if it
             returns a tuple (as a bare ``nn.LSTM`` does) the first element is the output.
         inputs: a float tensor or array of shape (T, B, F), (B, T, F) with
-            ``batch_first=True``, or unbatched (T, F).
+            ``batch_first=True``, or unbatched (T, F); or a ``PackedSequence`` of float data,
+            passed to ``model`` as one (``batch_first`` is then ignored).
         targets: passed to ``loss_fn`` unchanged (an array becomes a Tensor); None if
             ``loss_fn`` needs none.
         loss_fn: ``loss_fn(output, targets)`` returning a scalar loss, e.g. ``F.mse_loss``.
@@ -366,9 +380,22 @@ def time_step_gradient_norms(model, inputs, targets, loss_fn, *, batch_first: bo
 
     Returns:
         A float64 array of shape (T,): entry ``t`` is the L2 norm of ``dL/dx_t`` over the batch
-        and the features.
+        and the features. For a ``PackedSequence``, T is ``len(batch_sizes)`` (the longest
+        sequence) and entry ``t`` is over the ``batch_sizes[t]`` sequences longer than ``t``.
     """
     where = "time_step_gradient_norms"
+    if isinstance(inputs, nn.utils.rnn.PackedSequence):
+        x = _packed_input(inputs, where)
+        with _eval_mode(model):
+            loss = _scalar_loss(model, x, targets, loss_fn, where)
+        (grad,) = autograd_grad(loss, [x.data], allow_unused=True)
+        sizes = x.batch_sizes._data
+        if grad is None:
+            return np.zeros(len(sizes))
+        # packed data is time-major: the rows of step t are the batch_sizes[t] running sequences
+        ends = np.cumsum(sizes)
+        squares = np.square(grad._data.astype(np.float64)).sum(axis=1)  # (sum of lengths,)
+        return np.sqrt([squares[end - size : end].sum() for size, end in zip(sizes, ends)])
     x, time_axis = _sequence_input(inputs, batch_first, where)
     with _eval_mode(model):
         loss = _scalar_loss(model, x, targets, loss_fn, where)
@@ -402,7 +429,18 @@ def hidden_state_gradient_norms(
       inside the reset product). That is the same function -- the loss is unchanged -- and it
       exposes every ``h_t``. For a stack (``num_layers > 1``) ``layer`` picks whose states are
       measured; for a bidirectional layer step ``t`` combines both directions' states at ``t``.
-      Packed sequences and ``proj_size`` are not supported here.
+      With ``proj_size`` P > 0 (LSTM), ``h_t`` is the projected state ``(o * tanh c_t) W_hr^T``
+      of width P -- the tensor fed back and output -- so the norm is over P units, not over
+      the cell's H.
+
+    **Packed sequences**: ``inputs`` may be a ``PackedSequence`` (it is passed to ``model``
+    as one, with its data copied into a fresh leaf), and a fused layer may also receive one
+    from inside the model (a model that packs its padded input). Step ``t`` then runs only the
+    ``batch_sizes[t]`` sequences longer than ``t`` (a sequence that has ended keeps its state,
+    so the final states are taken at each sequence's own last step, as in torch), and entry
+    ``t`` is the norm of ``dL/dh_t`` over those running sequences: the padding of shorter
+    sequences contributes nothing, because there is no ``h_t`` for them. The result has one
+    entry per step of the longest sequence, ``len(batch_sizes)``.
 
     Like :func:`time_step_gradient_norms` it runs in eval mode (restored afterwards) and leaves
     every ``.grad`` untouched.
@@ -410,7 +448,8 @@ def hidden_state_gradient_norms(
     Args:
         model: the Module to run on ``inputs``.
         inputs: a float tensor or array (T, B, F), (B, T, F) with ``batch_first=True``, or
-            unbatched (T, F).
+            unbatched (T, F); or a ``PackedSequence`` of float data (``batch_first`` is then
+            ignored).
         targets: passed to ``loss_fn`` unchanged (an array becomes a Tensor).
         loss_fn: ``loss_fn(output, targets)`` returning a scalar loss.
         module: the recurrent submodule (or its name in ``model``); default: the one fused
@@ -420,12 +459,17 @@ def hidden_state_gradient_norms(
 
     Returns:
         A float64 array: one entry per recorded step (T of them for a cell called once per
-        step), the L2 norm of ``dL/dh_t`` over the batch and the hidden units.
+        step or a fused layer; T = ``len(batch_sizes)`` for packed input), entry ``t`` being the
+        L2 norm of ``dL/dh_t`` over the batch (for packed input, the sequences running at
+        ``t``), the hidden units (P of them with ``proj_size``) and, for a bidirectional
+        layer, both directions: ``sqrt(||dL/dh_t_fwd||^2 + ||dL/dh_t_bwd||^2)``.
     """
     where = "hidden_state_gradient_norms"
     _check_module(model, where)
     target_module = _find_recurrent(model, module, where)
-    x, _ = _sequence_input(inputs, batch_first, where)
+    x = _packed_input(inputs, where) if isinstance(inputs, nn.utils.rnn.PackedSequence) else None
+    if x is None:
+        x, _ = _sequence_input(inputs, batch_first, where)
     kind = _recurrent_kind(target_module)
     states: list = []
     with _eval_mode(model):
@@ -514,58 +558,120 @@ class _unrolled:
             self.module.__dict__["forward"] = self.previous
 
     def forward(self, input, hx=None):  # noqa: A002 - PyTorch's argument name
+        """The layer's function on a padded (T, B, F) / (B, T, F) / (T, F) tensor or on a
+        PackedSequence, as a loop over time steps. Each step's input is a (B_t, F) tensor where
+        B_t is how many sequences still run at step t (B for padded input); a sequence that has
+        ended keeps its last state, as in torch's packed kernels."""
         from . import functional as F
 
         module, kind, where = self.module, self.kind, self.where
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{where}: the unrolled {kind} takes a padded Tensor (packed sequences are not supported)")
-        if getattr(module, "proj_size", 0):
-            raise ValueError(f"{where}: an LSTM with proj_size > 0 is not supported")
-        batched = input.dim() == 3
-        x = input if batched else input.unsqueeze(1)  # (T, B, F) or (B, T, F)
-        if batched and module.batch_first:
-            x = x.transpose(0, 1)  # (T, B, F)
-        steps, batch = x.shape[0], x.shape[1]
+        packed = isinstance(input, nn.utils.rnn.PackedSequence)
+        if not packed and not isinstance(input, Tensor):
+            raise TypeError(
+                f"{where}: the unrolled {kind} takes a Tensor or a PackedSequence, got {type(input).__name__}"
+            )
         directions = 2 if module.bidirectional else 1
-        hidden = module.hidden_size
+        proj_size = int(getattr(module, "proj_size", 0) or 0)
+        width = proj_size or module.hidden_size  # of h; c keeps hidden_size
+        if packed:
+            data, batch_sizes, sorted_indices, unsorted_indices = input
+            sizes = [int(n) for n in batch_sizes._data]
+            offsets = np.concatenate([[0], np.cumsum(sizes)])
+            steps_in = [data[offsets[t] : offsets[t + 1]] for t in range(len(sizes))]  # each (B_t, F)
+            batched = True
+        else:
+            batched = input.dim() == 3
+            x = input if batched else input.unsqueeze(1)  # (T, B, F) or (B, T, F)
+            if batched and module.batch_first:
+                x = x.transpose(0, 1)  # (T, B, F)
+            steps_in = list(x.unbind(0))  # T tensors (B, F)
+            sizes = [x.shape[1]] * x.shape[0]
+            sorted_indices = unsorted_indices = None
+        steps, batch = len(sizes), sizes[0]
+        rows = module.num_layers * directions
         if hx is None:
-            zeros = creation.zeros(module.num_layers * directions, batch, hidden, dtype=x.dtype)
-            hx = (zeros, zeros) if kind == "LSTM" else zeros
-        elif not batched:
-            hx = tuple(h.unsqueeze(1) for h in hx) if kind == "LSTM" else hx.unsqueeze(1)
-        h0, c0 = hx if kind == "LSTM" else (hx, None)
+            h0 = creation.zeros(rows, batch, width, dtype=steps_in[0].dtype)
+            c0 = creation.zeros(rows, batch, module.hidden_size, dtype=steps_in[0].dtype)
+        else:
+            h0, c0 = hx if kind == "LSTM" else (hx, None)
+            if not batched:
+                h0, c0 = h0.unsqueeze(1), (c0.unsqueeze(1) if c0 is not None else None)  # (L*D, 1, W)
+            if sorted_indices is not None:  # the packed batch runs in order of decreasing length
+                h0 = h0.index_select(1, sorted_indices)
+                c0 = c0.index_select(1, sorted_indices) if c0 is not None else None
+        if kind != "LSTM":
+            c0 = None
         watched = [[None] * directions for _ in range(steps)]
         final_h, final_c = [], []
-        layer_input = x
+        layer_input = steps_in
         for index in range(module.num_layers):
-            outputs = []
+            per_direction = []
             for direction in range(directions):
                 suffix = f"_l{index}" + ("_reverse" if direction else "")
                 slot = index * directions + direction
-                h = h0[slot]
-                c = c0[slot] if c0 is not None else None
-                order = range(steps - 1, -1, -1) if direction else range(steps)
-                sequence = [None] * steps
-                for t in order:
-                    h, c = self._cell(layer_input[t], h, c, suffix)
-                    sequence[t] = h
-                    if index == self.layer:
-                        watched[t][direction] = h
-                outputs.append(F.stack(sequence))  # (T, B, H)
+                c_init = c0[slot] if c0 is not None else None
+                outputs, h, c = self._direction(layer_input, sizes, h0[slot], c_init, suffix, bool(direction))
+                if index == self.layer:
+                    for t in range(steps):
+                        watched[t][direction] = outputs[t]
+                per_direction.append(outputs)
                 final_h.append(h)
                 final_c.append(c)
-            layer_input = outputs[0] if directions == 1 else F.cat(outputs, dim=2)  # (T, B, D*H)
+            layer_input = [
+                outs[0] if directions == 1 else F.cat(outs, dim=1) for outs in zip(*per_direction)
+            ]  # each (B_t, D*W)
         self.states.extend(watched)
-        output = layer_input
-        if batched and module.batch_first:
-            output = output.transpose(0, 1)  # (B, T, D*H)
-        h_n = F.stack(final_h)  # (L*D, B, H)
-        if not batched:
-            output, h_n = output.squeeze(1), h_n.squeeze(1)
-        if kind != "LSTM":
-            return output, h_n
-        c_n = F.stack(final_c)
-        return output, (h_n, c_n if batched else c_n.squeeze(1))
+        h_n = F.stack(final_h)  # (L*D, B, W)
+        c_n = F.stack(final_c) if kind == "LSTM" else None  # (L*D, B, H)
+        if packed:
+            output = nn.utils.rnn.PackedSequence(
+                F.cat(layer_input, dim=0), batch_sizes, sorted_indices, unsorted_indices
+            )
+            if unsorted_indices is not None:  # the states back in the caller's order
+                h_n = h_n.index_select(1, unsorted_indices)
+                c_n = c_n.index_select(1, unsorted_indices) if c_n is not None else None
+        else:
+            output = F.stack(layer_input)  # (T, B, D*W)
+            if batched and module.batch_first:
+                output = output.transpose(0, 1)  # (B, T, D*W)
+            if not batched:
+                output, h_n = output.squeeze(1), h_n.squeeze(1)
+                c_n = c_n.squeeze(1) if c_n is not None else None
+        return (output, h_n) if kind != "LSTM" else (output, (h_n, c_n))
+
+    def _direction(self, inputs: list, sizes: list, h0, c0, suffix: str, reverse: bool):
+        """One direction of one layer over the per-step inputs ``inputs[t]`` (sizes[t], F):
+        returns ([h_t (sizes[t], W) for each t], final h (B, W), final c (B, H) or None).
+
+        Forwards, step t updates the first sizes[t] rows (the sequences still running; sizes
+        never increase) and the others keep their state, so each row ends at its own last step.
+        Backwards, a sequence starts at its own last step from its initial state: the rows
+        joining at step t are taken from h0 / c0."""
+        from . import functional as F
+
+        outputs = [None] * len(sizes)
+        if not reverse:
+            h, c = h0, c0
+            for t, x_t in enumerate(inputs):
+                n = sizes[t]
+                if n == h.shape[0]:
+                    h, c = self._cell(x_t, h, c, suffix)
+                    outputs[t] = h
+                    continue
+                h_t, c_t = self._cell(x_t, h[:n], c[:n] if c is not None else None, suffix)
+                outputs[t] = h_t
+                h = F.cat([h_t, h[n:]], dim=0)  # (B, W): finished rows keep their last state
+                c = F.cat([c_t, c[n:]], dim=0) if c is not None else None
+            return outputs, h, c
+        h, c = h0[: sizes[-1]], (c0[: sizes[-1]] if c0 is not None else None)
+        for t in range(len(sizes) - 1, -1, -1):
+            n, running = sizes[t], h.shape[0]
+            if n > running:  # sequences whose last step is t start here, from their initial state
+                h = F.cat([h, h0[running:n]], dim=0)  # (n, W)
+                c = F.cat([c, c0[running:n]], dim=0) if c is not None else None
+            h, c = self._cell(inputs[t], h, c, suffix)
+            outputs[t] = h
+        return outputs, h, c
 
     def _cell(self, x_t, h, c, suffix: str):
         """One step of the layer's equations (PyTorch's gate order and bias placement)."""
@@ -582,7 +688,10 @@ class _unrolled:
         if kind == "LSTM":
             i, f, g, o = F.chunk(gates_x + gates_h, 4, dim=1)  # each (B, H)
             c = F.sigmoid(f) * c + F.sigmoid(i) * F.tanh(g)
-            return F.sigmoid(o) * F.tanh(c), c
+            h = F.sigmoid(o) * F.tanh(c)  # (B, H)
+            if getattr(module, "proj_size", 0):
+                h = F.linear(h, getattr(module, "weight_hr" + suffix))  # (B, P): h_t is the projected state
+            return h, c
         x_r, x_z, x_n = F.chunk(gates_x, 3, dim=1)  # each (B, H)
         h_r, h_z, h_n = F.chunk(gates_h, 3, dim=1)
         r, z = F.sigmoid(x_r + h_r), F.sigmoid(x_z + h_z)

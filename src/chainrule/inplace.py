@@ -65,7 +65,9 @@ def write_inplace(tensor, op_name, compute, *args, check_dtype=True, **kwargs):
         sync_view(tensor)
     check_inplace_allowed(tensor, op_name)
     target = tensor._data
-    if any(s == 0 and n > 1 for s, n in zip(target.strides, target.shape)) or not target.flags.writeable:
+    # an empty array has zero strides without any aliasing (np.zeros((12, 0)).strides == (0, 0))
+    aliased = target.size > 0 and any(s == 0 and n > 1 for s, n in zip(target.strides, target.shape))
+    if aliased or not target.flags.writeable:
         raise RuntimeError(
             f"{op_name}: more than one element of the written-to tensor (shape {target.shape}) refers "
             "to a single memory location (an expand()ed tensor, say); .clone() it before the "

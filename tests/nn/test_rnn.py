@@ -487,18 +487,144 @@ def test_cell_errors():
     )
 
 
-def test_constructor_errors():
-    for layer, theirs in ((nn.LSTM, torch.nn.LSTM), (nn.GRU, torch.nn.GRU)):
-        with pytest.raises(ValueError):
-            theirs(4, 0)
-        with pytest.raises(ValueError, match="hidden_size must be greater than zero"):
-            layer(4, 0)
-        with pytest.raises(ValueError, match="num_layers must be greater than zero"):
-            layer(4, 3, 0)
-    with pytest.raises(ValueError, match="Unknown nonlinearity 'sigmoid'"):
-        nn.RNN(4, 3, nonlinearity="sigmoid")
-    with pytest.raises(TypeError, match="hidden_size should be of type int"):
-        nn.LSTM(4, 3.0)
+# Constructor arguments that torch refuses (or warns about, or accepts although they look wrong):
+# (layer, positional args, keyword args). Each runs side by side in torch and in chainrule.
+BAD_ARGUMENTS = [
+    ("RNN", (IN, H), {"proj_size": 2}),
+    ("RNN", (IN, H), {"proj_size": 0}),  # torch refuses the keyword itself, even 0
+    ("GRU", (IN, H), {"proj_size": 2}),
+    ("GRU", (IN, H), {"proj_size": 0}),
+    ("LSTM", (IN, H), {"proj_size": H}),
+    ("LSTM", (IN, H), {"proj_size": H + 1}),
+    ("LSTM", (IN, H), {"proj_size": -1}),
+    ("LSTM", (IN, H), {"proj_size": 1.5}),
+    ("LSTM", (IN, H), {"proj_size": True}),
+    ("LSTM", (IN, H), {"proj_size": "1"}),
+    ("LSTM", (IN, H), {"proj_size": None}),
+    ("LSTM", (IN, H), {"proj_size": False}),  # == 0: no projection
+    ("LSTM", (IN, H), {"proj_size": np.int64(2)}),
+    ("LSTM", (IN, 0), {}),
+    ("LSTM", (IN, -1), {}),
+    ("RNN", (IN, 0), {}),
+    ("GRU", (0, H), {}),
+    ("LSTM", (-1, H), {}),
+    ("LSTM", (IN, 3.0), {}),
+    ("GRU", (4.0, H), {}),
+    ("RNN", (IN, "3"), {}),
+    ("LSTM", (None, H), {}),
+    ("LSTM", (IN, np.int64(3)), {}),  # torch's isinstance(hidden_size, int) refuses NumPy integers
+    ("LSTM", (IN, True), {}),  # ... and lets a bool through
+    ("GRU", (True, H), {}),
+    ("LSTM", (IN, H), {"num_layers": 0}),
+    ("GRU", (IN, H), {"num_layers": -1}),
+    ("LSTM", (IN, H), {"num_layers": -1.0}),
+    ("LSTM", (IN, H), {"num_layers": 1.5}),
+    ("RNN", (IN, H), {"num_layers": "2"}),
+    ("LSTM", (IN, H), {"num_layers": True}),
+    ("LSTM", (IN, H), {"num_layers": np.int64(2)}),
+    ("LSTM", (IN, H), {"dropout": 1.5}),
+    ("GRU", (IN, H), {"dropout": -0.1}),
+    ("LSTM", (IN, H), {"dropout": "0.1"}),
+    ("LSTM", (IN, H), {"dropout": "abc"}),
+    ("LSTM", (IN, H), {"dropout": True}),
+    ("RNN", (IN, H), {"dropout": None}),
+    ("LSTM", (IN, H), {"dropout": 0.2}),  # one layer: nothing to drop between, torch warns
+    ("GRU", (IN, H), {"dropout": 1}),
+    ("RNN", (IN, H), {"dropout": 0.5, "nonlinearity": "relu"}),
+    ("LSTM", (IN, H), {"dropout": 0.2, "num_layers": 2}),
+    ("LSTM", (IN, H), {"dropout": np.float32(0.3), "num_layers": 2}),
+    ("RNN", (IN, H), {"nonlinearity": "sigmoid"}),
+    ("RNN", (IN, H), {"nonlinearity": "Tanh"}),
+    ("RNN", (IN, H), {"nonlinearity": None}),
+    ("RNN", (IN, H, 1, "gelu"), {}),
+    ("LSTM", (IN, H), {"bias": 0}),
+    ("GRU", (IN, H), {"batch_first": None}),
+    ("LSTM", (IN, H), {"bidirectional": 2}),  # torch: TypeError at the first forward
+    ("GRU", (IN, H), {"bidirectional": None}),
+    ("LSTM", (IN, H), {"spam": 1}),
+    ("RNN", (IN, H), {"spam": 1}),
+    ("RNNCell", (IN, 0), {}),  # the cells check nothing: an empty cell works
+    ("LSTMCell", (0, H), {}),
+    ("GRUCell", (0, 0), {}),
+    ("RNNCell", (IN, -1), {}),
+    ("LSTMCell", (-1, H), {}),
+    ("GRUCell", (IN, 3.0), {}),
+    ("RNNCell", (4.0, H), {}),
+    ("LSTMCell", (IN, "3"), {}),
+    ("GRUCell", (None, H), {}),
+    ("LSTMCell", (IN, True), {}),
+    ("GRUCell", (True, H), {}),
+    ("RNNCell", (IN, np.int64(3)), {}),
+    ("RNNCell", (IN, H), {"nonlinearity": "sigmoid"}),  # torch raises at the first forward
+    ("GRUCell", (IN, H), {"bias": 0}),
+]
+
+
+def _construct_and_run(library, name, args, kwargs):
+    """Build the layer and run one well-formed forward (some mistakes only surface there):
+    (the exception raised first or None, [warning categories])."""
+    make = getattr(torch.nn if library == "torch" else nn, name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            layer = make(*args, **kwargs)
+            features = int(layer.input_size)  # torch keeps a bool size as given
+            x = np.zeros((2, features) if name.endswith("Cell") else (2, 2, features))
+            layer.double()(torch.from_numpy(x) if library == "torch" else cr.tensor(x))
+        except Exception as error:  # noqa: BLE001 - the type is what is compared
+            return error, [w.category for w in caught]
+    return None, [w.category for w in caught]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs"), BAD_ARGUMENTS, ids=[f"{n}{a}{k}" for n, a, k in BAD_ARGUMENTS])
+def test_constructor_arguments_raise_and_warn_as_torch(name, args, kwargs):
+    theirs, theirs_warnings = _construct_and_run("torch", name, args, kwargs)
+    ours, ours_warnings = _construct_and_run("chainrule", name, args, kwargs)
+    assert type(ours) is type(theirs), (ours, theirs)
+    assert ours_warnings == theirs_warnings
+    if ours is not None and "unexpected keyword argument" not in str(ours):
+        assert str(ours).startswith(f"{name}: "), ours  # names the layer
+    if theirs is None:  # accepted: the sizes are the ones torch stores (a bool counts as an int)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the dropout warning, already compared
+            theirs_layer, ours_layer = getattr(torch.nn, name)(*args, **kwargs), getattr(nn, name)(*args, **kwargs)
+        for attribute in ("input_size", "hidden_size", "num_layers", "proj_size", "dropout", "bidirectional"):
+            assert getattr(ours_layer, attribute, None) == getattr(theirs_layer, attribute, None), attribute
+
+
+def test_constructor_error_messages_say_what_was_expected():
+    with pytest.raises(ValueError, match="LSTM: hidden_size must be greater than zero, got 0"):
+        nn.LSTM(4, 0)
+    with pytest.raises(ValueError, match="GRU: num_layers must be greater than zero, got 0"):
+        nn.GRU(4, 3, 0)
+    with pytest.raises(TypeError, match="LSTM: input_size should be of type int, got: float"):
+        nn.LSTM(4.0, 3)
+    with pytest.raises(ValueError, match="RNN: proj_size argument is only supported for LSTM, not RNN or GRU"):
+        nn.RNN(4, 3, proj_size=1)
+    with pytest.raises(RuntimeError, match="RNNCell: Unknown nonlinearity 'sigmoid'. Select from 'tanh' or 'relu'"):
+        nn.RNNCell(4, 3, nonlinearity="sigmoid")
+    cell = nn.RNNCell(4, 3)
+    cell.nonlinearity = "gelu"  # reassigned after construction: refused at the forward, as torch
+    with pytest.raises(RuntimeError, match="RNNCell: Unknown nonlinearity 'gelu'"):
+        cell(cr.zeros(2, 4))
+    with pytest.raises(RuntimeError, match=r"LSTMCell: Trying to create tensor with negative dimension -1: \[12, -1\]"):
+        nn.LSTMCell(-1, 3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nn.LSTM(4, 3, dropout=0.5)
+    assert [w.filename for w in caught] == [__file__]  # the warning points at the caller's line
+
+
+def test_empty_cells_run_as_torch():
+    """torch's cells accept a size of 0; so do ours (an empty weight is filled without error)."""
+    for name, sizes in (("LSTMCell", (IN, 0)), ("GRUCell", (0, H)), ("RNNCell", (0, 0))):
+        ours, theirs = getattr(nn, name)(*sizes, dtype=np.float64), getattr(torch.nn, name)(*sizes).double()
+        x = np.random.default_rng(0).standard_normal((B, sizes[0]))
+        ours_out, theirs_out = ours(cr.tensor(x)), theirs(torch.from_numpy(x))
+        ours_h = ours_out[0] if name == "LSTMCell" else ours_out
+        theirs_h = theirs_out[0] if name == "LSTMCell" else theirs_out
+        assert tuple(ours_h.shape) == tuple(theirs_h.shape) == (B, sizes[1])
+        assert repr(ours) == repr(theirs)
 
 
 # ------------------------------------------------------------------ LSTM with proj_size

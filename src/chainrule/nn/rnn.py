@@ -29,10 +29,95 @@ _FUNCTIONS = {"LSTM": F.lstm, "GRU": F.gru, "RNN_TANH": F.rnn_tanh, "RNN_RELU": 
 
 
 def _check_size(layer, what, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    """A layer size as torch.nn.RNNBase checks it: a Python int (bool included, as isinstance
+    lets it through; a NumPy integer is refused, as torch refuses it) greater than zero."""
+    if not isinstance(value, int):
         raise TypeError(f"{layer}: {what} should be of type int, got: {type(value).__name__}")
     if value <= 0:
         raise ValueError(f"{layer}: {what} must be greater than zero, got {value}")
+
+
+def _check_num_layers(layer, value):
+    """torch compares num_layers with 0 first (ValueError for -1.0) and only then fails to
+    range() over a non-integer (TypeError; a bool passes range() but fails the first forward
+    with a TypeError); the same order and types here, at construction, with a message."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{layer}: num_layers should be of type int, got: {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"{layer}: num_layers must be greater than zero, got {value}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{layer}: num_layers should be of type int, got: {type(value).__name__}")
+
+
+def _check_proj_size(layer, mode, proj_size, hidden_size):
+    """0 (or anything equal to it: False, 0.0, as torch) disables the projection; otherwise an
+    integer in [1, hidden_size), LSTM only."""
+    if not isinstance(proj_size, numbers.Real):
+        raise TypeError(f"{layer}: proj_size should be of type int, got: {type(proj_size).__name__}")
+    if proj_size != 0 and mode != "LSTM":
+        raise ValueError(f"{layer}: proj_size argument is only supported for LSTM, not RNN or GRU")
+    if proj_size < 0:
+        raise ValueError(
+            f"{layer}: proj_size should be a positive integer or zero to disable projections, got {proj_size}"
+        )
+    if proj_size >= hidden_size:
+        raise ValueError(
+            f"{layer}: proj_size has to be smaller than hidden_size, got proj_size={proj_size} and "
+            f"hidden_size={hidden_size}"
+        )
+    if proj_size != 0 and (isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral)):
+        raise TypeError(f"{layer}: proj_size should be of type int, got: {type(proj_size).__name__}")
+
+
+def _check_dropout(layer, dropout, num_layers):
+    """torch converts with float() first (TypeError for None), then wants a number in [0, 1]
+    that is not a bool (ValueError), and warns when there is no layer boundary to drop at."""
+    try:
+        float(dropout)
+    except TypeError:
+        raise TypeError(f"{layer}: dropout should be a number in range [0, 1], got {type(dropout).__name__}") from None
+    except ValueError:
+        pass  # a string float() cannot read: the range check below raises ValueError, as torch
+    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1:
+        raise ValueError(
+            f"{layer}: dropout should be a number in range [0, 1] representing the probability of an element "
+            f"being zeroed, got {dropout!r}"
+        )
+    if dropout > 0 and num_layers == 1:
+        warnings.warn(
+            "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
+            f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+            UserWarning,
+            stacklevel=4,  # past _check_dropout, RNNBase.__init__ and RNN/LSTM/GRU.__init__: the caller
+        )
+
+
+def _check_flag(layer, what, value):
+    """bias and batch_first as torch checks them (isinstance bool); bidirectional too, which
+    torch only refuses at the first forward (its kernels take a bool)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{layer}: {what} should be of type bool, got: {type(value).__name__}")
+
+
+def _check_cell_size(layer, what, value, shape):
+    """A cell size as torch.nn.RNNCellBase takes it: any integer (bool included) >= 0 (torch
+    checks nothing and lets torch.empty fail: TypeError for a float, RuntimeError for a
+    negative size; 0 builds an empty, working cell)."""
+    if not isinstance(value, numbers.Integral):
+        raise TypeError(f"{layer}: {what} should be of type int, got: {type(value).__name__}")
+    if value < 0:
+        raise RuntimeError(f"{layer}: Trying to create tensor with negative dimension {value}: {list(shape)}")
+
+
+def _check_nonlinearity(layer, nonlinearity, error):
+    if nonlinearity not in ("tanh", "relu"):
+        raise error(f"{layer}: Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+
+
+def _reject_proj_size(layer, kwargs):
+    """torch's RNN and GRU refuse a proj_size keyword, even 0, with a ValueError."""
+    if "proj_size" in kwargs:
+        raise ValueError(f"{layer}: proj_size argument is only supported for LSTM, not RNN or GRU")
 
 
 def _select(tensor, dim, index):
@@ -80,33 +165,17 @@ class RNNBase(Module):
             raise ValueError(f"Unrecognized RNN mode: {mode}")
         layer = type(self).__name__
         dtype = _parameter_dtype(layer, device, dtype)
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1:
-            raise ValueError(
-                f"{layer}: dropout should be a number in range [0, 1] representing the probability of an element "
-                f"being zeroed, got {dropout!r}"
-            )
+        # torch's order of checks, so that the same bad argument raises the same exception type
+        _check_dropout(layer, dropout, num_layers)
+        _check_flag(layer, "bias", bias)
+        _check_flag(layer, "batch_first", batch_first)
+        _check_flag(layer, "bidirectional", bidirectional)  # torch: a TypeError at the first forward
+        _check_size(layer, "input_size", input_size)
         _check_size(layer, "hidden_size", hidden_size)
-        _check_size(layer, "num_layers", num_layers)
-        if proj_size and mode != "LSTM":
-            raise ValueError(f"{layer}: proj_size argument is only supported for LSTM, not RNN or GRU")
-        if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral):
-            raise TypeError(f"{layer}: proj_size should be of type int, got: {type(proj_size).__name__}")
-        if proj_size < 0:
-            raise ValueError(
-                f"{layer}: proj_size should be a positive integer or zero to disable projections, got {proj_size}"
-            )
-        if proj_size >= hidden_size:
-            raise ValueError(
-                f"{layer}: proj_size has to be smaller than hidden_size, got proj_size={proj_size} and "
-                f"hidden_size={hidden_size}"
-            )
-        if dropout > 0 and num_layers == 1:
-            warnings.warn(
-                "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
-                f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
-                UserWarning,
-                stacklevel=2,
-            )
+        _check_num_layers(layer, num_layers)
+        _check_proj_size(layer, mode, proj_size, hidden_size)
+        # int(): torch accepts a bool size (isinstance(True, int)); the shapes below need an int
+        input_size, hidden_size, num_layers, proj_size = map(int, (input_size, hidden_size, num_layers, proj_size))
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -278,6 +347,9 @@ class RNN(RNNBase):
         input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
         dtype, generator: as RNNBase.
         nonlinearity: 'tanh' or 'relu'.
+
+    Raises:
+        ValueError: a ``proj_size`` keyword (even 0), as torch: only LSTM has a projection.
     """
 
     def __init__(
@@ -294,9 +366,12 @@ class RNN(RNNBase):
         dtype=None,
         *,
         generator=None,
+        **unsupported,
     ):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        _reject_proj_size("RNN", unsupported)
+        if unsupported:  # what Python itself would say without the **unsupported catch-all
+            raise TypeError(f"RNN.__init__() got an unexpected keyword argument {next(iter(unsupported))!r}")
+        _check_nonlinearity("RNN", nonlinearity, ValueError)
         super().__init__(
             "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU",
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype,
@@ -341,6 +416,7 @@ class GRU(RNNBase):
     """
 
     def __init__(self, *args, **kwargs):
+        _reject_proj_size("GRU", kwargs)
         super().__init__("GRU", *args, **kwargs)
 
 
@@ -353,7 +429,9 @@ class _CellBase(Module):
         super().__init__()
         layer = type(self).__name__
         dtype = _parameter_dtype(layer, device, dtype)
-        _check_size(layer, "hidden_size", hidden_size)
+        _check_cell_size(layer, "hidden_size", hidden_size, (self._gates * hidden_size, input_size))
+        _check_cell_size(layer, "input_size", input_size, (self._gates * hidden_size, input_size))
+        input_size, hidden_size = int(input_size), int(hidden_size)  # a bool size is an int to torch
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
@@ -423,17 +501,21 @@ class RNNCell(_CellBase):
     Args:
         input_size, hidden_size, bias, device, dtype, generator: as RNNBase.
         nonlinearity: 'tanh' or 'relu'.
+
+    Raises:
+        RuntimeError: an unknown ``nonlinearity``. torch's type, but raised here at construction
+            (torch only raises at the first forward), so the mistake points at its cause.
     """
 
     def __init__(
         self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None, *, generator=None
     ):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity: {nonlinearity}. Select from 'tanh' or 'relu'.")
+        _check_nonlinearity("RNNCell", nonlinearity, RuntimeError)
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, bias, device, dtype, generator=generator)
 
     def forward(self, input, hx=None):
+        _check_nonlinearity("RNNCell", self.nonlinearity, RuntimeError)  # the attribute may have been reassigned
         input, (h,), batched = self._prepare(input, hx, 1)
         step = F.rnn_tanh_cell if self.nonlinearity == "tanh" else F.rnn_relu_cell
         out = step(input, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
