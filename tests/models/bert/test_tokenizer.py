@@ -399,6 +399,10 @@ def test_special_tokens_from_an_added_token_config(tmp_path):
 def test_never_split_keeps_words_whole(vocab_dir):
     tokenizer = BertTokenizer.from_pretrained(vocab_dir, never_split=["Café!"])
     assert tokenizer.tokenize("Café! café!") == ["Café!", "cafe", "!"]
+    # The offsets path keeps them whole too, one word spanning all of it.
+    encoding = tokenizer("Café! café!", return_offsets_mapping=True, add_special_tokens=False)
+    assert encoding["input_ids"] == tokenizer("Café! café!", add_special_tokens=False)["input_ids"]
+    assert encoding["offset_mapping"] == [(0, 5), (6, 10), (10, 11)] and encoding.word_ids() == [0, 1, 2]
     assert BertTokenizer.from_pretrained(vocab_dir).tokenize("Café!") == ["cafe", "!"]
 
 
