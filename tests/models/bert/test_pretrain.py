@@ -15,6 +15,7 @@ from chainrule.models.bert.collator import DataCollatorForLanguageModeling
 from chainrule.models.bert.corpus import stdlib_docstrings
 from chainrule.models.bert.pretrain import (
     PretrainConfig,
+    _validation_batches,
     build_blocks,
     fill_mask,
     masked_lm_loss,
@@ -67,6 +68,32 @@ def test_resume_refuses_changed_settings(corpus_file, tmp_path):
     pretrain(_tiny(tmp_path, corpus_file, stop_at_step=1))
     with pytest.raises(ValueError, match="lr=0.0005 vs 0.001"):
         pretrain(_tiny(tmp_path, corpus_file, resume=True, lr=1e-3))
+
+
+def test_whole_word_mask_masks_words_and_resume_refuses_a_change(corpus_file, tmp_path):
+    history = pretrain(_tiny(tmp_path / "words", corpus_file, whole_word_mask=True, stop_at_step=2))
+    assert history["config"]["whole_word_mask"] is True and len(history["train_loss"]) == 2
+    assert history["train_loss"] != pretrain(_tiny(tmp_path / "tokens", corpus_file, stop_at_step=2))["train_loss"]
+    with pytest.raises(ValueError, match="whole_word_mask=True vs False"):
+        pretrain(_tiny(tmp_path / "words", corpus_file, resume=True))
+    # The validation batches are masked by whole words: a ## piece is chosen with its word.
+    tokenizer = BertTokenizer.from_pretrained(tmp_path / "words")
+    blocks = build_blocks(tokenizer, ["unaffable internationalisation " * 40], 16)
+    config = _tiny(tmp_path / "words", corpus_file, whole_word_mask=True)
+    chosen = np.concatenate([batch["labels"] != -100 for batch in _validation_batches(tokenizer, blocks, config)])
+    tokens = np.array([tokenizer.convert_ids_to_tokens(row) for row in blocks[: len(chosen)]])
+    continues = np.char.startswith(tokens[:, 1:], "##") & (tokens[:, :-1] != "[CLS]")
+    assert continues.sum() > 20 and chosen.any()
+    np.testing.assert_array_equal(chosen[:, 1:][continues], chosen[:, :-1][continues])
+
+
+def test_resume_counts_a_setting_missing_from_an_older_checkpoint_as_its_default(corpus_file, tmp_path):
+    pretrain(_tiny(tmp_path, corpus_file, stop_at_step=1))
+    path = tmp_path / "checkpoint.safetensors"
+    checkpoint = load(path)
+    del checkpoint["config"]["whole_word_mask"]
+    chainrule.save(checkpoint, path)
+    assert len(pretrain(_tiny(tmp_path, corpus_file, resume=True, stop_at_step=2))["train_loss"]) == 2
 
 
 def test_learns_on_a_tiny_corpus_and_writes_a_folder_transformers_loads(corpus_file, tmp_path):
@@ -152,6 +179,11 @@ def test_cli_pretrain_then_fill_mask(corpus_file, tmp_path, capsys):
     argv += ["--out", str(out), "--seq-len", "16", "--batch-size", "4", "--vocab-size", "300", "--eval-every", "3"]
     assert cli.main(["bert", *argv, "--quiet"]) == 0
     assert "done: 3 steps" in capsys.readouterr().out
+    assert json.loads((out / "pretrain_history.json").read_text())["config"]["whole_word_mask"] is False
+    argv[argv.index("--out") + 1] = str(tmp_path / "words")
+    assert cli.main(["bert", *argv, "--whole-word-mask", "--quiet"]) == 0
+    assert json.loads((tmp_path / "words" / "pretrain_history.json").read_text())["config"]["whole_word_mask"] is True
+    capsys.readouterr()
     assert cli.main(["bert", "fill-mask", "--model", str(out), "--top-k", "3", "the [MASK] sat on the mat."]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "the [MASK] sat on the mat." and len(lines) == 4
@@ -170,6 +202,7 @@ def test_cli_defaults_are_pretrain_configs():
         "intermediate",
         "mlm_probability",
         "max_grad_norm",
+        "whole_word_mask",
     } == set(defaults)
 
 

@@ -127,7 +127,7 @@ def _legacy(vocab_dir, do_lower_case, strip_accents, tokenize_chinese_chars):
     )
 
 
-def test_ids_equal_transformers_on_random_unicode(vocab_dir):
+def _random_texts(count=300, seed=0):
     """Seeded random strings mixing letters, accents, combining marks, CJK, punctuation, symbols,
     emoji, controls and every kind of whitespace."""
     pool = list("aAbBzZ09 .,;:!?'\"()[]{}<>$+=^|~`@#%&*-_/\\") + list("éÉñÑüÜßøØåÅçÇ") + ["\u0301", "\u0308", "\u0327"]
@@ -169,8 +169,12 @@ def test_ids_equal_transformers_on_random_unicode(vocab_dir):
         "½",
     ]
     pool += ["[MASK]", "[CLS]", "[mask]", " the ", " un", "aff", "able"]
-    rng = np.random.default_rng(0)
-    texts = ["".join(rng.choice(pool, size=rng.integers(0, 30))) for _ in range(300)]
+    rng = np.random.default_rng(seed)
+    return ["".join(rng.choice(pool, size=rng.integers(0, 30))) for _ in range(count)]
+
+
+def test_ids_equal_transformers_on_random_unicode(vocab_dir):
+    texts = _random_texts()
     for setting in SETTINGS[:3]:
         ours, theirs = _pair(vocab_dir, *setting)
         for text in texts:
@@ -395,6 +399,10 @@ def test_special_tokens_from_an_added_token_config(tmp_path):
 def test_never_split_keeps_words_whole(vocab_dir):
     tokenizer = BertTokenizer.from_pretrained(vocab_dir, never_split=["Café!"])
     assert tokenizer.tokenize("Café! café!") == ["Café!", "cafe", "!"]
+    # The offsets path keeps them whole too, one word spanning all of it.
+    encoding = tokenizer("Café! café!", return_offsets_mapping=True, add_special_tokens=False)
+    assert encoding["input_ids"] == tokenizer("Café! café!", add_special_tokens=False)["input_ids"]
+    assert encoding["offset_mapping"] == [(0, 5), (6, 10), (10, 11)] and encoding.word_ids() == [0, 1, 2]
     assert BertTokenizer.from_pretrained(vocab_dir).tokenize("Café!") == ["cafe", "!"]
 
 
@@ -452,3 +460,135 @@ def test_bad_input_gives_clear_errors(vocab_dir, tmp_path):
         BertTokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a"])
     with pytest.raises(ValueError, match="padding_side"):
         BertTokenizer(SPECIALS, padding_side="up")
+
+
+# ----------------------------------------------------------------- offsets, word ids, pre-split words
+
+# Characters whose normalisation changes the length: lower-casing "İ" gives two characters, NFD
+# expands precomposed accents and Hangul syllables, cleaning drops controls inside words.
+EXPANDING = [
+    "İstanbul İX ΐ ǅemal ﬁx",
+    "한국어 텍스트 e\u0301e\u0301 \u0301lead a\u0308\u0323b trail\u0301",
+    "con\x00trol\x07led mid\u200bword \ufffdstart end\x1b",
+    "ab" * 60 + " " + "x" * 101 + " shortaa",
+]
+
+
+def _assert_same_encoding(ours, theirs, *args, rows=None, **kwargs):
+    """Same keys, values (offset_mapping included) and word/sequence ids as transformers."""
+    got = ours(*args, return_offsets_mapping=True, **kwargs)
+    expected = theirs(*args, return_offsets_mapping=True, **kwargs)
+    assert list(got) == list(expected), (args, kwargs)
+    if kwargs.get("return_tensors"):
+        for key in got:
+            np.testing.assert_array_equal(got[key], expected[key], err_msg=f"{key} {args!r}")
+            assert got[key].shape == expected[key].shape
+    else:
+        assert got == dict(expected), (args, kwargs)  # lists of tuples, as transformers gives
+    for index in range(rows or 1):
+        assert got.word_ids(index) == expected.word_ids(index), (index, args, kwargs)
+        assert got.sequence_ids(batch_index=index) == expected.sequence_ids(batch_index=index), (index, args)
+    return got
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: f"lower={s[0]}-strip={s[1]}-cjk={s[2]}")
+def test_offsets_and_word_ids_equal_transformers(vocab_dir, setting):
+    ours, theirs = _pair(vocab_dir, *setting)
+    for text in CORPUS + EXPANDING + _random_texts(150, seed=1):
+        got = _assert_same_encoding(ours, theirs, text)
+        # The offsets path and the plain path give the same ids.
+        assert got["input_ids"] == ours(text)["input_ids"]
+
+
+def test_offsets_of_the_tokens_cover_what_they_read(vocab_dir):
+    """On cased text without accents each span is the token's text (less its ##); [UNK] spans
+    its whole word; added special tokens and padding are (0, 0)."""
+    ours, _ = _pair(vocab_dir, False, None, True)
+    text = "Unaffable [MASK] cat, sat on the ℌ mat."
+    encoding = ours([text, "x"], return_offsets_mapping=True, padding=True)
+    tokens = ours.convert_ids_to_tokens(encoding["input_ids"][0])
+    for token, (start, end) in zip(tokens, encoding["offset_mapping"][0], strict=True):
+        if token in ("[CLS]", "[SEP]"):
+            assert (start, end) == (0, 0)
+        elif token == "[UNK]":
+            assert text[start:end] == "ℌ"
+        else:
+            assert text[start:end] == token.removeprefix("##"), token
+    assert encoding["offset_mapping"][1][-1] == (0, 0) and encoding.word_ids(1)[-1] is None
+
+
+def test_offsets_with_pairs_batches_truncation_and_padding_equal_transformers(vocab_dir):
+    ours, theirs = _pair(vocab_dir, True, None, True)
+    firsts, seconds = CORPUS[:8], CORPUS[8:16]
+    _assert_same_encoding(ours, theirs, CORPUS[2], CORPUS[3])
+    _assert_same_encoding(ours, theirs, firsts, rows=8, padding=True)
+    _assert_same_encoding(ours, theirs, firsts, seconds, rows=8, padding="max_length", truncation=True, max_length=24)
+    _assert_same_encoding(ours, theirs, firsts, rows=8, padding=True, return_tensors="np", pad_to_multiple_of=8)
+    _assert_same_encoding(ours, theirs, firsts, seconds, rows=8, add_special_tokens=False, padding=True)
+    _assert_same_encoding(ours, theirs, firsts, rows=8, return_special_tokens_mask=True, return_length=True)
+    for strategy in ("longest_first", "only_first", "only_second"):
+        for side in ("right", "left"):
+            ours.padding_side = ours.truncation_side = side
+            theirs.padding_side = theirs.truncation_side = side
+            _assert_same_encoding(
+                ours,
+                theirs,
+                [CORPUS[2], CORPUS[7]],
+                [CORPUS[7], CORPUS[2]],
+                rows=2,
+                truncation=strategy,
+                max_length=50,
+                padding=True,
+            )
+
+
+def test_split_into_words_equals_transformers(vocab_dir):
+    ours, theirs = _pair(vocab_dir, True, None, True)
+    words = ["Hello,", "World!", "", "[MASK]glued", "two words", "Café", "中文字", "ℌ", "\x00", "unaffable"]
+    other = ["the", "cat", "sat."]
+    _assert_same_encoding(ours, theirs, words, is_split_into_words=True)
+    _assert_same_encoding(ours, theirs, words, other, is_split_into_words=True)
+    _assert_same_encoding(ours, theirs, words, [], is_split_into_words=True)
+    _assert_same_encoding(ours, theirs, [], is_split_into_words=True)
+    batch = [words, other, [], ("tuple", "of", "words")]
+    _assert_same_encoding(ours, theirs, batch, rows=4, is_split_into_words=True, padding=True)
+    _assert_same_encoding(
+        ours, theirs, batch, [other, words, ["x"], []], rows=4, is_split_into_words=True, truncation=True, max_length=9
+    )
+    _assert_same_encoding(
+        ours, theirs, batch, rows=4, is_split_into_words=True, padding=True, return_tensors="np", truncation=True
+    )
+    # A list of tuples is a batch of word lists here, not a batch of pairs.
+    _assert_same_encoding(ours, theirs, [("a", "b"), ("the", "cat")], rows=2, is_split_into_words=True)
+    assert ours(words, is_split_into_words=True).word_ids() == theirs(words, is_split_into_words=True).word_ids()
+
+
+def test_split_into_words_bad_input_raises_like_transformers(vocab_dir):
+    ours, theirs = _pair(vocab_dir, True, None, True)
+    for args in (
+        ("a plain string",),
+        (["a", 3],),
+        (["a", ["b"]],),
+        (["a"], "a string pair"),
+        ([["a"], ["b"]], "a string pair"),
+    ):
+        with pytest.raises(TypeError):
+            theirs(*args, is_split_into_words=True)
+        with pytest.raises(TypeError, match="is_split_into_words|text_pair"):
+            ours(*args, is_split_into_words=True)
+    with pytest.raises(ValueError):
+        theirs([["a"], ["b"]], [["c"]], is_split_into_words=True)
+    with pytest.raises(ValueError, match="2 word lists"):
+        ours([["a"], ["b"]], [["c"]], is_split_into_words=True)
+
+
+def test_word_ids_availability_and_range(vocab_dir):
+    ours, theirs = _pair(vocab_dir, True, None, True)
+    for tokenizer in (ours, theirs):
+        with pytest.raises(ValueError):
+            tokenizer.pad([{"input_ids": [2, 5, 3]}, {"input_ids": [2, 3]}]).word_ids()
+        with pytest.raises(IndexError):
+            tokenizer("the cat").word_ids(1)
+    assert ours("the cat").word_ids(-1) == theirs("the cat").word_ids(-1) == [None, 0, 1, None]
+    # Available without offsets and through tensor conversion, as in transformers.
+    assert ours(["the cat", "x"], padding=True, return_tensors="cr").word_ids(1) == [None, 0, None, None]

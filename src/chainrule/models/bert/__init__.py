@@ -1,6 +1,6 @@
 """BERT: tokenizer, config, model pieces (one file each), masked-LM pre-training, Hugging Face checkpoints."""
 
-from .collator import DataCollatorForLanguageModeling
+from .collator import DataCollatorForLanguageModeling, DataCollatorForWholeWordMask
 from .config import BertConfig
 from .corpus import Corpus, load_corpus
 from .modeling import BertForMaskedLM, BertForSequenceClassification, BertModel, BertPreTrainedModel
@@ -17,6 +17,7 @@ __all__ = [
     "BertTokenizer",
     "Corpus",
     "DataCollatorForLanguageModeling",
+    "DataCollatorForWholeWordMask",
     "PretrainConfig",
     "fill_mask",
     "load_corpus",

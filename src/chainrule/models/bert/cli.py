@@ -118,6 +118,12 @@ def _add_pretrain(commands) -> None:
             default=default,
             help=f"{help_text} (default {default})",
         )
+    parser.add_argument(
+        "--whole-word-mask",
+        dest="whole_word_mask",
+        action="store_true",
+        help="mask whole words (a piece and its ## continuations) instead of single tokens",
+    )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.safetensors")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.set_defaults(handler=_run_pretrain)

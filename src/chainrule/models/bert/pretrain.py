@@ -6,7 +6,8 @@ The recipe is BERT's (Devlin et al. 2019) at laptop scale:
   WordPiece vocabulary trained on its train split (:func:`.wordpiece.train_wordpiece`); the
   documents are concatenated, each followed by ``[SEP]``, and cut into blocks of ``seq_len``
   tokens wrapped as ``[CLS] ... [SEP]``, so no batch holds padding and no compute is wasted;
-* objective: :class:`.collator.DataCollatorForLanguageModeling` masking (15%; 80/10/10), with
+* objective: :class:`.collator.DataCollatorForLanguageModeling` masking (15%; 80/10/10; whole
+  words with ``whole_word_mask``, :class:`.collator.DataCollatorForWholeWordMask`), with
   the loss taken by the MLM head on the masked positions only (the mean over them is the same
   number ``BertForMaskedLM(labels=...)`` returns, for a sixth of the head's cost);
 * optimiser: AdamW with weight decay on the matrices only (biases and LayerNorm weights are not
@@ -46,7 +47,7 @@ from ...nn.utils import clip_grad_norm_
 from ...optim import AdamW
 from ...optim.lr_scheduler import get_linear_schedule_with_warmup
 from ...serialization import load, save
-from .collator import DataCollatorForLanguageModeling
+from .collator import DataCollatorForLanguageModeling, DataCollatorForWholeWordMask
 from .config import BertConfig
 from .corpus import load_corpus
 from .modeling import BertForMaskedLM
@@ -89,6 +90,8 @@ class PretrainConfig:
         weight_decay: AdamW's decoupled decay on the weight matrices and embeddings.
         max_grad_norm: the gradient-norm clip.
         mlm_probability: the share of tokens masked.
+        whole_word_mask: choose whole words (a word-initial piece and its ``##`` continuations)
+            instead of single tokens (:class:`.collator.DataCollatorForWholeWordMask`).
         dropout: hidden and attention dropout (BERT: 0.1; a short CPU run learns faster with 0).
         seed: seeds initialisation, batch order, masking and dropout.
         eval_every, eval_batches: validate every this many steps on at most this many batches.
@@ -115,6 +118,7 @@ class PretrainConfig:
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
     mlm_probability: float = 0.15
+    whole_word_mask: bool = False
     dropout: float = 0.1
     seed: int = 0
     eval_every: int = 100
@@ -248,12 +252,14 @@ def unigram_cross_entropy(train_blocks: np.ndarray, targets: np.ndarray, vocab_s
 def _validation_batches(tokenizer, blocks: np.ndarray, config: PretrainConfig) -> list[dict]:
     """The validation blocks masked once, with their own seeded stream."""
     limit = min(len(blocks), config.eval_batches * config.batch_size)
-    collator = DataCollatorForLanguageModeling(
-        tokenizer,
-        mlm_probability=config.mlm_probability,
-        generator=np.random.default_rng((config.seed, _VALIDATION_MASKS)),
-    )
+    collator = _collator(tokenizer, config, np.random.default_rng((config.seed, _VALIDATION_MASKS)))
     return [collator(list(blocks[start : start + config.batch_size])) for start in range(0, limit, config.batch_size)]
+
+
+def _collator(tokenizer, config: PretrainConfig, generator: np.random.Generator) -> DataCollatorForLanguageModeling:
+    """The masking collator the settings ask for, drawing from ``generator``."""
+    kind = DataCollatorForWholeWordMask if config.whole_word_mask else DataCollatorForLanguageModeling
+    return kind(tokenizer, mlm_probability=config.mlm_probability, generator=generator)
 
 
 def _evaluate(model, batches: list[dict]) -> tuple[float, float]:
@@ -343,7 +349,9 @@ def pretrain(config: PretrainConfig, stream=None) -> dict:
     checkpoint_path = os.path.join(config.out, CHECKPOINT_NAME)
     checkpoint = load(checkpoint_path) if config.resume and os.path.exists(checkpoint_path) else None
     if checkpoint is not None:
-        saved = checkpoint["config"]
+        # A setting added after the checkpoint was written counts as its default there.
+        defaults = {field.name: field.default for field in dataclasses.fields(PretrainConfig)}
+        saved = {**defaults, **checkpoint["config"]}
         differences = {
             key: (saved.get(key), value) for key, value in _config_dict(config).items() if saved.get(key) != value
         }
@@ -406,11 +414,7 @@ def pretrain(config: PretrainConfig, stream=None) -> dict:
     for step in range(start_step, last_step):
         began = time.perf_counter()
         indices = _batch_indices(step, len(train_blocks), config.batch_size, config.seed)
-        collator = DataCollatorForLanguageModeling(
-            tokenizer,
-            mlm_probability=config.mlm_probability,
-            generator=np.random.default_rng((config.seed, _TRAIN_MASKS, step)),
-        )
+        collator = _collator(tokenizer, config, np.random.default_rng((config.seed, _TRAIN_MASKS, step)))
         batch = collator(list(train_blocks[indices]))
         loss, _, _ = masked_lm_loss(model, batch)
         optimizer.zero_grad()

@@ -160,6 +160,62 @@ class BasicTokenizer:
         # Stripping accents can leave a token empty (it was all combining marks): drop it.
         return [token for token in output if token]
 
+    def tokenize_with_sources(self, text: str) -> list[tuple[str, list[int]]]:
+        """:meth:`tokenize`, also returning for each character of each word the index in
+        ``text`` of the character it came from.
+
+        Every normalisation step maps one character to zero or more characters (cleaning drops
+        some, CJK splitting adds spaces, NFD and lower-casing can expand one character into
+        several), so each output character has exactly one source character, as in the
+        ``tokenizers`` library's alignments. A span of output characters ``[a, b)`` then covers
+        ``[source[a], source[b - 1] + 1)`` of the original text: characters removed inside a
+        word (a control character, a decomposed accent) fall inside the span, those removed at
+        its ends do not, which is what the fast tokenizer's offsets do.
+
+        Returns:
+            ``[(word, [source index per character of word]), ...]``, the words of :meth:`tokenize`.
+        """
+        chars: list[tuple[str, int]] = []
+        for index, char in enumerate(text):
+            if char == "\x00" or char == "\ufffd" or _is_control(char):
+                continue
+            if _is_whitespace(char):
+                chars.append((" ", index))
+            elif self.tokenize_chinese_chars and _is_chinese_char(ord(char)):
+                chars.extend(((" ", index), (char, index), (" ", index)))
+            else:
+                chars.append((char, index))
+        strip = self.strip_accents if self.strip_accents is not None else self.do_lower_case
+        output: list[tuple[str, list[int]]] = []
+        chunk: list[tuple[str, int]] = []
+        for char, index in [*chars, (" ", len(text))]:
+            if char != " ":
+                chunk.append((char, index))
+                continue
+            if not chunk:
+                continue
+            if "".join(c for c, _ in chunk) in self.never_split:
+                output.append(("".join(c for c, _ in chunk), [i for _, i in chunk]))
+                chunk = []
+                continue
+            if strip:
+                chunk = [(c, i) for c, i in _nfd_with_sources(chunk) if unicodedata.category(c) != "Mn"]
+            if self.do_lower_case:
+                chunk = [(lower, i) for c, i in chunk for lower in c.lower()]
+            word: list[tuple[str, int]] = []
+            for c, i in chunk:
+                if _is_punctuation(c):
+                    if word:
+                        output.append(("".join(w for w, _ in word), [j for _, j in word]))
+                        word = []
+                    output.append((c, [i]))
+                else:
+                    word.append((c, i))
+            if word:
+                output.append(("".join(w for w, _ in word), [j for _, j in word]))
+            chunk = []
+        return output
+
     @staticmethod
     def _run_strip_accents(text: str) -> str:
         """NFD-decompose, then drop the combining marks (category Mn): "café" -> "cafe"."""
@@ -195,6 +251,28 @@ class BasicTokenizer:
                 continue
             output.append(" " if _is_whitespace(char) else char)
         return "".join(output)
+
+
+def _nfd_with_sources(chars: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """NFD of a run of (character, source index) pairs, each decomposed character keeping the
+    source of the character it came from.
+
+    Canonical ordering (a stable sort of each run of combining characters by combining class)
+    is done here across characters, so the text equals ``unicodedata.normalize("NFD", ...)`` of
+    the whole run.
+    """
+    decomposed = [(piece, index) for char, index in chars for piece in unicodedata.normalize("NFD", char)]
+    output: list[tuple[str, int]] = []
+    run: list[tuple[str, int]] = []
+    for item in decomposed:
+        if unicodedata.combining(item[0]):
+            run.append(item)
+            continue
+        output.extend(sorted(run, key=lambda pair: unicodedata.combining(pair[0])))
+        run = []
+        output.append(item)
+    output.extend(sorted(run, key=lambda pair: unicodedata.combining(pair[0])))
+    return output
 
 
 class WordpieceTokenizer:
@@ -248,13 +326,59 @@ class WordpieceTokenizer:
 
 class BatchEncoding(dict):
     """The tokenizer's output: a dict (``input_ids``, ``token_type_ids``, ``attention_mask``, ...)
-    whose keys are also attributes, as Hugging Face's ``BatchEncoding``."""
+    whose keys are also attributes, as Hugging Face's ``BatchEncoding``.
+
+    Args:
+        data: the keys and values.
+        word_ids: per row, the word index of each token (``None`` at special tokens and padding),
+            which :meth:`word_ids` returns; kept off the dict because models do not take it.
+        sequence_ids: per row, 0 or 1 for the segment of each token (``None`` at special tokens
+            and padding), which :meth:`sequence_ids` returns.
+    """
+
+    def __init__(self, data=None, *, word_ids=None, sequence_ids=None):
+        super().__init__(data or {})
+        self._word_ids = word_ids
+        self._sequence_ids = sequence_ids
 
     def __getattr__(self, name):
         try:
             return self[name]
         except KeyError:
             raise AttributeError(f"BatchEncoding has no key {name!r} (keys: {list(self)})") from None
+
+    def word_ids(self, batch_index: int = 0) -> list[int | None]:
+        """For each token of row ``batch_index``, the index of the word it belongs to: a word
+        of the pre-tokenizer (whitespace and punctuation split, special tokens in the text
+        count as words), or with ``is_split_into_words=True`` the index of the input word;
+        ``None`` at added special tokens and padding. Indices restart at 0 in a second segment.
+
+        Raises:
+            ValueError: this encoding was not made by the tokenizer's ``__call__`` (``pad``).
+            IndexError: ``batch_index`` is not a row.
+        """
+        return list(self._row(self._word_ids, "word_ids", batch_index))
+
+    def sequence_ids(self, batch_index: int = 0) -> list[int | None]:
+        """For each token of row ``batch_index``, 0 (first text) or 1 (``text_pair``); ``None``
+        at added special tokens and padding.
+
+        Raises:
+            ValueError: this encoding was not made by the tokenizer's ``__call__`` (``pad``).
+            IndexError: ``batch_index`` is not a row.
+        """
+        return list(self._row(self._sequence_ids, "sequence_ids", batch_index))
+
+    @staticmethod
+    def _row(rows, name: str, batch_index: int) -> list:
+        if rows is None:
+            # transformers' message and type for encodings without token alignments.
+            raise ValueError(
+                f"BatchEncoding.{name}(): not available on this encoding (only on what BertTokenizer() returns)"
+            )
+        if not -len(rows) <= batch_index < len(rows):
+            raise IndexError(f"BatchEncoding.{name}(): batch_index {batch_index} is out of range for {len(rows)} rows")
+        return rows[batch_index]
 
 
 def _special_token_content(value) -> str:
@@ -633,11 +757,13 @@ class BertTokenizer:
         padding: bool | str = False,
         truncation: bool | str | None = None,
         max_length: int | None = None,
+        is_split_into_words: bool = False,
         pad_to_multiple_of: int | None = None,
         return_tensors: str | None = None,
         return_token_type_ids: bool | None = None,
         return_attention_mask: bool | None = None,
         return_special_tokens_mask: bool = False,
+        return_offsets_mapping: bool = False,
         return_length: bool = False,
     ) -> BatchEncoding:
         """Encode one text, one pair, or a batch (a list of texts, or of ``(text, pair)`` tuples,
@@ -656,21 +782,35 @@ class BertTokenizer:
                 raise if it is too short. ``None`` (default) means ``'longest_first'`` when a
                 ``max_length`` is given without padding, as transformers does.
             max_length: the length cap, special tokens included.
+            is_split_into_words: the input is already split into words: a list of str for one
+                text (``text_pair`` likewise), a list of such lists for a batch. Each word is
+                then tokenized on its own (so it can still split at punctuation), and
+                :meth:`BatchEncoding.word_ids` gives the index of the input word of each token.
             pad_to_multiple_of: round the padded length up to a multiple of this.
             return_tensors: ``None`` for lists; ``'np'`` for int64 NumPy arrays; ``'cr'`` for
                 chainrule tensors. A single text gives a batch of one.
             return_token_type_ids, return_attention_mask: include those keys (default: yes).
             return_special_tokens_mask: include ``special_tokens_mask`` (1 at special tokens).
+            return_offsets_mapping: include ``offset_mapping``: per token, the ``(start, end)``
+                character span it covers in its original text (in its own word with
+                ``is_split_into_words``), ``(0, 0)`` at added special tokens and padding, as the
+                fast tokenizer reports them. A ``[UNK]`` covers its whole word; characters removed
+                by cleaning or accent stripping inside a word lie inside the span of the token
+                around them, those at its edges lie outside every span.
             return_length: include ``length`` (the row's length after padding, as transformers).
 
         Raises:
             ValueError: an input that is not text; a truncation that cannot be done; ragged
                 tensors asked for without padding; an unknown strategy or tensor type.
+            TypeError: with ``is_split_into_words``, an input that is not a list of words (as
+                transformers raises).
         """
         if text is None:
             raise ValueError("BertTokenizer: text is None; pass a string or a list of strings")
         batched = not isinstance(text, str)
-        if batched:
+        if is_split_into_words:
+            pairs, batched = _word_list_pairs(text, text_pair)
+        elif batched:
             if not isinstance(text, (list, tuple)) or not all(isinstance(item, (str, tuple, list)) for item in text):
                 raise ValueError(
                     f"BertTokenizer: text must be a str, a list of str, or a list of (text, pair) "
@@ -697,7 +837,7 @@ class BertTokenizer:
             # transformers drops an empty text_pair of a single text (it tests it for truth), but
             # keeps empty pairs inside a batch: both kept here for identical ids.
             pairs = [(text, text_pair or None)]
-        for first, second in pairs:
+        for first, second in [] if is_split_into_words else pairs:
             for value in (first, second):
                 if value is not None and not isinstance(value, str):
                     raise ValueError(f"BertTokenizer: expected text as str, got {type(value).__name__}")
@@ -708,10 +848,15 @@ class BertTokenizer:
 
         rows = []
         for first, second in pairs:
-            ids = self.convert_tokens_to_ids(self.tokenize(first))
-            pair_ids = self.convert_tokens_to_ids(self.tokenize(second)) if second is not None else None
+            # (id, span, word index) per token, so that truncation cuts all three together.
+            tokens = self._encode_segment(first, return_offsets_mapping)
+            pair_tokens = self._encode_segment(second, return_offsets_mapping) if second is not None else None
             if truncation_strategy is not None and max_length is not None:
-                ids, pair_ids = self._truncate(ids, pair_ids, max_length, truncation_strategy, add_special_tokens)
+                tokens, pair_tokens = self._truncate(
+                    tokens, pair_tokens, max_length, truncation_strategy, add_special_tokens
+                )
+            ids = [token[0] for token in tokens]
+            pair_ids = [token[0] for token in pair_tokens] if pair_tokens is not None else None
             if add_special_tokens:
                 input_ids = self.build_inputs_with_special_tokens(ids, pair_ids)
                 token_type_ids = self.create_token_type_ids_from_sequences(ids, pair_ids)
@@ -727,6 +872,26 @@ class BertTokenizer:
                 row["attention_mask"] = [1] * len(input_ids)
             if return_special_tokens_mask:
                 row["special_tokens_mask"] = special_mask
+            second_tokens = pair_tokens or []
+            if return_offsets_mapping:
+                row["offset_mapping"] = self._frame(
+                    [token[1] for token in tokens],
+                    [token[1] for token in second_tokens],
+                    pair_tokens is not None,
+                    (0, 0),
+                    add_special_tokens,
+                )
+            # Not model inputs: taken off the rows into the BatchEncoding's accessors below.
+            row["_word_ids"] = self._frame(
+                [token[2] for token in tokens],
+                [token[2] for token in second_tokens],
+                pair_tokens is not None,
+                None,
+                add_special_tokens,
+            )
+            row["_sequence_ids"] = self._frame(
+                [0] * len(tokens), [1] * len(second_tokens), pair_tokens is not None, None, add_special_tokens
+            )
             rows.append(row)
 
         if padding_strategy is not None:
@@ -739,11 +904,90 @@ class BertTokenizer:
             # After padding, as transformers counts it.
             for row in rows:
                 row["length"] = len(row["input_ids"])
-        encoding = BatchEncoding({key: [row[key] for row in rows] for key in rows[0]} if rows else {})
+        word_ids = [row.pop("_word_ids") for row in rows]
+        sequence_ids = [row.pop("_sequence_ids") for row in rows]
+        encoding = BatchEncoding(
+            {key: [row[key] for row in rows] for key in rows[0]} if rows else {},
+            word_ids=word_ids,
+            sequence_ids=sequence_ids,
+        )
         if not batched:
             # transformers keeps a single text's length as a one-element list.
-            encoding = BatchEncoding({key: value if key == "length" else value[0] for key, value in encoding.items()})
+            encoding = BatchEncoding(
+                {key: value if key == "length" else value[0] for key, value in encoding.items()},
+                word_ids=word_ids,
+                sequence_ids=sequence_ids,
+            )
         return _convert_to_tensors(encoding, return_tensors, batched, "BertTokenizer")
+
+    def _encode_segment(self, text: str | list[str], with_offsets: bool) -> list[tuple]:
+        """``(id, (start, end) or None, word index)`` per token of one segment: a text, or a
+        list of words (``is_split_into_words``), each word then encoded on its own, its spans
+        relative to itself and its tokens carrying its index."""
+        if isinstance(text, str):
+            return self._encode_text(text, with_offsets)
+        return [
+            (index, span, position)
+            for position, word in enumerate(text)
+            for index, span, _ in self._encode_text(word, with_offsets)
+        ]
+
+    def _encode_text(self, text: str, with_offsets: bool) -> list[tuple]:
+        """``(id, (start, end) or None, word index)`` per token of ``text``: the ids of
+        :meth:`tokenize`, the words counted as the fast tokenizer's pre-tokenizer splits them
+        (a special token in the text is a word), the spans computed only when asked (they
+        need the per-character alignment, which the plain path does without)."""
+        unk = self.unk_token_id
+        output: list[tuple] = []
+        word_index = 0
+        position = 0
+        for segment, is_special in self._split_on_special_tokens(text):
+            if is_special:
+                output.append((self.vocab[segment], (position, position + len(segment)), word_index))
+                word_index += 1
+            elif with_offsets:
+                for word, sources in self.basic_tokenizer.tokenize_with_sources(segment):
+                    for piece, start, end in self._pieces_with_spans(word):
+                        span = (position + sources[start], position + sources[end - 1] + 1)
+                        output.append((self.vocab.get(piece, unk), span, word_index))
+                    word_index += 1
+            else:
+                for word in self.basic_tokenizer.tokenize(segment):
+                    for piece in self._pieces(word):
+                        output.append((self.vocab.get(piece, unk), None, word_index))
+                    word_index += 1
+            position += len(segment)
+        return output
+
+    def _pieces(self, word: str) -> list[str]:
+        if word in self.basic_tokenizer.never_split:
+            return [word]
+        return self.wordpiece_tokenizer.tokenize(word)
+
+    def _pieces_with_spans(self, word: str) -> list[tuple[str, int, int]]:
+        """WordPiece pieces of ``word`` with the ``[start, end)`` characters of ``word`` each
+        covers; an unknown word is one ``[UNK]`` over all of it."""
+        pieces = self._pieces(word)
+        if pieces == [self.unk_token] or pieces == [word]:
+            return [(pieces[0], 0, len(word))]
+        spans = []
+        start = 0
+        for position, piece in enumerate(pieces):
+            # A word never contains "#" (ASCII punctuation splits off), so only continuations
+            # carry the prefix.
+            end = start + len(piece) - (2 if position else 0)
+            spans.append((piece, start, end))
+            start = end
+        return spans
+
+    @staticmethod
+    def _frame(first: list, second: list, has_pair: bool, fill, add_special_tokens: bool) -> list:
+        """Lay out per-token values as the input ids are: ``fill`` where ``[CLS]``/``[SEP]`` go."""
+        if not add_special_tokens:
+            return first + second
+        if not has_pair:
+            return [fill, *first, fill]
+        return [fill, *first, fill, *second, fill]
 
     def _strategies(self, padding, truncation, max_length):
         """Resolve padding/truncation/max_length as transformers' tokenizers do."""
@@ -830,7 +1074,15 @@ class BertTokenizer:
         missing = length - len(row["input_ids"])
         if missing <= 0:
             return row
-        fill = {"input_ids": self.pad_token_id, "token_type_ids": 0, "attention_mask": 0, "special_tokens_mask": 1}
+        fill = {
+            "input_ids": self.pad_token_id,
+            "token_type_ids": 0,
+            "attention_mask": 0,
+            "special_tokens_mask": 1,
+            "offset_mapping": (0, 0),
+            "_word_ids": None,
+            "_sequence_ids": None,
+        }
         padded = {}
         for key, value in row.items():
             if key not in fill:
@@ -925,6 +1177,48 @@ class BertTokenizer:
         )
 
 
+def _word_list_pairs(text, text_pair) -> tuple[list[tuple[list[str], list[str] | None]], bool]:
+    """``(pairs, batched)`` for ``is_split_into_words=True`` input, with transformers' rules: a
+    list whose first item is a list or tuple is a batch; an empty ``text_pair`` of one text
+    counts as none.
+
+    Raises:
+        TypeError: a text that is not a list of str; a str ``text_pair`` for a batch.
+        ValueError: a batch of pairs of two different lengths.
+    """
+
+    def words(value, what: str) -> list[str]:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(word, str) for word in value):
+            raise TypeError(
+                f"BertTokenizer: with is_split_into_words=True, {what} must be a list of str (the words) "
+                f"or a list of such lists (a batch), got {type(value).__name__} "
+                + (
+                    f"holding {sorted({type(word).__name__ for word in value})}"
+                    if isinstance(value, (list, tuple))
+                    else ""
+                )
+            )
+        return list(value)
+
+    batched = isinstance(text, (list, tuple)) and len(text) > 0 and isinstance(text[0], (list, tuple))
+    if not batched:
+        return [(words(text, "text"), words(text_pair, "text_pair") if text_pair else None)], False
+    if isinstance(text_pair, str):
+        raise TypeError("BertTokenizer: for a batch of word lists, text_pair must be a list of word lists, got a str")
+    if text_pair is not None and len(text_pair) != len(text):
+        raise ValueError(
+            f"BertTokenizer: a batch of {len(text)} word lists needs {len(text)} text_pair word lists, got {len(text_pair)}"
+        )
+    seconds = text_pair if text_pair is not None else [None] * len(text)
+    return [
+        (
+            words(first, "each text of the batch"),
+            None if second is None else words(second, "each text_pair of the batch"),
+        )
+        for first, second in zip(text, seconds, strict=True)
+    ], True
+
+
 def _as_id_list(ids) -> list[int]:
     """An int, list, NumPy array or chainrule tensor of ids as a list of Python ints."""
     if hasattr(ids, "numpy") and not isinstance(ids, np.ndarray):
@@ -987,7 +1281,7 @@ def _convert_to_tensors(
         return encoding
     if return_tensors not in ("np", "cr"):
         raise ValueError(f"{owner}: return_tensors must be None, 'np' or 'cr' (chainrule), got {return_tensors!r}")
-    converted = BatchEncoding()
+    converted = BatchEncoding(word_ids=encoding._word_ids, sequence_ids=encoding._sequence_ids)
     for key, value in encoding.items():
         if key == "length":
             converted[key] = np.asarray(value, dtype=np.int64)
@@ -1002,5 +1296,9 @@ def _convert_to_tensors(
     if return_tensors == "cr":
         from ...creation import from_numpy
 
-        converted = BatchEncoding({key: from_numpy(array) for key, array in converted.items()})
+        converted = BatchEncoding(
+            {key: from_numpy(array) for key, array in converted.items()},
+            word_ids=encoding._word_ids,
+            sequence_ids=encoding._sequence_ids,
+        )
     return converted
