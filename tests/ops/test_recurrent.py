@@ -1,9 +1,5 @@
 """The fused recurrent ops (ops/recurrent.py) against a step-by-step torch reference built from
-torch's own cells, forward, reverse and packed (float64, with gradcheck), plus long sequences.
-
-Every test runs three ways: as the ops normally run (these short sequences in one block of
-steps), and with one step per block, so that the LSTM backward's per-block weight GEMMs run on
-the side thread (two threads) or in line (one thread)."""
+torch's own cells, forward, reverse and packed (float64, with gradcheck), plus long sequences."""
 
 import tracemalloc
 
@@ -16,17 +12,6 @@ import chainrule as cr
 from chainrule.ops.recurrent import FusedGRU, FusedLSTM, FusedRNN
 
 T, B, IN, H = 5, 3, 4, 3
-
-
-@pytest.fixture(autouse=True, params=["one-block", "blocks-side-thread", "blocks-in-line"])
-def _backward_blocks(request, monkeypatch):
-    if request.param != "one-block":
-        from chainrule.ops import recurrent
-
-        monkeypatch.setattr(recurrent, "_BLOCK_ELEMENTS", 1)
-        monkeypatch.setenv("OMP_NUM_THREADS", "2" if request.param == "blocks-side-thread" else "1")
-
-
 GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
 
 

@@ -38,15 +38,9 @@ returns the same rows flattened into one vector (see FusedLSTM).
 
 from __future__ import annotations
 
-import contextlib
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 from ..autograd import Function
-from . import _blas
-from . import unary as _unary
 
 __all__ = ["FusedGRU", "FusedLSTM", "FusedRNN", "PackedToPadded", "PaddedToPacked"]
 
@@ -151,17 +145,6 @@ def _blocks(steps, block, reverse):
     starts = range(0, steps, block)
     ranges = [(a, min(a + block, steps)) for a in starts]
     return ranges if reverse else ranges[::-1]
-
-
-_SIDE = {"pid": None, "executor": None}
-
-
-def _side_executor():
-    """One worker thread for the backward's weight GEMMs (one, so that they run in block order
-    beside the main thread; a forked child makes its own)."""
-    if _SIDE["pid"] != os.getpid():
-        _SIDE.update(pid=os.getpid(), executor=ThreadPoolExecutor(1, "chainrule-recurrent"))
-    return _SIDE["executor"]
 
 
 def _lstm_order(hidden):
@@ -317,91 +300,56 @@ class FusedLSTM(Function):
         cell_factor = np.empty((block, batch, H), dtype)
         tmp = np.empty((batch, H), dtype)
         w_hh_p = w_hh[order]
+        for first, last in _blocks(steps, block, reverse):
+            a, fa, cf = acts[first:last], factors[: last - first], cell_factor[: last - first]
+            # the factors of the docstring for steps [first, last), contiguous blocks
+            np.subtract(1, a[:, :3], out=fa[:, :3])  # s (1 - s) for o, i, f
+            fa[:, :3] *= a[:, :3]
+            fa[:, 0] *= tanh_cells[first:last]
+            fa[:, 1] *= a[:, 3]
+            fa[:, 2] *= c_prev[first:last]
+            np.multiply(a[:, 3], a[:, 3], out=fa[:, 3])
+            np.subtract(1, fa[:, 3], out=fa[:, 3])
+            fa[:, 3] *= a[:, 1]
+            np.multiply(tanh_cells[first:last], tanh_cells[first:last], out=cf)
+            np.subtract(1, cf, out=cf)
+            cf *= a[:, 0]
+            for t in range(first, last)[::-1] if not reverse else range(first, last):
+                n = batch if sizes is None else sizes[t]
+                k = t - first
+                dh_n, dc_n = (dh, dc) if n == batch else (dh[:n], dc[:n])
+                if has_seq_grad:
+                    dh_n += grad_seq[t, :n]
+                if w_hr is None:
+                    dm_n = dh_n
+                else:
+                    grad_h_steps[t, :n] = dh_n
+                    dm_n = dm[:n]
+                    np.matmul(dh_n, w_hr, out=dm_n)  # dm = dh W_hr
+                tm = tmp[:n]
+                np.multiply(dm_n, cf[k, :n], out=tm)
+                dc_n += tm
+                dz_t = dz[t, :n]
+                dz_gates = dz_t.reshape(n, 4, H).transpose(1, 0, 2)  # (4, n, H) view
+                np.multiply(fa[k, 0, :n], dm_n, out=dz_gates[0])
+                np.multiply(fa[k, 1:, :n], dc_n, out=dz_gates[1:])
+                dc_n *= a[k, 2, :n]  # f
+                np.matmul(dz_t, w_hh_p, out=dh_n)
         need = ctx.needs_input_grad
-        want_x = need[0]
-        want_aug = need[3] or (has_b_ih and need[5]) or (has_b_hh and need[6])
-        want_hh = need[4]
-        blocks = _blocks(steps, block, reverse)
         dz_flat = dz.reshape(steps * batch, 4 * H)
-        h_prev = (states[1:] if reverse else states[:-1]).reshape(steps * batch, P)
-        grad_x = np.empty((steps * batch, features), dtype) if want_x else None
-        w_ih_p = w_ih[order] if want_x else None
-        # Weight gradients are sums over steps, so each block's share can be computed as soon as
-        # the recurrence has finished the block: on a second thread, with the BLAS on one thread
-        # each, the three weight GEMMs run beside the recurrence's chain of small GEMMs.
-        side = len(blocks) > 1 and (want_x or want_aug or want_hh) and _unary._threads() > 1
-        # the weight gradients' running sums; blocks add into them one at a time (in line, or in
-        # order on the side thread's single worker), so the sums are the same either way
-        grad_aug_sum = np.zeros((4 * H, features + 1), dtype) if want_aug else None
-        grad_hh_sum = np.zeros((4 * H, P), dtype) if want_hh else None
-
-        def block_gradients(first, last):
-            rows = slice(first * batch, last * batch)
-            dz_rows = dz_flat[rows]
-            if want_x:
-                np.matmul(dz_rows, w_ih_p, out=grad_x[rows])
-            if want_aug:
-                np.add(grad_aug_sum, dz_rows.T @ x_aug[rows], out=grad_aug_sum)
-            if want_hh:
-                np.add(grad_hh_sum, dz_rows.T @ h_prev[rows], out=grad_hh_sum)
-
-        with _blas.single_threaded() if side else contextlib.nullcontext(False) as side:
-            futures = []
-            try:
-                for first, last in blocks:
-                    a, fa, cf = acts[first:last], factors[: last - first], cell_factor[: last - first]
-                    # the factors of the docstring for steps [first, last), contiguous blocks
-                    np.subtract(1, a[:, :3], out=fa[:, :3])  # s (1 - s) for o, i, f
-                    fa[:, :3] *= a[:, :3]
-                    fa[:, 0] *= tanh_cells[first:last]
-                    fa[:, 1] *= a[:, 3]
-                    fa[:, 2] *= c_prev[first:last]
-                    np.multiply(a[:, 3], a[:, 3], out=fa[:, 3])
-                    np.subtract(1, fa[:, 3], out=fa[:, 3])
-                    fa[:, 3] *= a[:, 1]
-                    np.multiply(tanh_cells[first:last], tanh_cells[first:last], out=cf)
-                    np.subtract(1, cf, out=cf)
-                    cf *= a[:, 0]
-                    for t in range(first, last)[::-1] if not reverse else range(first, last):
-                        n = batch if sizes is None else sizes[t]
-                        k = t - first
-                        dh_n, dc_n = (dh, dc) if n == batch else (dh[:n], dc[:n])
-                        if has_seq_grad:
-                            dh_n += grad_seq[t, :n]
-                        if w_hr is None:
-                            dm_n = dh_n
-                        else:
-                            grad_h_steps[t, :n] = dh_n
-                            dm_n = dm[:n]
-                            np.matmul(dh_n, w_hr, out=dm_n)  # dm = dh W_hr
-                        tm = tmp[:n]
-                        np.multiply(dm_n, cf[k, :n], out=tm)
-                        dc_n += tm
-                        dz_t = dz[t, :n]
-                        dz_gates = dz_t.reshape(n, 4, H).transpose(1, 0, 2)  # (4, n, H) view
-                        np.multiply(fa[k, 0, :n], dm_n, out=dz_gates[0])
-                        np.multiply(fa[k, 1:, :n], dc_n, out=dz_gates[1:])
-                        dc_n *= a[k, 2, :n]  # f
-                        np.matmul(dz_t, w_hh_p, out=dh_n)
-                    if side:
-                        futures.append(_side_executor().submit(block_gradients, first, last))
-                    else:
-                        block_gradients(first, last)
-            finally:
-                for future in futures:
-                    future.result()
-        grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = grad_w_hr = None
-        if want_x:
-            grad_x = grad_x.reshape(steps, batch, features)
-        if want_aug:
+        grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = grad_w_hr = None
+        if need[0]:
+            grad_x = (dz_flat @ w_ih[order]).reshape(steps, batch, features)
+        if need[3] or (has_b_ih and need[5]) or (has_b_hh and need[6]):
             grad_aug = np.empty((4 * H, features + 1), dtype)
-            grad_aug[order] = grad_aug_sum
+            grad_aug[order] = dz_flat.T @ x_aug
             grad_w_ih = grad_aug[:, :features] if need[3] else None
             grad_b_ih = grad_aug[:, features].copy() if has_b_ih and need[5] else None
             grad_b_hh = grad_aug[:, features].copy() if has_b_hh and need[6] else None
-        if want_hh:
+        if need[4]:
+            h_prev = states[1:] if reverse else states[:-1]
             grad_w_hh = np.empty_like(w_hh)
-            grad_w_hh[order] = grad_hh_sum
+            grad_w_hh[order] = dz_flat.T @ h_prev.reshape(steps * batch, P)
         if w_hr is not None and need[7]:
             # (P, H) = (T*B, P)^T (T*B, H)
             grad_w_hr = grad_h_steps.reshape(steps * batch, P).T @ cell_outputs.reshape(steps * batch, H)
