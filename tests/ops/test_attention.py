@@ -1,9 +1,6 @@
 """F.scaled_dot_product_attention (ops/attention.py) against torch: values and every gradient
 (the mask's too) under broadcasting, masks, causal masking, GQA, empty and size-1 dims,
-non-contiguous inputs and both float dtypes; dropout statistics; errors of torch's types.
-
-Every test runs twice: as the op normally runs (these small batches in one piece) and with the
-batch forced through the chunked path one row of the leading axis at a time."""
+non-contiguous inputs and both float dtypes; dropout statistics; errors of torch's types."""
 
 import numpy as np
 import pytest
@@ -15,14 +12,6 @@ import chainrule as cr
 import chainrule.functional as F
 
 DTYPES = [np.float64, np.float32]
-
-
-@pytest.fixture(autouse=True, params=["whole", "chunked"])
-def _batch_path(request, monkeypatch):
-    if request.param == "chunked":
-        from chainrule.ops import attention
-
-        monkeypatch.setattr(attention, "_CHUNK_SCORES", 1)
 
 
 def _randn(*shape, dtype=np.float64, seed=0):

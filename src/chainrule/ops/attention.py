@@ -129,46 +129,6 @@ def _softmax_rows_inplace(scores):
     return scores
 
 
-def _attend(scores, values, mask, causal, keep):
-    """Mask ``scores`` in place (a boolean ``mask`` marks the positions to drop, a float one is
-    added), turn them into softmax weights in place and return weights @ V (the weights times
-    the dropout keep mask, when there is one)."""
-    if mask is not None:
-        if mask.dtype == np.bool_:
-            np.copyto(scores, -np.inf, where=mask)
-        else:
-            scores += mask
-    if causal is not None:
-        np.copyto(scores, -np.inf, where=causal)
-    weights = _softmax_rows_inplace(scores)
-    return np.matmul(weights if keep is None else weights * keep, values)
-
-
-# Score elements per chunk of the batch (see ScaledDotProductAttention): a 1 MB float32 block of
-# scores stays in L2 through the scores GEMM, the softmax and the GEMM with V.
-_CHUNK_SCORES = 1 << 18
-
-
-def _batch_chunks(query, keys, values, weights_shape):
-    """Slices of the leading axis to process one at a time, or None to do the whole batch at once
-    (a single small batch, or batch axes that broadcast between query, key and value)."""
-    if query.ndim < 3 or not (query.shape[:-2] == keys.shape[:-2] == values.shape[:-2] == weights_shape[:-2]):
-        return None
-    per_row = int(np.prod(weights_shape[1:]))
-    rows = max(1, _CHUNK_SCORES // max(1, per_row))
-    if rows >= weights_shape[0]:
-        return None
-    return [slice(i, min(i + rows, weights_shape[0])) for i in range(0, weights_shape[0], rows)]
-
-
-def _mask_chunk(mask, rows, ndim):
-    """The part of a mask that a chunk of the leading batch axis sees (a mask with fewer axes, or
-    size 1 on that axis, broadcasts over it whole)."""
-    if mask is None or mask.ndim < ndim or mask.shape[0] == 1:
-        return mask
-    return mask[rows]
-
-
 class ScaledDotProductAttention(Function):
     """O = dropout(softmax(scale * Q K^T + M)) V over the last two axes, batched over the rest.
 
@@ -216,39 +176,25 @@ class ScaledDotProductAttention(Function):
         if attn_mask is not None:
             _check_mask_shape(attn_mask.shape, batch + (length, source))
         # Scale Q (L x E) rather than the scores (L x S): fewer multiplications when E < S.
-        scaled_query = query * query.dtype.type(scale)
-        mask = attn_mask
-        if mask is not None and mask.dtype == np.bool_:
-            mask = ~mask  # the positions to set to -inf
-        causal = ~np.tri(length, source, dtype=bool) if is_causal else None  # top-left aligned
-        keep = None
-        if dropout_p > 0:
-            weights_shape = batch + (length, source)
-            if dropout_p >= 1:
-                keep = np.zeros(weights_shape, dtype=query.dtype)
+        scores = np.matmul(query * query.dtype.type(scale), keys.swapaxes(-1, -2))  # (*batch, L, S)
+        if attn_mask is not None:
+            if attn_mask.dtype == np.bool_:
+                np.copyto(scores, -np.inf, where=~attn_mask)
             else:
-                keep = (generator.random(weights_shape) >= dropout_p).astype(query.dtype)
-                keep *= query.dtype.type(1.0 / (1.0 - dropout_p))
-        dtype = np.result_type(query, keys)
-        chunks = _batch_chunks(query, keys, values, batch + (length, source))
-        if chunks is None:
-            weights = np.matmul(scaled_query, keys.swapaxes(-1, -2))  # (*batch, L, S)
-            out = _attend(weights, values, mask, causal, keep)  # (*batch_out, L, Ev)
-        else:
-            # A batch bigger than the cache goes through in chunks of the leading axis: each
-            # chunk's scores are made, softmaxed and multiplied by V while they are in cache.
-            weights = np.empty(batch + (length, source), dtype=dtype)
-            out = np.empty(batch + (length, values.shape[-1]), dtype=np.result_type(dtype, values))
-            ndim = weights.ndim
-            for rows in chunks:
-                np.matmul(scaled_query[rows], keys[rows].swapaxes(-1, -2), out=weights[rows])
-                out[rows] = _attend(
-                    weights[rows],
-                    values[rows],
-                    _mask_chunk(mask, rows, ndim),
-                    causal,
-                    None if keep is None else keep[rows],
-                )
+                scores += attn_mask
+        if is_causal:
+            np.copyto(scores, -np.inf, where=~np.tri(length, source, dtype=bool))  # top-left aligned
+        weights = _softmax_rows_inplace(scores)
+        keep = None
+        attended = weights
+        if dropout_p > 0:
+            if dropout_p >= 1:
+                keep = np.zeros(weights.shape, dtype=weights.dtype)
+            else:
+                keep = (generator.random(weights.shape) >= dropout_p).astype(weights.dtype)
+                keep *= weights.dtype.type(1.0 / (1.0 - dropout_p))
+            attended = weights * keep
+        out = np.matmul(attended, values)  # (*batch_out, L, Ev)
         ctx.save_for_backward(query, key, value, out, weights, keep)
         ctx.meta = (scale, key_groups, value_groups, None if attn_mask is None else (attn_mask.shape, attn_mask.dtype))
         return out
@@ -259,23 +205,6 @@ class ScaledDotProductAttention(Function):
         scale, key_groups, value_groups, mask_meta = ctx.meta
         need_query, need_key, need_value, need_mask = ctx.needs_input_grad[:4]
         grad_query = grad_key = grad_value = grad_mask = None
-        keys, values = _repeat_heads(key, key_groups), _repeat_heads(value, value_groups)
-        chunks = None if need_mask and mask_meta is not None else _batch_chunks(query, keys, values, weights.shape)
-        if chunks is not None:  # the forward's chunks of the batch, each through the formulas below in cache
-            return _chunked_backward(
-                chunks,
-                grad_output,
-                query,
-                keys,
-                values,
-                out,
-                weights,
-                keep,
-                scale,
-                key_groups,
-                value_groups,
-                (need_query, need_key, need_value),
-            )
         attended = weights if keep is None else weights * keep
         if need_value:
             grad_value = np.matmul(attended.swapaxes(-1, -2), grad_output)  # (*batch_out, S, Ev)
@@ -284,7 +213,7 @@ class ScaledDotProductAttention(Function):
             )
         if not (need_query or need_key or need_mask):
             return grad_query, grad_key, grad_value, grad_mask
-        grad_scores = np.matmul(grad_output, values.swapaxes(-1, -2))  # dP'
+        grad_scores = np.matmul(grad_output, _repeat_heads(value, value_groups).swapaxes(-1, -2))  # dP'
         if keep is not None:
             grad_scores *= keep  # dP = dP' * D / (1 - p)
         # dP - rowsum(dO * O); einsum forms the row sums without an (L x Ev) temporary
@@ -294,7 +223,7 @@ class ScaledDotProductAttention(Function):
         if need_mask and mask_meta is not None:
             grad_mask = unbroadcast(grad_scores, mask_meta[0]).astype(mask_meta[1], copy=False)
         if need_query:
-            grad_query = np.matmul(grad_scores, keys)
+            grad_query = np.matmul(grad_scores, _repeat_heads(key, key_groups))
             grad_query *= grad_query.dtype.type(scale)
             grad_query = unbroadcast(grad_query, query.shape)
         if need_key:
@@ -304,34 +233,3 @@ class ScaledDotProductAttention(Function):
                 _sum_heads(unbroadcast(grad_key, _repeated_shape(key, key_groups)), key_groups), key.shape
             )
         return grad_query, grad_key, grad_value, grad_mask
-
-
-def _chunked_backward(
-    chunks, grad_output, query, keys, values, out, weights, keep, scale, key_groups, value_groups, need
-):
-    """ScaledDotProductAttention's backward (same formulas) one chunk of the leading batch axis
-    at a time, for batch axes shared by query, key and value, so no unbroadcasting is needed."""
-    need_query, need_key, need_value = need
-    dtype = np.result_type(grad_output, weights)
-    grad_query = np.empty(query.shape, np.result_type(dtype, keys)) if need_query else None
-    grad_keys = np.empty(keys.shape, np.result_type(dtype, query)) if need_key else None
-    grad_values = np.empty(values.shape, dtype) if need_value else None
-    for rows in chunks:
-        p, g = weights[rows], grad_output[rows]
-        if need_value:
-            np.matmul((p if keep is None else p * keep[rows]).swapaxes(-1, -2), g, out=grad_values[rows])
-        if need_query or need_key:
-            grad_scores = np.matmul(g, values[rows].swapaxes(-1, -2))  # dP'
-            if keep is not None:
-                grad_scores *= keep[rows]
-            grad_scores -= np.einsum("...i,...i->...", g, out[rows])[..., None]
-            grad_scores *= p  # dS
-            if need_query:
-                np.matmul(grad_scores, keys[rows], out=grad_query[rows])
-                grad_query[rows] *= grad_query.dtype.type(scale)
-            if need_key:
-                np.matmul(grad_scores.swapaxes(-1, -2), query[rows], out=grad_keys[rows])
-                grad_keys[rows] *= grad_keys.dtype.type(scale)
-    grad_key = None if grad_keys is None else _sum_heads(grad_keys, key_groups)
-    grad_value = None if grad_values is None else _sum_heads(grad_values, value_groups)
-    return grad_query, grad_key, grad_value, None
