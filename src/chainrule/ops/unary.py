@@ -444,24 +444,17 @@ def _for_each_chunk(work, size: int) -> None:
             work(start, min(start + _CHUNK, size))
         return
     spans = list(range(0, size, _THREAD_CHUNK))
+    pool = _POOL
+    if pool["pid"] != os.getpid() or pool["threads"] != threads:  # a forked child cannot reuse the parent's threads
+        pool.update(pid=os.getpid(), threads=threads, executor=ThreadPoolExecutor(threads, "chainrule-elementwise"))
     groups = [spans[i::threads] for i in range(threads)]
 
     def run(group):
         for start in group:
             work(start, min(start + _THREAD_CHUNK, size))
 
-    executor = _elementwise_executor(threads)
-    for future in [executor.submit(run, group) for group in groups]:
+    for future in [pool["executor"].submit(run, group) for group in groups]:
         future.result()
-
-
-def _elementwise_executor(threads: int) -> ThreadPoolExecutor:
-    """The shared pool of ``threads`` threads for elementwise work (made anew in a forked child,
-    which cannot reuse its parent's threads)."""
-    pool = _POOL
-    if pool["pid"] != os.getpid() or pool["threads"] != threads:
-        pool.update(pid=os.getpid(), threads=threads, executor=ThreadPoolExecutor(threads, "chainrule-elementwise"))
-    return pool["executor"]
 
 
 def _gelu_float32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -6,84 +6,9 @@ import math
 
 import numpy as np
 
-from ..ops import unary as _unary
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
-
-
-# Elements per chunk of a big parameter's update (see Adam.step): five 256 KB float32 arrays fit L2.
-_CHUNK = 1 << 16
-# Below this many elements per thread the update runs on one thread (thread handover costs more).
-_THREADED_ELEMENTS = 1 << 19
-
-
-def _adam_update(
-    data, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch, shrink, beta1, beta2, step_size, bc2_sqrt, eps
-):
-    """One Adam update in place (the formulas of ``Adam``), with one scratch array serving as
-    (1-beta1) g, then (1-beta2) g^2, then the denominator."""
-    if shrink is not None:
-        data *= shrink  # decoupled weight decay
-    np.multiply(grad, 1 - beta1, out=scratch)
-    exp_avg *= beta1
-    exp_avg += scratch
-    np.multiply(grad, grad, out=scratch)
-    scratch *= 1 - beta2
-    exp_avg_sq *= beta2
-    exp_avg_sq += scratch
-    if max_exp_avg_sq is not None:
-        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-        np.sqrt(max_exp_avg_sq, out=scratch)
-    else:
-        np.sqrt(exp_avg_sq, out=scratch)
-    scratch /= bc2_sqrt
-    scratch += eps
-    np.divide(exp_avg, scratch, out=scratch)
-    scratch *= step_size
-    data -= scratch
-
-
-def _update_one(arrays, amsgrad, update):
-    data = arrays[0]
-    same_layout = all(a.flags.c_contiguous and a.shape == data.shape and a.dtype == data.dtype for a in arrays)
-    if data.size > _CHUNK and same_layout:
-        # A big parameter is updated a cache-sized chunk at a time: the dozen passes of the update
-        # then stream through memory once instead of a dozen times. Elementwise, so the same bits.
-        flat = [a.reshape(-1) for a in arrays]
-        scratch = np.empty(_CHUNK, dtype=data.dtype)
-        for start in range(0, data.size, _CHUNK):
-            piece = [a[start : start + _CHUNK] for a in flat]
-            _adam_update(*piece[:4], piece[4] if amsgrad else None, scratch[: piece[0].size], *update)
-    else:
-        scratch = np.empty(data.shape, dtype=np.result_type(data, arrays[1]))
-        _adam_update(*arrays[:4], arrays[4] if amsgrad else None, scratch, *update)
-
-
-def _run_updates(jobs):
-    """Run the per-parameter updates, split over the elementwise thread pool when they are big
-    (each parameter's update is independent, and NumPy releases the GIL inside every pass)."""
-    threads = min(_unary._threads(), sum(arrays[0].size for arrays, _, _ in jobs) // _THREADED_ELEMENTS)
-    if len({id(arrays[0]) for arrays, _, _ in jobs}) < len(jobs):
-        threads = 1  # a parameter listed twice is updated twice, in order, as torch does
-    if threads <= 1:
-        for job in jobs:
-            _update_one(*job)
-        return
-    # largest first, each to the thread with the least work so far: balanced groups
-    loads, groups = [0] * threads, [[] for _ in range(threads)]
-    for job in sorted(jobs, key=lambda job: -job[0][0].size):
-        k = loads.index(min(loads))
-        loads[k] += job[0][0].size
-        groups[k].append(job)
-
-    def run(group):
-        for job in group:
-            _update_one(*job)
-
-    executor = _unary._elementwise_executor(threads)
-    for future in [executor.submit(run, group) for group in groups]:
-        future.result()
 
 
 class Adam(Optimizer):
@@ -159,7 +84,6 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """Perform one Adam update of every parameter that has a gradient; returns the closure's loss."""
         loss = self._evaluate_closure(closure)
-        jobs = []  # (arrays, amsgrad, update constants) per parameter, run by _run_updates
         for group in self.param_groups:
             lr = float(group["lr"])
             beta1, beta2 = group["betas"]
@@ -178,17 +102,36 @@ class Adam(Optimizer):
                 state["step"] += 1
                 step = state["step"]
 
-                if weight_decay != 0 and not decoupled:
-                    grad = grad + weight_decay * data
-                shrink = 1 - lr * weight_decay if weight_decay != 0 and decoupled else None
+                if weight_decay != 0:
+                    if decoupled:
+                        data *= 1 - lr * weight_decay
+                    else:
+                        grad = grad + weight_decay * data
+
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                # one scratch array serves as (1-β1)g, then (1-β2)g², then the denominator
+                scratch = np.multiply(grad, 1 - beta1)
+                exp_avg *= beta1
+                exp_avg += scratch
+                np.multiply(grad, grad, out=scratch)
+                scratch *= 1 - beta2
+                exp_avg_sq *= beta2
+                exp_avg_sq += scratch
+
                 bias_correction1 = 1 - beta1**step
                 bias_correction2_sqrt = math.sqrt(1 - beta2**step)
-                arrays = [data, grad, state["exp_avg"], state["exp_avg_sq"]]
+                step_size = lr / bias_correction1
                 if amsgrad:
-                    arrays.append(state["max_exp_avg_sq"])
-                update = (shrink, beta1, beta2, lr / bias_correction1, bias_correction2_sqrt, eps)
-                jobs.append((arrays, amsgrad, update))
-        _run_updates(jobs)
+                    max_exp_avg_sq = state["max_exp_avg_sq"]
+                    np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                    np.sqrt(max_exp_avg_sq, out=scratch)
+                else:
+                    np.sqrt(exp_avg_sq, out=scratch)
+                scratch /= bias_correction2_sqrt
+                scratch += eps
+                np.divide(exp_avg, scratch, out=scratch)
+                scratch *= step_size
+                data -= scratch
         return loss
 
 
