@@ -381,7 +381,6 @@ _ERF_DENOMINATOR = tuple(
 # the allocator, where whole-tensor temporaries (8 MB for one BERT-mini FFN activation) go to fresh
 # pages each time; chunking made the float32 GELU ~6x faster.
 _CHUNK = 1 << 15
-_THREAD_CHUNK = 1 << 18
 # Below x = -2, Phi(x) < 0.023 and (1 + erf(x / sqrt 2)) / 2 starts losing relative digits to
 # cancellation (5e-6 at -2, all of them by -6); those few elements take SciPy's exact erfc.
 _CDF_TAIL = np.float32(-2.0)
@@ -429,21 +428,15 @@ def _threads() -> int:
 
 
 def _for_each_chunk(work, size: int) -> None:
-    """Call ``work(start, stop)`` over [0, size) in chunks, on several threads when the array is
-    big: NumPy releases the GIL inside each ufunc loop, so threads working on disjoint chunks run
-    in parallel, as PyTorch's elementwise kernels do on its intra-op pool.
-
-    One thread takes _CHUNK pieces (cache-sized). Threads take _THREAD_CHUNK pieces, 8x larger:
-    every NumPy call hands the GIL over, and with two threads on 32K-element pieces that handover
-    cost more than the second core gave (the exact GELU took 22 ms for 2M elements against 14 ms
-    on one thread); on 256K-element pieces it takes 10 ms.
-    """
-    threads = min(_threads(), size // (2 * _THREAD_CHUNK))
+    """Call ``work(start, stop)`` over [0, size) in _CHUNK pieces, on several threads when the
+    array is big: NumPy releases the GIL inside each ufunc loop, so threads working on disjoint
+    chunks run in parallel, as PyTorch's elementwise kernels do on its intra-op pool."""
+    spans = list(range(0, size, _CHUNK))
+    threads = min(_threads(), len(spans) // 4)
     if threads <= 1:
-        for start in range(0, size, _CHUNK):
+        for start in spans:
             work(start, min(start + _CHUNK, size))
         return
-    spans = list(range(0, size, _THREAD_CHUNK))
     pool = _POOL
     if pool["pid"] != os.getpid() or pool["threads"] != threads:  # a forked child cannot reuse the parent's threads
         pool.update(pid=os.getpid(), threads=threads, executor=ThreadPoolExecutor(threads, "chainrule-elementwise"))
@@ -451,25 +444,18 @@ def _for_each_chunk(work, size: int) -> None:
 
     def run(group):
         for start in group:
-            work(start, min(start + _THREAD_CHUNK, size))
+            work(start, min(start + _CHUNK, size))
 
     for future in [pool["executor"].submit(run, group) for group in groups]:
         future.result()
 
 
-def _gelu_float32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(x Phi(x), Phi(x)) for a float32 array: the product is taken chunk by chunk while Phi is
-    still in cache, rather than as one more pass over the whole array afterwards."""
+def _normal_cdf_float32(x: np.ndarray) -> np.ndarray:
+    """Phi(x) elementwise for a float32 array, chunk by chunk (NaN stays NaN, Phi(+-inf) = 1, 0)."""
     flat = np.ascontiguousarray(x).reshape(-1)
-    cdf = np.empty_like(flat)
     out = np.empty_like(flat)
-
-    def work(start, stop):
-        chunk = flat[start:stop]
-        np.multiply(chunk, _normal_cdf_chunk(chunk, cdf[start:stop]), out=out[start:stop])
-
-    _for_each_chunk(work, flat.size)
-    return out.reshape(x.shape), cdf.reshape(x.shape)
+    _for_each_chunk(lambda start, stop: _normal_cdf_chunk(flat[start:stop], out[start:stop]), flat.size)
+    return out.reshape(x.shape)
 
 
 def _gelu_grad_float32(x: np.ndarray, cdf: np.ndarray, grad_output: np.ndarray) -> np.ndarray:
@@ -523,8 +509,8 @@ class GELU(Function):
                 return (x * stable_sigmoid(2 * u)).astype(x.dtype, copy=False)
             if x.dtype == np.float32:
                 # kept for backward (a derived array, not an input): recomputing it costs more than the erf saves
-                out, ctx.cdf = _gelu_float32(x)
-                return out
+                ctx.cdf = _normal_cdf_float32(x)
+                return x * ctx.cdf
             cdf = 0.5 * _erfc(-x * _INV_SQRT_2)
             return (x * cdf).astype(x.dtype, copy=False)
 
