@@ -142,13 +142,7 @@ class DataCollatorForLanguageModeling:
         length = max(len(row) for row in rows)
         if self.pad_to_multiple_of and length % self.pad_to_multiple_of:
             length = (length // self.pad_to_multiple_of + 1) * self.pad_to_multiple_of
-        batch = np.full((len(rows), length), self.tokenizer.pad_token_id, dtype=np.int64)
-        for index, row in enumerate(rows):
-            if self.tokenizer.padding_side == "right":
-                batch[index, : len(row)] = row
-            else:
-                batch[index, length - len(row) :] = row
-        return batch
+        return _pad_rows(rows, length, self.tokenizer.pad_token_id, self.tokenizer.padding_side)
 
     def mask_tokens(
         self, inputs: np.ndarray, special_tokens_mask: np.ndarray | None = None
@@ -298,13 +292,7 @@ class DataCollatorForWholeWordMask(DataCollatorForLanguageModeling):
 
     def _pad_offsets(self, offsets: list[np.ndarray], length: int) -> np.ndarray:
         """``(batch, length, 2)`` offsets, padding with ``(0, 0)`` on the tokenizer's side."""
-        padded = np.zeros((len(offsets), length, 2), dtype=np.int64)
-        for index, row in enumerate(offsets):
-            if self.tokenizer.padding_side == "right":
-                padded[index, : len(row)] = row
-            else:
-                padded[index, length - len(row) :] = row
-        return padded
+        return _pad_rows(offsets, length, 0, self.tokenizer.padding_side)
 
     def word_starts(
         self, inputs: np.ndarray, special: np.ndarray, offset_mapping: np.ndarray | None = None
@@ -362,3 +350,16 @@ class DataCollatorForWholeWordMask(DataCollatorForLanguageModeling):
         global_ids = word_ids + row_base  # (batch, length): unique across rows
         chosen = np.isin(global_ids, global_ids[chosen_starts]) & ~special
         return self._replace(inputs, chosen, generator)
+
+
+def _pad_rows(rows, length: int, fill, side: str) -> np.ndarray:
+    """Stack rows of different lengths (each (n, *rest)) into (len(rows), length, *rest) int64,
+    filling with ``fill`` on the tokenizer's padding side."""
+    rest = np.asarray(rows[0]).shape[1:] if len(rows) else ()
+    padded = np.full((len(rows), length) + rest, fill, dtype=np.int64)
+    for index, row in enumerate(rows):
+        if side == "right":
+            padded[index, : len(row)] = row
+        else:
+            padded[index, length - len(row) :] = row
+    return padded
