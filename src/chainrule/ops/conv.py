@@ -344,11 +344,11 @@ class Convolution(Function):
         need_x, need_w = ctx.needs_input_grad[:2]
         need_b = ctx.needs_input_grad[2]
         grad_output = grad_output.astype(cols.dtype, copy=False).reshape(n, o, ho, wo)
-        # (N, O, Ho, Wo) -> (N, G, Og, Ho, Wo) -> (G, Og, N, Ho, Wo) -> (G, Og, M): g^T, M in cols' row order
-        grad_t = np.ascontiguousarray(grad_output.reshape(n, groups, og, ho, wo).transpose(1, 2, 0, 3, 4))
-        grad_t = grad_t.reshape(groups, og, n * ho * wo)
         grad_x = grad_w = grad_b = None
         if need_w:
+            # (N, O, Ho, Wo) -> (N, G, Og, Ho, Wo) -> (G, Og, N, Ho, Wo) -> (G, Og, M): g^T, M in cols' row order
+            grad_t = np.ascontiguousarray(grad_output.reshape(n, groups, og, ho, wo).transpose(1, 2, 0, 3, 4))
+            grad_t = grad_t.reshape(groups, og, n * ho * wo)
             if columns:  # (G, Og, M) @ (G, M, K): K is already the weight's (Cg, KH, KW)
                 grad_w = np.matmul(grad_t, np.swapaxes(cols, 1, 2)).reshape(w_shape)
             else:
