@@ -283,8 +283,7 @@ def _layer_norm_rows(ctx, x, weight, bias, eps, axes, count):
         chunk, hat, out = x2[rows], x_hat[rows], y[rows]
         np.subtract(chunk, chunk.mean(axis=1, keepdims=True), out=hat)  # centred
         np.multiply(hat, hat, out=out)  # squares, in y's memory until y is written
-        inv = 1.0 / np.sqrt(out.mean(axis=1, keepdims=True) + eps)
-        inv_std[rows] = inv
+        inv_std[rows] = 1.0 / np.sqrt(out.mean(axis=1, keepdims=True) + eps)
         hat *= inv_std[rows]
         np.multiply(hat, weight, out=out)
         out += bias
@@ -321,13 +320,5 @@ def _layer_norm_rows_backward(ctx, grad_output, x_hat, inv_std, weight):
         if need_x:
             grad_hat = grad_x[rows]
             np.multiply(g, weight, out=grad_hat)
-            # (s / M) (M g_hat - sum g_hat - x_hat sum(g_hat x_hat)), as _normalized_input_grad
-            sum_g = np.sum(grad_hat, axis=1, keepdims=True)
-            np.multiply(grad_hat, hat, out=tmp)
-            sum_gx = np.sum(tmp, axis=1, keepdims=True)
-            grad_hat *= count
-            grad_hat -= sum_g
-            np.multiply(hat, sum_gx, out=tmp)
-            grad_hat -= tmp
-            grad_hat *= inv_std[rows] / count
+            _normalized_input_grad(grad_hat, hat, inv_std[rows], (1,), count, owned=True)  # in place
     return (None if grad_x is None else grad_x.reshape(grad_output.shape)), grad_w, grad_b
