@@ -41,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from . import row_workers
 
 __all__ = ["FusedGRU", "FusedLSTM", "FusedRNN", "PackedToPadded", "PaddedToPacked"]
 
@@ -197,89 +198,76 @@ class FusedLSTM(Function):
         dtype, H = x.dtype, hidden
         P = w_hh.shape[1]  # the width of h: proj_size, or H without a projection
         order = _lstm_order(H)
-        # [W_ih | b] in the internal gate order, sigmoid rows halved (tanh of the halved
-        # pre-activation gives the sigmoid, module docstring); the input gets a column of ones.
-        w_aug = np.zeros((4 * H, features + 1), dtype)
-        w_aug[:, :features] = w_ih[order]
+        # The arrays the time loop reads and writes: in shared memory when a helper process runs
+        # half of the batch rows (row_workers), else ordinary arrays.
+        shapes = [((steps, batch, features + 1), dtype), ((features + 1, 4 * H), dtype), ((P, 4 * H), dtype)]
+        shapes += [((steps, 4, batch, H), dtype), ((steps + 1, batch, P), dtype), ((steps + 1, batch, H), dtype)]
+        shapes += [((steps, batch, H), dtype)] * (2 if w_hr is not None else 1) + [((H, P), dtype)]
+        shared = None
+        if sizes is None and row_workers.worth_splitting(batch, steps * batch * 4 * H * (P + features)):
+            shared = row_workers.shared_arrays(row_workers.nbytes_for(*shapes))
+        empty = np.empty if shared is None else shared.empty
+        alloc = empty if sizes is None else np.zeros  # rows of ended sequences must stay finite
+        # [W_ih | b]^T and W_hh^T in the internal gate order, sigmoid columns halved (tanh of the
+        # halved pre-activation gives the sigmoid, module docstring); the input gets a column of
+        # ones, so the input GEMM adds the bias and its gradient GEMM sums it.
+        w_aug_t = empty((features + 1, 4 * H), dtype)
+        w_aug_t[:features] = w_ih[order].T
         bias = _combined_bias(b_ih, b_hh)
-        if bias is not None:
-            w_aug[:, features] = bias[order]
-        w_aug[: 3 * H] *= 0.5
-        w_hh_s = w_hh[order]
-        w_hh_s[: 3 * H] *= 0.5
-        x_aug = np.empty((steps * batch, features + 1), dtype)
-        x_aug[:, :features] = x.reshape(steps * batch, features)
-        x_aug[:, features] = 1
-        projected = np.empty((steps, batch, 4 * H), dtype)  # the hoisted input GEMM, bias included
-        np.matmul(x_aug, w_aug.T, out=projected.reshape(steps * batch, 4 * H))
+        w_aug_t[features] = 0 if bias is None else bias[order]
+        w_aug_t[:, : 3 * H] *= 0.5
+        w_hh_t = empty((P, 4 * H), dtype)  # contiguous: a faster per-step GEMM than a .T view
+        w_hh_t[...] = w_hh[order].T
+        w_hh_t[:, : 3 * H] *= 0.5
+        x_aug = empty((steps, batch, features + 1), dtype)
+        x_aug[..., :features] = x
+        x_aug[..., features] = 1
         # Activations are stored gate-major, (T, 4, B, H): every elementwise op below and in the
         # backward then runs on contiguous (B, H) blocks, several times faster in NumPy than on the
         # column slices of a (B, 4H) array.
-        alloc = np.empty if sizes is None else np.zeros  # rows of ended sequences must stay finite
-        gates = alloc((steps, 4, batch, H), dtype)  # (o, i, f, g)
-        states = np.empty((steps + 1, batch, P), dtype)
-        cells = np.empty((steps + 1, batch, H), dtype)
-        tanh_cells = alloc((steps, batch, H), dtype)
-        cell_outputs = None if w_hr is None else alloc((steps, batch, H), dtype)  # m_t, for dW_hr
-        recurrent = np.empty((batch, 4 * H), dtype)
-        input_gate = np.empty((batch, H), dtype)
-        time_steps, read, write = _time_order(steps, reverse)
+        arrays = {
+            "x_aug": x_aug,
+            "w_aug_t": w_aug_t,
+            "w_hh_t": w_hh_t,
+            "gates": alloc((steps, 4, batch, H), dtype),  # (o, i, f, g)
+            "states": empty((steps + 1, batch, P), dtype),
+            "cells": empty((steps + 1, batch, H), dtype),
+            "tanh_cells": alloc((steps, batch, H), dtype),
+        }
+        if w_hr is not None:
+            arrays["cell_outputs"] = alloc((steps, batch, H), dtype)  # m_t, for dW_hr
+            arrays["w_hr_t"] = empty((H, P), dtype)
+            arrays["w_hr_t"][...] = w_hr.T
+        states, cells = arrays["states"], arrays["cells"]
         start = steps if reverse else 0
         states[start] = h0
         cells[start] = c0
-        w_hh_t = np.ascontiguousarray(w_hh_s.T)  # contiguous: a faster per-step GEMM than the .T view
-        w_hr_t = None if w_hr is None else w_hr.T
-        for t in time_steps:
-            n = batch if sizes is None else sizes[t]
-            h_prev, h_next = states[t + read], states[t + write]
-            c_prev, c_next = cells[t + read], cells[t + write]
-            if n < batch:  # ended sequences keep their state; their zero gates give zero gradients
-                h_next[n:] = h_prev[n:]
-                c_next[n:] = c_prev[n:]
-                h_prev, h_next, c_prev, c_next = h_prev[:n], h_next[:n], c_prev[:n], c_next[:n]
-            z = recurrent[:n]
-            np.matmul(h_prev, w_hh_t, out=z)
-            z += projected[t, :n]
-            a = gates[t, :, :n]  # (4, n, H)
-            np.tanh(z.reshape(n, 4, H).transpose(1, 0, 2), out=a)
-            sig = a[:3]
-            sig *= 0.5
-            sig += 0.5
-            ig = input_gate[:n]
-            np.multiply(a[2], c_prev, out=c_next)  # f * c_{t-1}
-            np.multiply(a[1], a[3], out=ig)  # i * g
-            c_next += ig
-            tc = tanh_cells[t, :n]
-            np.tanh(c_next, out=tc)
-            if w_hr is None:
-                np.multiply(a[0], tc, out=h_next)  # o * tanh(c_t)
-            else:
-                m = cell_outputs[t, :n]
-                np.multiply(a[0], tc, out=m)  # m_t = o * tanh(c_t)
-                np.matmul(m, w_hr_t, out=h_next)  # h_t = m_t W_hr^T
+        row_workers.run(_lstm_forward_rows, arrays, batch, shared, reverse=reverse, sizes=sizes)
         out = _outputs(states, steps, sizes, reverse, extra=0 if w_hr is not None else 1)
         c_n = cells[0 if reverse else steps]
         if w_hr is None:
             out[steps + 1] = c_n
         else:
             out = np.concatenate([out.reshape(-1), c_n.reshape(-1)])  # ((T + 1) * B * P + B * H,)
+        for name in ("w_aug_t", "w_hh_t", "w_hr_t"):  # forward-only
+            arrays.pop(name, None)
         ctx.save_for_backward(w_ih, w_hh, w_hr)
-        ctx.buffers = (x_aug, gates, states, cells, tanh_cells, cell_outputs)
+        ctx.buffers = (arrays, shared)  # shared: the block the arrays live in, freed with them
         ctx.meta = (reverse, sizes, b_ih is not None, b_hh is not None)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
         w_ih, w_hh, w_hr = ctx.saved_tensors
-        x_aug, gates, states, cells, tanh_cells, cell_outputs = ctx.buffers
+        forward_arrays, forward_shared = ctx.buffers
         reverse, sizes, has_b_ih, has_b_hh = ctx.meta
-        steps, batch, H = tanh_cells.shape
-        P = states.shape[2]
-        features = x_aug.shape[1] - 1
-        dtype = x_aug.dtype
+        steps, batch, H = forward_arrays["tanh_cells"].shape
+        P = forward_arrays["states"].shape[2]
+        features = forward_arrays["x_aug"].shape[2] - 1
+        dtype = w_ih.dtype
         order = _lstm_order(H)
-        acts = gates  # (T, 4, B, H): (o, i, f, g)
-        c_prev = cells[1:] if reverse else cells[:-1]
+        need = tuple(ctx.needs_input_grad) + (False,) * (8 - len(ctx.needs_input_grad))
+        need_aug = need[3] or (has_b_ih and need[5]) or (has_b_hh and need[6])
         if w_hr is None:
             grad_h, grad_c = grad_output[: steps + 1], grad_output[steps + 1]
         else:
@@ -287,74 +275,213 @@ class FusedLSTM(Function):
             grad_h = grad_output[:split].reshape(steps + 1, batch, P)  # (T + 1, B, P): steps, then h_n
             grad_c = grad_output[split:].reshape(batch, H)
         grad_seq = grad_h[:steps]
-        has_seq_grad = bool(np.any(grad_seq))  # only h_n used (a classifier on the last state): skip the adds
-        dh = np.array(grad_h[steps], dtype=dtype)
-        dc = np.array(grad_c, dtype=dtype)
-        alloc = np.empty if sizes is None else np.zeros
-        dz = alloc((steps, batch, 4 * H), dtype)
-        # With a projection: dh of every step for the one dW_hr GEMM, and dm = dh W_hr per step
-        grad_h_steps = None if w_hr is None else alloc((steps, batch, P), dtype)
-        dm = None if w_hr is None else np.empty((batch, H), dtype)
-        block = max(1, _BLOCK_ELEMENTS // max(1, batch * H))
-        factors = np.empty((block, 4, batch, H), dtype)
-        cell_factor = np.empty((block, batch, H), dtype)
-        tmp = np.empty((batch, H), dtype)
-        w_hh_p = w_hh[order]
-        for first, last in _blocks(steps, block, reverse):
-            a, fa, cf = acts[first:last], factors[: last - first], cell_factor[: last - first]
-            # the factors of the docstring for steps [first, last), contiguous blocks
-            np.subtract(1, a[:, :3], out=fa[:, :3])  # s (1 - s) for o, i, f
-            fa[:, :3] *= a[:, :3]
-            fa[:, 0] *= tanh_cells[first:last]
-            fa[:, 1] *= a[:, 3]
-            fa[:, 2] *= c_prev[first:last]
-            np.multiply(a[:, 3], a[:, 3], out=fa[:, 3])
-            np.subtract(1, fa[:, 3], out=fa[:, 3])
-            fa[:, 3] *= a[:, 1]
-            np.multiply(tanh_cells[first:last], tanh_cells[first:last], out=cf)
-            np.subtract(1, cf, out=cf)
-            cf *= a[:, 0]
-            for t in range(first, last)[::-1] if not reverse else range(first, last):
-                n = batch if sizes is None else sizes[t]
-                k = t - first
-                dh_n, dc_n = (dh, dc) if n == batch else (dh[:n], dc[:n])
-                if has_seq_grad:
-                    dh_n += grad_seq[t, :n]
-                if w_hr is None:
-                    dm_n = dh_n
-                else:
-                    grad_h_steps[t, :n] = dh_n
-                    dm_n = dm[:n]
-                    np.matmul(dh_n, w_hr, out=dm_n)  # dm = dh W_hr
-                tm = tmp[:n]
-                np.multiply(dm_n, cf[k, :n], out=tm)
-                dc_n += tm
-                dz_t = dz[t, :n]
-                dz_gates = dz_t.reshape(n, 4, H).transpose(1, 0, 2)  # (4, n, H) view
-                np.multiply(fa[k, 0, :n], dm_n, out=dz_gates[0])
-                np.multiply(fa[k, 1:, :n], dc_n, out=dz_gates[1:])
-                dc_n *= a[k, 2, :n]  # f
-                np.matmul(dz_t, w_hh_p, out=dh_n)
-        need = ctx.needs_input_grad
-        dz_flat = dz.reshape(steps * batch, 4 * H)
+        has_seq_grad = _any_nonzero(grad_seq)  # only h_n used (a classifier on the last state): skip the adds
+        parts = 1 if forward_shared is None else 2  # weight gradients: one partial sum per process
+        shapes = [((batch, P), dtype), ((batch, H), dtype), ((4 * H, P), dtype), ((4 * H, features), dtype)]
+        shapes += [((parts, 4 * H, P + features + 1), dtype), ((steps, batch, features), dtype)]
+        shapes += [((steps, batch, P), dtype), ((P, H), dtype), ((parts, P, H), dtype)]
+        shared = None if forward_shared is None else row_workers.shared_arrays(row_workers.nbytes_for(*shapes))
+        empty = np.empty if shared is None else shared.empty
+        arrays = dict(forward_arrays)
+        arrays["dh"] = empty((batch, P), dtype)
+        arrays["dh"][...] = grad_h[steps]
+        arrays["dc"] = empty((batch, H), dtype)
+        arrays["dc"][...] = grad_c
+        arrays["w_hh_p"] = empty((4 * H, P), dtype)
+        arrays["w_hh_p"][...] = w_hh[order]
+        if has_seq_grad:
+            arrays["grad_seq"] = empty((steps, batch, P), dtype)
+            arrays["grad_seq"][...] = grad_seq
+        if w_hr is not None:
+            arrays["w_hr"] = empty((P, H), dtype)
+            arrays["w_hr"][...] = w_hr
+            if need[7]:
+                arrays["grad_w_hr"] = empty((parts, P, H), dtype)
+        weight_columns = ("h" if need[4] else "") + ("x" if need_aug else "")
+        if weight_columns:  # [dW_hh | dW_ih | db], the parts asked for, a partial sum per process
+            width = (P if need[4] else 0) + (features + 1 if need_aug else 0)
+            arrays["grad_weights"] = empty((parts, 4 * H, width), dtype)
+        if need[0]:
+            arrays["w_ih_p"] = empty((4 * H, features), dtype)
+            arrays["w_ih_p"][...] = w_ih[order]
+            arrays["grad_x"] = empty((steps, batch, features), dtype)
+        blocks = None if shared is None else [forward_shared, shared]
+        row_workers.run(
+            _lstm_backward_rows, arrays, batch, blocks, reverse=reverse, sizes=sizes, weight_columns=weight_columns
+        )
         grad_x = grad_w_ih = grad_w_hh = grad_b_ih = grad_b_hh = grad_w_hr = None
         if need[0]:
-            grad_x = (dz_flat @ w_ih[order]).reshape(steps, batch, features)
-        if need[3] or (has_b_ih and need[5]) or (has_b_hh and need[6]):
-            grad_aug = np.empty((4 * H, features + 1), dtype)
-            grad_aug[order] = dz_flat.T @ x_aug
-            grad_w_ih = grad_aug[:, :features] if need[3] else None
-            grad_b_ih = grad_aug[:, features].copy() if has_b_ih and need[5] else None
-            grad_b_hh = grad_aug[:, features].copy() if has_b_hh and need[6] else None
-        if need[4]:
-            h_prev = states[1:] if reverse else states[:-1]
-            grad_w_hh = np.empty_like(w_hh)
-            grad_w_hh[order] = dz_flat.T @ h_prev.reshape(steps * batch, P)
+            grad_x = arrays["grad_x"].copy()  # private copies: the shared block goes back to its pool
+        if weight_columns:
+            grad_weights = np.empty(arrays["grad_weights"].shape[1:], dtype)
+            grad_weights[order] = arrays["grad_weights"].sum(axis=0)  # back to torch's gate order
+            h_columns = P if need[4] else 0
+            grad_w_hh = grad_weights[:, :P] if need[4] else None
+            grad_w_ih = grad_weights[:, h_columns : h_columns + features] if need[3] else None
+            grad_b_ih = grad_weights[:, -1].copy() if has_b_ih and need[5] else None
+            grad_b_hh = grad_weights[:, -1].copy() if has_b_hh and need[6] else None
         if w_hr is not None and need[7]:
-            # (P, H) = (T*B, P)^T (T*B, H)
-            grad_w_hr = grad_h_steps.reshape(steps * batch, P).T @ cell_outputs.reshape(steps * batch, H)
+            grad_w_hr = arrays["grad_w_hr"].sum(axis=0)
+        dh, dc = arrays["dh"].copy(), arrays["dc"].copy()
+        if shared is not None:
+            del arrays
+            shared.release()
         grads = (grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh, grad_w_hr)
-        return grads[: len(need)]
+        return grads[: len(ctx.needs_input_grad)]
+
+
+def _any_nonzero(array) -> bool:
+    """np.any(array) for a float array, as the max of its bits (4x faster; -0.0 counts as nonzero)."""
+    if array.dtype.itemsize in (4, 8) and array.flags.c_contiguous and array.size:
+        return bool(array.reshape(-1).view(f"u{array.dtype.itemsize}").max())
+    return bool(np.any(array))
+
+
+def _rows_of(array, rows, axis=1):
+    """Rows ``rows`` (on ``axis``) of an array, or None for None."""
+    return None if array is None else array[(slice(None),) * axis + (rows,)]
+
+
+def _running(sizes, rows):
+    """Per step, how many of the rows ``rows`` still run (None: all of them, every step)."""
+    if sizes is None:
+        return None
+    return [min(max(n - rows.start, 0), rows.stop - rows.start) for n in sizes]
+
+
+def _flat_rows(array, rows):
+    """(T, B, k) array -> its rows ``rows`` as one (T * b, k) matrix (a copy unless all rows)."""
+    part = array[:, rows]
+    return np.ascontiguousarray(part).reshape(-1, part.shape[-1])
+
+
+@row_workers.row_function
+def _lstm_forward_rows(arrays, rows, *, reverse, sizes):
+    """FusedLSTM's forward over batch rows ``rows``: their input GEMM, then the time loop."""
+    gates = _rows_of(arrays["gates"], rows, axis=2)
+    states, cells = _rows_of(arrays["states"], rows), _rows_of(arrays["cells"], rows)
+    tanh_cells, cell_outputs = _rows_of(arrays["tanh_cells"], rows), _rows_of(arrays.get("cell_outputs"), rows)
+    w_hh_t, w_hr_t = arrays["w_hh_t"], arrays.get("w_hr_t")
+    steps, batch, H = tanh_cells.shape
+    dtype = tanh_cells.dtype
+    local = _running(sizes, rows)
+    # the hoisted input GEMM of these rows, every step at once, bias included
+    projected = (_flat_rows(arrays["x_aug"], rows) @ arrays["w_aug_t"]).reshape(steps, batch, 4 * H)
+    recurrent = np.empty((batch, 4 * H), dtype)
+    input_gate = np.empty((batch, H), dtype)
+    time_steps, read, write = _time_order(steps, reverse)
+    for t in time_steps:
+        n = batch if local is None else local[t]
+        h_prev, h_next = states[t + read], states[t + write]
+        c_prev, c_next = cells[t + read], cells[t + write]
+        if n < batch:  # ended sequences keep their state; their zero gates give zero gradients
+            h_next[n:] = h_prev[n:]
+            c_next[n:] = c_prev[n:]
+            if n == 0:
+                continue
+            h_prev, h_next, c_prev, c_next = h_prev[:n], h_next[:n], c_prev[:n], c_next[:n]
+        z = recurrent[:n]
+        np.matmul(h_prev, w_hh_t, out=z)
+        z += projected[t, :n]
+        a = gates[t, :, :n]  # (4, n, H)
+        np.tanh(z.reshape(n, 4, H).transpose(1, 0, 2), out=a)
+        sig = a[:3]
+        sig *= 0.5
+        sig += 0.5
+        ig = input_gate[:n]
+        np.multiply(a[2], c_prev, out=c_next)  # f * c_{t-1}
+        np.multiply(a[1], a[3], out=ig)  # i * g
+        c_next += ig
+        tc = tanh_cells[t, :n]
+        np.tanh(c_next, out=tc)
+        if w_hr_t is None:
+            np.multiply(a[0], tc, out=h_next)  # o * tanh(c_t)
+        else:
+            m = cell_outputs[t, :n]
+            np.multiply(a[0], tc, out=m)  # m_t = o * tanh(c_t)
+            np.matmul(m, w_hr_t, out=h_next)  # h_t = m_t W_hr^T
+
+
+@row_workers.row_function
+def _lstm_backward_rows(arrays, rows, *, reverse, sizes, weight_columns):
+    """FusedLSTM's backward over batch rows ``rows``: the time loop (leaving dL/dh_0, dL/dc_0 in
+    dh, dc), then these rows' share of the weight gradients (partial sums, in slot 0 for the rows
+    from 0 and slot 1 for the helper's) and their input gradient."""
+    get = arrays.get
+    acts = _rows_of(arrays["gates"], rows, axis=2)  # (T, 4, b, H): (o, i, f, g)
+    cells, tanh_cells = _rows_of(arrays["cells"], rows), _rows_of(arrays["tanh_cells"], rows)
+    grad_seq = _rows_of(get("grad_seq"), rows)
+    dh, dc = arrays["dh"][rows], arrays["dc"][rows]
+    w_hh_p, w_hr = arrays["w_hh_p"], get("w_hr")
+    c_prev = cells[1:] if reverse else cells[:-1]
+    steps, batch, H = tanh_cells.shape
+    P = dh.shape[1]
+    dtype = tanh_cells.dtype
+    local = _running(sizes, rows)
+    part = 0 if rows.start == 0 else 1
+    alloc = np.empty if sizes is None else np.zeros  # ended sequences: zero gradients
+    dz = alloc((steps, batch, 4 * H), dtype)
+    # with a projection: dh of every step, for the dW_hr GEMM, and dm = dh W_hr per step
+    grad_h_steps = None if w_hr is None else alloc((steps, batch, P), dtype)
+    dm = None if w_hr is None else np.empty((batch, H), dtype)
+    block = max(1, _BLOCK_ELEMENTS // max(1, batch * H))
+    factors = np.empty((block, 4, batch, H), dtype)
+    cell_factor = np.empty((block, batch, H), dtype)
+    tmp = np.empty((batch, H), dtype)
+    for first, last in _blocks(steps, block, reverse):
+        a, fa, cf = acts[first:last], factors[: last - first], cell_factor[: last - first]
+        # the factors of the docstring for steps [first, last), contiguous blocks
+        np.subtract(1, a[:, :3], out=fa[:, :3])  # s (1 - s) for o, i, f
+        fa[:, :3] *= a[:, :3]
+        fa[:, 0] *= tanh_cells[first:last]
+        fa[:, 1] *= a[:, 3]
+        fa[:, 2] *= c_prev[first:last]
+        np.multiply(a[:, 3], a[:, 3], out=fa[:, 3])
+        np.subtract(1, fa[:, 3], out=fa[:, 3])
+        fa[:, 3] *= a[:, 1]
+        np.multiply(tanh_cells[first:last], tanh_cells[first:last], out=cf)
+        np.subtract(1, cf, out=cf)
+        cf *= a[:, 0]
+        for t in range(first, last)[::-1] if not reverse else range(first, last):
+            n = batch if local is None else local[t]
+            if n == 0:
+                continue
+            k = t - first
+            dh_n, dc_n = (dh, dc) if n == batch else (dh[:n], dc[:n])
+            if grad_seq is not None:
+                dh_n += grad_seq[t, :n]
+            if w_hr is None:
+                dm_n = dh_n
+            else:
+                grad_h_steps[t, :n] = dh_n
+                dm_n = dm[:n]
+                np.matmul(dh_n, w_hr, out=dm_n)  # dm = dh W_hr
+            tm = tmp[:n]
+            np.multiply(dm_n, cf[k, :n], out=tm)
+            dc_n += tm
+            dz_t = dz[t, :n]
+            dz_gates = dz_t.reshape(n, 4, H).transpose(1, 0, 2)  # (4, n, H) view
+            np.multiply(fa[k, 0, :n], dm_n, out=dz_gates[0])
+            np.multiply(fa[k, 1:, :n], dc_n, out=dz_gates[1:])
+            dc_n *= a[k, 2, :n]  # f
+            np.matmul(dz_t, w_hh_p, out=dh_n)
+    dz_flat = dz.reshape(steps * batch, 4 * H)  # (T, b, 4H) -> (T * b, 4H)
+    # The weight gradients are sums over steps and rows: [dW_hh | dW_ih | db] = DZ^T [H_prev | X | 1]
+    # for these rows, one GEMM (with the columns asked for).
+    if "grad_weights" in arrays:
+        out = arrays["grad_weights"][part]
+        h_columns = out.shape[1] - (arrays["x_aug"].shape[2] if "x" in weight_columns else 0)
+        operand = np.empty((steps, batch, out.shape[1]), dtype)  # (T, b, P + I + 1) or a part of it
+        if "h" in weight_columns:
+            operand[:, :, :h_columns] = arrays["states"][1:, rows] if reverse else arrays["states"][:-1, rows]
+        if "x" in weight_columns:
+            operand[:, :, h_columns:] = arrays["x_aug"][:, rows]
+        np.matmul(dz_flat.T, operand.reshape(steps * batch, -1), out=out)
+    if "grad_w_hr" in arrays:  # dW_hr = sum_t dh_t^T m_t, (P, H)
+        m = _flat_rows(arrays["cell_outputs"], rows)
+        np.matmul(grad_h_steps.reshape(steps * batch, P).T, m, out=arrays["grad_w_hr"][part])
+    if "grad_x" in arrays:  # dX = DZ W_ih
+        arrays["grad_x"][:, rows] = (dz_flat @ arrays["w_ih_p"]).reshape(steps, batch, -1)
 
 
 def _gru_order(hidden):
