@@ -6,6 +6,10 @@ sys.path.insert(0, os.path.dirname(__file__))  # makes tests/optest.py importabl
 
 import pytest  # noqa: E402
 
+# The two xdist workers already keep both cores busy, so recurrent layers run their rows in this
+# process only; tests/ops/test_row_workers.py turns the helper process on where it checks it.
+os.environ.setdefault("CHAINRULE_ROW_WORKERS", "0")
+
 import chainrule  # noqa: E402
 
 try:

@@ -282,6 +282,7 @@ class FusedLSTM(Function):
         shapes += [((steps, batch, P), dtype), ((P, H), dtype), ((parts, P, H), dtype)]
         shared = None if forward_shared is None else row_workers.shared_arrays(row_workers.nbytes_for(*shapes))
         empty = np.empty if shared is None else shared.empty
+        zeros = np.zeros if shared is None else shared.zeros  # partial sums: a part no process ran adds 0
         arrays = dict(forward_arrays)
         arrays["dh"] = empty((batch, P), dtype)
         arrays["dh"][...] = grad_h[steps]
@@ -296,11 +297,11 @@ class FusedLSTM(Function):
             arrays["w_hr"] = empty((P, H), dtype)
             arrays["w_hr"][...] = w_hr
             if need[7]:
-                arrays["grad_w_hr"] = empty((parts, P, H), dtype)
+                arrays["grad_w_hr"] = zeros((parts, P, H), dtype)
         weight_columns = ("h" if need[4] else "") + ("x" if need_aug else "")
         if weight_columns:  # [dW_hh | dW_ih | db], the parts asked for, a partial sum per process
             width = (P if need[4] else 0) + (features + 1 if need_aug else 0)
-            arrays["grad_weights"] = empty((parts, 4 * H, width), dtype)
+            arrays["grad_weights"] = zeros((parts, 4 * H, width), dtype)
         if need[0]:
             arrays["w_ih_p"] = empty((4 * H, features), dtype)
             arrays["w_ih_p"][...] = w_ih[order]

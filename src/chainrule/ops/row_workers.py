@@ -331,12 +331,12 @@ _STATE = _State()
 
 
 def _supported() -> bool:
+    """Whether this platform can split at all: Linux, /dev/shm, an OpenBLAS whose threads we can
+    set, and no helper that has failed before."""
     state = _STATE
     if state.pid != os.getpid():  # a forked child: start afresh, without the parent's helper
         state.__init__()
-    if state.broken or os.environ.get("CHAINRULE_ROW_WORKERS", "1") == "0":
-        return False
-    if not sys.platform.startswith("linux") or not os.access(_SHM_DIR, os.W_OK):
+    if state.broken or not sys.platform.startswith("linux") or not os.access(_SHM_DIR, os.W_OK):
         return False
     if state.blas is None:
         state.blas = _BlasThreads()
@@ -344,16 +344,17 @@ def _supported() -> bool:
 
 
 def enabled() -> bool:
-    """Whether row loops may be split with a helper process here and now."""
+    """Whether row loops may be split with a helper process here and now: supported, more than
+    one thread allowed, and not turned off by ``CHAINRULE_ROW_WORKERS=0`` (or :func:`force`)."""
     if _STATE.forced is not None:
         return _STATE.forced and _supported()
-    return _threads() >= 2 and _supported()
+    return os.environ.get("CHAINRULE_ROW_WORKERS", "1") != "0" and _threads() >= 2 and _supported()
 
 
 @contextlib.contextmanager
 def force(value: bool):
-    """Within the block, split every eligible loop (True) or none (False), whatever its size;
-    for tests that compare the two paths."""
+    """Within the block, split every eligible loop whatever its size (True), or none (False),
+    whatever the environment says; for tests that compare the two paths."""
     previous, _STATE.forced = _STATE.forced, bool(value)
     try:
         yield
@@ -365,7 +366,7 @@ def worth_splitting(batch: int, work: float) -> bool:
     """True when a loop over ``batch`` rows doing about ``work`` multiply-adds should be split:
     at least 8 rows each and ~16 M multiply-adds (a few ms serial) to repay the hand-over."""
     if _STATE.forced is not None:
-        return _STATE.forced and batch >= 2 and enabled()
+        return batch >= 2 and enabled()
     return batch >= 16 and work >= 1 << 24 and enabled()
 
 
