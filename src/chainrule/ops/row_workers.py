@@ -37,6 +37,7 @@ import atexit
 import contextlib
 import ctypes
 import importlib
+import math
 import mmap
 import os
 import pickle
@@ -176,8 +177,8 @@ class SharedArrays:
 
     def empty(self, shape, dtype) -> np.ndarray:
         dtype = np.dtype(dtype)
-        shape = tuple(int(n) for n in np.atleast_1d(shape)) if not isinstance(shape, tuple) else shape
-        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
+        nbytes = math.prod(shape) * dtype.itemsize
         start = -(-self.used // _ALIGN) * _ALIGN
         if start + nbytes > self.block.nbytes:
             raise MemoryError(
@@ -215,7 +216,7 @@ def nbytes_for(*arrays) -> int:
     """Bytes a SharedArrays needs for arrays of these (shape, dtype) pairs, alignment included."""
     total = 0
     for shape, dtype in arrays:
-        total += -(-int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize // _ALIGN) * _ALIGN
+        total += -(-math.prod(shape) * np.dtype(dtype).itemsize // _ALIGN) * _ALIGN
     return total
 
 
@@ -322,6 +323,7 @@ class _State:
         self.helper: _Helper | None = None
         self.pool = _Pool()
         self.blas: _BlasThreads | None = None
+        self.platform_ok: bool | None = None  # Linux, /dev/shm and a settable OpenBLAS
         self.broken = False
         self.forced: bool | None = None
         self.pid = os.getpid()
@@ -332,15 +334,15 @@ _STATE = _State()
 
 def _supported() -> bool:
     """Whether this platform can split at all: Linux, /dev/shm, an OpenBLAS whose threads we can
-    set, and no helper that has failed before."""
+    set (checked once per process), and no helper that has failed before."""
     state = _STATE
     if state.pid != os.getpid():  # a forked child: start afresh, without the parent's helper
         state.__init__()
-    if state.broken or not sys.platform.startswith("linux") or not os.access(_SHM_DIR, os.W_OK):
-        return False
-    if state.blas is None:
-        state.blas = _BlasThreads()
-    return bool(state.blas.libraries)
+    if state.platform_ok is None:
+        state.platform_ok = sys.platform.startswith("linux") and os.access(_SHM_DIR, os.W_OK)
+        state.blas = _BlasThreads() if state.platform_ok else None
+        state.platform_ok = bool(state.platform_ok and state.blas.libraries)
+    return state.platform_ok and not state.broken
 
 
 def enabled() -> bool:
