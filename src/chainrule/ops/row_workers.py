@@ -57,7 +57,7 @@ __all__ = ["SharedArrays", "enabled", "force", "row_function", "run", "shared_ar
 
 _ALIGN = 64  # bytes: every array of a block starts on a cache line
 _GRANULE = 1 << 20  # block sizes are rounded up to whole MiB, so similar calls share pooled blocks
-_POOL_LIMIT = 1 << 30  # bytes of idle blocks kept for reuse; beyond this the oldest are dropped
+_POOL_LIMIT = 1 << 29  # bytes of idle blocks kept for reuse; beyond this the oldest are dropped
 _SHM_DIR = "/dev/shm"
 _FUNCTIONS: dict[str, object] = {}
 
@@ -227,11 +227,12 @@ class _Pool:
         self.dropped: list[int] = []  # ids of blocks the helper should unmap
 
     def take(self, nbytes: int) -> _Block:
+        """The smallest idle block that fits (and wastes at most half of itself), else a new one."""
         nbytes = -(-nbytes // _GRANULE) * _GRANULE
         with self.lock:
-            for i, block in enumerate(self.free):
-                if block.nbytes == nbytes:
-                    return self.free.pop(i)
+            fits = [i for i, block in enumerate(self.free) if nbytes <= block.nbytes <= 2 * nbytes]
+            if fits:
+                return self.free.pop(min(fits, key=lambda i: self.free[i].nbytes))
         return _Block(nbytes)
 
     def give_back(self, block: _Block) -> None:
