@@ -203,6 +203,7 @@ def test_cli_defaults_are_pretrain_configs():
         "mlm_probability",
         "max_grad_norm",
         "whole_word_mask",
+        "init_from",
     } == set(defaults)
 
 
@@ -213,3 +214,18 @@ def test_bad_settings():
         PretrainConfig(out="x", steps=0)
     with pytest.raises(ValueError, match="dropout"):
         PretrainConfig(out="x", dropout=1.0)
+
+
+def test_init_from_continues_from_a_model_with_its_vocabulary(corpus_file, tmp_path):
+    pretrain(_tiny(tmp_path / "first", corpus_file, steps=3))
+    first = BertForMaskedLM.from_pretrained(tmp_path / "first")
+    history = pretrain(_tiny(tmp_path / "second", corpus_file, steps=2, init_from=str(tmp_path / "first"), lr=1e-9))
+    assert history["init_from"] == str(tmp_path / "first") and len(history["train_loss"]) == 2
+    assert (tmp_path / "second" / "vocab.txt").read_text() == (tmp_path / "first" / "vocab.txt").read_text()
+    second = BertForMaskedLM.from_pretrained(tmp_path / "second")
+    for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items()):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-6, err_msg=name)  # lr ~0: barely moved
+    fresh = pretrain(_tiny(tmp_path / "fresh", corpus_file, steps=2))
+    assert fresh["train_loss"][0] > history["train_loss"][0]  # the continued run starts from a trained model
+    with pytest.raises(ValueError, match="hidden_size 32 vs 64"):
+        pretrain(_tiny(tmp_path / "wide", corpus_file, steps=1, hidden=64, init_from=str(tmp_path / "first")))

@@ -124,6 +124,12 @@ def _add_pretrain(commands) -> None:
         action="store_true",
         help="mask whole words (a piece and its ## continuations) instead of single tokens",
     )
+    parser.add_argument(
+        "--init-from",
+        dest="init_from",
+        default=None,
+        help="start from this model folder's weights and vocabulary (continued pre-training, fresh optimiser)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.safetensors")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.set_defaults(handler=_run_pretrain)

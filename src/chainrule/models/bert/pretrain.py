@@ -97,6 +97,10 @@ class PretrainConfig:
         eval_every, eval_batches: validate every this many steps on at most this many batches.
         checkpoint_every: write the checkpoint every this many steps (and at the end).
         log_every: progress line every this many steps.
+        init_from: start from this pre-trained folder's weights and vocabulary (continued
+            pre-training with a fresh optimiser and schedule) instead of a random model and a
+            vocabulary trained on the corpus; its architecture must match ``layers``, ``hidden``,
+            ``heads`` and ``intermediate``.
         resume: continue from ``out/checkpoint.safetensors`` if it exists.
         stop_at_step: stop once this step is done (and checkpointed), to continue later with
             ``resume``; the schedule still spans ``steps``.
@@ -125,6 +129,7 @@ class PretrainConfig:
     eval_batches: int = 16
     checkpoint_every: int = 100
     log_every: int = 10
+    init_from: str | None = None
     resume: bool = False
     stop_at_step: int | None = None
     quiet: bool = False
@@ -279,6 +284,25 @@ def _evaluate(model, batches: list[dict]) -> tuple[float, float]:
     return total_loss / count, correct / count
 
 
+def _initial_weights(config: PretrainConfig, model: BertForMaskedLM) -> dict:
+    """The state dict of ``config.init_from``, after checking it is the architecture asked for."""
+    pretrained = BertForMaskedLM.from_pretrained(config.init_from)
+    theirs, ours = pretrained.config, model.config
+    fields = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")
+    fields += ("max_position_embeddings", "type_vocab_size")
+    differences = [
+        f"{name} {getattr(theirs, name)} vs {getattr(ours, name)}"
+        for name in fields
+        if getattr(theirs, name) != getattr(ours, name)
+    ]
+    if differences:
+        raise ValueError(
+            f"pretrain: init_from={config.init_from!r} is not the model these settings build (its, ours): "
+            + ", ".join(differences)
+        )
+    return pretrained.state_dict()
+
+
 def _batch_indices(step: int, n_blocks: int, batch_size: int, seed: int) -> np.ndarray:
     """Blocks of ``step``: epoch e visits a permutation seeded by (seed, e), batch by batch, so
     the order depends on the step alone (nothing to save for an exact resume)."""
@@ -364,6 +388,10 @@ def pretrain(config: PretrainConfig, stream=None) -> dict:
     corpus = load_corpus(config.corpus)
     if checkpoint is not None:
         tokenizer = BertTokenizer.from_pretrained(config.out)
+    elif config.init_from is not None:
+        tokenizer = BertTokenizer.from_pretrained(config.init_from)
+        tokenizer.model_max_length = config.seq_len
+        tokenizer.save_pretrained(config.out)
     else:
         tokenizer = train_wordpiece(corpus.train, config.vocab_size)
         tokenizer.model_max_length = config.seq_len
@@ -378,6 +406,8 @@ def pretrain(config: PretrainConfig, stream=None) -> dict:
     model = BertForMaskedLM(
         config.bert_config(tokenizer.vocab_size), generator=np.random.default_rng((config.seed, _INIT))
     )
+    if config.init_from is not None and checkpoint is None:
+        model.load_state_dict(_initial_weights(config, model))
     optimizer = AdamW(parameter_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.999), eps=1e-6)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * config.steps), config.steps)
     history = {
@@ -390,6 +420,7 @@ def pretrain(config: PretrainConfig, stream=None) -> dict:
         "validation_masked_tokens": int(len(validation_targets)),
         "vocab_size": tokenizer.vocab_size,
         "config": _config_dict(config),
+        "init_from": config.init_from,
     }
     start_step = 0
     if checkpoint is not None:
