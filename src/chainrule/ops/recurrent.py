@@ -12,7 +12,8 @@ Shared structure (x_t (B, I) the input at step t, h_{t-1} (B, H) the state fed i
 * each step adds one GEMM for the recurrent part, h_{t-1} W_hh^T, and then elementwise gates;
 * the backward runs the steps in reverse. If dz_t (B, G*H) is dL/d(pre-activations of step t), then
   dL/dh_{t-1} = dz_t W_hh (plus the direct paths a cell has), and the weight gradients are sums of
-  outer products over all steps, so they are ONE GEMM each after the loop:
+  outer products over all steps, so they are ONE GEMM each after the loop (FusedLSTM: one per
+  half of the batch rows when a helper process runs half of them, see its docstring):
       dW_ih = sum_t dz_t^T x_t = DZ^T X,    dW_hh = sum_t dz_t^T h_{t-1} = DZ^T H_prev,
       db_ih = db_hh = sum_t sum_b dz_t       (GRU: separate, see FusedGRU),
       dX = DZ W_ih                           (one GEMM for the input gradient of every step).
@@ -184,7 +185,13 @@ class FusedLSTM(Function):
     small enough to stay in cache), leaving five NumPy calls and one GEMM per step (plus the dm
     GEMM with a projection). Activations are stored gate-major, (T, 4, B, H), so those elementwise
     passes run on contiguous (B, H) blocks. The bias enters the input GEMM as one more input column
-    of ones, so db = sum_t sum_b dz_t falls out of the dW_ih GEMM as its last column.
+    of ones, so after the loop one GEMM gives all three weight gradients:
+        [dW_hh | dW_ih | db] = DZ^T [H_prev | X | 1]      (rows: every step and batch row).
+
+    Batch rows never interact in either loop, so both run per row range (``_lstm_forward_rows``,
+    ``_lstm_backward_rows``); with a batch of 16 or more, half of the rows run in a helper process
+    (ops/row_workers.py), each half with its own input GEMM and its own partial sum of that
+    weight-gradient GEMM, and the two partial sums are added here.
     """
 
     # W_ih (for dx), W_hh (for dh_{t-1}), W_hr (for dm); x is kept as [x, 1], a copy, for dW_ih and db
