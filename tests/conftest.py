@@ -6,15 +6,13 @@ sys.path.insert(0, os.path.dirname(__file__))  # makes tests/optest.py importabl
 
 import pytest  # noqa: E402
 
-# The two xdist workers already keep both cores busy, so recurrent layers run their rows in this
-# process only; tests/ops/test_row_workers.py turns the helper process on where it checks it.
-os.environ.setdefault("CHAINRULE_ROW_WORKERS", "0")
-
 import chainrule  # noqa: E402
 
 try:
     # The suite runs as two xdist workers on two cores; letting each worker's BLAS spawn threads
-    # oversubscribes the cores and makes small matmuls several times slower.
+    # oversubscribes the cores and makes small matmuls several times slower. (With one BLAS
+    # thread, recurrent layers also keep all their rows in this process: tests/ops/
+    # test_row_workers.py turns the helper process on where it checks it.)
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)

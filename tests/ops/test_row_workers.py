@@ -158,3 +158,14 @@ def test_a_busy_helper_means_this_process_runs_every_row():
         values, grads = _run_lstm(True, layers=1)
     for got, want in zip(values + grads, serial_values + serial_grads):
         np.testing.assert_array_equal(got, want)
+
+
+def test_one_blas_thread_keeps_the_rows_here():
+    """The lab and this suite limit BLAS to one thread so numbers do not depend on where they run;
+    the split follows that limit."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        assert not row_workers.enabled()
+    with threadpool_limits(2, user_api="blas"):
+        assert row_workers.enabled() == (os.environ.get("CHAINRULE_ROW_WORKERS", "1") != "0")

@@ -24,9 +24,10 @@ How:
   :func:`row_function`, that touches only rows ``rows`` of every batch-indexed array. Each row's
   arithmetic is the same whichever process runs it, so results equal the serial loop's.
 
-When: on Linux with ``/dev/shm``, when more than one thread is allowed (``OMP_NUM_THREADS``, else
-the CPU count), when the BLAS thread count can be set (OpenBLAS, as NumPy's wheels ship), and
-for a loop big enough to repay the ~0.1 ms the hand-over costs (:func:`worth_splitting`).
+When: on Linux with ``/dev/shm``, when the BLAS thread count can be set (OpenBLAS, as NumPy's
+wheels ship) and is currently 2 or more (so ``OMP_NUM_THREADS=1`` or a ``threadpoolctl`` limit
+turns the split off too), and for a loop big enough to repay the ~0.1 ms the hand-over costs
+(:func:`worth_splitting`).
 ``CHAINRULE_ROW_WORKERS=0`` turns it off. If the helper fails to start or dies, the rows run here
 (one :class:`RuntimeWarning`) and the split stays off for the rest of the process.
 """
@@ -50,8 +51,6 @@ import warnings
 import weakref
 
 import numpy as np
-
-from .unary import _threads
 
 __all__ = ["SharedArrays", "enabled", "force", "row_function", "run", "shared_arrays", "worth_splitting"]
 
@@ -347,11 +346,15 @@ def _supported() -> bool:
 
 
 def enabled() -> bool:
-    """Whether row loops may be split with a helper process here and now: supported, more than
-    one thread allowed, and not turned off by ``CHAINRULE_ROW_WORKERS=0`` (or :func:`force`)."""
+    """Whether row loops may be split with a helper process here and now: supported, BLAS allowed
+    more than one thread right now (so ``OMP_NUM_THREADS=1`` or a ``threadpoolctl`` limit of 1,
+    which the lab uses to make its numbers independent of where they run, also keep the loop in
+    one process), and not turned off by ``CHAINRULE_ROW_WORKERS=0`` (or :func:`force`)."""
     if _STATE.forced is not None:
         return _STATE.forced and _supported()
-    return os.environ.get("CHAINRULE_ROW_WORKERS", "1") != "0" and _threads() >= 2 and _supported()
+    if os.environ.get("CHAINRULE_ROW_WORKERS", "1") == "0" or not _supported():
+        return False
+    return min(getter() for _, getter in _STATE.blas.libraries) >= 2
 
 
 @contextlib.contextmanager
