@@ -130,7 +130,8 @@ def test_a_dead_helper_falls_back_to_this_process_with_a_warning():
         for got, want in zip(values + grads, serial_values + serial_grads):
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     finally:
-        state.broken, state.helper = False, None  # the next test starts a fresh helper
+        # the next test starts a fresh helper, which has mapped none of the pooled (unlinked) blocks
+        state.broken, state.helper, state.pool = False, None, row_workers._Pool()
 
 
 def test_switches():
@@ -169,3 +170,27 @@ def test_one_blas_thread_keeps_the_rows_here():
         assert not row_workers.enabled()
     with threadpool_limits(2, user_api="blas"):
         assert row_workers.enabled() == (os.environ.get("CHAINRULE_ROW_WORKERS", "1") != "0")
+
+
+def test_an_interrupt_here_waits_for_the_helper_before_its_block_is_reused():
+    """Ctrl-C while this process runs its rows leaves the helper's answer unread; the next call
+    must wait for it, or the helper could still be writing into a reused block."""
+    from chainrule.ops import recurrent
+
+    serial_values, serial_grads = _run_lstm(False, layers=1)
+    _run_lstm(True, layers=1)  # a helper with mapped blocks
+
+    def interrupted(arrays, rows, **params):
+        raise KeyboardInterrupt
+
+    interrupted.row_function_name = recurrent._lstm_forward_rows.row_function_name
+    shared = row_workers.shared_arrays(1 << 20)
+    arrays = {"a": shared.zeros((4, 3), np.float64)}
+    with row_workers.force(True), pytest.raises(KeyboardInterrupt):
+        row_workers.run(interrupted, arrays, 4, shared, reverse=False, sizes=None)  # the helper fails on its rows
+    assert row_workers._STATE.helper.outstanding is not None
+    shared.release()
+    values, grads = _run_lstm(True, layers=1)
+    assert row_workers._STATE.helper.outstanding is None
+    for got, want in zip(values + grads, serial_values + serial_grads):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

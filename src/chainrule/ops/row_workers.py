@@ -259,8 +259,7 @@ class _Helper:
             [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True
         )
         self.sequence = 0
-        self.mapped: set[int] = set()
-        self.pending: list[_Block] = []  # blocks the helper has mapped and this side may unlink
+        self.outstanding: int | None = None  # a request whose answer was never read (an interrupt)
 
     def send(self, message) -> int:
         self.sequence += 1
@@ -272,7 +271,15 @@ class _Helper:
         while True:  # skip answers to requests abandoned by an interrupt
             got, reply = pickle.load(self.process.stdout)
             if got == sequence:
+                self.outstanding = None
                 return reply
+
+    def settle(self) -> None:
+        """Wait for the answer to a request abandoned by an exception or interrupt here (say,
+        Ctrl-C while this process ran its rows): until it comes, the helper may still be writing
+        into a block that is about to be handed out again."""
+        if self.outstanding is not None:
+            self.receive(self.outstanding)
 
     def close(self):
         with contextlib.suppress(Exception):
@@ -378,7 +385,18 @@ def worth_splitting(batch: int, work: float) -> bool:
 
 def shared_arrays(nbytes: int) -> SharedArrays:
     """A block of at least ``nbytes`` for one call's arrays (see :class:`SharedArrays`)."""
+    _settle(_STATE)
     return SharedArrays(_STATE.pool.take(nbytes), _STATE.pool)
+
+
+def _settle(state: _State) -> None:
+    helper = state.helper
+    if helper is not None and helper.outstanding is not None:
+        with state.lock:
+            try:
+                helper.settle()
+            except (OSError, EOFError, pickle.UnpicklingError) as error:
+                _give_up(state, f"the helper process died ({error!r})")
 
 
 def _start_helper(state: _State) -> _Helper | None:
@@ -438,8 +456,9 @@ def run(function, arrays: dict, batch: int, shared, **params) -> None:
             "drop": state.pool.dropped,
         }
         try:
-            sequence = helper.send(message)
-        except (OSError, ValueError) as error:
+            helper.settle()
+            sequence = helper.outstanding = helper.send(message)
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError) as error:
             _give_up(state, f"the helper process is gone ({error})")
             function(arrays, slice(0, batch), **params)
             return
