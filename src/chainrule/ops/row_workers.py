@@ -75,11 +75,11 @@ class _BlasThreads:
     """Get and set the thread count of every OpenBLAS this process has loaded (NumPy's and
     SciPy's wheels each bundle one), through the symbols OpenBLAS exports for this.
 
-    Lowering the count is not enough: after a multi-threaded GEMM, OpenBLAS's idle worker threads
-    keep spinning for about 0.1 s, so one would take half of the core the helper runs on (measured:
-    both halves of a split loop as slow as the whole serial loop). ``blas_thread_shutdown_`` (what
-    OpenBLAS itself calls before a fork) stops them; the next multi-threaded GEMM starts them again,
-    for some tens of microseconds."""
+    Lowering the count does not stop a worker that is already awake: after a multi-threaded GEMM,
+    OpenBLAS's idle worker threads keep spinning for about 0.1 s and would take half of the core the
+    helper runs on (measured: both halves of a split loop as slow as the whole serial loop). So a
+    split op runs all of its GEMMs inside the split, at one thread, and never wakes them. (Stopping
+    them with ``blas_thread_shutdown_`` instead was measured slower: they restart on every GEMM.)"""
 
     _NAMES = (
         ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
@@ -90,7 +90,6 @@ class _BlasThreads:
 
     def __init__(self):
         self.libraries = []  # (set, get) function pairs
-        self.shutdowns = []  # blas_thread_shutdown_ of each library that exports it
         try:
             with open("/proc/self/maps", encoding="utf-8") as maps:
                 paths = {line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line}
@@ -106,10 +105,6 @@ class _BlasThreads:
                 if setter is not None and getter is not None:
                     setter.argtypes, getter.restype = [ctypes.c_int], ctypes.c_int
                     self.libraries.append((setter, getter))
-                    shutdown = getattr(library, "blas_thread_shutdown_", None)
-                    if shutdown is not None:
-                        shutdown.restype = ctypes.c_int
-                        self.shutdowns.append(shutdown)
                     break
 
     @contextlib.contextmanager
@@ -190,11 +185,6 @@ class SharedArrays:
         array = self.empty(shape, dtype)
         array.fill(0)
         return array
-
-    def copy_of(self, array: np.ndarray) -> np.ndarray:
-        out = self.empty(array.shape, array.dtype)
-        out[...] = array
-        return out
 
     def place(self, array: np.ndarray):
         """(offset, shape, dtype, strides) of a view of this block, for the helper to rebuild;
