@@ -126,10 +126,12 @@ def hf_state_dict(p):
 # ----------------------------------------------------------------------------- chainrule
 
 
-def build_chainrule(p, ids, pos, labels):
+def build_chainrule(p, ids, pos, labels, processes=1):
     import chainrule as cr
     import chainrule.functional as F
     from chainrule.models.bert import BertConfig, BertForMaskedLM
+    from chainrule.models.bert.pretrain import MaskedLMLossSum, masked_lm_loss
+    from chainrule.nn import DataParallel
     from chainrule.optim import AdamW
 
     config = BertConfig(
@@ -162,7 +164,34 @@ def build_chainrule(p, ids, pos, labels):
         return loss.item()
 
     n_params = sum(q.numel() for q in model.parameters())
-    return step, {"chainrule": cr.__version__, "file": cr.__file__, "n_params": n_params}
+    info = {"chainrule": cr.__version__, "file": cr.__file__, "n_params": n_params, "processes": processes}
+    if processes == 1:
+        return step, info
+
+    # The same step with the batch split between `processes` processes (nn.DataParallel): each
+    # replica returns its masked positions' summed cross-entropy, divided here by the batch's count.
+    parallel = DataParallel(MaskedLMLossSum(model), processes=processes)
+    full_labels = np.full((B, S), -100, dtype=np.int64)
+    np.put_along_axis(full_labels, pos, labels, axis=1)
+    batch = {"input_ids": ids, "labels": full_labels}
+
+    def parallel_step():
+        opt.zero_grad(set_to_none=True)
+        loss = masked_lm_loss(model, batch, parallel=parallel)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    def helper_peak_mb():
+        """The helpers' peak resident memory (VmHWM), read before they exit."""
+        total = 0.0
+        for process, _ in parallel._replicas.helpers:
+            with open(f"/proc/{process.pid}/status") as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+        return total
+
+    info["helper_peak_mb"] = helper_peak_mb
+    return parallel_step, info
 
 
 # ----------------------------------------------------------------------------- torch (the peer's model)
@@ -259,10 +288,13 @@ def worker(a):
     import numpy as np  # only now, with the thread env in place
 
     ids, pos, labels = make_data()
-    step, info = {"chainrule": build_chainrule, "torch": build_torch}[a.worker](init_params(), ids, pos, labels)
+    extra = {"processes": a.processes} if a.worker == "chainrule" else {}
+    step, info = {"chainrule": build_chainrule, "torch": build_torch}[a.worker](init_params(), ids, pos, labels, **extra)
     rss_setup = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     losses, times = _harness.time_steps(step, a.warmup, a.steps)
     _harness.check_isolation(a)
+    helper_peak = info.pop("helper_peak_mb", None)
+    helpers_mb = helper_peak() if helper_peak else 0.0
     median = statistics.median(times)
     rec = {
         "fw": a.worker,
@@ -272,7 +304,7 @@ def worker(a):
         "loss0": losses[0],
         "loss_last": losses[-1],
         "rss_after_setup_mb": rss_setup,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + helpers_mb,
         "info": info,
     }
     print(json.dumps(rec), flush=True)
@@ -281,7 +313,7 @@ def worker(a):
 def parent(a):
     print(
         f"python {sys.version.split()[0]}  rounds {a.rounds}  steps {a.steps}+{a.warmup} warm-up  "
-        f"threads {a.threads}  matmul GFLOP/step {flops_per_step() / 1e9:.2f}"
+        f"threads {a.threads}  chainrule processes {a.processes}  matmul GFLOP/step {flops_per_step() / 1e9:.2f}"
     )
 
     def show(r, rec):
@@ -294,7 +326,7 @@ def parent(a):
             flush=True,
         )
 
-    args = _harness.step_args(a)
+    args = _harness.step_args(a) + ["--processes", str(a.processes)]
     rounds = _harness.alternate(__file__, args, a.rounds, a.src, show)
     ratios = _harness.ratios(rounds)
     c, t = rounds[0]["chainrule"], rounds[0]["torch"]
@@ -350,6 +382,13 @@ def main():
     )
     ap.add_argument("--peak-gflops", type=float, default=None, help="measured float32 GEMM peak, for the fraction")
     ap.add_argument("--profile", action="store_true", help="cProfile the chainrule step instead")
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="chainrule only: split the batch between this many processes (nn.DataParallel, one BLAS thread "
+        "each); peak memory then adds the helpers' peaks",
+    )
     a = ap.parse_args()
     if a.profile:
         profile(a)

@@ -40,6 +40,7 @@ from .layers import Dropout, Dropout1d, Dropout2d, Embedding, Flatten, Identity,
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, FocalLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .parallel import DataParallel
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -68,6 +69,7 @@ __all__ = [
     "CELU",
     "Conv1d",
     "Conv2d",
+    "DataParallel",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout1d",

@@ -52,7 +52,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["SharedArrays", "enabled", "force", "row_function", "run", "shared_arrays", "worth_splitting"]
+__all__ = ["SharedArrays", "blas_threads", "enabled", "force", "row_function", "run", "shared_arrays", "worth_splitting"]
 
 _ALIGN = 64  # bytes: every array of a block starts on a cache line
 _GRANULE = 1 << 20  # block sizes are rounded up to whole MiB, so similar calls share pooled blocks
@@ -340,6 +340,13 @@ def _supported() -> bool:
         state.blas = _BlasThreads() if state.platform_ok else None
         state.platform_ok = bool(state.platform_ok and state.blas.libraries)
     return state.platform_ok and not state.broken
+
+
+def blas_threads() -> _BlasThreads | None:
+    """This process's OpenBLAS thread control (``limited_to_one()``), or None where it cannot be
+    set; for other code that runs BLAS beside a helper process (``nn.DataParallel``)."""
+    _supported()
+    return _STATE.blas if _STATE.platform_ok else None
 
 
 def enabled() -> bool:

@@ -43,6 +43,8 @@ from ... import functional as F
 from ... import random as cr_random
 from ...autograd import no_grad
 from ...creation import from_numpy
+from ...nn.module import Module
+from ...nn.parallel import DataParallel
 from ...nn.utils import clip_grad_norm_
 from ...optim import AdamW
 from ...optim.lr_scheduler import get_linear_schedule_with_warmup
@@ -55,9 +57,11 @@ from .tokenizer import BertTokenizer
 from .wordpiece import train_wordpiece
 
 __all__ = [
+    "MaskedLMLossSum",
     "PretrainConfig",
     "build_blocks",
     "fill_mask",
+    "masked_lm_logits",
     "masked_lm_loss",
     "parameter_groups",
     "pretrain",
@@ -217,28 +221,69 @@ def parameter_groups(model, weight_decay: float) -> list[dict]:
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def masked_lm_loss(model: BertForMaskedLM, batch: dict):
-    """Mean cross-entropy over the masked positions, and the (logits, targets) it came from.
+class MaskedLMLossSum(Module):
+    """The cross-entropy of a batch's masked positions, *summed*, as a module: the piece that
+    ``nn.DataParallel`` runs on each part of a batch.
 
-    Runs the encoder on the whole batch but the MLM head only on the rows whose label is not
+    A sum (not a mean) because the parts of a batch hold different numbers of masked tokens: the
+    caller adds the parts' sums and divides by the whole batch's count, which gives exactly the
+    batch mean. The output has shape (1,), so the parts are gathered into a vector.
+
+    Runs the encoder on every position but the MLM head only on the rows whose label is not
     -100: the same loss as ``model(..., labels=labels).loss`` at a fraction of the head's cost
     (the head is a (positions x hidden) by (hidden x vocab) product).
     """
-    input_ids = batch["input_ids"]
-    labels = np.asarray(batch["labels"])
-    outputs = model.bert(
-        from_numpy(input_ids),
-        attention_mask=_optional(batch, "attention_mask"),
-        token_type_ids=_optional(batch, "token_type_ids"),
+
+    def __init__(self, model: BertForMaskedLM):
+        super().__init__()
+        self.model = model
+
+    def logits_and_targets(self, input_ids, labels, attention_mask=None, token_type_ids=None):
+        """The head's logits at the masked positions (M, V) and their labels (M,), row-major order."""
+        labels = np.asarray(labels)
+        outputs = self.model.bert(
+            from_numpy(np.asarray(input_ids)), attention_mask=attention_mask, token_type_ids=token_type_ids
+        )
+        hidden = outputs.last_hidden_state
+        flat = hidden.reshape(-1, hidden.shape[-1])  # (B, S, H) -> (B*S, H)
+        positions = np.flatnonzero(labels.reshape(-1) != -100)
+        targets = labels.reshape(-1)[positions]
+        if positions.size == 0:  # a part with nothing masked: no logits (and a zero loss)
+            return flat[:0] @ self.model.cls.predictions.decoder.weight.T, targets
+        return self.model.cls(flat[from_numpy(positions)]), targets  # (M, H) -> (M, V)
+
+    def forward(self, input_ids, labels, attention_mask=None, token_type_ids=None):
+        logits, targets = self.logits_and_targets(input_ids, labels, attention_mask, token_type_ids)
+        if len(targets) == 0:
+            return logits.sum().reshape(1) * 0
+        return F.cross_entropy(logits, from_numpy(targets), reduction="sum").reshape(1)
+
+
+def masked_lm_logits(model: BertForMaskedLM, batch: dict):
+    """The MLM head's logits at the batch's masked positions (M, V) and their labels (M,)."""
+    return MaskedLMLossSum(model).logits_and_targets(*_arguments(batch))
+
+
+def _arguments(batch: dict) -> tuple:
+    return (
+        batch["input_ids"],
+        np.asarray(batch["labels"]),
+        _optional(batch, "attention_mask"),
+        _optional(batch, "token_type_ids"),
     )
-    hidden = outputs.last_hidden_state
-    flat = hidden.reshape(-1, hidden.shape[-1])  # (B, S, H) -> (B*S, H)
-    positions = np.flatnonzero(labels.reshape(-1) != -100)
-    if positions.size == 0:
+
+
+def masked_lm_loss(model: BertForMaskedLM, batch: dict, parallel: DataParallel | None = None):
+    """Mean cross-entropy over the masked positions of ``batch``.
+
+    ``parallel``: a ``DataParallel`` around ``MaskedLMLossSum(model)``, to split the batch between
+    processes; the mean is then the gathered sums over the whole batch's count, as without it.
+    """
+    count = int(np.count_nonzero(np.asarray(batch["labels"]) != -100))
+    if count == 0:
         raise ValueError("masked_lm_loss: no position of the batch is masked (every label is -100)")
-    targets = labels.reshape(-1)[positions]
-    logits = model.cls(flat[from_numpy(positions)])  # (M, H) -> (M, V)
-    return F.cross_entropy(logits, from_numpy(targets)), logits, targets
+    sums = (parallel if parallel is not None else MaskedLMLossSum(model))(*_arguments(batch))
+    return sums.sum() / count
 
 
 def _optional(batch: dict, key: str):
@@ -275,8 +320,8 @@ def _evaluate(model, batches: list[dict]) -> tuple[float, float]:
     try:
         with no_grad():
             for batch in batches:
-                loss, logits, targets = masked_lm_loss(model, batch)
-                total_loss += float(loss.item()) * len(targets)
+                logits, targets = masked_lm_logits(model, batch)
+                total_loss += float(F.cross_entropy(logits, from_numpy(targets), reduction="sum").item())
                 correct += int((logits.numpy().argmax(axis=-1) == targets).sum())
                 count += len(targets)
     finally:
@@ -447,7 +492,7 @@ def pretrain(config: PretrainConfig, stream=None) -> dict:
         indices = _batch_indices(step, len(train_blocks), config.batch_size, config.seed)
         collator = _collator(tokenizer, config, np.random.default_rng((config.seed, _TRAIN_MASKS, step)))
         batch = collator(list(train_blocks[indices]))
-        loss, _, _ = masked_lm_loss(model, batch)
+        loss = masked_lm_loss(model, batch)
         optimizer.zero_grad()
         loss.backward()
         clip_grad_norm_(parameters, config.max_grad_norm)
