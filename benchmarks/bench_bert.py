@@ -289,7 +289,9 @@ def worker(a):
 
     ids, pos, labels = make_data()
     extra = {"processes": a.processes} if a.worker == "chainrule" else {}
-    step, info = {"chainrule": build_chainrule, "torch": build_torch}[a.worker](init_params(), ids, pos, labels, **extra)
+    step, info = {"chainrule": build_chainrule, "torch": build_torch}[a.worker](
+        init_params(), ids, pos, labels, **extra
+    )
     rss_setup = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     losses, times = _harness.time_steps(step, a.warmup, a.steps)
     _harness.check_isolation(a)

@@ -52,7 +52,16 @@ import weakref
 
 import numpy as np
 
-__all__ = ["SharedArrays", "blas_threads", "enabled", "force", "row_function", "run", "shared_arrays", "worth_splitting"]
+__all__ = [
+    "SharedArrays",
+    "blas_threads",
+    "enabled",
+    "force",
+    "row_function",
+    "run",
+    "shared_arrays",
+    "worth_splitting",
+]
 
 _ALIGN = 64  # bytes: every array of a block starts on a cache line
 _GRANULE = 1 << 20  # block sizes are rounded up to whole MiB, so similar calls share pooled blocks
