@@ -13,12 +13,26 @@ from chainrule.nn import (
     loss,
     module,
     normalization,
+    parallel,
     pooling,
     regularization,
     rnn,
 )
 
-SUBMODULES = [activation, attention, container, conv, layers, loss, module, normalization, pooling, regularization, rnn]
+SUBMODULES = [
+    activation,
+    attention,
+    container,
+    conv,
+    layers,
+    loss,
+    module,
+    normalization,
+    parallel,
+    pooling,
+    regularization,
+    rnn,
+]
 NAMESPACES = ["functional", "init", "utils"]
 # Public in their own module but not re-exported, as in torch.nn (torch.nn.modules.module has them).
 NOT_REEXPORTED = {"IncompatibleKeys", "RemovableHandle"}

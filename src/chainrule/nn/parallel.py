@@ -355,7 +355,7 @@ class _Replicas:
             param._data = view
         self.blocks = [weights]
         self.grad_blocks = []
-        message = {"module": pickle.dumps(module, protocol=pickle.HIGHEST_PROTOCOL), "places": places}
+        message = {"module": _pickled_without_weights(module, params), "places": places}
         for _, connection in self.helpers:
             grads = _Block(nbytes)
             self.blocks.append(grads)
@@ -410,6 +410,24 @@ class _Replicas:
             f"DataParallel: helper process {index + 1} is gone (exit code {process.exitcode}, {error!r}); "
             "the step cannot be completed. Make a new DataParallel to start fresh helpers."
         )
+
+
+def _pickled_without_weights(module, params):
+    """The module pickled with empty arrays in place of its parameters (the helpers map the
+    shared block instead) and without the parameters' gradient hooks (those run here, once)."""
+    saved = [(p._data, p._hooks) for p in params]
+    try:
+        for p in params:
+            p._data, p._hooks = np.empty(0, p._data.dtype), None
+        return pickle.dumps(module, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, AttributeError, TypeError) as error:
+        raise TypeError(
+            f"DataParallel: the module must pickle to reach the helper processes, but pickling "
+            f"{type(module).__name__} failed: {error}"
+        ) from error
+    finally:
+        for p, (data, hooks) in zip(params, saved):
+            p._data, p._hooks = data, hooks
 
 
 def _close_helpers(helpers):
