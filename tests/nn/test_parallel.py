@@ -335,7 +335,9 @@ def test_state_dict_keys_are_pytorchs_and_no_shared_memory_file_is_left():
     dp.load_state_dict({k: v.detach().numpy() for k, v in twin.state_dict().items()})
     before = set(glob.glob("/dev/shm/chainrule-rows-*"))
     x = np.random.default_rng(8).standard_normal((4, 5)).astype(np.float32)
-    np.testing.assert_allclose(dp(cr.tensor(x)).detach().numpy(), twin(torch.from_numpy(x)).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        dp(cr.tensor(x)).detach().numpy(), twin(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+    )
     assert set(glob.glob("/dev/shm/chainrule-rows-*")) <= before  # unlinked once every process mapped them
     dp.close()
 
