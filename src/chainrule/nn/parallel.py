@@ -408,7 +408,9 @@ class _Replicas:
         process.join(timeout=1)
         return RuntimeError(
             f"DataParallel: helper process {index + 1} is gone (exit code {process.exitcode}, {error!r}); "
-            "the step cannot be completed. Make a new DataParallel to start fresh helpers."
+            "the step cannot be completed. If it died at its start, the usual cause is a script without an "
+            "`if __name__ == '__main__':` guard (helpers are spawned, and re-import the main script). "
+            "Make a new DataParallel to start fresh helpers."
         )
 
 

@@ -231,3 +231,16 @@ def test_init_from_continues_from_a_model_with_its_vocabulary(corpus_file, tmp_p
     assert fresh["train_loss"][0] > history["train_loss"][0]  # the continued run starts from a trained model
     with pytest.raises(ValueError, match="hidden_size 32 vs 64"):
         pretrain(_tiny(tmp_path / "wide", corpus_file, steps=1, hidden=64, init_from=str(tmp_path / "first")))
+
+
+def test_two_processes_train_like_one_and_resume_bit_for_bit(corpus_file, tmp_path):
+    one = pretrain(_tiny(tmp_path / "one", corpus_file, dropout=0.0))
+    two = pretrain(_tiny(tmp_path / "two", corpus_file, dropout=0.0, processes=2))
+    # the same batches and masks; only the order of the gradient sums differs
+    np.testing.assert_allclose(two["train_loss"], one["train_loss"], rtol=1e-4)
+    straight = pretrain(_tiny(tmp_path / "straight", corpus_file, processes=2))
+    pretrain(_tiny(tmp_path / "resumed", corpus_file, processes=2, stop_at_step=3))
+    resumed = pretrain(_tiny(tmp_path / "resumed", corpus_file, processes=2, resume=True))
+    assert resumed["train_loss"] == straight["train_loss"]  # dropout included: the helper is reseeded
+    with pytest.raises(ValueError, match="processes=2 vs 1"):
+        pretrain(_tiny(tmp_path / "resumed", corpus_file, resume=True))

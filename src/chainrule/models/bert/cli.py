@@ -97,6 +97,7 @@ PRETRAIN_OPTIONS = (
     ("checkpoint_every", int, "checkpoint every N steps", 100),
     ("log_every", int, "progress line every N steps", 10),
     ("stop_at_step", int, "stop (checkpointed) after this step, to continue with --resume", None),
+    ("processes", int, "processes sharing each batch (nn.DataParallel, one BLAS thread each; 1: this one)", 1),
 )
 
 

@@ -108,6 +108,10 @@ class PretrainConfig:
         resume: continue from ``out/checkpoint.safetensors`` if it exists.
         stop_at_step: stop once this step is done (and checkpointed), to continue later with
             ``resume``; the schedule still spans ``steps``.
+        processes: how many processes share each batch (``nn.DataParallel`` over
+            :class:`MaskedLMLossSum`, one BLAS thread each); 1 runs in this process alone. The
+            same count gives the same run; another count rounds differently and draws other
+            dropout masks, so a resume must keep it.
         quiet: no progress output.
     """
 
@@ -136,6 +140,7 @@ class PretrainConfig:
     init_from: str | None = None
     resume: bool = False
     stop_at_step: int | None = None
+    processes: int = 1
     quiet: bool = False
 
     def __post_init__(self):
@@ -149,6 +154,7 @@ class PretrainConfig:
             "eval_every",
             "checkpoint_every",
             "log_every",
+            "processes",
         )
         for name in positive:
             value = getattr(self, name)
@@ -487,46 +493,52 @@ def pretrain(config: PretrainConfig, stream=None) -> dict:
     parameters = [parameter for group in optimizer.param_groups for parameter in group["params"]]
     train_time = 0.0
     last_step = config.steps if config.stop_at_step is None else min(config.steps, config.stop_at_step)
-    for step in range(start_step, last_step):
-        began = time.perf_counter()
-        indices = _batch_indices(step, len(train_blocks), config.batch_size, config.seed)
-        collator = _collator(tokenizer, config, np.random.default_rng((config.seed, _TRAIN_MASKS, step)))
-        batch = collator(list(train_blocks[indices]))
-        loss = masked_lm_loss(model, batch)
-        optimizer.zero_grad()
-        loss.backward()
-        clip_grad_norm_(parameters, config.max_grad_norm)
-        optimizer.step()
-        scheduler.step()
-        value = float(loss.item())
-        if not math.isfinite(value):
-            raise FloatingPointError(
-                f"pretrain: the loss became {value} at step {step + 1}; lower lr (now {config.lr})"
-            )
-        history["train_loss"].append(value)
-        train_time += time.perf_counter() - began
-        progress.update(step + 1, value, optimizer.param_groups[0]["lr"], batch["input_ids"].size)
-        done = step + 1
-        if done % config.eval_every == 0 or done == config.steps:
-            val_loss, val_accuracy = _evaluate(model, validation)
-            history["eval"].append({"step": done, "val_loss": val_loss, "val_accuracy": val_accuracy})
-            progress.message(
-                f"step {done}: val_loss {val_loss:.4f} (unigram {unigram:.4f})  val_accuracy {val_accuracy:.4f}"
-            )
-        if done % config.checkpoint_every == 0 or done == last_step:
-            save(
-                {
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "rng": cr_random.default_generator().bit_generator.state,
-                    "step": done,
-                    "train_loss": history["train_loss"],
-                    "eval": history["eval"],
-                    "config": _config_dict(config),
-                },
-                checkpoint_path,
-            )
+    # With processes > 1 each batch is split between this process and helpers (nn.DataParallel).
+    parallel = DataParallel(MaskedLMLossSum(model), processes=config.processes) if config.processes > 1 else None
+    try:
+        for step in range(start_step, last_step):
+            began = time.perf_counter()
+            indices = _batch_indices(step, len(train_blocks), config.batch_size, config.seed)
+            collator = _collator(tokenizer, config, np.random.default_rng((config.seed, _TRAIN_MASKS, step)))
+            batch = collator(list(train_blocks[indices]))
+            loss = masked_lm_loss(model, batch, parallel=parallel)
+            optimizer.zero_grad()
+            loss.backward()
+            clip_grad_norm_(parameters, config.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            value = float(loss.item())
+            if not math.isfinite(value):
+                raise FloatingPointError(
+                    f"pretrain: the loss became {value} at step {step + 1}; lower lr (now {config.lr})"
+                )
+            history["train_loss"].append(value)
+            train_time += time.perf_counter() - began
+            progress.update(step + 1, value, optimizer.param_groups[0]["lr"], batch["input_ids"].size)
+            done = step + 1
+            if done % config.eval_every == 0 or done == config.steps:
+                val_loss, val_accuracy = _evaluate(model, validation)
+                history["eval"].append({"step": done, "val_loss": val_loss, "val_accuracy": val_accuracy})
+                progress.message(
+                    f"step {done}: val_loss {val_loss:.4f} (unigram {unigram:.4f})  val_accuracy {val_accuracy:.4f}"
+                )
+            if done % config.checkpoint_every == 0 or done == last_step:
+                save(
+                    {
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "rng": cr_random.default_generator().bit_generator.state,
+                        "step": done,
+                        "train_loss": history["train_loss"],
+                        "eval": history["eval"],
+                        "config": _config_dict(config),
+                    },
+                    checkpoint_path,
+                )
+    finally:
+        if parallel is not None:
+            parallel.close()
     steps_run = last_step - start_step
     history["steps"] = last_step
     history["tokens_per_second"] = steps_run * config.batch_size * config.seq_len / train_time if train_time else 0.0
