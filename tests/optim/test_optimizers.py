@@ -343,3 +343,52 @@ def test_invalid_params_raise():
         optim.SGD([p * 2], lr=0.1)
     with pytest.raises(TypeError, match="Adam: learning rate must be a real number, got str"):
         optim.Adam([p], lr="0.1")
+
+
+def test_adamw_split_between_two_threads_is_bit_identical_to_one_thread(monkeypatch):
+    """Above ~1 M parameters and with BLAS allowed two threads, run_updates hands about half of
+    the arrays to a helper thread; every element's arithmetic stays the same."""
+    import chainrule.optim.optimizer as optimizer_module
+
+    rng = np.random.default_rng(0)
+    shapes = [(1024, 700), (300, 300), (1000,), (7,), (512, 512)]
+
+    def run(threads):
+        monkeypatch.setattr(optimizer_module, "_threads_allowed", lambda: threads)
+        params = [cr.tensor(rng_values, requires_grad=True) for rng_values in values]
+        opt = cr.optim.AdamW(params, lr=1e-2, weight_decay=0.1, amsgrad=True)
+        for step in range(3):
+            for p, g in zip(params, grads[step]):
+                p.grad = cr.tensor(g)
+            opt.step()
+        return [p.detach().numpy().copy() for p in params]
+
+    values = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(3)]
+    calls = []
+    real_pool = optimizer_module._pool
+    monkeypatch.setattr(optimizer_module, "_pool", lambda: calls.append(1) or real_pool())
+    split = run(2)
+    assert calls, "the split path did not run"
+    calls.clear()
+    serial = run(1)
+    assert not calls
+    for a, b in zip(split, serial):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_an_error_in_the_helper_thread_reaches_the_caller(monkeypatch):
+    import chainrule.optim.optimizer as optimizer_module
+
+    monkeypatch.setattr(optimizer_module, "_threads_allowed", lambda: 2)
+    seen = []
+
+    def update(data, grad, state, group):
+        seen.append(data.size)
+        if data.size == 10:
+            raise FloatingPointError("update: bad value in the small array")
+
+    updates = [(np.zeros(1 << 20), None, {}), (np.zeros(10), None, {})]
+    with pytest.raises(FloatingPointError, match="small array"):
+        optimizer_module.run_updates(update, updates, {})
+    assert sorted(seen) == [10, 1 << 20]  # both halves ran

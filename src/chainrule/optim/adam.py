@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, run_updates
 
 __all__ = ["Adam", "AdamW"]
 
@@ -85,12 +85,8 @@ class Adam(Optimizer):
         """Perform one Adam update of every parameter that has a gradient; returns the closure's loss."""
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
-            lr = float(group["lr"])
-            beta1, beta2 = group["betas"]
-            eps = group["eps"]
-            weight_decay = group["weight_decay"]
             amsgrad = group["amsgrad"]
-            decoupled = group["decoupled_weight_decay"]
+            updates = []
             for p, data, grad in self._gradients(group):
                 state = self.state[p]
                 if len(state) == 0:
@@ -100,39 +96,48 @@ class Adam(Optimizer):
                     if amsgrad:
                         state["max_exp_avg_sq"] = np.zeros_like(data)
                 state["step"] += 1
-                step = state["step"]
-
-                if weight_decay != 0:
-                    if decoupled:
-                        data *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * data
-
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                # one scratch array serves as (1-β1)g, then (1-β2)g², then the denominator
-                scratch = np.multiply(grad, 1 - beta1)
-                exp_avg *= beta1
-                exp_avg += scratch
-                np.multiply(grad, grad, out=scratch)
-                scratch *= 1 - beta2
-                exp_avg_sq *= beta2
-                exp_avg_sq += scratch
-
-                bias_correction1 = 1 - beta1**step
-                bias_correction2_sqrt = math.sqrt(1 - beta2**step)
-                step_size = lr / bias_correction1
-                if amsgrad:
-                    max_exp_avg_sq = state["max_exp_avg_sq"]
-                    np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-                    np.sqrt(max_exp_avg_sq, out=scratch)
-                else:
-                    np.sqrt(exp_avg_sq, out=scratch)
-                scratch /= bias_correction2_sqrt
-                scratch += eps
-                np.divide(exp_avg, scratch, out=scratch)
-                scratch *= step_size
-                data -= scratch
+                updates.append((data, grad, state))
+            run_updates(_adam_update, updates, group)
         return loss
+
+
+def _adam_update(data, grad, state, group) -> None:
+    """One parameter's Adam step, in place (the formulas of the class docstring)."""
+    lr = float(group["lr"])
+    beta1, beta2 = group["betas"]
+    eps = group["eps"]
+    weight_decay = group["weight_decay"]
+    step = state["step"]
+    if weight_decay != 0:
+        if group["decoupled_weight_decay"]:
+            data *= 1 - lr * weight_decay
+        else:
+            grad = grad + weight_decay * data
+
+    exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+    # one scratch array serves as (1-β1)g, then (1-β2)g², then the denominator
+    scratch = np.multiply(grad, 1 - beta1)
+    exp_avg *= beta1
+    exp_avg += scratch
+    np.multiply(grad, grad, out=scratch)
+    scratch *= 1 - beta2
+    exp_avg_sq *= beta2
+    exp_avg_sq += scratch
+
+    bias_correction1 = 1 - beta1**step
+    bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+    step_size = lr / bias_correction1
+    if group["amsgrad"]:
+        max_exp_avg_sq = state["max_exp_avg_sq"]
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        np.sqrt(max_exp_avg_sq, out=scratch)
+    else:
+        np.sqrt(exp_avg_sq, out=scratch)
+    scratch /= bias_correction2_sqrt
+    scratch += eps
+    np.divide(exp_avg, scratch, out=scratch)
+    scratch *= step_size
+    data -= scratch
 
 
 class AdamW(Adam):
