@@ -380,3 +380,70 @@ def test_helpers_exit_when_closed():
     dp.close()
     assert not any(process.is_alive() for process in processes)
     assert os.getpid() not in [process.pid for process in processes]
+
+
+class WithBatchNorm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        self.bn = nn.BatchNorm1d(4)
+
+    def forward(self, x):
+        return self.bn(self.a(x))
+
+
+def test_buffers_travel_with_every_call_and_only_this_processs_updates_are_kept():
+    module = WithBatchNorm().double()
+    data = np.random.default_rng(10).standard_normal((8, 4)) * 3 + 1
+    dp = DataParallel(module, processes=2)
+    try:
+        dp(cr.tensor(data))  # training: the running statistics move, from chunk 0 only (as PyTorch)
+        reference = WithBatchNorm().double()
+        reference.load_state_dict(module.state_dict())
+        reference.bn.running_mean.detach().numpy()[...] = 0.0
+        reference.bn.running_var.detach().numpy()[...] = 1.0
+        reference.bn.num_batches_tracked.detach().numpy()[...] = 0
+        reference.train()
+        reference(cr.tensor(data[:4]))
+        _close(module.bn.running_mean.detach().numpy(), reference.bn.running_mean.detach().numpy())
+        _close(module.bn.running_var.detach().numpy(), reference.bn.running_var.detach().numpy())
+        dp.eval()  # eval: the helper normalises with this process's running statistics
+        with cr.no_grad():
+            _close(dp(cr.tensor(data)).detach().numpy(), module(cr.tensor(data)).detach().numpy())
+    finally:
+        dp.close()
+
+
+def test_a_data_parallel_pickles_without_its_helpers():
+    import pickle
+
+    dp = DataParallel(Net().double(), processes=2)
+    data = cr.randn(6, 5, dtype=cr.float64)
+    with cr.no_grad():
+        before = dp(data).detach().numpy().copy()
+    copy = pickle.loads(pickle.dumps(dp))
+    assert copy._replicas is None
+    try:
+        with cr.no_grad():
+            _close(copy(data).detach().numpy(), before)  # starts helpers of its own
+    finally:
+        copy.close()
+        dp.close()
+
+
+def test_an_error_here_frees_the_helpers_graph_of_that_call():
+    module = RaisesOnLargeInput().double()
+    dp = DataParallel(module, processes=2)
+    try:
+        bad = np.zeros((4, 2))
+        bad[0, 0] = 1000.0  # in this process's half
+        with pytest.raises(ValueError, match="an input above 100"):
+            dp(cr.tensor(bad))
+        assert dp._replicas.dropped  # sent with the next request
+        good = cr.tensor(np.ones((4, 2)))
+        out = dp(good)
+        assert not dp._replicas.dropped
+        out.sum().backward()
+        assert module.a.weight.grad is not None
+    finally:
+        dp.close()

@@ -474,6 +474,8 @@ class _Plan:
             output = _output_array(output, "this process's replica")
         except BaseException:
             replicas.receive_all(helpers, quiet=True)  # keep the pipes in step, then report ours
+            if self.record:
+                replicas.dropped.append(self.call)  # no backward will come for the helpers' graphs
             raise
         outputs = [output._data] + replicas.receive_all(helpers)
         self.local = (output, leaves)
