@@ -1,38 +1,15 @@
 """chainrule.nn's namespace: ``nn.__all__`` is sorted and lists exactly the public names of its
 submodules (so a new layer cannot be forgotten), and nothing else leaks into the package."""
 
+import importlib
 import types
 
 import chainrule.nn as nn
-from chainrule.nn import (
-    activation,
-    attention,
-    container,
-    conv,
-    layers,
-    loss,
-    module,
-    normalization,
-    parallel,
-    pooling,
-    regularization,
-    rnn,
-)
 
-SUBMODULES = [
-    activation,
-    attention,
-    container,
-    conv,
-    layers,
-    loss,
-    module,
-    normalization,
-    parallel,
-    pooling,
-    regularization,
-    rnn,
-]
+SUBMODULE_NAMES = (
+    "activation attention container conv layers loss module normalization parallel pooling regularization rnn"
+)
+SUBMODULES = [importlib.import_module(f"chainrule.nn.{name}") for name in SUBMODULE_NAMES.split()]
 NAMESPACES = ["functional", "init", "utils"]
 # Public in their own module but not re-exported, as in torch.nn (torch.nn.modules.module has them).
 NOT_REEXPORTED = {"IncompatibleKeys", "RemovableHandle"}

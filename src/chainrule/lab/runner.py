@@ -21,6 +21,7 @@ import time
 import traceback
 from pathlib import Path
 
+from .._environ import temporary_environ
 from ..serialization import write_atomically
 from . import registry
 from ._threads import THREAD_ENV
@@ -207,20 +208,6 @@ class _Dask:
         self.client.close()
 
 
-@contextlib.contextmanager
-def _single_thread_env():
-    saved = {k: os.environ.get(k) for k in THREAD_ENV}
-    os.environ.update(THREAD_ENV)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def _new_doc(budget, seed, experiment_ids) -> dict:
     return {
         "format": FORMAT,
@@ -295,7 +282,7 @@ def run_lab(
     progress = _Progress(stream, len(todo))
     started = time.perf_counter()
     try:
-        with _single_thread_env() if not isinstance(executor, _Serial) else contextlib.nullcontext():
+        with temporary_environ(THREAD_ENV) if not isinstance(executor, _Serial) else contextlib.nullcontext():
             _run_tasks(executor, todo, budget, seed, doc, path, progress, started)
     finally:
         executor.close()

@@ -70,6 +70,7 @@ import weakref
 import numpy as np
 
 from .. import random as _random
+from .._environ import temporary_environ
 from ..autograd import Function, grad, is_grad_enabled, set_grad_enabled
 from ..tensor import Tensor
 from .module import Module
@@ -294,17 +295,9 @@ def _start_helper(context):
     """One helper process (spawned, so it inherits no threads or locks), BLAS at one thread."""
     parent_end, child_end = context.Pipe()
     process = context.Process(target=_serve, args=(child_end,), daemon=True, name="chainrule-data-parallel")
-    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "CHAINRULE_ROW_WORKERS")
-    saved = {name: os.environ.get(name) for name in names}
-    try:
-        os.environ.update({name: "1" for name in names[:3]}, CHAINRULE_ROW_WORKERS="0")
+    single = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "CHAINRULE_ROW_WORKERS": "0"}
+    with temporary_environ(single):  # what the child inherits; this process keeps its own
         process.start()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     child_end.close()
     return process, parent_end
 
