@@ -14,7 +14,11 @@ bench_core.py, each measurement is a fresh worker process that imports only its 
 the parent alternates chainrule, torch, chainrule, ... and reports the median per-round ratio,
 achieved GFLOP/s (the peer's matmul FLOP count) and peak memory (ru_maxrss) of each.
 
-    python benchmarks/bench_bert.py [--rounds 3] [--steps 10] [--warmup 3] [--src CHECKOUT/src]
+With ``--processes 2`` the chainrule worker splits each batch between itself and a helper process
+(``nn.DataParallel`` over ``MaskedLMLossSum``, one BLAS thread each): the same losses, both cores
+busy for the elementwise work too; the peak memory then adds the helper's.
+
+    python benchmarks/bench_bert.py [--rounds 3] [--steps 10] [--warmup 3] [--src CHECKOUT/src] [--processes 2]
     python benchmarks/bench_bert.py --worker {chainrule,torch} ...   # one measurement
     python benchmarks/bench_bert.py --profile                         # chainrule, cProfile top 25
 """
