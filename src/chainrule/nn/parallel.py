@@ -72,12 +72,12 @@ import numpy as np
 from .. import random as _random
 from .._environ import temporary_environ
 from ..autograd import Function, grad, is_grad_enabled, set_grad_enabled
+from ..ops._util import normalize_dim
+from ..ops.row_workers import _ALIGN, _Block
 from ..tensor import Tensor
 from .module import Module
 
 __all__ = ["DataParallel"]
-
-_ALIGN = 64
 
 
 # ----------------------------------------------------------------------------- scatter / gather
@@ -96,10 +96,7 @@ def _batch_size(value, dim, found):
     if isinstance(value, (Tensor, np.ndarray)):
         if value.ndim == 0:
             raise ValueError("DataParallel: cannot scatter a 0-dim tensor or array; pass it inside the module instead")
-        axis = dim if dim >= 0 else dim + value.ndim
-        if not 0 <= axis < value.ndim:
-            raise IndexError(f"DataParallel: dim {dim} is out of range for an input of shape {tuple(value.shape)}")
-        found.append(value.shape[axis])
+        found.append(value.shape[normalize_dim("DataParallel", dim, value.ndim)])
     elif isinstance(value, (list, tuple)):
         for item in value:
             _batch_size(item, dim, found)
@@ -112,7 +109,7 @@ def _cut(value, dim, bounds, grad_inputs):
     """``value`` with every tensor/array replaced by its chunks: a list with one entry per chunk."""
     n = len(bounds)
     if isinstance(value, (Tensor, np.ndarray)):
-        axis = dim if dim >= 0 else dim + value.ndim
+        axis = normalize_dim("DataParallel", dim, value.ndim)
         array = value._data if isinstance(value, Tensor) else value
         index = None
         if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
@@ -128,14 +125,18 @@ def _cut(value, dim, bounds, grad_inputs):
         return chunks
     if isinstance(value, (list, tuple)):
         parts = [_cut(item, dim, bounds, grad_inputs) for item in value]
-        rebuilt = [[part[i] for part in parts] for i in range(n)]
-        if isinstance(value, tuple) and hasattr(value, "_fields"):  # a namedtuple
-            return [type(value)(*items) for items in rebuilt]
-        return [type(value)(items) for items in rebuilt]
+        return [_rebuild(value, [part[i] for part in parts]) for i in range(n)]
     if isinstance(value, dict):
         parts = {key: _cut(item, dim, bounds, grad_inputs) for key, item in value.items()}
         return [type(value)((key, part[i]) for key, part in parts.items()) for i in range(n)]
     return [value] * n
+
+
+def _rebuild(template, items):
+    """A list, tuple or namedtuple of ``template``'s type holding ``items``."""
+    if isinstance(template, tuple) and hasattr(template, "_fields"):  # a namedtuple
+        return type(template)(*items)
+    return type(template)(items)
 
 
 def _chunk_bounds(size, n):
@@ -154,16 +155,13 @@ def _as_leaves(value, leaves):
             leaves[value.index] = tensor
         return tensor
     if isinstance(value, (list, tuple)):
-        items = [_as_leaves(item, leaves) for item in value]
-        if isinstance(value, tuple) and hasattr(value, "_fields"):
-            return type(value)(*items)
-        return type(value)(items)
+        return _rebuild(value, [_as_leaves(item, leaves) for item in value])
     if isinstance(value, dict):
         return type(value)((key, _as_leaves(item, leaves)) for key, item in value.items())
     return value
 
 
-def _output_array(output, who):
+def _checked_output(output, who):
     if not isinstance(output, Tensor):
         raise TypeError(
             f"DataParallel: the module must return one Tensor, but {who} returned {type(output).__name__}; "
@@ -221,12 +219,16 @@ def _load_buffers(module, buffers):
 # ----------------------------------------------------------------------------- the helper
 
 
+def _views(buffer, places):
+    """The arrays at ``places`` ((offset, shape, dtype) each) of a mapped block."""
+    return [np.ndarray(shape, np.dtype(dtype), buffer=buffer, offset=offset) for offset, shape, dtype in places]
+
+
 def _map_views(path, nbytes, places):
     import mmap
 
     with open(path, "r+b") as handle:
-        block = mmap.mmap(handle.fileno(), nbytes)
-    return [np.ndarray(shape, np.dtype(dtype), buffer=block, offset=offset) for offset, shape, dtype in places]
+        return _views(mmap.mmap(handle.fileno(), nbytes), places)
 
 
 def _serve(connection) -> None:
@@ -257,7 +259,7 @@ def _serve(connection) -> None:
                 args = _as_leaves(payload["args"], leaves)
                 kwargs = _as_leaves(payload["kwargs"], leaves)
                 with set_grad_enabled(payload["record"]):
-                    output = _output_array(module(*args, **kwargs), "a helper's replica")
+                    output = _checked_output(module(*args, **kwargs), "a helper's replica")
                 if payload["record"]:
                     graphs[payload["call"]] = (output, leaves)
                 reply = output._data
@@ -334,15 +336,13 @@ class _Replicas:
         return params
 
     def _install(self, module, params):
-        from ..ops.row_workers import _Block
-
         places, offset = [], 0
         for p in params:
             places.append((offset, p._data.shape, p._data.dtype.str))
             offset = -(-(offset + p._data.nbytes) // _ALIGN) * _ALIGN
         nbytes = max(offset, _ALIGN)
         weights = _Block(nbytes)
-        self.views = [np.ndarray(shape, np.dtype(dtype), buffer=weights.map, offset=o) for o, shape, dtype in places]
+        self.views = _views(weights.map, places)
         for param, view in zip(params, self.views):
             view[...] = param._data
             param._data = view
@@ -352,9 +352,7 @@ class _Replicas:
         for _, connection in self.helpers:
             grads = _Block(nbytes)
             self.blocks.append(grads)
-            self.grad_blocks.append(
-                [np.ndarray(shape, np.dtype(dtype), buffer=grads.map, offset=o) for o, shape, dtype in places]
-            )
+            self.grad_blocks.append(_views(grads.map, places))
             connection.send(("init", dict(message, weights=weights.path, grads=grads.path, nbytes=nbytes)))
         for index in range(len(self.helpers)):
             self.receive(index)
@@ -464,7 +462,7 @@ class _Plan:
         try:
             with _blas_at_one_thread(), set_grad_enabled(self.record):
                 output = module(*_as_leaves(args, leaves), **_as_leaves(kwargs, leaves))
-            output = _output_array(output, "this process's replica")
+            output = _checked_output(output, "this process's replica")
         except BaseException:
             replicas.receive_all(helpers, quiet=True)  # keep the pipes in step, then report ours
             if self.record:
@@ -485,7 +483,7 @@ class _Plan:
             self.sizes = [None] * len(outputs)
             return np.stack(outputs)
         shapes = [o.shape for o in outputs]
-        axis = self.dim if self.dim >= 0 else self.dim + outputs[0].ndim
+        axis = normalize_dim("DataParallel", self.dim, outputs[0].ndim)
         rest = {s[:axis] + s[axis + 1 :] for s in shapes}
         if len(rest) != 1 or any(o.ndim != outputs[0].ndim for o in outputs):
             raise RuntimeError(
@@ -497,7 +495,7 @@ class _Plan:
     def _grad_parts(self, grad_output):
         if self.sizes[0] is None:
             return [grad_output[i] for i in range(len(self.sizes))]
-        axis = self.dim if self.dim >= 0 else self.dim + grad_output.ndim
+        axis = normalize_dim("DataParallel", self.dim, grad_output.ndim)
         cuts = np.cumsum(self.sizes)[:-1]
         return [np.ascontiguousarray(part) for part in np.split(grad_output, cuts, axis=axis)]
 
@@ -529,16 +527,17 @@ class _Plan:
                 if there:
                     current = param_grads[slot]
                     param_grads[slot] = views[i].copy() if current is None else current + views[i]
+        local_inputs = dict(zip(inputs, local[len(wanted) :]))
         input_grads = []
         for index, tensor in enumerate(self.grad_inputs):
-            pieces = [dict(zip(inputs, local[len(wanted) :])).get(index)] + [a[1].get(index) for a in answers]
+            pieces = [local_inputs.get(index)] + [answer[1].get(index) for answer in answers]
             input_grads.append(self._join_input_grad(tensor, pieces))
         return tuple(param_grads) + tuple(input_grads)
 
     def _join_input_grad(self, tensor, pieces):
         if all(p is None for p in pieces):
             return None
-        axis = self.owner.dim if self.owner.dim >= 0 else self.owner.dim + tensor.ndim
+        axis = normalize_dim("DataParallel", self.dim, tensor.ndim)
         shapes = self._input_chunk_shapes(tensor, axis)
         filled = [np.zeros(s, tensor._data.dtype) if p is None else p for p, s in zip(pieces, shapes)]
         return np.concatenate(filled, axis=axis)
