@@ -447,3 +447,14 @@ def test_an_error_here_frees_the_helpers_graph_of_that_call():
         assert module.a.weight.grad is not None
     finally:
         dp.close()
+
+
+def test_float64_gradcheck_through_the_split():
+    """Numerical against analytic gradients, for an input and every parameter, across the two processes."""
+    module = Net(width=4).double()
+    dp = DataParallel(module, processes=2)
+    x = cr.tensor(np.random.default_rng(12).standard_normal((4, 5)), requires_grad=True)
+    try:
+        assert cr.gradcheck(lambda inp, *params: dp(inp, scale=1.5), (x, *module.parameters()))
+    finally:
+        dp.close()
